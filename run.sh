@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Set up everything Retention Lab needs, then start the app or run the whole test suite.
+#
+#   ./run.sh app    install into .venv and open the app on the built-in sample scenario
+#   ./run.sh test   install into .venv (and Chromium for the browser tests) and run every test
+set -euo pipefail
+cd "$(dirname "$0")"
+
+PYTHON="${PYTHON:-python3}"
+VENV="${RETENTION_LAB_VENV:-.venv}"
+
+need_python() {
+  if ! command -v "$PYTHON" >/dev/null 2>&1; then
+    echo "Python 3.11 or newer is needed: install it, or set PYTHON=/path/to/python3.11" >&2
+    exit 1
+  fi
+  if ! "$PYTHON" -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else 1)'; then
+    echo "Python 3.11 or newer is needed; $PYTHON is $("$PYTHON" --version 2>&1)" >&2
+    exit 1
+  fi
+}
+
+setup_python() {
+  need_python
+  if [ ! -x "$VENV/bin/python" ]; then
+    echo "Creating $VENV ..."
+    "$PYTHON" -m venv "$VENV"
+  fi
+  # reinstall only when the dependency list changed
+  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  if [ ! -f "$stamp" ]; then
+    echo "Installing dependencies into $VENV ..."
+    "$VENV/bin/python" -m pip install --quiet --upgrade pip
+    "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+    rm -f "$VENV"/.installed-*
+    touch "$stamp"
+  fi
+}
+
+setup_browser() {
+  # Browser tests drive Debian's Chromium; Playwright's own browser download is not used.
+  local chromium="${RETENTION_LAB_CHROMIUM:-/usr/bin/chromium}"
+  if [ -x "$chromium" ]; then
+    return
+  fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Chromium for the browser tests (apt-get) ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-dejavu-core >/dev/null
+  else
+    echo "Chromium was not found at $chromium. Install it (Debian/Ubuntu: sudo apt-get install chromium)" >&2
+    echo "or set RETENTION_LAB_CHROMIUM to a Chromium binary; the browser tests fail without it." >&2
+  fi
+}
+
+case "${1:-}" in
+  app)
+    setup_python
+    shift
+    exec "$VENV/bin/python" -m streamlit run app.py "$@"
+    ;;
+  test)
+    setup_python
+    setup_browser
+    shift
+    exec "$VENV/bin/python" -m pytest "$@"
+    ;;
+  *)
+    echo "usage: ./run.sh app | ./run.sh test [pytest options]" >&2
+    exit 2
+    ;;
+esac

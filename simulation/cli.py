@@ -1,0 +1,210 @@
+"""Command line: ``python -m simulation run|validate|optimize|bench ...``.
+
+Exit status 0 on success, 2 on bad input (with a message on stderr naming the field).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .errors import InputError
+from .runner import compare, engine_name
+from .scenario import ScenarioError, load_scenario
+
+EXIT_OK, EXIT_BAD_INPUT = 0, 2
+
+
+class BadInput(InputError):
+    """A problem with the command's arguments, reported on stderr with exit status 2."""
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more; got {value}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must be 0 or more; got {value}")
+    return value
+
+
+def _scale(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
+    if not 0 < value <= 1:
+        raise argparse.ArgumentTypeError(f"must be in (0, 1]; got {value:g}")
+    return value
+
+
+def _json_safe(value):
+    """NaN and infinities become null so the JSON is standard."""
+    if isinstance(value, dict):
+        return {k: _json_safe(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_json_safe(v) for v in value]
+    if isinstance(value, float | np.floating):
+        return float(value) if math.isfinite(value) else None
+    if isinstance(value, np.integer):
+        return int(value)
+    return value
+
+
+def _write(text: str, out: str | None) -> None:
+    if out:
+        try:
+            Path(out).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise BadInput(f"--out: cannot write {out}: {exc.strerror}") from None
+    else:
+        sys.stdout.write(text)
+
+
+def _load(path: str, scale: float | None = None):
+    scenario = load_scenario(path)
+    if scale is not None and scale != 1:
+        from .scale import scale_scenario
+
+        scenario = scale_scenario(scenario, scale)
+    return scenario
+
+
+def cmd_run(args) -> int:
+    scenario = _load(args.scenario, args.scale)
+    engine = engine_name(args.engine)
+    options = {}
+    if args.events:
+        if engine != "discrete_event":
+            raise BadInput("--events: the event log comes from the discrete-event engine; add --engine discrete-event")
+        options["record_events"] = True
+    comparison = compare(scenario, runs=args.runs, seed=args.seed, engine=engine, **options)
+    plan, baseline = comparison.plan, comparison.baseline
+    table = plan.path_summary()
+    if args.events:
+        from .engine_des import write_event_log
+
+        try:
+            write_event_log(plan, args.events)
+        except OSError as exc:
+            raise BadInput(f"--events: cannot write {args.events}: {exc.strerror}") from None
+    if args.format == "csv":
+        _write(table.to_csv(index=False, float_format="%.6g"), args.out)
+    else:
+        doc = {
+            "scenario": scenario.name,
+            "engine": engine,
+            "seed": plan.seed,
+            "runs": plan.runs,
+            "kpis": plan.kpi_summary(),
+            "baseline": baseline.kpi_summary(),
+            "p_beats_baseline": comparison.p_beats_baseline,
+            "periods": table.to_dict(orient="records"),
+        }
+        _write(json.dumps(_json_safe(doc), indent=2) + "\n", args.out)
+    return EXIT_OK
+
+
+def cmd_validate(args) -> int:
+    scenario = load_scenario(args.scenario)
+    print(
+        f"{args.scenario}: valid. {scenario.name!r}: {len(scenario.segments)} segment(s), "
+        f"{scenario.horizon} {scenario.period}s, budget {scenario.budget.total:,.0f} {scenario.currency} per {scenario.period}."
+    )
+    return EXIT_OK
+
+
+def cmd_optimize(args) -> int:
+    from .optimize import OBJECTIVES, optimize_split
+
+    scenario = _load(args.scenario)
+    if args.objective == "target" and args.target is None:
+        raise BadInput("--target: the 'target' objective needs a revenue target (revenue in the last period)")
+    if args.objective not in OBJECTIVES:
+        raise BadInput(f"--objective: must be one of {', '.join(OBJECTIVES)}; got {args.objective!r}")
+    result = optimize_split(
+        scenario, objective=args.objective, target=args.target, grid=args.grid, runs=args.runs, seed=args.seed
+    )
+    if args.format == "csv":
+        _write(result.grid_frame().to_csv(index=False, float_format="%.6g"), args.out)
+    else:
+        _write(json.dumps(_json_safe(result.to_dict()), indent=2) + "\n", args.out)
+    return EXIT_OK
+
+
+def cmd_bench(args) -> int:
+    from .bench import main as bench_main
+
+    return bench_main(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="python -m simulation", description="Retention Lab: simulate customer budgets from a scenario file."
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    run = sub.add_parser("run", help="simulate a scenario and its status quo; print percentiles and figures")
+    run.add_argument("scenario", help="scenario file (.toml or .json)")
+    run.add_argument("--runs", type=_positive_int, help="Monte Carlo runs (default: the scenario's)")
+    run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
+    run.add_argument("--format", choices=("csv", "json"), default="csv")
+    run.add_argument("--out", help="write to this file instead of standard output")
+    run.add_argument("--engine", default="vectorized", help="vectorized (default) or discrete-event")
+    run.add_argument("--events", metavar="FILE.csv", help="write the discrete-event engine's event log")
+    run.add_argument("--scale", type=_scale, help="divide customers, budgets and ceilings by 1/SCALE first")
+    run.set_defaults(func=cmd_run)
+
+    val = sub.add_parser("validate", help="check a scenario file and list every problem")
+    val.add_argument("scenario")
+    val.set_defaults(func=cmd_validate)
+
+    opt = sub.add_parser("optimize", help="find the acquisition/retention split that maximises an objective")
+    opt.add_argument("scenario")
+    opt.add_argument("--objective", default="npv", help="npv (default), equity, revenue, p10_npv or target")
+    opt.add_argument("--target", type=float, help="revenue target for --objective target")
+    opt.add_argument("--grid", type=_positive_int, default=21, help="grid points from 0 to 100%% (default 21)")
+    opt.add_argument("--runs", type=_positive_int)
+    opt.add_argument("--seed", type=_seed)
+    opt.add_argument("--format", choices=("csv", "json"), default="json")
+    opt.add_argument("--out")
+    opt.set_defaults(func=cmd_optimize)
+
+    bench = sub.add_parser("bench", help="time the engines on the default preset")
+    bench.add_argument("--scenario", help="scenario file (default: the default preset)")
+    bench.add_argument("--runs", type=_positive_int, action="append", help="runs to time (repeatable)")
+    bench.add_argument("--repeat", type=_positive_int, default=7, help="timed repetitions (median reported)")
+    bench.add_argument("--des-scale", type=_scale, default=0.1, help="scale for the discrete-event comparison")
+    bench.add_argument("--skip-des", action="store_true", help="time the vectorised engine only")
+    bench.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        print(f"error: {args.scenario if hasattr(args, 'scenario') else 'scenario'}: {exc.describe()}", file=sys.stderr)
+    except BadInput as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+    return EXIT_BAD_INPUT

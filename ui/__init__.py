@@ -1,0 +1,1 @@
+"""Helpers shared by the Streamlit pages: style, formatting, charts and widgets."""
