@@ -134,6 +134,6 @@ def split_budget(amount: float, weights: np.ndarray | None, value: np.ndarray) -
     ``value`` is (runs, segments); where it is zero everywhere nothing is allocated.
     """
     if weights is not None:
-        return amount * weights
+        return np.broadcast_to(amount * weights, value.shape)
     total = value @ np.ones(value.shape[-1])
     return value * (amount / np.maximum(total, 1e-300))[..., None]

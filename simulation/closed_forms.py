@@ -59,13 +59,20 @@ def lever_marginal_response(spend, ceiling, marginal_cost):
 def sbg_parameters(churn, heterogeneity):
     """Beta(a, b) of per-period churn probabilities with mean ``churn`` and polarisation ``phi``.
 
-    ``a = churn (1/phi - 1)``, ``b = (1 - churn)(1/phi - 1)``. Infinite for ``phi = 0``.
+    ``a = churn (1/phi - 1)``, ``b = (1 - churn)(1/phi - 1)``. Infinite (the homogeneous
+    limit) for ``phi = 0`` or ``churn = 0``.
     """
     churn = np.asarray(churn, dtype=float)
     phi = np.asarray(heterogeneity, dtype=float)
     with np.errstate(divide="ignore"):
-        scale = np.where(phi > HOMOGENEOUS_PHI, 1.0 / np.maximum(phi, HOMOGENEOUS_PHI) - 1.0, np.inf)
-    return churn * scale, (1.0 - churn) * scale
+        # phi = 0 (everyone alike) and churn = 0 (nobody leaves) are the homogeneous limit
+        scale = np.where((phi > HOMOGENEOUS_PHI) & (churn > 0), 1.0 / np.maximum(phi, HOMOGENEOUS_PHI) - 1.0, np.inf)
+    homogeneous = np.isinf(scale)
+    finite = np.where(homogeneous, 0.0, scale)
+    return (
+        np.where(homogeneous, np.inf, churn * finite),
+        np.where(homogeneous, np.inf, (1.0 - churn) * finite),
+    )
 
 
 def expected_survival(churn, heterogeneity, t, tenure=0):

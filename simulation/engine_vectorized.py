@@ -52,6 +52,7 @@ def simulate_vectorized(
 
     theta, w_old, w_new = a.latent_classes(K)  # theta: (R, S, 2K), existing customers' classes first
     theta_max = theta.max(-1)
+    theta2 = theta**2
     base = a.revenue  # (R, S)
     upsell_value = a.uplift * base
     margin = a.margin
@@ -90,8 +91,12 @@ def simulate_vectorized(
     for t in range(1, H + 1):
         # 1. newly acquired and won-back customers join
         if budget.acquisition > 0:
-            ceiling = max_new * (prospects / market) if finite_market else max_new
-            new = rng_acq.poisson(_response(budget.acquisition, ceiling, cac) * share)
+            ceiling = (max_new * (prospects / market) if finite_market else max_new) * share
+            # each of the segment's ceil(ceiling) potential deals closes with the probability
+            # that makes the expected count equal the lever's response
+            trials = np.ceil(ceiling)
+            expected = _response(budget.acquisition * share, ceiling, cac)
+            new = rng_acq.binomial(trials.astype(np.int64), np.minimum(expected / np.maximum(trials, 1.0), 1.0))
             if finite_market:
                 total = new.sum(1, keepdims=True)
                 over = (total > prospects)[:, 0]
@@ -141,25 +146,33 @@ def simulate_vectorized(
         # 4. renew or leave, after the retention programme
         at_risk = np.einsum("rsk,rsk->rs", n, theta)  # churners expected without retention
         rev_at_risk = np.einsum("rsk,rsk->rs", rev, theta)
+        keep_rate = 1.0  # 1 - rho: the share of each customer's churn probability left after retention
         if budget.retention > 0:
             spend = split_budget(budget.retention, a.weights["retention"], rev_at_risk)
             saves = _response(spend, save_cap * at_risk, save_cost)
             saves_total += saves
             rec["saved_customers"][t] = saves @ ones
-            q = (at_risk - saves) / np.maximum(active, 1)
-        else:
-            q = at_risk / np.maximum(active, 1)
-        churned = rng_churn.binomial(active, np.minimum(np.maximum(q, 0.0), 1.0))
+            keep_rate = 1.0 - saves / np.maximum(at_risk, 1e-300)
+        # The segment's churners are a sum of Binomial(n_k, q_k) over classes; draw them as one
+        # Binomial(m, p) with the same mean and variance (m = E^2 / sum n_k q_k^2 <= active), so
+        # that draws far above the mean, which no class could supply, are as rare as in the sum.
+        expected = at_risk * keep_rate
+        square = np.einsum("rsk,rsk->rs", n, theta2) * keep_rate**2
+        trials = np.minimum(np.rint(expected**2 / np.maximum(square, 1e-300)), active)
+        trials = np.maximum(trials, np.minimum(np.ceil(expected), active)).astype(np.int64)
+        churned = rng_churn.binomial(trials, np.minimum(expected / np.maximum(trials, 1), 1.0))
         # class k loses theta_k * churned / at_risk of its members: expected class counts stay exact
         scale = churned / np.maximum(at_risk, 1e-300)
         lost_rev = scale * rev_at_risk
         overfull = theta_max * scale > 1.0
-        if overfull.any():  # a draw far above its mean in a tiny segment: everyone equally exposed
-            frac = theta * scale[:, :, None]
-            uniform = churned / np.maximum(active, 1)
-            frac[overfull] = uniform[overfull][:, None]
-            lost_rev = np.where(overfull, uniform * revenue_after, lost_rev)
-            keep = 1.0 - frac
+        if overfull.any():
+            # a draw well above its mean: a class cannot lose more than all its members, so
+            # cap those and spread the rest over the others in proportion to their hazard
+            frac = _water_fill(n[overfull], theta[overfull], churned[overfull], scale[overfull])
+            keep = 1.0 - theta * scale[:, :, None]
+            keep[overfull] = 1.0 - frac
+            lost_rev = lost_rev.copy()
+            lost_rev[overfull] = (rev[overfull] * frac).sum(-1)
         else:
             keep = 1.0 - theta * scale[:, :, None]
         if track_lapsed:
@@ -193,6 +206,24 @@ def simulate_vectorized(
         saves_by_segment=saves_total,
         at_risk_by_segment=at_risk_total,
     )
+
+
+def _water_fill(n, theta, churned, scale, iterations=8):
+    """Fractions ``min(1, lam * theta_k)`` of each class that leave, with ``sum n_k f_k = churned``.
+
+    ``lam`` starts at the proportional value and grows until the capped classes' shortfall is
+    taken up by the others; the loop ends once the set of capped classes no longer changes.
+    """
+    lam = scale.copy()
+    for _ in range(iterations):
+        frac = np.minimum(1.0, lam[:, None] * theta)
+        short = churned - (n * frac).sum(-1)
+        open_hazard = (n * theta * (frac < 1.0)).sum(-1)
+        step = np.where(open_hazard > 0, short / np.maximum(open_hazard, 1e-300), 0.0)
+        if np.all(np.abs(short) <= 1e-9 * np.maximum(churned, 1)):
+            break
+        lam = lam + step
+    return np.minimum(1.0, lam[:, None] * theta)
 
 
 def _response(spend, ceiling, cost):

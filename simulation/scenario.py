@@ -185,7 +185,7 @@ class Segment(_Frozen):
     customers: int = Field(ge=0, le=100_000_000, strict=True, description="Active customers at period 0")
     revenue_per_customer: Param(0) = Field(description="Revenue per customer per period before upsell")
     gross_margin: Param(0, 1) = Field(0.7, description="Share of revenue kept as gross profit")
-    churn: Param(0, 1, lo_open=True, hi_open=True) = Field(
+    churn: Param(0, 1, hi_open=True) = Field(
         description="Mean probability that a new customer leaves in a period, without retention spend"
     )
     churn_heterogeneity: Param(0, 1, hi_open=True) = Field(
@@ -231,27 +231,9 @@ class Scenario(_Frozen):
 
     @model_validator(mode="after")
     def _shares_and_weights(self):
-        problems = []
-        shares = [s.new_customer_share for s in self.segments]
-        given = [x for x in shares if x is not None]
-        if given and len(given) != len(shares):
-            problems.append("segments: give new_customer_share for every segment or for none")
-        elif given and abs(sum(given) - 1) > SHARE_TOLERANCE:
-            problems.append(f"segments: new_customer_share must sum to 1; they sum to {sum(given):.6g}")
-        names = {s.name for s in self.segments}
-        for lever in ("retention", "expansion", "winback"):
-            weights = getattr(self, lever).weights
-            if weights is None:
-                continue
-            unknown = sorted(set(weights) - names)
-            if unknown:
-                problems.append(
-                    f"{lever}.weights: unknown segment(s) {', '.join(unknown)}; segments are {', '.join(sorted(names))}"
-                )
-            elif sum(weights.values()) <= 0:
-                problems.append(f"{lever}.weights: at least one weight must be positive")
+        problems = cross_field_problems(self.model_dump())
         if problems:
-            raise ValueError(" | ".join(problems))
+            raise ValueError(" | ".join(f"{path}: {msg}" for path, msg in problems))
         return self
 
     # Derived values -----------------------------------------------------------------
@@ -325,6 +307,33 @@ def _toml_value(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+def cross_field_problems(data: dict) -> list[tuple[str, str]]:
+    """Checks that involve several fields, run on raw data so they are reported with field errors."""
+    problems: list[tuple[str, str]] = []
+    segments = data.get("segments")
+    if not isinstance(segments, list) or not all(isinstance(s, dict) for s in segments) or not segments:
+        return problems
+    shares = [s.get("new_customer_share") for s in segments]
+    given = [x for x in shares if x is not None]
+    if given and len(given) != len(shares):
+        problems.append(("segments", "give new_customer_share for every segment or for none"))
+    elif given and all(isinstance(x, int | float) for x in given) and abs(sum(given) - 1) > SHARE_TOLERANCE:
+        problems.append(("segments", f"new_customer_share must sum to 1; they sum to {sum(given):.6g}"))
+    names = {s.get("name") for s in segments}
+    for lever in ("retention", "expansion", "winback"):
+        section = data.get(lever)
+        weights = section.get("weights") if isinstance(section, dict) else None
+        if not isinstance(weights, dict):
+            continue
+        unknown = sorted(set(weights) - names)
+        if unknown:
+            known = ", ".join(sorted(str(n) for n in names))
+            problems.append((f"{lever}.weights", f"unknown segment(s) {', '.join(unknown)}; segments are {known}"))
+        elif all(isinstance(w, int | float) for w in weights.values()) and sum(weights.values()) <= 0:
+            problems.append((f"{lever}.weights", "at least one weight must be positive"))
+    return problems
+
+
 def _format_loc(loc: tuple) -> str:
     out = ""
     for part in loc:
@@ -396,7 +405,11 @@ def scenario_from_dict(data: Any) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError(_problems(exc, data)) from None
+        problems = _problems(exc, data)
+        if not any(path in ("segments", "retention.weights", "expansion.weights", "winback.weights")
+                   for path, _ in problems):
+            problems += cross_field_problems(data)
+        raise ScenarioError(problems) from None
 
 
 def parse_scenario(text: str | bytes, fmt: str = "toml") -> Scenario:
