@@ -19,7 +19,7 @@ from .assumptions import Assumptions, split_budget, stream
 from .results import EngineOutput
 from .scenario import Budget, Scenario
 
-CLASSES_PER_COHORT = 12
+CLASSES_PER_COHORT = 10
 
 
 def simulate_vectorized(
@@ -218,12 +218,11 @@ def _water_fill(n, theta, churned, scale, iterations=8):
     for _ in range(iterations):
         frac = np.minimum(1.0, lam[:, None] * theta)
         short = churned - (n * frac).sum(-1)
-        open_hazard = (n * theta * (frac < 1.0)).sum(-1)
-        step = np.where(open_hazard > 0, short / np.maximum(open_hazard, 1e-300), 0.0)
         if np.all(np.abs(short) <= 1e-9 * np.maximum(churned, 1)):
             break
-        lam = lam + step
-    return np.minimum(1.0, lam[:, None] * theta)
+        open_hazard = (n * theta * (frac < 1.0)).sum(-1)
+        lam = lam + np.where(open_hazard > 0, short / np.maximum(open_hazard, 1e-300), 0.0)
+    return frac
 
 
 def _response(spend, ceiling, cost):

@@ -1,0 +1,111 @@
+"""``python -m simulation bench``: how fast the engines are on this machine.
+
+Times the vectorised engine on a preset (the default preset unless ``--scenario`` is given)
+for each run count, with the median of several repetitions, and reports milliseconds per
+run, runs per second, random variates drawn per second, the peak memory of one call, and
+the time the same number of Binomial draws takes on its own (the floor for any engine that
+draws each count). Then, unless ``--skip-des``, the discrete-event engine on a scaled-down
+copy: customer-periods per second and its wall time against the vectorised engine's.
+"""
+
+from __future__ import annotations
+
+import statistics
+import time
+import tracemalloc
+
+import numpy as np
+
+from .assumptions import draw_assumptions
+from .presets import DEFAULT_PRESET, load_preset
+from .runner import simulate
+from .scenario import load_scenario
+
+
+def _median_time(func, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        func()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def _peak_mb(func) -> float:
+    tracemalloc.start()
+    func()
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return peak / 2**20
+
+
+def _draw_floor(result, repeat: int) -> tuple[float, int]:
+    """Seconds to draw, on their own, the Binomial variates one call of the engine draws."""
+    scenario, budget = result.scenario, result.budget
+    runs, horizon = result.runs, scenario.horizon
+    active = np.maximum(result.active_by_segment[:, 1:].mean(1).round().astype(np.int64), 1)
+    total = np.maximum(result.paths["active_customers"][:, 1:].mean(1, keepdims=True), 1.0)
+    churn_p = np.clip(result.paths["churned_customers"][:, 1:].mean(1, keepdims=True) / total, 0, 1)
+    upsell_p = np.clip(result.paths["upsells"][:, 1:].mean(1, keepdims=True) / total, 0, 1)
+    new = result.paths["new_customers"][:, 1:].mean(1, keepdims=True) * np.array(scenario.shares)[None, :]
+    trials = np.maximum(np.ceil(new * 3), 1).astype(np.int64)
+    draws = []
+    if budget.acquisition > 0:
+        draws.append((trials, np.clip(new / trials, 0, 1)))
+    if budget.expansion > 0 or upsell_p.max() > 0:
+        draws.append((active, np.broadcast_to(upsell_p, active.shape)))
+    draws.append((active, np.broadcast_to(churn_p, active.shape)))
+    if budget.winback > 0:
+        draws.append((active // 10 + 1, np.full(active.shape, 0.02)))
+    rng = np.random.default_rng(0)
+
+    def draw_only():
+        for _ in range(horizon):
+            for n, p in draws:
+                rng.binomial(n, p)
+
+    return _median_time(draw_only, repeat), len(draws) * runs * len(scenario.segments) * horizon
+
+
+def main(args) -> int:
+    scenario = load_scenario(args.scenario) if args.scenario else load_preset(DEFAULT_PRESET)
+    run_counts = args.runs or [1000, 10000]
+    print(f"Scenario: {scenario.name} ({len(scenario.segments)} segments, {scenario.horizon} {scenario.period}s)")
+    print(f"Vectorised engine, median of {args.repeat} (assumption draws and latent classes included):")
+    print(f"{'runs':>8} {'ms':>9} {'ms/run':>8} {'runs/s':>9} {'draws/s':>9} {'draw-only ms':>13} {'peak MB':>8}")
+    for runs in run_counts:
+
+        def one(runs=runs):
+            return simulate(scenario, runs=runs, seed=1)
+
+        result = one()
+        seconds = _median_time(one, args.repeat)
+        floor, draws = _draw_floor(result, args.repeat)
+        peak = _peak_mb(one)
+        print(
+            f"{runs:>8} {seconds * 1e3:>9.1f} {seconds * 1e3 / runs:>8.3f} {runs / seconds:>9,.0f} "
+            f"{draws / seconds:>9.2e} {floor * 1e3:>13.1f} {peak:>8.0f}"
+        )
+        assumptions = draw_assumptions(scenario, runs, 1)
+        assumptions.latent_classes(12)
+        again = _median_time(lambda a=assumptions, r=runs: simulate(scenario, runs=r, seed=1, assumptions=a), args.repeat)
+        print(f"{'':>8} with assumptions reused (another budget on the same draws): {again * 1e3:.1f} ms")
+    if not args.skip_des:
+        _bench_des(scenario, args)
+    return 0
+
+
+def _bench_des(scenario, args) -> None:
+    from .scale import scale_scenario
+
+    small = scale_scenario(scenario, args.des_scale)
+    runs = 20
+    print(f"\nDiscrete-event engine on the scenario scaled to {args.des_scale:g} ({runs} runs):")
+    start = time.perf_counter()
+    des = simulate(small, runs=runs, seed=1, engine="discrete_event")
+    des_seconds = time.perf_counter() - start
+    vec_seconds = _median_time(lambda: simulate(small, runs=runs, seed=1), args.repeat)
+    customer_periods = des.output.extras.get("customer_periods", 0)
+    print(f"  {customer_periods:,} customer-periods in {des_seconds:.2f} s: {customer_periods / des_seconds:,.0f} per second")
+    print(f"  vectorised engine on the same scenario and runs: {vec_seconds * 1e3:.1f} ms")
+    print(f"  discrete-event / vectorised wall time: {des_seconds / vec_seconds:,.0f}x")

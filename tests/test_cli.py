@@ -1,0 +1,121 @@
+"""The command line end to end, as a user runs it."""
+
+import io
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from simulation.presets import preset_path
+
+ROOT = Path(__file__).resolve().parent.parent
+PRESET = str(preset_path("saas_mid_market"))
+REQUIRED_METRICS = {
+    "active_customers",
+    "new_customers",
+    "churned_customers",
+    "saved_customers",
+    "upsells",
+    "winbacks",
+    "revenue",
+    "gross_profit",
+    "spend",
+    "contribution",
+    "cumulative_contribution",
+}
+REQUIRED_KPIS = {
+    "revenue_total",
+    "npv",
+    "customer_equity",
+    "clv",
+    "cac",
+    "ltv_to_cac",
+    "cac_payback_periods",
+    "grr",
+    "nrr",
+    "roi",
+    "active_customers_final",
+}
+
+
+def cli(*args, cwd=ROOT):
+    return subprocess.run(
+        [sys.executable, "-m", "simulation", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    )
+
+
+def test_run_csv_is_long_format():
+    done = cli("run", PRESET, "--runs", "50", "--seed", "3")
+    assert done.returncode == 0, done.stderr
+    table = pd.read_csv(io.StringIO(done.stdout))
+    assert list(table.columns) == ["period", "metric", "mean", "p5", "p25", "p50", "p75", "p95"], "CSV columns"
+    assert REQUIRED_METRICS <= set(table["metric"]), "every required metric is there"
+    per_metric = table.groupby("metric")["period"].agg(["min", "max", "count"])
+    assert (per_metric["min"] == 0).all() and (per_metric["max"] == 60).all(), "one row per period 0..horizon"
+    assert (per_metric["count"] == 61).all(), "no period repeated or missing"
+    ordered = table[["p5", "p25", "p50", "p75", "p95"]].to_numpy()
+    assert (ordered[:, :-1] <= ordered[:, 1:] + 1e-6).all(), "percentiles are ordered"
+
+
+def test_run_json_has_figures_baseline_and_probability(tmp_path):
+    out = tmp_path / "result.json"
+    done = cli("run", PRESET, "--runs", "60", "--seed", "9", "--format", "json", "--out", str(out))
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "", "--out writes to the file, not standard output"
+    doc = json.loads(out.read_text())
+    assert doc["scenario"] == "Subscription software, mid-market" and doc["seed"] == 9 and doc["runs"] == 60
+    for section in ("kpis", "baseline"):
+        assert REQUIRED_KPIS <= set(doc[section]), f"{section} holds every figure"
+        for name, stats in doc[section].items():
+            assert set(stats) == {"mean", "p5", "p50", "p95"}, f"{section}.{name} has mean and percentiles"
+    assert 0.0 <= doc["p_beats_baseline"] <= 1.0, "a probability"
+    assert len(doc["periods"]) == 61 * len({r["metric"] for r in doc["periods"]}), "periods are the CSV rows"
+
+
+def test_same_seed_same_output():
+    a = cli("run", PRESET, "--runs", "30", "--seed", "4")
+    b = cli("run", PRESET, "--runs", "30", "--seed", "4")
+    assert a.returncode == 0 and a.stdout == b.stdout, "the same seed reproduces the output exactly"
+
+
+def test_validate_good_and_bad(tmp_path):
+    good = cli("validate", PRESET)
+    assert good.returncode == 0 and "valid" in good.stdout, good.stderr
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        'name = "Bad"\nhorizon = 0\n[budget]\nretention = -1\n[[segments]]\nname = "A"\n'
+        "customers = 10\nrevenue_per_customer = 5\nchurn = { low = 0.3, high = 0.1 }\n"
+    )
+    done = cli("validate", str(bad))
+    assert done.returncode == 2, "invalid scenario exits 2"
+    for path in ("horizon", "budget.retention", "segments[0].churn"):
+        assert path in done.stderr, f"{path} named on stderr: {done.stderr}"
+    assert "Traceback" not in done.stderr, "no traceback for bad input"
+
+
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (["run", "missing.toml"], "cannot read"),
+        (["run", PRESET, "--runs", "0"], "--runs"),
+        (["run", PRESET, "--seed", "abc"], "--seed"),
+        (["run", PRESET, "--format", "xml"], "--format"),
+        (["run", PRESET, "--engine", "quantum"], "engine must be one of"),
+        (["run", PRESET, "--events", "e.csv"], "--events"),
+        (["run", PRESET, "--scale", "2"], "--scale"),
+    ],
+)
+def test_bad_arguments_exit_2_with_a_message(args, fragment, tmp_path):
+    done = cli(*args, cwd=tmp_path)
+    assert done.returncode == 2, f"{args} should exit 2, got {done.returncode}: {done.stderr}"
+    assert fragment in done.stderr, f"{fragment!r} not in {done.stderr!r}"
+    assert "Traceback" not in done.stderr, "no traceback for bad input"
+
+
+def test_bench_reports_speed():
+    done = cli("bench", "--runs", "20", "--repeat", "1", "--skip-des")
+    assert done.returncode == 0, done.stderr
+    assert "ms/run" in done.stdout and "draws/s" in done.stdout, done.stdout
