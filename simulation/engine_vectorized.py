@@ -208,21 +208,24 @@ def simulate_vectorized(
     )
 
 
-def _water_fill(n, theta, churned, scale, iterations=8):
+def _water_fill(n, theta, churned, scale):
     """Fractions ``min(1, lam * theta_k)`` of each class that leave, with ``sum n_k f_k = churned``.
 
-    ``lam`` starts at the proportional value and grows until the capped classes' shortfall is
-    taken up by the others; the loop ends once the set of capped classes no longer changes.
+    The riskiest classes are capped at losing all their members and the rest of the draw is
+    spread over the others in proportion to their hazard: with capped set ``C``,
+    ``lam = (churned - members of C) / (hazard outside C)``. Capping only raises ``lam``, so the
+    set grows until it no longer changes (at most one step per class, usually one or two).
     """
-    lam = scale.copy()
-    for _ in range(iterations):
-        frac = np.minimum(1.0, lam[:, None] * theta)
-        short = churned - (n * frac).sum(-1)
-        if np.all(np.abs(short) <= 1e-9 * np.maximum(churned, 1)):
+    hazard = n * theta
+    capped = scale[:, None] * theta > 1.0
+    for _ in range(theta.shape[-1]):
+        free_hazard = np.where(capped, 0.0, hazard).sum(-1)
+        lam = (churned - np.where(capped, n, 0.0).sum(-1)) / np.maximum(free_hazard, 1e-300)
+        grown = capped | (lam[:, None] * theta > 1.0)
+        if np.array_equal(grown, capped):
             break
-        open_hazard = (n * theta * (frac < 1.0)).sum(-1)
-        lam = lam + np.where(open_hazard > 0, short / np.maximum(open_hazard, 1e-300), 0.0)
-    return frac
+        capped = grown
+    return np.where(capped, 1.0, np.minimum(1.0, lam[:, None] * theta))
 
 
 def _response(spend, ceiling, cost):
