@@ -88,7 +88,9 @@ def main(args) -> int:
         )
         assumptions = draw_assumptions(scenario, runs, 1)
         assumptions.latent_classes(12)
-        again = _median_time(lambda a=assumptions, r=runs: simulate(scenario, runs=r, seed=1, assumptions=a), args.repeat)
+        again = _median_time(
+            lambda a=assumptions, r=runs: simulate(scenario, runs=r, seed=1, assumptions=a), args.repeat
+        )
         print(f"{'':>8} with assumptions reused (another budget on the same draws): {again * 1e3:.1f} ms")
     if not args.skip_des:
         _bench_des(scenario, args)
@@ -106,6 +108,9 @@ def _bench_des(scenario, args) -> None:
     des_seconds = time.perf_counter() - start
     vec_seconds = _median_time(lambda: simulate(small, runs=runs, seed=1), args.repeat)
     customer_periods = des.output.extras.get("customer_periods", 0)
-    print(f"  {customer_periods:,} customer-periods in {des_seconds:.2f} s: {customer_periods / des_seconds:,.0f} per second")
+    print(
+        f"  {customer_periods:,} customer-periods in {des_seconds:.2f} s: "
+        f"{customer_periods / des_seconds:,.0f} per second"
+    )
     print(f"  vectorised engine on the same scenario and runs: {vec_seconds * 1e3:.1f} ms")
     print(f"  discrete-event / vectorised wall time: {des_seconds / vec_seconds:,.0f}x")

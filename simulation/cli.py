@@ -20,7 +20,7 @@ from .scenario import ScenarioError, load_scenario
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
-class BadInput(InputError):
+class BadInputError(InputError):
     """A problem with the command's arguments, reported on stderr with exit status 2."""
 
 
@@ -72,7 +72,7 @@ def _write(text: str, out: str | None) -> None:
         try:
             Path(out).write_text(text, encoding="utf-8")
         except OSError as exc:
-            raise BadInput(f"--out: cannot write {out}: {exc.strerror}") from None
+            raise BadInputError(f"--out: cannot write {out}: {exc.strerror}") from None
     else:
         sys.stdout.write(text)
 
@@ -92,7 +92,9 @@ def cmd_run(args) -> int:
     options = {}
     if args.events:
         if engine != "discrete_event":
-            raise BadInput("--events: the event log comes from the discrete-event engine; add --engine discrete-event")
+            raise BadInputError(
+                "--events: the event log comes from the discrete-event engine; add --engine discrete-event"
+            )
         options["record_events"] = True
     comparison = compare(scenario, runs=args.runs, seed=args.seed, engine=engine, **options)
     plan, baseline = comparison.plan, comparison.baseline
@@ -103,7 +105,7 @@ def cmd_run(args) -> int:
         try:
             write_event_log(plan, args.events)
         except OSError as exc:
-            raise BadInput(f"--events: cannot write {args.events}: {exc.strerror}") from None
+            raise BadInputError(f"--events: cannot write {args.events}: {exc.strerror}") from None
     if args.format == "csv":
         _write(table.to_csv(index=False, float_format="%.6g"), args.out)
     else:
@@ -125,19 +127,26 @@ def cmd_validate(args) -> int:
     scenario = load_scenario(args.scenario)
     print(
         f"{args.scenario}: valid. {scenario.name!r}: {len(scenario.segments)} segment(s), "
-        f"{scenario.horizon} {scenario.period}s, budget {scenario.budget.total:,.0f} {scenario.currency} per {scenario.period}."
+        f"{scenario.horizon} {scenario.period}s, "
+        f"budget {scenario.budget.total:,.0f} {scenario.currency} per {scenario.period}."
     )
     return EXIT_OK
 
 
 def cmd_optimize(args) -> int:
-    from .optimize import OBJECTIVES, optimize_split
+    from .optimize import MAX_GRID, MIN_RUNS, OBJECTIVES, optimize_split
 
     scenario = _load(args.scenario)
-    if args.objective == "target" and args.target is None:
-        raise BadInput("--target: the 'target' objective needs a revenue target (revenue in the last period)")
     if args.objective not in OBJECTIVES:
-        raise BadInput(f"--objective: must be one of {', '.join(OBJECTIVES)}; got {args.objective!r}")
+        raise BadInputError(f"--objective: must be one of {', '.join(OBJECTIVES)}; got {args.objective!r}")
+    if args.objective == "target" and args.target is None:
+        raise BadInputError("--target: the 'target' objective needs a revenue target (revenue in the last period)")
+    if args.target is not None and not math.isfinite(args.target):
+        raise BadInputError(f"--target: must be a finite number; got {args.target}")
+    if not 2 <= args.grid <= MAX_GRID:
+        raise BadInputError(f"--grid: must be from 2 to {MAX_GRID} points (0 % and 100 % included); got {args.grid}")
+    if args.runs is not None and args.runs < MIN_RUNS:
+        raise BadInputError(f"--runs: the optimiser needs at least {MIN_RUNS} runs to measure noise; got {args.runs}")
     result = optimize_split(
         scenario, objective=args.objective, target=args.target, grid=args.grid, runs=args.runs, seed=args.seed
     )
@@ -203,7 +212,7 @@ def main(argv: list[str] | None = None) -> int:
         return args.func(args)
     except ScenarioError as exc:
         print(f"error: {args.scenario if hasattr(args, 'scenario') else 'scenario'}: {exc.describe()}", file=sys.stderr)
-    except BadInput as exc:
+    except BadInputError as exc:
         print(f"error: {exc}", file=sys.stderr)
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)

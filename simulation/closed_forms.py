@@ -205,7 +205,9 @@ def beta_classes(churn, heterogeneity, tenure, k: int):
     p_cur = np.ones_like(vals)
     total = np.ones_like(vals)
     for i in range(k - 1):
-        p_next = ((vals - alpha[:, i : i + 1]) * p_cur - (beta[:, i - 1 : i] if i else 0.0) * p_prev) / beta[:, i : i + 1]
+        p_next = ((vals - alpha[:, i : i + 1]) * p_cur - (beta[:, i - 1 : i] if i else 0.0) * p_prev) / beta[
+            :, i : i + 1
+        ]
         p_prev, p_cur = p_cur, p_next
         total += p_cur**2
     weights = 1.0 / total
@@ -215,4 +217,4 @@ def beta_classes(churn, heterogeneity, tenure, k: int):
         nodes[homo] = churn.ravel()[homo, None]
         weights[homo] = 0.0
         weights[homo, 0] = 1.0
-    return nodes.reshape(shape + (k,)), weights.reshape(shape + (k,))
+    return nodes.reshape((*shape, k)), weights.reshape((*shape, k))

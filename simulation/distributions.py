@@ -47,9 +47,7 @@ class Distribution(BaseModel):
         if isinstance(data, dict):
             keys = frozenset(data)
             if keys not in _KINDS:
-                raise ValueError(
-                    f"a distribution is {DISTRIBUTION_FORMS}; got keys {{{', '.join(sorted(keys))}}}"
-                )
+                raise ValueError(f"a distribution is {DISTRIBUTION_FORMS}; got keys {{{', '.join(sorted(keys))}}}")
         return data
 
     @model_validator(mode="after")

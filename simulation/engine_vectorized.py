@@ -19,7 +19,7 @@ from .assumptions import Assumptions, split_budget, stream
 from .results import EngineOutput
 from .scenario import Budget, Scenario
 
-CLASSES_PER_COHORT = 10
+CLASSES_PER_COHORT = 16
 
 
 def simulate_vectorized(

@@ -7,8 +7,8 @@ from importlib import import_module
 
 import numpy as np
 
-from .errors import InputError
 from .assumptions import Assumptions, draw_assumptions
+from .errors import InputError
 from .results import SimulationResult, build_result
 from .scenario import Budget, Scenario
 

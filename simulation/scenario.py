@@ -25,8 +25,8 @@ from pydantic import (
     model_validator,
 )
 
-from .errors import InputError
 from .distributions import DISTRIBUTION_FORMS, Bounds, Distribution, central
+from .errors import InputError
 
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 SHARE_TOLERANCE = 1e-6
@@ -386,10 +386,10 @@ def _model_at(loc: tuple) -> type[BaseModel] | None:
         if field is None:
             return None
         ann = field.annotation
-        candidates = [ann] + list(getattr(ann, "__args__", ()))
+        candidates = [ann, *list(getattr(ann, "__args__", ()))]
         nxt = None
         for c in candidates:
-            for cc in [c] + list(getattr(c, "__args__", ())):
+            for cc in [c, *list(getattr(c, "__args__", ()))]:
                 if isinstance(cc, type) and issubclass(cc, BaseModel) and cc is not Distribution:
                     nxt = cc
         if nxt is None:
@@ -406,8 +406,9 @@ def scenario_from_dict(data: Any) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         problems = _problems(exc, data)
-        if not any(path in ("segments", "retention.weights", "expansion.weights", "winback.weights")
-                   for path, _ in problems):
+        if not any(
+            path in ("segments", "retention.weights", "expansion.weights", "winback.weights") for path, _ in problems
+        ):
             problems += cross_field_problems(data)
         raise ScenarioError(problems) from None
 

@@ -5,6 +5,8 @@ the runs themselves; a check of many periods uses 4.5 SE, which keeps the chance
 failure over ~60 correlated comparisons below 1e-3 (Bonferroni: 60 x P(|Z| > 4.5) = 4e-4).
 """
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -103,7 +105,7 @@ def test_more_retention_never_raises_expected_churn():
         .sum(1)
         for x in (0, 2_000, 10_000, 50_000)
     ]
-    for low, high in zip(churned, churned[1:], strict=False):
+    for low, high in itertools.pairwise(churned):
         diff = high - low
         assert diff.mean() < -Z * se(diff), f"more retention spend lowered churn: {diff.mean():.1f} +- {se(diff):.1f}"
 
@@ -117,7 +119,7 @@ def test_bigger_acquisition_budget_never_lowers_new_customers():
         .sum(1)
         for x in (0, 10_000, 50_000)
     ]
-    for low, high in zip(new, new[1:], strict=False):
+    for low, high in itertools.pairwise(new):
         diff = high - low
         assert diff.mean() > Z * se(diff), "a bigger acquisition budget brings more customers"
 
@@ -141,7 +143,9 @@ def full_scenario(**changes):
 def test_conservation_in_every_run():
     result = simulate(full_scenario(), runs=200, seed=12)
     p = result.paths
-    flow = p["active_customers"][:, :-1] + p["new_customers"][:, 1:] + p["winbacks"][:, 1:] - p["churned_customers"][:, 1:]
+    flow = (
+        p["active_customers"][:, :-1] + p["new_customers"][:, 1:] + p["winbacks"][:, 1:] - p["churned_customers"][:, 1:]
+    )
     assert np.array_equal(p["active_customers"][:, 1:], flow), "active(t) = active(t-1) + new + won back - churned"
     lapsed = p["lapsed_customers"][:, :-1] + p["churned_customers"][:, 1:] - p["winbacks"][:, 1:]
     assert np.array_equal(p["lapsed_customers"][:, 1:], lapsed), "lapsed(t) = lapsed(t-1) + churned - won back"
