@@ -59,7 +59,7 @@ def percent(value: float | None, digits: int = 1) -> str:
 def _sig(x: float, digits: int) -> str:
     if x == 0:
         return "0"
-    decimals = max(digits - 1 - int(math.floor(math.log10(x))), 0)
+    decimals = max(digits - 1 - math.floor(math.log10(x)), 0)
     return f"{x:.{decimals}f}"
 
 

@@ -1,0 +1,323 @@
+"""Compare: save scenarios, manage the library, and set two to five of them side by side."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from simulation import Scenario
+from simulation.errors import InputError
+from simulation.results import KPI_LABELS
+from simulation.scenario import Simulation, bounds_of
+from ui import charts, state, style, widgets
+
+log = logging.getLogger("retention_lab.app")
+
+CURRENT = "Current scenario (from Plan)"
+K_SELECTED, K_NEW_NAME, K_CONFIRM = "cmp_selected", "cmp_new_name", "cmp_confirm_delete"
+K_PICK, K_TARGET, K_MEASURE, K_BANDS = "cmp_pick", "cmp_target", "cmp_measure", "cmp_bands"
+K_RUNS, K_SEED = "cmp_runs", "cmp_seed"
+MEASURES = {
+    "npv": "NPV of contribution",
+    "customer_equity": "Customer equity",
+    "revenue_final": "Revenue in the last period",
+    "revenue_total": "Revenue over the horizon",
+}
+TABLE_KPIS = (
+    "revenue_final",
+    "revenue_total",
+    "npv",
+    "customer_equity",
+    "active_customers_final",
+    "clv",
+    "ltv_to_cac",
+    "cac_payback_periods",
+    "grr",
+    "nrr",
+)
+MAX_COMPARED = 5
+SAFE_INT = 2**53 - 1  # the largest whole number a browser's number input holds exactly
+
+
+# Library actions (callbacks run before the page, so widgets can be updated safely) --------------
+def _replace_in_pick(old: str, new: str | None) -> None:
+    picked = [p for p in st.session_state.get(K_PICK, []) if p != old or new is not None]
+    st.session_state[K_PICK] = [new if p == old else p for p in picked]
+
+
+def _rename() -> None:
+    old, new = st.session_state.get(K_SELECTED), st.session_state.get(K_NEW_NAME, "")
+    try:
+        saved = widgets.open_store().rename(old, new)
+    except InputError as exc:
+        state.notify("error", f"Not renamed: {exc}")
+        return
+    st.session_state[K_SELECTED] = saved.name
+    st.session_state[K_NEW_NAME] = ""
+    _replace_in_pick(old, saved.name)
+    state.notify("success", f"Renamed **{old}** to **{saved.name}**.")
+
+
+def _duplicate() -> None:
+    name = st.session_state.get(K_SELECTED)
+    try:
+        saved = widgets.open_store().duplicate(name)
+    except InputError as exc:
+        state.notify("error", f"Not duplicated: {exc}")
+        return
+    st.session_state[K_SELECTED] = saved.name
+    state.notify("success", f"Saved a copy of **{name}** as **{saved.name}**.")
+
+
+def _delete() -> None:
+    name = st.session_state.get(K_SELECTED)
+    try:
+        widgets.open_store().delete(name)
+    except InputError as exc:
+        state.notify("error", f"Not deleted: {exc}")
+        return
+    st.session_state.pop(K_SELECTED, None)
+    st.session_state[K_CONFIRM] = False
+    _replace_in_pick(name, None)
+    state.notify("success", f"Deleted **{name}**.")
+
+
+# Figures -------------------------------------------------------------------------------------
+def _cell(name: str, values: np.ndarray, scenario: Scenario) -> str:
+    mid, band = widgets.median_or_none(values), widgets.range_or_none(values)
+    if mid is None:
+        return "—"
+    return (
+        f"{widgets.kpi_text(name, mid, scenario)}  "
+        f"({widgets.kpi_text(name, band[0], scenario)} – {widgets.kpi_text(name, band[1], scenario)})"
+    )
+
+
+# The page ------------------------------------------------------------------------------------
+current = state.current_scenario()
+store = widgets.open_store()
+st.title("Compare scenarios")
+st.caption(
+    "Save versions of a plan, then set two to five side by side: their revenue with uncertainty bands, "
+    "their headline figures, and how often each comes out ahead."
+)
+widgets.show_notices()
+
+try:
+    library = store.list()
+except InputError as exc:
+    st.error(f"**The saved scenarios cannot be read.** {exc}")
+    library = []
+
+save_col, manage_col = st.columns(2, gap="large")
+with save_col:
+    st.subheader("Save the current scenario")
+    st.caption(f"The scenario now on the Plan page: **{current.name}**.")
+    widgets.save_form(current, key="compare_save")
+    st.caption(
+        f"Saved scenarios are kept in `{store.path}` on the server (set the folder with the "
+        "`RETENTION_LAB_DATA_DIR` environment variable) and survive restarts. Everyone using this app "
+        "sees the same library."
+    )
+    with contextlib.suppress(InputError):  # the error was shown above
+        library = store.list()
+
+with manage_col:
+    st.subheader("Saved scenarios")
+    if not library:
+        st.info("Nothing saved yet. Save the current scenario to start a library.")
+    else:
+        names = [entry.name for entry in library]
+        if st.session_state.get(K_SELECTED) not in names:
+            st.session_state[K_SELECTED] = names[0]
+        st.dataframe(
+            pd.DataFrame(
+                {
+                    "Name": names,
+                    "Scenario": [e.title for e in library],
+                    "Saved (UTC)": [e.updated_at.replace("T", " ")[:16] for e in library],
+                }
+            ),
+            hide_index=True,
+            width="stretch",
+            height=min(38 + 35 * len(library), 260),
+            column_config={"Saved (UTC)": st.column_config.TextColumn(width="small")},
+        )
+        selected = st.selectbox("Saved scenario", names, key=K_SELECTED)
+        b1, b2, b3 = st.columns(3)
+        open_clicked = b1.button("Open in Plan", icon=":material/open_in_new:", width="stretch")
+        b2.button("Duplicate", icon=":material/content_copy:", on_click=_duplicate, width="stretch")
+        if b3.button("Delete…", icon=":material/delete:", width="stretch"):
+            st.session_state[K_CONFIRM] = True
+        if st.session_state.get(K_CONFIRM):
+            st.warning(f"Delete **{selected}**? This cannot be undone.")
+            c1, c2 = st.columns(2)
+            c1.button("Yes, delete it", type="primary", on_click=_delete, width="stretch")
+            if c2.button("Keep it", width="stretch"):
+                st.session_state[K_CONFIRM] = False
+                st.rerun()
+        r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
+        r1.text_input("New name", key=K_NEW_NAME, placeholder=f"Rename {selected} to…")
+        r2.button("Rename", on_click=_rename, width="stretch")
+        if open_clicked:
+            try:
+                state.set_scenario(store.load(selected))
+            except InputError as exc:
+                st.error(f"Not opened: {exc}")
+            else:
+                state.notify("success", f"Opened the saved scenario **{selected}**.")
+                st.switch_page("pages/plan.py")
+
+st.divider()
+st.subheader("Side by side")
+options = [CURRENT] + [entry.name for entry in library]
+if K_PICK not in st.session_state:
+    st.session_state[K_PICK] = options[:2]
+st.session_state[K_PICK] = [p for p in st.session_state[K_PICK] if p in options]
+picked = st.multiselect(
+    "Scenarios to compare",
+    options,
+    key=K_PICK,
+    max_selections=MAX_COMPARED,
+    placeholder="Choose two to five…",
+    help="Saved scenarios, and the one now on the Plan page.",
+)
+
+if len(picked) < 2:
+    st.info("Choose at least two scenarios to compare (save some first if the list is short).")
+    st.stop()
+
+scenarios: dict[str, Scenario] = {}
+for name in picked:
+    try:
+        scenarios[name] = current if name == CURRENT else store.load(name)
+    except InputError as exc:
+        st.error(f"**{name}** cannot be opened: {exc}")
+if len(scenarios) < 2:
+    st.stop()
+first = next(iter(scenarios.values()))
+
+rb = bounds_of(Simulation, "runs")
+s1, s2, s3, s4 = st.columns(4)
+runs = s1.number_input(
+    "Simulated futures (runs)",
+    min_value=int(rb.lo),
+    max_value=int(rb.hi),
+    value=first.simulation.runs,
+    step=100,
+    key=K_RUNS,
+    help="Every scenario is run this many times with the same seed, so run k is the same future for all.",
+)
+seed = s2.number_input(
+    "Seed",
+    min_value=0,
+    max_value=min(int(bounds_of(Simulation, "seed").hi), SAFE_INT),
+    value=min(first.simulation.seed, SAFE_INT),
+    step=1,
+    key=K_SEED,
+)
+measure = s3.selectbox("Who comes out ahead, by", list(MEASURES), format_func=MEASURES.get, key=K_MEASURE)
+bands = s4.segmented_control(
+    "Bands", ["50 %", "90 %", "None"], default="50 %", key=K_BANDS, help="Middle 50 % or 90 % of the futures"
+)
+
+currencies = {s.currency for s in scenarios.values()}
+timelines = {(s.period, s.horizon) for s in scenarios.values()}
+if len(currencies) > 1:
+    st.warning(f"These scenarios use different currencies ({', '.join(sorted(currencies))}): money is not comparable.")
+if len(timelines) > 1:
+    st.warning(
+        "These scenarios have different periods or horizons, so their periods and last periods are not the same "
+        "points in time; read the curves with care."
+    )
+
+summaries = {}
+with st.spinner("Simulating…"):
+    for name, scenario in scenarios.items():
+        try:
+            summaries[name] = state.summarise(scenario, runs=int(runs), seed=int(seed))
+        except InputError as exc:
+            widgets.show_input_error(exc, f"{name} cannot be simulated.")
+        except Exception:
+            log.exception("simulation failed for %s", name)
+            st.error(f"The simulation of **{name}** failed unexpectedly.")
+if len(summaries) < 2:
+    st.stop()
+
+colors = dict(zip(summaries, style.SERIES, strict=False))
+cur, per = first.currency, first.period
+band_choice = {"50 %": (50,), "90 %": (90,), "None": ()}[bands or "None"]
+widgets.chart(
+    state.chart_spec(
+        "fan",
+        charts.fan_frame({n: s.paths for n, s in summaries.items()}, "revenue", first_period=1),
+        title=f"Revenue per {per}",
+        y_title=f"Revenue per {per} ({cur})",
+        kind="money",
+        currency=cur,
+        period=per,
+        colors=colors,
+        runs=int(runs),
+        bands=list(band_choice),
+    ),
+    "compare-revenue",
+    "dl_compare",
+)
+
+st.markdown("**Headline figures:** median, and in brackets the range that holds 90 % of the simulated futures")
+table = pd.DataFrame(
+    {name: [_cell(k, summaries[name].kpis[k], scenarios[name]) for k in TABLE_KPIS] for name in summaries},
+    index=[KPI_LABELS[k] for k in TABLE_KPIS],
+)
+st.dataframe(table, width="stretch")
+
+st.markdown(f"**How often each comes out ahead, by {MEASURES[measure]}**")
+matrix = state.beat_matrix({n: s.kpis[measure] for n, s in summaries.items()})
+st.dataframe(
+    matrix.map(lambda p: "—" if pd.isna(p) else style.percent(p, 0)),
+    width="stretch",
+    column_config={name: st.column_config.TextColumn(f"ahead of {name}") for name in matrix.columns},
+)
+st.caption(
+    f"Read across: the share of the {int(runs):,} simulated futures in which the row's scenario is ahead of "
+    "the column's (a tie counts as not ahead). All scenarios run with the same seed and runs: an assumption "
+    "two scenarios share takes the same value in each future, one they set differently is drawn at the same "
+    "percentile of each range, and chance events (who churns, how many are won) come from the same random "
+    "streams. So differences reflect the plans, not luck."
+)
+
+last = {n: s.kpis["revenue_final"] for n, s in summaries.items()}
+default_target = float(np.median(next(iter(last.values()))))
+default_target = float(f"{default_target:.2g}") if default_target > 0 else 0.0
+t1, t2 = st.columns([1, 2], gap="large")
+target = t1.number_input(
+    f"Revenue target for the last {per} ({cur})",
+    min_value=0.0,
+    value=default_target,
+    step=float(10 ** max(math.floor(math.log10(max(default_target, 10))) - 1, 0)),
+    format="%.0f",
+    key=K_TARGET,
+    help=f"The revenue you need in {per} {first.horizon}, the last of the horizon.",
+)
+t1.caption(f"= {style.money(target, cur)} per {per}")
+chances = pd.DataFrame(
+    {
+        "Scenario": list(last),
+        "Chance of reaching the target": [100 * float(np.mean(v >= target)) for v in last.values()],
+    }
+)
+t2.dataframe(
+    chances,
+    hide_index=True,
+    width="stretch",
+    column_config={
+        "Chance of reaching the target": st.column_config.ProgressColumn(
+            min_value=0, max_value=100, format="%.0f %%", help="Share of futures at or above the target"
+        )
+    },
+)

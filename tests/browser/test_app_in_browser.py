@@ -1,0 +1,91 @@
+"""The app as a person uses it: move the split, save a scenario, open a share link elsewhere."""
+
+from __future__ import annotations
+
+import json
+import re
+import time
+
+from playwright.sync_api import expect
+
+from .conftest import ARTIFACTS
+
+SPLIT = "Acquisition share of the budget"
+P_BEATS = "Chance the plan beats the status quo"
+NPV = "NPV"
+
+
+def wait_for_rerun(page) -> None:
+    """Streamlit marks the app 'notRunning' when a script run ends; give the rerun time to start."""
+    page.wait_for_timeout(200)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+
+
+def metric(page, label: str):
+    card = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return card.first.get_by_test_id("stMetricValue")
+
+
+def open_plan(page, url: str) -> None:
+    page.goto(url)
+    wait_for_rerun(page)
+    expect(metric(page, P_BEATS)).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_moving_the_split_updates_the_headline_figures(page, app_url):
+    open_plan(page, app_url)
+    before = metric(page, NPV).inner_text()
+    slider = page.get_by_role("slider", name=SPLIT)
+    slider.focus()
+    timings = []
+    for _ in range(3):
+        start = time.perf_counter()
+        for _ in range(5):
+            page.keyboard.press("ArrowLeft")
+        wait_for_rerun(page)
+        timings.append(time.perf_counter() - start)
+    expect(metric(page, NPV)).not_to_have_text(before)
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "slider_timings.json").write_text(json.dumps({"seconds_from_keypress_to_rerun_end": timings}))
+
+
+def test_saving_a_scenario_lists_it(page, app_url):
+    open_plan(page, app_url)
+    page.get_by_label("Scenario name").fill("Browser test plan")
+    page.get_by_role("button", name="Save scenario").click()
+    wait_for_rerun(page)
+    expect(page.get_by_text(re.compile("Saved .*Browser test plan"))).to_be_visible()
+    page.get_by_role("link", name="Compare").click()
+    wait_for_rerun(page)
+    expect(page.get_by_text("Browser test plan").first).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_share_link_reopens_the_same_figures(page, browser, app_url):
+    open_plan(page, app_url)
+    slider = page.get_by_role("slider", name=SPLIT)
+    slider.focus()
+    for _ in range(10):
+        page.keyboard.press("ArrowLeft")
+    wait_for_rerun(page)
+    figures = {label: metric(page, label).inner_text() for label in (NPV, P_BEATS)}
+    link = page.get_by_test_id("stCode").filter(has_text="http").first.inner_text().strip()
+    assert link.startswith("http"), f"the share link is a URL: {link!r}"
+
+    other = browser.new_context(viewport={"width": 1400, "height": 1000})
+    try:
+        fresh = other.new_page()
+        fresh.set_default_timeout(60_000)
+        fresh.goto(link)
+        wait_for_rerun(fresh)
+        for label, value in figures.items():
+            expect(metric(fresh, label)).to_have_text(value)
+        expect(fresh.get_by_test_id("stException")).to_have_count(0)
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        fresh.screenshot(path=str(ARTIFACTS / "share_link_reopened.png"), full_page=True)
+    finally:
+        other.close()

@@ -1,0 +1,143 @@
+"""Chart builders: pure functions of aggregated frames, checked through their Vega-Lite specs."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from ui import charts, style
+
+PERCENTILES = ["p5", "p25", "p50", "p75", "p95"]
+COLORS = {"Plan": style.PLAN, "Status quo": style.STATUS_QUO}
+
+
+def summary(metric: str, level: float, horizon: int = 12) -> pd.DataFrame:
+    periods = np.arange(horizon + 1)
+    frame = pd.DataFrame({"period": periods, "metric": metric, "mean": level + periods})
+    for i, p in enumerate(PERCENTILES):
+        frame[p] = level + periods + (i - 2) * 10.0
+    return frame
+
+
+@pytest.fixture
+def fan_frame() -> pd.DataFrame:
+    return charts.fan_frame({"Plan": summary("revenue", 1000), "Status quo": summary("revenue", 900)}, "revenue")
+
+
+def fan(frame, **kw):
+    params = dict(
+        title="Revenue per month",
+        y_title="Revenue per month (EUR)",
+        kind="money",
+        currency="EUR",
+        period="month",
+        colors=COLORS,
+        runs=1000,
+    )
+    params.update(kw)
+    return charts.fan_chart(frame, **params)
+
+
+def test_fan_frame_keeps_one_metric_per_series_in_order():
+    mixed = pd.concat([summary("revenue", 1000), summary("active_customers", 50)])
+    frame = charts.fan_frame({"Plan": mixed, "Status quo": summary("revenue", 900)}, "revenue", first_period=1)
+    assert list(frame["series"].unique()) == ["Plan", "Status quo"], "series order should follow the mapping"
+    assert frame["period"].min() == 1, "flows start at period 1"
+    assert len(frame) == 2 * 12, f"expected 12 periods per series, got {len(frame)}"
+    assert frame.loc[frame["series"] == "Plan", "p50"].iloc[0] == 1001, "the Plan's own values should be kept"
+
+
+def test_fan_chart_has_titles_units_bands_and_palette(fan_frame):
+    spec = fan(fan_frame).to_dict()
+    assert spec["title"]["text"] == "Revenue per month", "title missing"
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "median" in subtitle and "50 %" in subtitle and "90 %" in subtitle, f"bands unexplained: {subtitle}"
+    layers = spec["layer"]
+    assert [layer["mark"]["type"] for layer in layers] == ["area", "area", "line"], "expected 90 %, 50 % bands, line"
+    assert layers[0]["encoding"]["y"]["field"] == "p5" and layers[0]["encoding"]["y2"]["field"] == "p95"
+    assert layers[1]["encoding"]["y"]["field"] == "p25" and layers[1]["encoding"]["y2"]["field"] == "p75"
+    assert layers[0]["mark"]["opacity"] < layers[1]["mark"]["opacity"], "the 90 % band should be the lighter one"
+    y = layers[2]["encoding"]["y"]
+    assert y["field"] == "p50" and "(EUR)" in y["axis"]["title"], f"median axis without currency: {y}"
+    assert "€" in y["axis"]["labelExpr"], "money ticks should carry the currency symbol"
+    assert layers[2]["encoding"]["x"]["title"] == "Month", "the x axis should name the period"
+    scale = layers[2]["encoding"]["color"]["scale"]
+    assert scale == {"domain": ["Plan", "Status quo"], "range": [style.PLAN, style.STATUS_QUO]}, f"palette: {scale}"
+    legends = [layer["encoding"]["color"].get("legend") for layer in layers]
+    assert all(legend is not None for legend in legends), "a layer without a legend hides the merged legend"
+
+
+@pytest.mark.parametrize(("bands", "marks"), [((50,), ["area", "line"]), ((90,), ["area", "line"]), ((), ["line"])])
+def test_fan_chart_draws_only_the_bands_asked_for(fan_frame, bands, marks):
+    spec = fan(fan_frame, bands=bands).to_dict()
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == marks, f"bands {bands}"
+
+
+def test_count_chart_has_no_currency(fan_frame):
+    spec = fan(fan_frame, kind="count", y_title="Customers at the end of each month").to_dict()
+    axis = spec["layer"][-1]["encoding"]["y"]["axis"]
+    assert "labelExpr" not in axis and axis["title"] == "Customers at the end of each month", f"axis: {axis}"
+
+
+def test_bridge_frame_floats_each_step_from_the_running_total():
+    frame = charts.bridge_frame(
+        {"Plan": {"start": 100, "new": 30, "expansion": 5, "winback": 2, "lost": 20, "end": 117}}
+    )
+    steps = frame.set_index("step")
+    assert list(frame["step"]) == [label for _, label in charts.BRIDGE_STEPS], "steps out of order"
+    assert (steps.loc["+ New customers", "bar_start"], steps.loc["+ New customers", "bar_end"]) == (100, 130)
+    assert steps.loc["− Lost to churn", "amount"] == -20, "churn is shown as a loss"
+    assert steps.loc["− Lost to churn", "bar_end"] == steps.loc["Run-rate at the end", "amount"], (
+        "consistent inputs should land exactly on the end run-rate"
+    )
+
+
+def test_bridge_chart_labels_currency_period_and_series():
+    bridges = {s: {"start": 100, "new": 30, "expansion": 5, "winback": 0, "lost": 20, "end": 115} for s in COLORS}
+    spec = charts.bridge_chart(
+        charts.bridge_frame(bridges), currency="USD", period="quarter", horizon=20, colors=COLORS, runs=500
+    ).to_dict()
+    assert spec["title"]["text"] == "Where the revenue run-rate comes from over 20 quarters", spec["title"]
+    bars = spec["layer"][0]
+    assert bars["encoding"]["y"]["axis"]["title"] == "Revenue run-rate (USD per quarter)", bars["encoding"]["y"]
+    assert bars["encoding"]["xOffset"]["field"] == "series", "plan and status quo should stand side by side"
+    assert len(spec["layer"]) == 2 and spec["layer"][1]["mark"]["type"] == "text", "amount labels missing"
+
+
+def test_with_data_reuses_a_template_exactly(fan_frame):
+    template = fan(fan_frame.iloc[0:0]).to_dict()
+    fast = charts.with_data(template, fan_frame)
+    full = fan(fan_frame).to_dict()
+    (fast_name,), (full_name,) = fast["datasets"], full["datasets"]
+    assert fast["datasets"][fast_name] == full["datasets"][full_name], "the rows should be the chart's own"
+    fast_text = json.dumps(fast, sort_keys=True).replace(fast_name, "DATA")
+    full_text = json.dumps(full, sort_keys=True).replace(full_name, "DATA")
+    assert fast_text == full_text, "the template with new rows should equal the chart built from them"
+
+
+def test_records_turn_missing_values_into_null():
+    rows = charts.records(pd.DataFrame({"a": [1.0, np.nan]}))
+    assert rows == [{"a": 1.0}, {"a": None}], f"NaN must become null for JSON: {rows}"
+
+
+def test_exports_are_real_png_and_svg(fan_frame):
+    spec = fan(fan_frame).to_dict()
+    text = charts.export_json(spec)
+    assert json.loads(text)["width"] == charts.EXPORT_WIDTH, "an exported chart needs a fixed width"
+    png = charts.to_png(text)
+    assert png[:8] == b"\x89PNG\r\n\x1a\n", "not a PNG file"
+    svg = charts.to_svg(text)
+    assert svg.lstrip().startswith("<svg") and "Revenue per month" in svg, "the SVG should carry the title"
+    assert "€1k" in svg, "money ticks should render with the currency symbol"
+
+
+def test_methodology_charts_build(fan_frame):
+    survival = pd.DataFrame({"period": [0, 1, 0, 1], "curve": ["a", "a", "b", "b"], "share": [1, 0.9, 1, 0.8]})
+    spec = charts.survival_chart(survival, period="month", title="T", subtitle="S").to_dict()
+    assert spec["encoding"]["y"]["axis"]["format"] == ".0%", "survival is a share"
+    response = pd.DataFrame({"spend": [0, 1000], "lever": ["Acquisition", "Acquisition"], "units": [0, 1]})
+    spec = charts.response_chart(response, currency="GBP", period="month", title="T", subtitle="S").to_dict()
+    assert spec["encoding"]["x"]["axis"]["title"] == "Spend per month (GBP)", spec["encoding"]["x"]

@@ -1,0 +1,289 @@
+"""Streamlit building blocks shared by the pages: headline figures, downloads, saving, notices."""
+
+from __future__ import annotations
+
+import math
+import re
+
+import numpy as np
+import streamlit as st
+
+from simulation import Scenario
+from simulation.errors import InputError
+from simulation.results import KPI_HELP, KPI_KIND, KPI_LABELS
+from simulation.storage import ScenarioStore
+
+from . import charts, style
+from .state import PlanFigures, pop_notices
+
+P_BEATS_LABEL = "Chance the plan beats the status quo"
+SAVE_NAME_LABEL = "Scenario name"
+SAVE_BUTTON_LABEL = "Save scenario"
+SHARE_HEADING = "Share this scenario"
+HEADLINE_KPIS = (
+    "revenue_final",
+    "npv",
+    "customer_equity",
+    "active_customers_final",
+    "roi",
+    "clv",
+    "ltv_to_cac",
+    "cac_payback_periods",
+    "grr",
+    "nrr",
+)
+LOWER_IS_BETTER = {"cac", "cac_payback_periods"}
+
+
+# Numbers as people read them ---------------------------------------------------------------------
+PERIOD_SHORT = {"month": "mo", "quarter": "qtr", "year": "yr"}
+
+
+def kpi_label(name: str, scenario: Scenario) -> str:
+    """A headline figure's short label (a card holds about 15 characters); the help text gives the full name."""
+    return {
+        "revenue_final": "Final revenue",
+        "active_customers_final": "Final customers",
+        "npv": "NPV",
+        "clv": "CLV, new customer",
+        "cac_payback_periods": "CAC payback",
+        "grr": "GRR, first year",
+        "nrr": "NRR, first year",
+        "roi": "Marketing ROI",
+    }.get(name, KPI_LABELS[name])
+
+
+def kpi_full_name(name: str, scenario: Scenario) -> str:
+    """A headline figure's full name, with the period written out where it helps."""
+    per, h = scenario.period, scenario.horizon
+    return {
+        "revenue_final": f"Revenue in {per} {h}, the last of the horizon",
+        "active_customers_final": f"Customers at the end of {per} {h}, the last of the horizon",
+        "cac_payback_periods": f"CAC payback, in {per}s",
+    }.get(name, KPI_LABELS[name])
+
+
+def kpi_text(name: str, value: float | None, scenario: Scenario) -> str:
+    """A headline figure written in its unit (money, ratio, periods, percent or count)."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    kind = KPI_KIND[name]
+    if kind == "money":
+        return style.money(value, scenario.currency)
+    if kind == "ratio":
+        return f"{value:.1f}×"
+    if kind == "periods":
+        return f"{value:.1f} {PERIOD_SHORT[scenario.period]}"
+    if kind == "percent":
+        # Retention rates near 100 % need a decimal; returns of several hundred per cent do not.
+        return style.percent(value, 0 if abs(value) >= 2 else 1)
+    return style.number(value)
+
+
+def delta_text(name: str, value: float | None, scenario: Scenario) -> str | None:
+    """A signed difference in the figure's unit (percentage points for percentages)."""
+    if value is None or not math.isfinite(value):
+        return None
+    sign = "+" if value >= 0 else "-"
+    kind = KPI_KIND[name]
+    x = abs(value)
+    if kind == "money":
+        return sign + style.money(x, scenario.currency)
+    if kind == "ratio":
+        return f"{sign}{x:.1f}×"
+    if kind == "periods":
+        return f"{sign}{x:.1f}"
+    if kind == "percent":
+        return f"{sign}{x * 100:.1f} pts"
+    return sign + (f"{x:,.0f}" if x < 1e4 else style.number(x))
+
+
+def _finite(values: np.ndarray) -> np.ndarray:
+    return values[np.isfinite(values)]
+
+
+def median_or_none(values: np.ndarray) -> float | None:
+    v = _finite(np.asarray(values, dtype=float))
+    return float(np.median(v)) if v.size else None
+
+
+def range_or_none(values: np.ndarray) -> tuple[float, float] | None:
+    v = _finite(np.asarray(values, dtype=float))
+    if not v.size:
+        return None
+    lo, hi = np.percentile(v, (5, 95))
+    return float(lo), float(hi)
+
+
+# Messages ---------------------------------------------------------------------------------------
+def show_notices() -> None:
+    """Show the messages queued by callbacks since the last render."""
+    for kind, text in pop_notices():
+        {"error": st.error, "warning": st.warning, "success": st.success}.get(kind, st.info)(text)
+
+
+def show_input_error(exc: InputError, heading: str) -> None:
+    from .state import problems_text
+
+    st.error(f"**{heading}**\n\n{problems_text(exc)}")
+
+
+# Headline figures -------------------------------------------------------------------------------
+def verdict(p: float) -> str:
+    """The plan's chance of beating the status quo in words."""
+    if p >= 0.9:
+        return "very likely beats"
+    if p >= 0.6:
+        return "probably beats"
+    if p > 0.4:
+        return "could go either way against"
+    if p > 0.1:
+        return "probably falls short of"
+    return "very likely falls short of"
+
+
+def headline(figures: PlanFigures, scenario: Scenario) -> None:
+    """The answer first: the chance the plan beats the status quo, in a card and in a sentence."""
+    left, right = st.columns([1.6, 3], vertical_alignment="center")
+    with left:
+        _p_beats_card(figures, figures.plan.runs)
+    with right:
+        p = figures.p_beats_baseline
+        if p is None:
+            st.markdown(
+                "**The plan's budget is the status quo's.** Move the split or the total budget to see what a "
+                "change would do."
+            )
+            return
+        gain = median_or_none(figures.difference("npv"))
+        band = range_or_none(figures.difference("npv"))
+        st.markdown(
+            f"#### The plan {verdict(p)} the status quo\n"
+            f"It earns more (by NPV) in **{style.percent(p, 0)}** of {figures.plan.runs:,} simulated futures. "
+            f"Median change in NPV **{delta_text('npv', gain, scenario)}**; in 90 % of futures between "
+            f"{delta_text('npv', band[0], scenario)} and {delta_text('npv', band[1], scenario)}."
+        )
+
+
+def headline_metrics(figures: PlanFigures, scenario: Scenario, columns: int = 5) -> None:
+    """The plan's headline figures: median, 90 % range, and the change against the status quo."""
+    for start in range(0, len(HEADLINE_KPIS), columns):
+        for col, name in zip(st.columns(columns), HEADLINE_KPIS[start : start + columns], strict=False):
+            with col:
+                _kpi_card(name, figures, scenario)
+    if not figures.identical:
+        st.caption(
+            "Big numbers: the plan's median future. Arrows: change against the status quo, the median of the "
+            "future-by-future difference. Under each: the range that holds 90 % of the futures."
+        )
+
+
+def _p_beats_card(figures: PlanFigures, runs: int) -> None:
+    p = figures.p_beats_baseline
+    help_text = (
+        f"Share of the {runs:,} simulated futures in which the plan's NPV (contribution over the horizon, "
+        "discounted) is higher than the status quo's. Both are run on the same random draws "
+        "(common random numbers), so the comparison is like for like."
+    )
+    if p is None:
+        st.metric(P_BEATS_LABEL, "—", help=help_text, border=True)
+        return
+    st.metric(P_BEATS_LABEL, f"{p * 100:.0f} %", help=help_text, border=True)
+    # Monte Carlo standard error of a proportion, sqrt(p (1 - p) / runs), floored at one run's worth.
+    se = math.sqrt(max(p * (1 - p), 1 / runs) / runs)
+    st.caption(f"of {runs:,} futures, by NPV (± {se * 100:.1f} pts sampling error)")
+
+
+def _kpi_card(name: str, figures: PlanFigures, scenario: Scenario) -> None:
+    plan = figures.plan.kpis[name]
+    value = median_or_none(plan)
+    band = range_or_none(plan)
+    delta = None if figures.identical else median_or_none(figures.difference(name))
+    st.metric(
+        kpi_label(name, scenario),
+        kpi_text(name, value, scenario),
+        delta=delta_text(name, delta, scenario),
+        delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+        help=f"**{kpi_full_name(name, scenario)}.** {KPI_HELP[name]}",
+        border=True,
+    )
+    if band is None:
+        st.caption("not defined in this plan")
+    else:
+        st.caption(f"90 %: {kpi_text(name, band[0], scenario)} – {kpi_text(name, band[1], scenario)}")
+
+
+# Downloads --------------------------------------------------------------------------------------
+def slug(text: str) -> str:
+    """A file-name stem from a title: ``Subscription software, mid-market`` -> ``subscription-software-mid-market``."""
+    s = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
+    return s[:60] or "scenario"
+
+
+def chart_downloads(spec: dict, stem: str, key: str) -> None:
+    """PNG and SVG buttons for one chart (a Vega-Lite dict); the image is drawn only when clicked."""
+    with st.container(horizontal=True, gap="small"):
+        st.download_button(
+            "PNG",
+            data=lambda: charts.to_png(charts.export_json(spec)),
+            file_name=f"{stem}.png",
+            mime="image/png",
+            key=f"{key}_png",
+            on_click="ignore",
+            type="tertiary",
+            icon=":material/download:",
+            help="Download this chart as a PNG image (twice screen resolution)",
+        )
+        st.download_button(
+            "SVG",
+            data=lambda: charts.to_svg(charts.export_json(spec)),
+            file_name=f"{stem}.svg",
+            mime="image/svg+xml",
+            key=f"{key}_svg",
+            on_click="ignore",
+            type="tertiary",
+            icon=":material/download:",
+            help="Download this chart as an SVG image (scales without blur in slides)",
+        )
+
+
+CHART_HEIGHT = 460  # pixels for the whole chart: Streamlit fits title, legend, axes and plot into it
+
+
+def chart(spec: dict, stem: str, key: str, height: int = CHART_HEIGHT) -> None:
+    """A chart from its Vega-Lite dict, with its PNG and SVG downloads under it.
+
+    The element's height is given explicitly: Streamlit fits the whole chart into the
+    element, so without it the plot shrinks to make room for the title and legend.
+    """
+    st.vega_lite_chart(spec, width="stretch", height=height)
+    chart_downloads(spec, stem, key)
+
+
+# Saving -----------------------------------------------------------------------------------------
+def open_store() -> ScenarioStore:
+    """The saved-scenario library (its folder: ``RETENTION_LAB_DATA_DIR``, else ``./data``)."""
+    return ScenarioStore()
+
+
+def save_form(scenario: Scenario, key: str) -> None:
+    """Save the current scenario under a name; a taken or bad name gets a message, nothing is lost."""
+    store = open_store()
+    with st.form(key=f"{key}_form", clear_on_submit=False, border=False):
+        # No help icon here: its "Help for Scenario name" label would make the field's label ambiguous.
+        name = st.text_input(
+            SAVE_NAME_LABEL,
+            value="",
+            placeholder=f"{scenario.name} (leave empty to use this title)",
+            max_chars=200,
+            key=f"{key}_name",
+        )
+        replace = st.checkbox("Replace a saved scenario with the same name", value=False, key=f"{key}_replace")
+        submitted = st.form_submit_button(SAVE_BUTTON_LABEL, type="primary", icon=":material/save:")
+    if submitted:
+        try:
+            saved = store.save(name.strip() or scenario.name, scenario, replace=replace)
+        except InputError as exc:
+            st.error(f"Not saved: {exc}")
+        else:
+            st.success(f"Saved as **{saved.name}**. Open Compare to see it beside other scenarios.")
