@@ -13,7 +13,7 @@ import streamlit as st
 from simulation import Scenario, parse_scenario
 from simulation.distributions import central
 from simulation.errors import InputError
-from simulation.scenario import Segment
+from simulation.scenario import Segment, bounds_of
 from simulation.sharing import QUERY_PARAM, encode_scenario, share_url
 from ui import charts, controls, state, style, widgets
 from ui.editor import assumptions_editor
@@ -33,7 +33,7 @@ MULT_STEP = 0.5
 def _control_values(s: Scenario) -> dict[str, float]:
     """What each main control shows for scenario ``s`` (clipped to the control's range)."""
     mult = controls.cost_multiplier(s)
-    lo = controls.field_bounds(type(s.acquisition), "cost_multiplier").lo
+    lo = bounds_of(type(s.acquisition), "cost_multiplier").lo
     return {
         K_TOTAL: float(s.budget.total),
         K_SPLIT: float(round(controls.acquisition_share(s.budget) * 100)),
@@ -188,7 +188,7 @@ with st.sidebar:
     st.caption(
         f"Acquisition {style.money(budget.acquisition, cur)} · retention {style.money(budget.retention, cur)} per {per}"
     )
-    mb = controls.field_bounds(type(scenario.acquisition), "cost_multiplier")
+    mb = bounds_of(type(scenario.acquisition), "cost_multiplier")
     st.slider(
         MULT_LABEL,
         min_value=float(mb.lo),
@@ -219,7 +219,7 @@ with st.sidebar:
         " Changing it scales every segment (and the ends of every uncertainty range) by the same factor, "
         "so differences between segments and the width of the ranges are kept."
     )
-    cb = controls.field_bounds(Segment, "churn")
+    cb = bounds_of(Segment, "churn")
     st.number_input(
         f"Churn per {per}, new customers (%)",
         min_value=float(cb.lo) * 100,
@@ -235,7 +235,7 @@ with st.sidebar:
     )
     st.number_input(
         f"Revenue per customer per {per} ({cur})",
-        min_value=float(controls.field_bounds(Segment, "revenue_per_customer").lo),
+        min_value=float(bounds_of(Segment, "revenue_per_customer").lo),
         step=_nice_step(controls.segment_average(scenario, "revenue_per_customer") * 5),
         format="%.0f",
         key=K_REVENUE,
@@ -243,7 +243,7 @@ with st.sidebar:
         args=(K_REVENUE, "Revenue per customer"),
         help=f"Average revenue of a current customer per {per} before upsell, weighted by customers." + scale_note,
     )
-    ub = controls.field_bounds(Segment, "upsell_rate")
+    ub = bounds_of(Segment, "upsell_rate")
     st.number_input(
         f"Upsell rate per {per} (%)",
         min_value=float(ub.lo) * 100,

@@ -481,15 +481,11 @@ def marginal_returns(result: SimulationResult, horizon_only: bool = False) -> Ma
         pool = np.divide(
             at_risk_class, at_risk[..., None], out=np.zeros_like(at_risk_class), where=at_risk[..., None] > 0
         )
-        save_value = margin * (pool * _class_values(theta, c, a.discount, after, joining=False, residual=residual)).sum(
-            -1
-        )
+        save_value = margin * (pool * kept_values.kept(after)).sum(-1)
         ret_units += w * per_unit.sum(1)
         ret_return += w * (per_unit * save_value).sum(1)
 
-        join_value = (w_new * _class_values(theta[..., K:], c, a.discount, after, joining=True, residual=residual)).sum(
-            -1
-        )
+        join_value = (w_new * join_values.joining(after)).sum(-1)
         acq_units += w * new_per_unit[:, t - 1]
         acq_return += w * new_per_unit[:, t - 1] * ((margin * join_value) @ a.share)
 

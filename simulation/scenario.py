@@ -11,6 +11,7 @@ import json
 import math
 import re
 import tomllib
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -92,16 +93,20 @@ def Param(lo=-math.inf, hi=math.inf, *, lo_open=False, hi_open=False):  # noqa: 
 
 
 def bounds_of(model: type[BaseModel], field: str) -> Bounds:
-    """The valid range of a numeric field, as declared in the schema."""
+    """The valid range of a numeric field, as declared in the schema (also inside ``Optional``)."""
     info = model.model_fields[field]
-    for meta in info.metadata:
-        if isinstance(meta, Bounds):
-            return meta
-    lo = hi = None
-    for meta in info.metadata:
-        lo = getattr(meta, "ge", None) if lo is None else lo
-        hi = getattr(meta, "le", None) if hi is None else hi
-    return Bounds(-math.inf if lo is None else lo, math.inf if hi is None else hi)
+    candidates = [info.metadata] + [getattr(arg, "__metadata__", ()) for arg in typing.get_args(info.annotation)]
+    for metadata in candidates:
+        for meta in metadata:
+            if isinstance(meta, Bounds):
+                return meta
+    for metadata in candidates:
+        flat = [m for meta in metadata for m in (getattr(meta, "metadata", None) or [meta])]
+        lo = next((m.ge for m in flat if getattr(m, "ge", None) is not None), None)
+        hi = next((m.le for m in flat if getattr(m, "le", None) is not None), None)
+        if lo is not None or hi is not None:
+            return Bounds(-math.inf if lo is None else lo, math.inf if hi is None else hi)
+    return Bounds()
 
 
 Money = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]

@@ -6,7 +6,6 @@ import pytest
 
 from simulation import ScenarioError
 from simulation.distributions import Distribution, central
-from simulation.scenario import Acquisition, Segment
 from ui import controls
 
 
@@ -110,12 +109,6 @@ def test_out_of_range_average_names_the_segment(test_scenario):
     assert "segments[1].churn" in paths, f"the Core segment's churn should be named: {info.value.problems}"
     lines = controls.describe_problems(info.value.problems, test_scenario.to_dict())
     assert any(line.startswith("segment 2 (Core) · churn") for line in lines), lines
-
-
-def test_field_bounds_reads_optional_fields():
-    assert controls.field_bounds(Acquisition, "cost_multiplier").lo == 1, "the multiple's bounds are in the schema"
-    share = controls.field_bounds(Segment, "new_customer_share")
-    assert (share.lo, share.hi) == (0, 1), f"the share is in [0, 1]: {share}"
 
 
 def _general(s):

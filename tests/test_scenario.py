@@ -4,9 +4,10 @@ import json
 
 import pytest
 
-from simulation import ScenarioError, load_scenario, parse_scenario, scenario_from_dict
+from simulation import Budget, ScenarioError, load_scenario, parse_scenario, scenario_from_dict
 from simulation.distributions import Distribution
 from simulation.presets import list_presets, load_preset
+from simulation.scenario import Acquisition, Segment, bounds_of
 
 from .helpers import make
 
@@ -195,3 +196,12 @@ def test_with_split_keeps_other_levers():
     assert (b.acquisition, b.retention, b.expansion) == (pytest.approx(237.5), pytest.approx(712.5), 50), (
         "with_split divides the total less the other levers"
     )
+
+
+def test_bounds_are_read_from_the_schema_also_for_optional_fields():
+    assert bounds_of(Acquisition, "cost_multiplier").lo == 1, "the cost multiple's bounds are in the schema"
+    share = bounds_of(Segment, "new_customer_share")
+    assert (share.lo, share.hi) == (0, 1), f"the share is in [0, 1]: {share}"
+    churn = bounds_of(Segment, "churn")
+    assert (churn.lo, churn.hi, churn.hi_open) == (0, 1, True), f"churn is in [0, 1): {churn}"
+    assert bounds_of(Budget, "acquisition").lo == 0, "budgets are non-negative"

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import math
 import re
-import typing
 from typing import Any
 
 import numpy as np
@@ -28,7 +27,7 @@ import pandas as pd
 
 from simulation import Budget, Scenario, ScenarioError, scenario_from_dict
 from simulation.assumptions import DEFAULT_COST_MULTIPLIER
-from simulation.distributions import Bounds, Distribution, central
+from simulation.distributions import Distribution, central
 from simulation.scenario import Acquisition, Expansion, Retention, Segment, Winback, bounds_of
 
 # The researched range of "acquiring a customer costs N x keeping one" (Bain & Co.; MODEL.md).
@@ -87,35 +86,6 @@ BUDGET_ROWS = ("Plan", "Status quo")
 
 
 # Schema -----------------------------------------------------------------------------------
-def field_bounds(model, field: str) -> Bounds:
-    """The schema's valid range of a field, also when the field is optional (``Param(...) | None``).
-
-    :func:`simulation.scenario.bounds_of` reads the field's own metadata; an optional field
-    keeps its bounds inside the ``Optional`` wrapper, so they are looked up there too.
-    """
-    bounds = bounds_of(model, field)
-    if math.isfinite(bounds.lo) or math.isfinite(bounds.hi):
-        return bounds
-    for arg in typing.get_args(model.model_fields[field].annotation):
-        metadata = getattr(arg, "__metadata__", ())
-        for meta in metadata:
-            if isinstance(meta, Bounds):
-                return meta
-        lo = next((m.ge for m in _flat(metadata) if getattr(m, "ge", None) is not None), None)
-        hi = next((m.le for m in _flat(metadata) if getattr(m, "le", None) is not None), None)
-        if lo is not None or hi is not None:
-            return Bounds(-math.inf if lo is None else lo, math.inf if hi is None else hi)
-    return bounds
-
-
-def _flat(metadata) -> list:
-    """Annotated metadata with pydantic ``FieldInfo`` entries opened up into their own constraints."""
-    out = []
-    for meta in metadata:
-        out += list(getattr(meta, "metadata", ())) or [meta]
-    return out
-
-
 # Numbers ----------------------------------------------------------------------------------
 def tidy(x: float) -> float:
     """``x`` rounded to 12 significant digits, so scaled values read cleanly (0.0055, not 0.0055000000000000005)."""
@@ -309,10 +279,10 @@ def levers_frame(scenario: Scenario) -> pd.DataFrame:
         if "." in path:
             section, field = path.split(".")
             value = getattr(getattr(scenario, section), field)
-            bounds = field_bounds(LEVER_MODELS[section], field)
+            bounds = bounds_of(LEVER_MODELS[section], field)
         else:
             value = getattr(scenario, path)
-            bounds = field_bounds(Scenario, path)
+            bounds = bounds_of(Scenario, path)
         rows.append(
             {
                 "path": path,

@@ -151,7 +151,7 @@ def _segment_columns(period: str) -> dict:
     text = st.column_config.TextColumn
     num = st.column_config.NumberColumn
     cb, tb = bounds_of(Segment, "customers"), bounds_of(Segment, "tenure")
-    share = controls.field_bounds(Segment, "new_customer_share")
+    share = bounds_of(Segment, "new_customer_share")
     labels = controls.SEGMENT_COLUMNS
     return {
         "name": text(labels["name"], required=True, max_chars=60, help="A unique name (A, B, key accounts, ...)"),

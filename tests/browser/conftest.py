@@ -86,7 +86,10 @@ def browser():
             f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) or set "
             "RETENTION_LAB_CHROMIUM; deselect browser tests with -m 'not browser' on purpose"
         )
-    from playwright.sync_api import sync_playwright
+    from playwright.sync_api import expect, sync_playwright
+
+    # a first render under load takes several seconds; Playwright's own default is 5 s
+    expect.set_options(timeout=60_000)
 
     with sync_playwright() as p:
         launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
