@@ -163,7 +163,6 @@ def simulate_vectorized(
         churned = rng_churn.binomial(trials, np.minimum(expected / np.maximum(trials, 1), 1.0))
         # class k loses theta_k * churned / at_risk of its members: expected class counts stay exact
         scale = churned / np.maximum(at_risk, 1e-300)
-        lost_rev = scale * rev_at_risk
         overfull = theta_max * scale > 1.0
         if overfull.any():
             # a draw well above its mean: a class cannot lose more than all its members, so
@@ -171,8 +170,6 @@ def simulate_vectorized(
             frac = _water_fill(n[overfull], theta[overfull], churned[overfull], scale[overfull])
             keep = 1.0 - theta * scale[:, :, None]
             keep[overfull] = 1.0 - frac
-            lost_rev = lost_rev.copy()
-            lost_rev[overfull] = (rev[overfull] * frac).sum(-1)
         else:
             keep = 1.0 - theta * scale[:, :, None]
         if track_lapsed:
@@ -180,6 +177,8 @@ def simulate_vectorized(
             lapsed_rev += rev * (1.0 - keep)
         n *= keep
         rev *= keep
+        run_rate = rev @ ones_c
+        lost_rev = revenue_after - run_rate
         active -= churned
         lapsed_count += churned
         at_risk_total += at_risk
@@ -189,7 +188,7 @@ def simulate_vectorized(
         rec["active_customers"][t] = active @ ones
         active_by_segment[t] = active
         rec["lapsed_customers"][t] = lapsed_count @ ones
-        rec["revenue_run_rate"][t] = (revenue_after - lost_rev) @ ones
+        rec["revenue_run_rate"][t] = run_rate @ ones
         if t == year_end:
             year_kept_base = (n[:, :, :K].sum(-1) * base).sum(1)
             year_cohort = rev[:, :, :K].sum((1, 2))
@@ -218,13 +217,18 @@ def _water_fill(n, theta, churned, scale):
     """
     hazard = n * theta
     capped = scale[:, None] * theta > 1.0
+    lam = scale.copy()
+    todo = np.arange(n.shape[0])  # cells whose capped set may still grow
     for _ in range(theta.shape[-1]):
-        free_hazard = np.where(capped, 0.0, hazard).sum(-1)
-        lam = (churned - np.where(capped, n, 0.0).sum(-1)) / np.maximum(free_hazard, 1e-300)
-        grown = capped | (lam[:, None] * theta > 1.0)
-        if np.array_equal(grown, capped):
+        c, h, m, th = capped[todo], hazard[todo], n[todo], theta[todo]
+        free_hazard = np.where(c, 0.0, h).sum(-1)
+        lam[todo] = (churned[todo] - np.where(c, m, 0.0).sum(-1)) / np.maximum(free_hazard, 1e-300)
+        grown = c | (lam[todo, None] * th > 1.0)
+        changed = (grown != c).any(-1)
+        capped[todo] = grown
+        todo = todo[changed]
+        if todo.size == 0:
             break
-        capped = grown
     return np.where(capped, 1.0, np.minimum(1.0, lam[:, None] * theta))
 
 
