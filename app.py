@@ -2,12 +2,17 @@
 
 import streamlit as st
 
+from ui import routing
+
 st.set_page_config(page_title="Retention Lab", page_icon=":material/insights:", layout="wide")
-st.navigation(
+navigation = st.navigation(
     [
         st.Page("pages/plan.py", title="Plan", icon=":material/tune:", default=True),
         st.Page("pages/optimise.py", title="Optimise", icon=":material/target:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:"),
     ]
-).run()
+)
+routing.mark_routed()
+routing.resume()
+navigation.run()

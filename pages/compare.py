@@ -14,7 +14,9 @@ from simulation import Scenario
 from simulation.errors import InputError
 from simulation.results import KPI_LABELS
 from simulation.scenario import Simulation, bounds_of
-from ui import charts, state, style, widgets
+from ui import charts, routing, state, style, widgets
+
+routing.ensure_routed("pages/compare.py")
 
 log = logging.getLogger("retention_lab.app")
 

@@ -10,8 +10,10 @@ from simulation.closed_forms import expected_survival, lever_response, sbg_param
 from simulation.distributions import central
 from simulation.engine_vectorized import CLASSES_PER_COHORT
 from simulation.results import KPI_HELP, KPI_LABELS
-from ui import charts, controls, state, style
+from ui import charts, controls, routing, state, style
 from ui.widgets import CHART_HEIGHT
+
+routing.ensure_routed("pages/methodology.py")
 
 scenario = state.current_scenario()
 per, cur = scenario.period, scenario.currency

@@ -30,7 +30,9 @@ from simulation.optimize import (
     tornado_side,
 )
 from ui import optimise_charts as oc
-from ui import state, style, widgets
+from ui import routing, state, style, widgets
+
+routing.ensure_routed("pages/optimise.py")
 
 log = logging.getLogger("retention_lab.app")
 

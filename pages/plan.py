@@ -15,8 +15,10 @@ from simulation.distributions import central
 from simulation.errors import InputError
 from simulation.scenario import Segment, bounds_of
 from simulation.sharing import QUERY_PARAM, encode_scenario, share_url
-from ui import charts, controls, state, style, widgets
+from ui import charts, controls, routing, state, style, widgets
 from ui.editor import assumptions_editor
+
+routing.ensure_routed("pages/plan.py")
 
 log = logging.getLogger("retention_lab.app")
 

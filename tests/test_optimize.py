@@ -27,6 +27,7 @@ from simulation.optimize import (
     OBJECTIVES,
     REFINE_TOLERANCE,
     budget_map,
+    marginal_returns,
     moved_scenario,
     optimize_split,
     sensitivity,
@@ -282,6 +283,53 @@ def test_returns_per_dollar_meet_at_the_interior_optimum():
     assert abs(difference) <= allowed, (
         f"returns differ by {difference:.4f} at split {s:.4f}; allowed {allowed:.4f} (slope {slope:.2f} per unit share)"
     )
+
+
+@pytest.mark.parametrize(("phi", "allowed"), [(0.0, 0.01), (0.3, 0.05)], ids=["homogeneous", "heterogeneous"])
+@pytest.mark.parametrize(("metric", "horizon_only"), [("npv", True), ("customer_equity", False)])
+def test_returns_per_dollar_agree_with_the_simulated_marginal_returns(phi, allowed, metric, horizon_only):
+    """Over 24 periods the decomposition matches central finite differences of the simulation.
+
+    The simulated return of the next unit on a lever is ``(1 + [E(b + h) - E(b - h)] / (2 h D))``
+    with D the sum of the discount factors (one unit more in every period costs D in NPV
+    terms, added back); its standard error is measured run by run (paired). Allowed: 4 SE
+    plus a relative bias: 1 % with homogeneous churn, where the replay of the periods is
+    exact in expectation and central differences leave only a second-order error; 5 %
+    with heterogeneous churn, where a saved customer's later churn uses the horizon average
+    of the programme's marginal effect (measured here: about 3 % for customer equity).
+    """
+    sc = scenario(
+        horizon=24,
+        budget={"acquisition": 500_000, "retention": 100_000},
+        acquisition={"cost_per_customer": 1000, "max_new_per_period": 2000},
+        retention={"cost_per_save": 100, "max_churn_reduction": 0.5},
+        segment={"customers": 1_000_000, "churn": 0.05, "churn_heterogeneity": phi},
+    )
+    runs, seed = 2000, 3
+    a = draw_assumptions(sc, runs, seed)
+    base = simulate(sc, runs=runs, seed=seed, assumptions=a)
+    m = marginal_returns(base, horizon_only=horizon_only)
+    units = ((1 + a.discount[:, None]) ** -np.arange(1, sc.horizon + 1)).sum(1)
+    for lever, h, mine in (("acquisition", 20_000, m.acquisition_return), ("retention", 5_000, m.retention_return)):
+        up, down = (
+            getattr(
+                simulate(
+                    sc,
+                    sc.budget.model_copy(update={lever: getattr(sc.budget, lever) + dh}),
+                    runs=runs,
+                    seed=seed,
+                    assumptions=a,
+                ),
+                metric,
+            )
+            for dh in (h, -h)
+        )
+        simulated = (up - down) / (2 * h * units) + 1
+        tol = Z * se(simulated) + allowed * abs(simulated.mean())
+        assert abs(mine - simulated.mean()) <= tol, (
+            f"{lever} ({metric}, phi={phi}): decomposition {mine:.4f} vs simulated {simulated.mean():.4f} "
+            f"+- {se(simulated):.4f}; allowed {tol:.4f}"
+        )
 
 
 # Budget size ----------------------------------------------------------------------------------

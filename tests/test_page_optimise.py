@@ -112,3 +112,40 @@ def test_a_plan_with_nothing_to_split_gets_a_message():
     sc = sc.with_budget(sc.budget.model_copy(update={"acquisition": 0.0, "retention": 0.0}))
     at = _open(sc)
     assert any("no acquisition or retention budget" in i.value for i in at.info), "no message for a zero budget"
+
+
+def test_chart_builders_give_valid_specs_in_the_house_palette():
+    """The page's charts are pure functions of aggregated frames; ``to_dict`` validates each against Vega-Lite."""
+    import json
+
+    from simulation.optimize import budget_map, optimize_split, sensitivity
+    from ui import optimise_charts as oc
+    from ui import style
+
+    sc = load_preset()
+    r = optimize_split(sc, runs=30, seed=1, grid=6)
+    common = {"objective_label": "NPV of contribution", "kind": "money", "currency": "USD"}
+    sweep = oc.sweep_chart(
+        r.points,
+        best_share=r.best_share,
+        best_value=r.best_value,
+        noise_range=r.best_share_range,
+        plan_share=r.plan_share,
+        runs=r.runs,
+        **common,
+    ).to_dict()
+    text = json.dumps(sweep)
+    assert style.ACCENT in text and style.PLAN in text, "the sweep chart does not use the house palette"
+    assert f"Best: {r.best_share:.0%}" in text, "the best split is not labelled on the sweep chart"
+    oc.per_run_best_chart(r.per_run_best_frame(), best_share=r.best_share, runs=r.runs).to_dict()
+    bmap = budget_map(sc, [100_000, 200_000], runs=20, seed=1, grid=6)
+    oc.budget_map_chart(
+        bmap.frame(), bmap.best_frame(), plan_total=200_000, plan_share=r.plan_share, period="month", runs=20, **common
+    ).to_dict()
+    oc.best_by_budget_chart(bmap.best_frame(), plan_total=200_000, period="month", **common).to_dict()
+    t = sensitivity(sc, runs=20, seed=1, base=r)
+    long = oc.tornado_frame(t.frame)
+    assert list(dict.fromkeys(long["assumption"])) == list(t.frame["assumption"]), "tornado order lost"
+    spec = oc.tornado_chart(long, base_share=t.base_share, runs=20, **common).to_dict()
+    sort = spec["hconcat"][0]["encoding"]["y"]["sort"]
+    assert sort == list(t.frame["assumption"]), "tornado bars are not sorted by impact"

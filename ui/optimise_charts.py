@@ -143,37 +143,52 @@ def sweep_chart(
         )
     marks = pd.DataFrame(marks)
     rules = alt.Chart(marks).encode(x=x)
+    # Each rule stops short of the other's label (the best's at the top, the plan's at the bottom).
     layers.append(
-        rules.mark_rule(strokeWidth=2, strokeDash=[5, 4]).encode(
-            color=alt.Color(
-                "who:N", scale=alt.Scale(domain=["best", "plan"], range=[style.ACCENT, style.STATUS_QUO]), legend=None
-            )
-        )
+        rules.transform_filter("datum.who == 'best'")
+        .mark_rule(strokeWidth=2, strokeDash=[5, 4], color=style.ACCENT)
+        .encode(y=alt.value(0), y2=alt.value(alt.expr("height - 22")))
+    )
+    layers.append(
+        rules.transform_filter("datum.who == 'plan'")
+        .mark_rule(strokeWidth=2, strokeDash=[5, 4], color=style.STATUS_QUO)
+        .encode(y=alt.value(22), y2=alt.value(alt.expr("height")))
     )
     layers.append(
         rules.transform_filter("datum.who == 'best'")
         .mark_point(filled=True, size=110, color=style.ACCENT, opacity=1)
         .encode(y=line_y)
     )
-    layers.append(
-        rules.mark_text(align="left", dx=5, dy=-6, fontSize=11, font=style.FONT, fontWeight="bold").encode(
-            y=alt.value(12),
-            text="label:N",
-            color=alt.Color(
-                "who:N", scale=alt.Scale(domain=["best", "plan"], range=[style.ACCENT, "#555555"]), legend=None
-            ),
+    # The best's label sits at the top and the plan's at the bottom, each on the side of its rule
+    # that has room, so the two never cover each other however close they are.
+    for who, share, color, y in (
+        ("best", best_share, style.ACCENT, alt.value(12)),
+        ("plan", plan_share, "#555555", alt.value(alt.expr("height - 8"))),
+    ):
+        if share is None:
+            continue
+        left = share > 0.85
+        layers.append(
+            rules.transform_filter(f"datum.who == '{who}'")
+            .mark_text(
+                align="right" if left else "left",
+                dx=-5 if left else 5,
+                dy=-6,
+                fontSize=11,
+                font=style.FONT,
+                fontWeight="bold",
+                color=color,
+            )
+            .encode(y=y, text="label:N")
         )
-    )
     subtitle = [
         f"Line: {lower_first(objective_label)} at each split, from {runs:,} simulated futures "
         "on the same random numbers.",
         "Shaded: splits within noise of the best (paired difference under 2 standard errors)."
         + (" Bands: the middle 50 % and 90 % of futures." if bands else ""),
     ]
-    return (
-        alt.layer(*layers)
-        .resolve_scale(color="independent")
-        .properties(title=_title(f"{objective_label} by acquisition share", subtitle), height=height, padding=PADDING)
+    return alt.layer(*layers).properties(
+        title=_title(f"{objective_label} by acquisition share", subtitle), height=height, padding=PADDING
     )
 
 

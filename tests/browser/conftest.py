@@ -6,6 +6,7 @@ if you cannot install Chromium. Screenshots are kept in ``test-artifacts/browser
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -42,41 +43,54 @@ def _free_port() -> int:
         return sock.getsockname()[1]
 
 
+@contextlib.contextmanager
+def serve_app(data_dir: Path, log_path: Path):
+    """``streamlit run app.py`` on a free loopback port with its own data folder; yields the URL."""
+    port = _free_port()
+    env = dict(os.environ, RETENTION_LAB_DATA_DIR=str(data_dir))
+    with log_path.open("w") as log:
+        proc = subprocess.Popen(
+            [
+                sys.executable, "-m", "streamlit", "run", "app.py",
+                "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
+                "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
+                "--client.toolbarMode", "viewer",
+            ],
+            cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 60
+            while time.monotonic() < deadline:
+                try:
+                    with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                        if response.read().decode().strip() == "ok":
+                            break
+                except OSError:
+                    time.sleep(0.2)
+            else:
+                pytest.fail(f"the app did not start within 60 s; see {log_path}")
+            yield url
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
 @pytest.fixture(scope="session")
 def app_url(tmp_path_factory):
-    """The app served by ``streamlit run`` on a free loopback port, with its own data folder."""
-    port = _free_port()
-    data_dir = tmp_path_factory.mktemp("data")
-    log = (tmp_path_factory.mktemp("log") / "streamlit.log").open("w")
-    env = dict(os.environ, RETENTION_LAB_DATA_DIR=str(data_dir))
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py",
-            "--server.headless", "true", "--server.address", "127.0.0.1", "--server.port", str(port),
-            "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false",
-            "--client.toolbarMode", "viewer",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.read().decode().strip() == "ok":
-                    break
-        except OSError:
-            time.sleep(0.2)
-    else:
-        proc.terminate()
-        pytest.fail(f"the app did not start within 60 s; see {log.name}")
-    yield url
-    proc.terminate()
-    try:
-        proc.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-    log.close()
+    """The app, shared by the tests of a session (a warm server)."""
+    with serve_app(tmp_path_factory.mktemp("data"), tmp_path_factory.mktemp("log") / "streamlit.log") as url:
+        yield url
+
+
+@pytest.fixture
+def cold_app_url(tmp_path):
+    """A server that has just started: no session has run app.py on it yet."""
+    with serve_app(tmp_path / "data", tmp_path / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -89,3 +89,15 @@ def test_share_link_reopens_the_same_figures(page, browser, app_url):
         fresh.screenshot(path=str(ARTIFACTS / "share_link_reopened.png"), full_page=True)
     finally:
         other.close()
+
+
+def test_a_page_link_works_on_a_server_that_has_just_started(page, cold_app_url):
+    """Opened first by its own URL, a page still gets the app's navigation and the shared scenario."""
+    page.goto(f"{cold_app_url}/compare")
+    wait_for_rerun(page)
+    expect(page.get_by_role("heading", name="Compare scenarios")).to_be_visible()
+    nav = page.get_by_test_id("stSidebarNav")
+    expect(nav.get_by_text("Plan", exact=True)).to_be_visible()
+    expect(nav.get_by_text("app", exact=True)).to_have_count(0)
+    assert page.url.rstrip("/").endswith("/compare"), f"the session stays on the page it asked for: {page.url}"
+    expect(page.get_by_test_id("stException")).to_have_count(0)
