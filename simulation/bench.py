@@ -5,7 +5,8 @@ for each run count, with the median of several repetitions, and reports millisec
 run, runs per second, random variates drawn per second, the peak memory of one call, and
 the time the same number of Binomial draws takes on its own (the floor for any engine that
 draws each count). Then, unless ``--skip-des``, the discrete-event engine on a scaled-down
-copy: customer-periods per second and its wall time against the vectorised engine's.
+copy: customer-periods per second and its wall time against the vectorised engine's; and,
+unless ``--skip-optimizer``, the optimiser's split sweep, budget map and tornado.
 """
 
 from __future__ import annotations
@@ -94,7 +95,20 @@ def main(args) -> int:
         print(f"{'':>8} with assumptions reused (another budget on the same draws): {again * 1e3:.1f} ms")
     if not args.skip_des:
         _bench_des(scenario, args)
+    if not args.skip_optimizer:
+        _bench_optimizer(scenario)
     return 0
+
+
+def _bench_optimizer(scenario) -> None:
+    from .optimize import benchmark
+
+    print("\nOptimiser (1,000 runs; the budget map also at the Optimise page's 500 runs):")
+    full = benchmark(scenario, runs=1000)
+    page_map = benchmark(scenario, runs=1000, map_runs=500)["budget_map_s"]
+    print(f"  21-point split sweep with refinement: {full['sweep_and_refine_s']:.2f} s")
+    print(f"  21 x 11 budget map: {full['budget_map_s']:.1f} s at 1,000 runs, {page_map:.1f} s at 500 runs")
+    print(f"  tornado (every uncertain assumption at its 10th and 90th percentile): {full['tornado_s']:.1f} s")
 
 
 def _bench_des(scenario, args) -> None:

@@ -200,7 +200,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--runs", type=_positive_int, action="append", help="runs to time (repeatable)")
     bench.add_argument("--repeat", type=_positive_int, default=7, help="timed repetitions (median reported)")
     bench.add_argument("--des-scale", type=_scale, default=0.1, help="scale for the discrete-event comparison")
-    bench.add_argument("--skip-des", action="store_true", help="time the vectorised engine only")
+    bench.add_argument("--skip-des", action="store_true", help="leave out the discrete-event engine")
+    bench.add_argument("--skip-optimizer", action="store_true", help="leave out the optimiser")
     bench.set_defaults(func=cmd_bench)
     return parser
 
