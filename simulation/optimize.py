@@ -43,6 +43,7 @@ from .errors import InputError
 from .results import PERCENTILES, SimulationResult
 from .runner import simulate
 from .scenario import (
+    SEGMENT_ASSUMPTIONS,
     Acquisition,
     Budget,
     Expansion,
@@ -896,14 +897,6 @@ FIELD_LABELS = {
     "upsell_uplift": "Upsell uplift",
 }
 _MIXED_BASIS = "10th-90th percentile or +-20 %"
-_SEGMENT_FIELDS = (
-    "revenue_per_customer",
-    "gross_margin",
-    "churn",
-    "churn_heterogeneity",
-    "upsell_rate",
-    "upsell_uplift",
-)
 
 
 @dataclass(frozen=True)
@@ -978,7 +971,7 @@ def tornado_assumptions(scenario: Scenario, by_segment: bool = False) -> list[As
     no_upsell = scenario.budget.expansion <= 0 and all(
         central(seg.upsell_rate) == 0 and not isinstance(seg.upsell_rate, Distribution) for seg in scenario.segments
     )
-    for name in _SEGMENT_FIELDS:
+    for name in SEGMENT_ASSUMPTIONS:
         if name == "upsell_uplift" and no_upsell:  # no upsell ever happens: its size cannot matter
             continue
         bounds = bounds_of(Segment, name)

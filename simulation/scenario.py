@@ -202,6 +202,17 @@ class Segment(_Frozen):
     new_customer_share: Share | None = Field(None, description="Share of new customers landing here")
 
 
+# A segment's numbers that may be uncertain (distributions), in the order people read them.
+SEGMENT_ASSUMPTIONS = (
+    "revenue_per_customer",
+    "gross_margin",
+    "churn",
+    "churn_heterogeneity",
+    "upsell_rate",
+    "upsell_uplift",
+)
+
+
 class Simulation(_Frozen):
     runs: int = Field(1000, ge=10, le=100_000, strict=True, description="Monte Carlo runs")
     seed: int = Field(42, ge=0, le=2**63 - 1, strict=True, description="Seed of the random streams")

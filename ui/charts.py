@@ -53,7 +53,8 @@ def _axis(kind: str, title: str, currency: str) -> alt.Axis:
     return alt.Axis(title=title, format="~s", grid=True)
 
 
-def _title(text: str, subtitle: str | Sequence[str] | None) -> alt.TitleParams:
+def title_params(text: str, subtitle: str | Sequence[str] | None = None) -> alt.TitleParams:
+    """The house chart title: bold title, grey explanatory subtitle, left-aligned."""
     return alt.TitleParams(
         text=text,
         subtitle=subtitle or "",
@@ -228,7 +229,7 @@ def fan_chart(
             tooltip=tooltip,
         )
     )
-    return alt.layer(*layers, data=frame).properties(title=_title(title, note), height=height)
+    return alt.layer(*layers, data=frame).properties(title=title_params(title, note), height=height)
 
 
 def bridge_chart(
@@ -281,7 +282,7 @@ def bridge_chart(
         "New customers, expansion and win-back add to it; churn takes away. The steps add up exactly.",
     ]
     return alt.layer(bars, labels, data=frame).properties(
-        title=_title(f"Where the revenue run-rate comes from over {horizon} {period}s", subtitle), height=height
+        title=title_params(f"Where the revenue run-rate comes from over {horizon} {period}s", subtitle), height=height
     )
 
 
@@ -307,7 +308,7 @@ def survival_chart(frame: pd.DataFrame, *, period: str, title: str, subtitle: st
                 alt.Tooltip("share:Q", title="Still a customer", format=".1%"),
             ],
         )
-        .properties(title=_title(title, subtitle), height=300)
+        .properties(title=title_params(title, subtitle), height=300)
     )
 
 
@@ -334,7 +335,7 @@ def response_chart(
                 alt.Tooltip("units:Q", title="Customers", format=",.1f"),
             ],
         )
-        .properties(title=_title(title, subtitle), height=300)
+        .properties(title=title_params(title, subtitle), height=300)
     )
 
 

@@ -28,7 +28,7 @@ import pandas as pd
 from simulation import Budget, Scenario, ScenarioError, scenario_from_dict
 from simulation.assumptions import DEFAULT_COST_MULTIPLIER
 from simulation.distributions import Distribution, central
-from simulation.scenario import Acquisition, Expansion, Retention, Segment, Winback, bounds_of
+from simulation.scenario import SEGMENT_ASSUMPTIONS, Acquisition, Expansion, Retention, Segment, Winback, bounds_of
 
 # The researched range of "acquiring a customer costs N x keeping one" (Bain & Co.; MODEL.md).
 RESEARCH_MULTIPLIER = (5.0, 25.0)
@@ -36,15 +36,7 @@ RESEARCH_MULTIPLIER = (5.0, 25.0)
 MULTIPLIER_CONTROL_MAX = 50.0
 SIGNIFICANT_DIGITS = 12
 
-# Segment fields that may hold a distribution, in the order the editor shows them.
-SEGMENT_PARAMS = (
-    "revenue_per_customer",
-    "gross_margin",
-    "churn",
-    "churn_heterogeneity",
-    "upsell_rate",
-    "upsell_uplift",
-)
+SEGMENT_PARAMS = SEGMENT_ASSUMPTIONS  # the editor shows them in the schema's order
 WEIGHT_LEVERS = ("retention", "expansion", "winback")
 LEVER_MODELS = {"acquisition": Acquisition, "retention": Retention, "expansion": Expansion, "winback": Winback}
 # (path, label); "{period}" is the scenario's period word.

@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from . import style
-from .charts import money_label_expr
+from .charts import money_label_expr, title_params
 
 SHARE_TITLE = "Acquisition share of the acquisition + retention budget"
 LOW_LABEL, HIGH_LABEL = "Assumption at its low value", "Assumption at its high value"
@@ -28,19 +28,6 @@ def lower_first(label: str) -> str:
     """A label inside a sentence: ``Customer equity`` -> ``customer equity``; ``NPV of ...`` stays."""
     first = label.split(" ", 1)[0]
     return label if first.isupper() else label[:1].lower() + label[1:]
-
-
-def _title(text: str, subtitle: str | list[str] | None = None) -> alt.TitleParams:
-    return alt.TitleParams(
-        text=text,
-        subtitle=subtitle or "",
-        anchor="start",
-        fontSize=15,
-        subtitleFontSize=11,
-        subtitleColor="#555555",
-        font=style.FONT,
-        subtitleFont=style.FONT,
-    )
 
 
 def _value_axis(kind: str, title: str, currency: str, signed: bool = False) -> alt.Axis:
@@ -188,7 +175,7 @@ def sweep_chart(
         + (" Bands: the middle 50 % and 90 % of futures." if bands else ""),
     ]
     return alt.layer(*layers).properties(
-        title=_title(f"{objective_label} by acquisition share", subtitle), height=height, padding=PADDING
+        title=title_params(f"{objective_label} by acquisition share", subtitle), height=height, padding=PADDING
     )
 
 
@@ -220,7 +207,7 @@ def per_run_best_chart(frame: pd.DataFrame, *, best_share: float, runs: int, hei
         "depends on luck and on the assumptions."
     )
     return alt.layer(bars, rule).properties(
-        title=_title("How sure: each future's own best split", subtitle), height=height, padding=PADDING
+        title=title_params("How sure: each future's own best split", subtitle), height=height, padding=PADDING
     )
 
 
@@ -315,7 +302,7 @@ def budget_map_chart(
         "Orange dots: the best split for each budget (at the grid's resolution). Diamond: your plan.",
     ]
     return alt.layer(*layers).properties(
-        title=_title("Budget size and split together", subtitle), height=height, padding=PADDING
+        title=title_params("Budget size and split together", subtitle), height=height, padding=PADDING
     )
 
 
@@ -373,7 +360,7 @@ def best_by_budget_chart(
             "Each point is the best split for that budget. This objective does not count the spend, so it only rises."
         )
     return alt.layer(*layers).properties(
-        title=_title(f"Best {lower_first(objective_label)} for each budget", subtitle),
+        title=title_params(f"Best {lower_first(objective_label)} for each budget", subtitle),
         height=height,
         padding=PADDING,
     )
@@ -451,7 +438,7 @@ def tornado_chart(
             color=color,
             tooltip=tooltip,
         )
-        .properties(width=bar_width, height=height, title=_title("Change at the recommended split"))
+        .properties(width=bar_width, height=height, title=title_params("Change at the recommended split"))
     )
     spans = frame.groupby("assumption", sort=False)["best_share"].agg(["min", "max"]).reset_index()
     split_axis = alt.Axis(title="Best acquisition share", format=".1%", tickCount=4)
@@ -476,7 +463,7 @@ def tornado_chart(
         )
     )
     base = alt.Chart(pd.DataFrame({"x": [base_share]})).mark_rule(color=style.ACCENT, strokeWidth=2).encode(x="x:Q")
-    split = alt.layer(link, base, dots).properties(width=split_width, height=height, title=_title("Best split"))
+    split = alt.layer(link, base, dots).properties(width=split_width, height=height, title=title_params("Best split"))
     subtitle = [
         "Each assumption moved to its low and high value (10th and 90th percentile of its range, or ±20 % "
         "of a plain number), the others as drawn.",
@@ -485,5 +472,5 @@ def tornado_chart(
     return (
         alt.hconcat(bars, split, spacing=12)
         .resolve_scale(y="shared")
-        .properties(title=_title(f"Which assumptions matter for the {lower_first(objective_label)}", subtitle))
+        .properties(title=title_params(f"Which assumptions matter for the {lower_first(objective_label)}", subtitle))
     )
