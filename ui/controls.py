@@ -32,7 +32,7 @@ from simulation.scenario import SEGMENT_ASSUMPTIONS, Acquisition, Expansion, Ret
 
 # The researched range of "acquiring a customer costs N x keeping one" (Bain & Co.; MODEL.md).
 RESEARCH_MULTIPLIER = (5.0, 25.0)
-# The cost-multiplier control allows 1-50 (issue 4); the schema's own ceiling (100) stays for files.
+# The cost-multiplier control allows 1-50, the range people discuss; files may go up to the schema's 100.
 MULTIPLIER_CONTROL_MAX = 50.0
 SIGNIFICANT_DIGITS = 12
 
