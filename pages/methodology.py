@@ -9,9 +9,9 @@ import streamlit as st
 from simulation.closed_forms import expected_survival, lever_response, sbg_parameters
 from simulation.distributions import central
 from simulation.engine_vectorized import CLASSES_PER_COHORT
-from simulation.results import KPI_HELP, KPI_LABELS
+from simulation.results import KPI_HELP, KPI_LABELS, KPIS
 from ui import charts, controls, routing, state, style
-from ui.widgets import CHART_HEIGHT
+from ui.widgets import CHART_HEIGHT, P_BEATS_LABEL
 
 routing.ensure_routed("pages/methodology.py")
 
@@ -240,24 +240,11 @@ st.latex(
     r"\text{CLV} = \sum_{t \ge 0} \frac{m\,S(t)}{(1+d)^t}"
     r" = m\,(1+d)\;\mathbb{E}\!\left[\frac{1}{d + \theta(1-\rho)}\right]"
 )
-rows = [
-    (KPI_LABELS[k], KPI_HELP[k])
-    for k in (
-        "revenue_final",
-        "npv",
-        "customer_equity",
-        "clv",
-        "cac",
-        "ltv_to_cac",
-        "cac_payback_periods",
-        "grr",
-        "nrr",
-        "roi",
-    )
-]
+# every figure but the two plain totals, in the model's own order
+rows = [(KPI_LABELS[k], KPI_HELP[k]) for k in KPIS if k not in ("revenue_total", "active_customers_final")]
 rows.append(
     (
-        "Chance the plan beats the status quo",
+        P_BEATS_LABEL,
         "Share of the simulated futures in which the plan's NPV is higher than the status quo's, "
         "future by future on the same draws.",
     )
