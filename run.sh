@@ -57,6 +57,8 @@ case "${1:-}" in
   app)
     setup_python
     shift
+    # compiles the engine on the first start (several seconds), then only loads it
+    "$VENV/bin/python" -m simulation compile
     exec "$VENV/bin/python" -m streamlit run app.py "$@"
     ;;
   test)

@@ -47,7 +47,7 @@ TORNADO_LABEL = "Run the sensitivity analysis"
 RUN_CHOICES = (200, 500, 1000, 2000, 5000)
 GRID_CHOICES = (11, 21, 41)
 MAP_TOTALS = 11
-MAP_RUNS = 500  # futures per cell of the map: 231 cells stay quick, and common random numbers keep rows comparable
+MAP_RUNS = 1000  # futures per cell of the map: 231 cells stay quick, and common random numbers keep rows comparable
 PLAN_PAGE = "pages/plan.py"
 
 

@@ -137,3 +137,8 @@ def split_budget(amount: float, weights: np.ndarray | None, value: np.ndarray) -
         return np.broadcast_to(amount * weights, value.shape)
     total = value @ np.ones(value.shape[-1])
     return value * (amount / np.maximum(total, 1e-300))[..., None]
+
+
+def stream_key(seed: int, source: str) -> int:
+    """A 64-bit key for one source of randomness: the compiled engine's counter-based streams."""
+    return int(np.random.SeedSequence(seed, spawn_key=(STREAMS[source],)).generate_state(1, np.uint64)[0])

@@ -17,7 +17,9 @@ import tracemalloc
 
 import numpy as np
 
-from .assumptions import draw_assumptions
+from .assumptions import draw_assumptions, stream_key
+from .engine_vectorized import CLASSES_PER_COHORT
+from .kernel import binomial_array, workers
 from .presets import DEFAULT_PRESET, load_preset
 from .runner import simulate
 from .scenario import load_scenario
@@ -40,8 +42,11 @@ def _peak_mb(func) -> float:
     return peak / 2**20
 
 
-def _draw_floor(result, repeat: int) -> tuple[float, int]:
-    """Seconds to draw, on their own, the Binomial variates one call of the engine draws."""
+def _draw_floor(result, repeat: int) -> tuple[float, float, int]:
+    """Seconds to draw, on their own and on one core, the Binomial variates one call of the engine draws.
+
+    Timed with the engine's keyed sampler and with NumPy's ``Generator.binomial``.
+    """
     scenario, budget = result.scenario, result.budget
     runs, horizon = result.runs, scenario.horizon
     active = np.maximum(result.active_by_segment[:, 1:].mean(1).round().astype(np.int64), 1)
@@ -59,21 +64,34 @@ def _draw_floor(result, repeat: int) -> tuple[float, int]:
     if budget.winback > 0:
         draws.append((active // 10 + 1, np.full(active.shape, 0.02)))
     rng = np.random.default_rng(0)
+    flat = [(np.ascontiguousarray(n).ravel(), np.ascontiguousarray(p, dtype=np.float64).ravel()) for n, p in draws]
+    key = np.uint64(stream_key(0, "churn"))
 
-    def draw_only():
+    def numpy_only():
         for _ in range(horizon):
             for n, p in draws:
                 rng.binomial(n, p)
 
-    return _median_time(draw_only, repeat), len(draws) * runs * len(scenario.segments) * horizon
+    def keyed_only():
+        for _ in range(horizon):
+            for n, p in flat:
+                binomial_array(key, n, p)
+
+    keyed_only()
+    count = len(draws) * runs * len(scenario.segments) * horizon
+    return _median_time(keyed_only, repeat), _median_time(numpy_only, repeat), count
 
 
 def main(args) -> int:
     scenario = load_scenario(args.scenario) if args.scenario else load_preset(DEFAULT_PRESET)
     run_counts = args.runs or [1000, 10000]
     print(f"Scenario: {scenario.name} ({len(scenario.segments)} segments, {scenario.horizon} {scenario.period}s)")
-    print(f"Vectorised engine, median of {args.repeat} (assumption draws and latent classes included):")
-    print(f"{'runs':>8} {'ms':>9} {'ms/run':>8} {'runs/s':>9} {'draws/s':>9} {'draw-only ms':>13} {'peak MB':>8}")
+    print(
+        f"Vectorised engine on {workers()} core(s), median of {args.repeat} "
+        "(assumption draws and latent classes included):"
+    )
+    print("  draws alone: the same number of Binomial variates on one core, engine's sampler / NumPy's")
+    print(f"{'runs':>8} {'ms':>9} {'ms/run':>8} {'runs/s':>9} {'draws/s':>9} {'draws alone ms':>17} {'peak MB':>8}")
     for runs in run_counts:
 
         def one(runs=runs):
@@ -81,14 +99,15 @@ def main(args) -> int:
 
         result = one()
         seconds = _median_time(one, args.repeat)
-        floor, draws = _draw_floor(result, args.repeat)
+        keyed, numpy_draws, draws = _draw_floor(result, args.repeat)
         peak = _peak_mb(one)
+        alone = f"{keyed * 1e3:.1f} / {numpy_draws * 1e3:.1f}"
         print(
             f"{runs:>8} {seconds * 1e3:>9.1f} {seconds * 1e3 / runs:>8.3f} {runs / seconds:>9,.0f} "
-            f"{draws / seconds:>9.2e} {floor * 1e3:>13.1f} {peak:>8.0f}"
+            f"{draws / seconds:>9.2e} {alone:>17} {peak:>8.0f}"
         )
         assumptions = draw_assumptions(scenario, runs, 1)
-        assumptions.latent_classes(12)
+        assumptions.latent_classes(CLASSES_PER_COHORT)
         again = _median_time(
             lambda a=assumptions, r=runs: simulate(scenario, runs=r, seed=1, assumptions=a), args.repeat
         )
@@ -103,11 +122,10 @@ def main(args) -> int:
 def _bench_optimizer(scenario) -> None:
     from .optimize import benchmark
 
-    print("\nOptimiser (1,000 runs; the budget map also at the Optimise page's 500 runs):")
+    print("\nOptimiser (1,000 runs):")
     full = benchmark(scenario, runs=1000)
-    page_map = benchmark(scenario, runs=1000, map_runs=500)["budget_map_s"]
     print(f"  21-point split sweep with refinement: {full['sweep_and_refine_s']:.2f} s")
-    print(f"  21 x 11 budget map: {full['budget_map_s']:.1f} s at 1,000 runs, {page_map:.1f} s at 500 runs")
+    print(f"  21 x 11 budget map: {full['budget_map_s']:.1f} s")
     print(f"  tornado (every uncertain assumption at its 10th and 90th percentile): {full['tornado_s']:.1f} s")
 
 

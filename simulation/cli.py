@@ -1,4 +1,4 @@
-"""Command line: ``python -m simulation run|validate|optimize|bench ...``.
+"""Command line: ``python -m simulation run|validate|optimize|bench|compile ...``.
 
 Exit status 0 on success, 2 on bad input (with a message on stderr naming the field).
 """
@@ -159,6 +159,13 @@ def cmd_bench(args) -> int:
     return bench_main(args)
 
 
+def cmd_compile(args) -> int:
+    from .engine_vectorized import compile_kernels
+
+    print(f"Engine ready ({compile_kernels():.1f} s).")
+    return EXIT_OK
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="python -m simulation", description="Retention Lab: simulate customer budgets from a scenario file."
@@ -199,6 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--skip-des", action="store_true", help="leave out the discrete-event engine")
     bench.add_argument("--skip-optimizer", action="store_true", help="leave out the optimiser")
     bench.set_defaults(func=cmd_bench)
+
+    comp = sub.add_parser("compile", help="compile the engine now, so the first simulation is not slowed by it")
+    comp.set_defaults(func=cmd_compile)
     return parser
 
 

@@ -15,6 +15,8 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, hyp2f1
 
+from .kernel import gauss_rules
+
 HOMOGENEOUS_PHI = 1e-9
 
 
@@ -162,7 +164,7 @@ def beta_classes(churn, heterogeneity, tenure, k: int):
 
     ``sum_j w_j (1 - theta_j) ** t`` equals ``B(a, b + tenure + t) / B(a, b + tenure)``
     exactly for ``t < 2 k``. Nodes are the eigenvalues of the Jacobi matrix of the Beta
-    weight (Golub and Welsch, 1969), computed for every parameter set at once.
+    weight (Golub and Welsch, 1969), computed for every parameter set in one compiled loop.
 
     Returns
     -------
@@ -194,25 +196,8 @@ def beta_classes(churn, heterogeneity, tenure, k: int):
         off2[:, 0] = 4 * (1 + al) * (1 + be) / ((2 + s[:, 0]) ** 2 * (3 + s[:, 0]))
     alpha = (1 + diag) / 2  # recurrence coefficients of the Beta weight on [0, 1]
     beta = np.sqrt(np.maximum(off2, 0.0)) / 2
-    jac = np.zeros((af.size, k, k))
-    idx = np.arange(k)
-    jac[:, idx, idx] = alpha
-    jac[:, idx[1:], idx[:-1]] = beta
-    jac[:, idx[:-1], idx[1:]] = beta
-    vals = np.linalg.eigvalsh(jac)
-    # Christoffel weights 1 / sum_i p_i(x)^2 from the orthonormal three-term recurrence
-    p_prev = np.zeros_like(vals)
-    p_cur = np.ones_like(vals)
-    total = np.ones_like(vals)
-    for i in range(k - 1):
-        p_next = ((vals - alpha[:, i : i + 1]) * p_cur - (beta[:, i - 1 : i] if i else 0.0) * p_prev) / beta[
-            :, i : i + 1
-        ]
-        p_prev, p_cur = p_cur, p_next
-        total += p_cur**2
-    weights = 1.0 / total
+    vals, weights = gauss_rules(alpha, beta)
     nodes = np.clip(vals, 0.0, 1.0)
-    weights /= weights.sum(axis=1, keepdims=True)
     if np.any(homo):
         nodes[homo] = churn.ravel()[homo, None]
         weights[homo] = 0.0

@@ -27,7 +27,6 @@ Pfeifer, P. E. (2005). The optimal ratio of acquisition and retention costs.
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -40,6 +39,7 @@ from .closed_forms import lever_marginal_response
 from .distributions import Distribution, central, quantile
 from .engine_vectorized import CLASSES_PER_COHORT
 from .errors import InputError
+from .kernel import workers
 from .results import PERCENTILES, SimulationResult
 from .runner import simulate
 from .scenario import (
@@ -73,15 +73,7 @@ _TIE_WEIGHT = 1e-7
 _TIE_CLIP = 10.0
 
 
-def _workers() -> int:
-    try:
-        cpus = len(os.sched_getaffinity(0))
-    except AttributeError:
-        cpus = os.cpu_count() or 1
-    return max(1, min(cpus, 4))
-
-
-WORKERS = _workers()
+WORKERS = min(workers(), 4)
 
 
 # Objectives -------------------------------------------------------------------------------
@@ -217,7 +209,7 @@ def _key(share: float) -> float:
 
 
 def _parallel(fn: Callable, items: Sequence, workers: int | None = None) -> list:
-    """``[fn(x) for x in items]``, on threads: NumPy releases the GIL in the engine's array work."""
+    """``[fn(x) for x in items]``, on threads: the engine's compiled loop releases the GIL."""
     workers = WORKERS if workers is None else workers
     if workers <= 1 or len(items) <= 1:
         return [fn(x) for x in items]
@@ -1175,11 +1167,10 @@ def sensitivity(
 
 
 # Benchmark ------------------------------------------------------------------------------------
-def benchmark(scenario: Scenario | None = None, runs: int = 1000, map_runs: int | None = None) -> dict[str, float]:
+def benchmark(scenario: Scenario | None = None, runs: int = 1000) -> dict[str, float]:
     """Seconds taken by the split sweep with refinement, the 21 x 11 budget map and the tornado.
 
-    For the ``bench`` command: the default preset unless ``scenario`` is given; ``map_runs``
-    (default ``runs``) lets the map be timed at the smaller run count the Optimise page uses.
+    For the ``bench`` command: the default preset unless ``scenario`` is given.
     """
     import time
 
@@ -1192,7 +1183,7 @@ def benchmark(scenario: Scenario | None = None, runs: int = 1000, map_runs: int 
     base = optimize_split(scenario, runs=runs, seed=seed)
     sweep = time.perf_counter() - started
     started = time.perf_counter()
-    budget_map(scenario, default_totals(base.total), runs=map_runs or runs, seed=seed)
+    budget_map(scenario, default_totals(base.total), runs=runs, seed=seed)
     mapped = time.perf_counter() - started
     started = time.perf_counter()
     sensitivity(scenario, runs=runs, seed=seed, base=base)

@@ -119,3 +119,10 @@ def test_bench_reports_speed():
     done = cli("bench", "--runs", "20", "--repeat", "1", "--skip-des", "--skip-optimizer")
     assert done.returncode == 0, done.stderr
     assert "ms/run" in done.stdout and "draws/s" in done.stdout, done.stdout
+    assert "draws alone" in done.stdout, "the bench compares the engine with the draws it needs"
+
+
+def test_compile_prepares_the_engine():
+    done = cli("compile")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("Engine ready ("), done.stdout

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from simulation.engine_vectorized import compile_kernels
+
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = os.environ.get("RETENTION_LAB_CHROMIUM", "/usr/bin/chromium")
@@ -46,6 +48,7 @@ def _free_port() -> int:
 @contextlib.contextmanager
 def serve_app(data_dir: Path, log_path: Path):
     """``streamlit run app.py`` on a free loopback port with its own data folder; yields the URL."""
+    compile_kernels()  # as ./run.sh app does first: the server then loads the compiled engine from disk
     port = _free_port()
     env = dict(os.environ, RETENTION_LAB_DATA_DIR=str(data_dir))
     with log_path.open("w") as log:
