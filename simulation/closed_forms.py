@@ -15,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import betaln, hyp2f1
 
-from .kernel import gauss_rules
+from .kernel import gauss_rules, in_blocks
 
 HOMOGENEOUS_PHI = 1e-9
 
@@ -119,8 +119,15 @@ def _mean_inverse(churn, heterogeneity, discount, churn_factor=1.0, tenure=0.0):
     het = ~homo
     if np.any(het):
         cd = c[het] + d[het]
-        out[het] = hyp2f1(1.0, b[het], a[het] + b[het], c[het] / cd) / cd
+        values = np.empty(cd.shape)
+        # the series converges slowly as c / (c + d) nears 1, so the evaluations are spread over cores
+        in_blocks(_hyp2f1_rows, cd.size, b[het], a[het] + b[het], c[het] / cd, values)
+        out[het] = values / cd
     return out
+
+
+def _hyp2f1_rows(lo, hi, b, c, z, out):
+    out[lo:hi] = hyp2f1(1.0, b[lo:hi], c[lo:hi], z[lo:hi])
 
 
 def expected_clv(margin_per_period, churn, heterogeneity, discount_per_period, churn_reduction=0.0):

@@ -52,8 +52,9 @@ def workers() -> int:
 def in_blocks(func, rows: int, *args) -> None:
     """Call ``func(lo, hi, *args)`` on blocks of ``range(rows)``, one block per core.
 
-    ``func`` is compiled with ``nogil=True`` and writes each row's results into the output
-    arrays in ``args``; a row's result must not depend on the block it falls in.
+    ``func`` releases the GIL for its work (a function compiled with ``nogil=True``, or a NumPy
+    or SciPy ufunc over the block) and writes each row's results into the output arrays in
+    ``args``; a row's result must not depend on the block it falls in.
     """
     global _pool
     blocks = min(workers(), max(1, rows // MIN_BLOCK))
