@@ -19,6 +19,7 @@ from __future__ import annotations
 import itertools
 import math
 import os
+import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -42,6 +43,7 @@ RECORDED = (
 SOURCES = ("acquisition", "winback", "upsell", "churn")
 MIN_BLOCK = 64  # rows (runs, rules); fewer are not worth a thread
 _pool: ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
 
 
 def workers() -> int:
@@ -61,8 +63,9 @@ def in_blocks(func, rows: int, *args) -> None:
     if blocks == 1:
         func(0, rows, *args)
         return
-    if _pool is None:
-        _pool = ThreadPoolExecutor(max_workers=workers(), thread_name_prefix="retention-lab")
+    with _pool_lock:  # app sessions run on their own threads and share one pool
+        if _pool is None:
+            _pool = ThreadPoolExecutor(max_workers=workers(), thread_name_prefix="retention-lab")
     edges = np.linspace(0, rows, blocks + 1).round().astype(np.int64)
     jobs = [_pool.submit(func, int(lo), int(hi), *args) for lo, hi in itertools.pairwise(edges)]
     for job in jobs:
