@@ -15,11 +15,6 @@ STREAMS = {"acquisition": 1, "winback": 2, "upsell": 3, "churn": 4, "theta": 5, 
 DEFAULT_COST_MULTIPLIER = 7.0
 
 
-def stream(seed: int, source: str) -> np.random.Generator:
-    """The generator of one source of randomness for a run set."""
-    return np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(STREAMS[source],)))
-
-
 @dataclass(frozen=True)
 class Assumptions:
     """Every scenario number as drawn for each run: shape (runs,) or (runs, segments)."""
@@ -140,5 +135,8 @@ def split_budget(amount: float, weights: np.ndarray | None, value: np.ndarray) -
 
 
 def stream_key(seed: int, source: str) -> int:
-    """A 64-bit key for one source of randomness: the compiled engine's counter-based streams."""
+    """A 64-bit key for one source of randomness, from ``SeedSequence(seed, spawn_key=(STREAMS[source],))``.
+
+    The vectorised engine hashes it with the run, period and segment of each draw.
+    """
     return int(np.random.SeedSequence(seed, spawn_key=(STREAMS[source],)).generate_state(1, np.uint64)[0])

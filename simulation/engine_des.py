@@ -26,7 +26,7 @@ draws, so that on any scenario both can run their means agree within Monte
 Carlo error.
 
 Random streams. Run ``r`` draws each source of randomness from its own child of
-the per-source seed sequence that :func:`simulation.assumptions.stream` uses,
+the per-source seed sequence (the one :func:`simulation.assumptions.stream_key` uses),
 ``SeedSequence(seed, spawn_key=(STREAMS[source], r))``: ``acquisition`` (new
 customers per segment), ``winback`` (who returns), ``theta`` (its children 0 and
 1: existing and new customers' churn probabilities), ``upsell`` and ``churn``.
