@@ -202,8 +202,8 @@ def _btpe(state, n, r):
 
 @njit(cache=True)
 def binomial(key, n, p):
-    """One Binomial(n, p) variate from the uniforms that start at ``key``."""
-    if n <= 0 or p <= 0.0:
+    """One Binomial(n, p) variate from the uniforms that start at ``key`` (0 when p is not a number)."""
+    if n <= 0 or not p > 0.0:
         return 0
     if p >= 1.0:
         return n

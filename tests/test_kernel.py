@@ -60,6 +60,7 @@ def test_binomial_edges():
     assert kernel.binomial(key, 100, 0.0) == 0
     assert kernel.binomial(key, 100, 1.0) == 100
     assert kernel.binomial(key, 5, 1e-12) == 0
+    assert kernel.binomial(key, 5, float("nan")) == 0, "a NaN probability must not send BTPE into a loop"
 
 
 def test_same_key_same_draw_and_neighbours_independent():
