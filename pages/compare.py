@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import logging
 import math
 
 import numpy as np
@@ -18,7 +17,6 @@ from ui import charts, routing, state, style, widgets
 
 routing.ensure_routed("pages/compare.py")
 
-log = logging.getLogger("retention_lab.app")
 
 CURRENT = "Current scenario (from Plan)"
 K_SELECTED, K_NEW_NAME, K_CONFIRM = "cmp_selected", "cmp_new_name", "cmp_confirm_delete"
@@ -241,13 +239,8 @@ if len(timelines) > 1:
 summaries = {}
 with st.spinner("Simulating…"):
     for name, scenario in scenarios.items():
-        try:
+        with widgets.errors_shown(f"{name} cannot be simulated.", f"The simulation of **{name}** failed unexpectedly."):
             summaries[name] = state.summarise(scenario, runs=int(runs), seed=int(seed))
-        except InputError as exc:
-            widgets.show_input_error(exc, f"{name} cannot be simulated.")
-        except Exception:
-            log.exception("simulation failed for %s", name)
-            st.error(f"The simulation of **{name}** failed unexpectedly.")
 if len(summaries) < 2:
     st.stop()
 

@@ -10,7 +10,6 @@ import pandas as pd
 import streamlit as st
 
 from simulation import Scenario, parse_scenario
-from simulation.errors import InputError
 from simulation.optimize import (
     DEFAULT_GRID,
     FLAT_TOLERANCE,
@@ -311,17 +310,16 @@ obj = OBJECTIVES[objective]
 kind = "money" if obj.is_money else "percent"
 target = float(target_value) if objective == "target" else None
 
-try:
-    with st.spinner("Trying every split on the same simulated futures…"):
-        result = cached_sweep(text, objective, target, int(grid), int(runs), int(seed))
-except InputError as exc:
-    widgets.show_input_error(exc, "The optimiser cannot run with these settings.")
-    st.stop()
-except Exception:
-    log.exception("split sweep failed")
-    st.error(
-        "The optimiser could not finish on this scenario. Try fewer futures, or check the scenario on the Plan page."
-    )
+result = None
+with (
+    widgets.errors_shown(
+        "The optimiser cannot run with these settings.",
+        "The optimiser could not finish on this scenario. Try fewer futures, or check the scenario on the Plan page.",
+    ),
+    st.spinner("Trying every split on the same simulated futures…"),
+):
+    result = cached_sweep(text, objective, target, int(grid), int(runs), int(seed))
+if result is None:
     st.stop()
 
 # The answer -----------------------------------------------------------------------------------
@@ -480,19 +478,16 @@ if b3.button(MAP_LABEL, key=K_MAP_BUTTON, icon=":material/grid_on:"):
     else:
         totals = np.linspace(map_low, map_high, MAP_TOTALS)
         bar = st.progress(0.0, text=f"Mapping budget sizes: 0 of {MAP_TOTALS}")
-        try:
+        with widgets.errors_shown(
+            "The budget map cannot run with these settings.",
+            "The budget map could not finish. Try a narrower range or fewer futures.",
+        ):
             rows = []
             for i, x in enumerate(totals, start=1):
                 rows.append(cached_map_row(text, float(x), objective, target, int(grid), map_runs, int(seed)))
                 bar.progress(i / MAP_TOTALS, text=f"Mapping budget sizes: {i} of {MAP_TOTALS}")
             st.session_state[K_MAP] = (map_params, BudgetMap(objective=objective, rows=tuple(rows)))
-        except InputError as exc:
-            widgets.show_input_error(exc, "The budget map cannot run with these settings.")
-        except Exception:
-            log.exception("budget map failed")
-            st.error("The budget map could not finish. Try a narrower range or fewer futures.")
-        finally:
-            bar.empty()
+        bar.empty()
 stored = st.session_state.get(K_MAP)
 if stored is not None and stored[0] == map_params:
     bmap: BudgetMap = stored[1]
@@ -552,7 +547,10 @@ if s2.button(TORNADO_LABEL, key=K_TORNADO_BUTTON, icon=":material/tune:"):
     count = len(items) + 1
     bar = st.progress(0.0, text=f"Moving assumptions: 0 of {len(items)}")
     args = (result.best_share, objective, target, int(runs), int(seed), bool(by_segment))
-    try:
+    with widgets.errors_shown(
+        "The sensitivity analysis cannot run with these settings.",
+        "The sensitivity analysis could not finish. Try fewer futures.",
+    ):
         reference = cached_tornado(text, None, *args)
         sides = []
         for i, item in enumerate(items, start=1):
@@ -560,13 +558,7 @@ if s2.button(TORNADO_LABEL, key=K_TORNADO_BUTTON, icon=":material/tune:"):
             bar.progress((i + 1) / count, text=f"Moving assumptions: {i} of {len(items)}")
         tornado = Tornado.from_sides(objective, result.best_share, result.best_value, items, sides, reference)
         st.session_state[K_TORNADO] = (tornado_params, tornado)
-    except InputError as exc:
-        widgets.show_input_error(exc, "The sensitivity analysis cannot run with these settings.")
-    except Exception:
-        log.exception("sensitivity failed")
-        st.error("The sensitivity analysis could not finish. Try fewer futures.")
-    finally:
-        bar.empty()
+    bar.empty()
 stored = st.session_state.get(K_TORNADO)
 if stored is not None and stored[0] == tornado_params:
     tornado: Tornado = stored[1]

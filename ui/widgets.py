@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
 import re
 
@@ -15,6 +17,8 @@ from simulation.storage import ScenarioStore
 
 from . import charts, style
 from .state import PlanFigures, pop_notices
+
+log = logging.getLogger("retention_lab.app")
 
 P_BEATS_LABEL = "Chance the plan beats the status quo"
 SAVE_NAME_LABEL = "Scenario name"
@@ -126,6 +130,22 @@ def show_input_error(exc: InputError, heading: str) -> None:
     from .state import problems_text
 
     st.error(f"**{heading}**\n\n{problems_text(exc)}")
+
+
+@contextlib.contextmanager
+def errors_shown(cannot_run: str, failed: str):
+    """Run the block, never letting a traceback reach the page.
+
+    Bad input is shown under ``cannot_run`` with every problem listed; any other failure is
+    logged and shown as ``failed``. Streamlit's own stop and rerun signals pass through.
+    """
+    try:
+        yield
+    except InputError as exc:
+        show_input_error(exc, cannot_run)
+    except Exception:
+        log.exception(failed)
+        st.error(failed)
 
 
 # Headline figures -------------------------------------------------------------------------------
