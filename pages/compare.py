@@ -11,8 +11,8 @@ import streamlit as st
 
 from simulation import Scenario
 from simulation.errors import InputError
-from simulation.results import KPI_LABELS
-from simulation.scenario import Simulation, bounds_of
+from simulation.model.figures import FIGURES
+from simulation.model.scenario import Simulation, bounds_of
 from ui import charts, routing, state, style, widgets
 
 routing.ensure_routed("pages/compare.py")
@@ -267,7 +267,7 @@ widgets.chart(
 st.markdown("**Headline figures:** median, and in brackets the range that holds 90 % of the simulated futures")
 table = pd.DataFrame(
     {name: [_cell(k, summaries[name].kpis[k], scenarios[name]) for k in TABLE_KPIS] for name in summaries},
-    index=[KPI_LABELS[k] for k in TABLE_KPIS],
+    index=[FIGURES[k].label for k in TABLE_KPIS],
 )
 st.dataframe(table, width="stretch")
 

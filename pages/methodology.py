@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from simulation.closed_forms import expected_survival, lever_response, sbg_parameters
-from simulation.distributions import central
-from simulation.engine_vectorized import CLASSES_PER_COHORT
-from simulation.results import KPI_HELP, KPI_LABELS, KPIS
+from simulation.engines.vectorized import CLASSES_PER_COHORT
+from simulation.model.closed_forms import expected_survival, sbg_parameters
+from simulation.model.distributions import central
+from simulation.model.figures import FIGURES
+from simulation.model.levers import response as lever_response
 from ui import charts, controls, routing, state, style
 from ui.widgets import CHART_HEIGHT, P_BEATS_LABEL
 
@@ -241,7 +242,7 @@ st.latex(
     r" = m\,(1+d)\;\mathbb{E}\!\left[\frac{1}{d + \theta(1-\rho)}\right]"
 )
 # every figure but the two plain totals, in the model's own order
-rows = [(KPI_LABELS[k], KPI_HELP[k]) for k in KPIS if k not in ("revenue_total", "active_customers_final")]
+rows = [(f.label, f.help) for k, f in FIGURES.items() if k not in ("revenue_total", "active_customers_final")]
 rows.append(
     (
         P_BEATS_LABEL,

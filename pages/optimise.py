@@ -10,7 +10,7 @@ import pandas as pd
 import streamlit as st
 
 from simulation import Scenario, parse_scenario
-from simulation.optimize import (
+from simulation.decide import (
     DEFAULT_GRID,
     FLAT_TOLERANCE,
     NOISE_Z,

@@ -11,10 +11,10 @@ import tomllib
 import streamlit as st
 
 from simulation import Scenario, parse_scenario
-from simulation.distributions import central
 from simulation.errors import InputError
-from simulation.scenario import Segment, bounds_of
-from simulation.sharing import QUERY_PARAM, encode_scenario, share_url
+from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
+from simulation.model.distributions import central
+from simulation.model.scenario import Segment, bounds_of
 from ui import charts, controls, routing, state, style, widgets
 from ui.editor import assumptions_editor
 

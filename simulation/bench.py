@@ -17,12 +17,13 @@ import tracemalloc
 
 import numpy as np
 
-from .assumptions import draw_assumptions, stream_key
-from .engine_vectorized import CLASSES_PER_COHORT
-from .kernel import binomial_array, workers
-from .presets import DEFAULT_PRESET, load_preset
-from .runner import simulate
-from .scenario import load_scenario
+from .engines.runner import simulate
+from .engines.vectorized import CLASSES_PER_COHORT
+from .io.presets import DEFAULT_PRESET, load_preset
+from .model.assumptions import draw_assumptions, stream_key
+from .model.scenario import load_scenario
+from .numerics.keyed_random import binomial_array
+from .numerics.parallel import workers
 
 
 def _median_time(func, repeat: int) -> float:
@@ -119,18 +120,33 @@ def main(args) -> int:
     return 0
 
 
-def _bench_optimizer(scenario) -> None:
-    from .optimize import benchmark
+def benchmark_optimizer(scenario, runs: int = 1000) -> dict[str, float]:
+    """Seconds taken by the split sweep with refinement, the 21 x 11 budget map and the tornado."""
+    from .decide import budget_map, default_totals, optimize_split, sensitivity
 
+    seed = scenario.simulation.seed
+    started = time.perf_counter()
+    base = optimize_split(scenario, runs=runs, seed=seed)
+    sweep = time.perf_counter() - started
+    started = time.perf_counter()
+    budget_map(scenario, default_totals(base.total), runs=runs, seed=seed)
+    mapped = time.perf_counter() - started
+    started = time.perf_counter()
+    sensitivity(scenario, runs=runs, seed=seed, base=base)
+    tornado = time.perf_counter() - started
+    return {"sweep_and_refine_s": sweep, "budget_map_s": mapped, "tornado_s": tornado, "runs": runs}
+
+
+def _bench_optimizer(scenario) -> None:
     print("\nOptimiser (1,000 runs):")
-    full = benchmark(scenario, runs=1000)
+    full = benchmark_optimizer(scenario, runs=1000)
     print(f"  21-point split sweep with refinement: {full['sweep_and_refine_s']:.2f} s")
     print(f"  21 x 11 budget map: {full['budget_map_s']:.1f} s")
     print(f"  tornado (every uncertain assumption at its 10th and 90th percentile): {full['tornado_s']:.1f} s")
 
 
 def _bench_des(scenario, args) -> None:
-    from .scale import scale_scenario
+    from .model.scale import scale_scenario
 
     small = scale_scenario(scenario, args.des_scale)
     runs = 20

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import numpy as np
 
+from .engines.runner import compare, engine_name
 from .errors import InputError
-from .runner import compare, engine_name
-from .scenario import ScenarioError, load_scenario
+from .model.scenario import ScenarioError, load_scenario
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -76,7 +76,7 @@ def _write(text: str, out: str | None) -> None:
 def _load(path: str, scale: float | None = None):
     scenario = load_scenario(path)
     if scale is not None and scale != 1:
-        from .scale import scale_scenario
+        from .model.scale import scale_scenario
 
         scenario = scale_scenario(scenario, scale)
     return scenario
@@ -96,7 +96,7 @@ def cmd_run(args) -> int:
     plan, baseline = comparison.plan, comparison.baseline
     table = plan.path_summary()
     if args.events:
-        from .engine_des import write_event_log
+        from .engines.discrete_event import write_event_log
 
         try:
             write_event_log(plan, args.events)
@@ -130,7 +130,7 @@ def cmd_validate(args) -> int:
 
 
 def cmd_optimize(args) -> int:
-    from .optimize import MAX_GRID, MIN_RUNS, OBJECTIVES, optimize_split
+    from .decide import MAX_GRID, MIN_RUNS, OBJECTIVES, optimize_split
 
     scenario = _load(args.scenario)
     if args.objective not in OBJECTIVES:
@@ -160,7 +160,7 @@ def cmd_bench(args) -> int:
 
 
 def cmd_compile(args) -> int:
-    from .engine_vectorized import compile_kernels
+    from .engines.vectorized import compile_kernels
 
     print(f"Engine ready ({compile_kernels():.1f} s).")
     return EXIT_OK

@@ -1,19 +1,10 @@
-"""Fixtures shared by the app, storage and sharing tests."""
+"""Fixtures shared by the whole suite: a small test scenario, and a data folder of each test's own."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
-import streamlit as st
-from streamlit.testing.v1 import AppTest
 
 from simulation import Scenario, parse_scenario
-from simulation.sharing import QUERY_PARAM, encode_scenario
-
-ROOT = Path(__file__).resolve().parents[1]
-APP = ROOT / "app.py"
-APP_TIMEOUT = 60
 
 # A small scenario whose economics are clear: churn is high and nearly homogeneous, so retention has
 # headroom, and the status quo spends 90 % on acquisition. At a cost multiple of 25 moving the split
@@ -71,34 +62,11 @@ seed = 7
 
 
 @pytest.fixture(autouse=True)
-def isolated(tmp_path, monkeypatch):
-    """Each test gets empty Streamlit caches and its own data folder for saved scenarios."""
-    st.cache_data.clear()
-    st.cache_resource.clear()
+def data_dir(tmp_path, monkeypatch):
+    """Saved scenarios go to a folder of the test's own, never into the working tree."""
     monkeypatch.setenv("RETENTION_LAB_DATA_DIR", str(tmp_path / "data"))
-    yield
-    st.cache_data.clear()
-    st.cache_resource.clear()
 
 
 @pytest.fixture
 def test_scenario() -> Scenario:
     return parse_scenario(TEST_SCENARIO_TOML)
-
-
-def start_app(scenario: Scenario | None = None, token: str | None = None) -> AppTest:
-    """The app from its entry point, opened on ``scenario`` (through a share link) or a raw link token."""
-    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
-    if scenario is not None:
-        token = encode_scenario(scenario)
-    if token is not None:
-        at.query_params[QUERY_PARAM] = token
-    return at.run()
-
-
-@pytest.fixture
-def app(test_scenario) -> AppTest:
-    """The Plan page opened on the test scenario."""
-    at = start_app(test_scenario)
-    assert not at.exception, f"the Plan page raised: {at.exception}"
-    return at

@@ -9,9 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from simulation.presets import preset_path
+from simulation.io.presets import preset_path
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[1]
 PRESET = str(preset_path("saas_mid_market"))
 REQUIRED_METRICS = {
     "active_customers",

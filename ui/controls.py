@@ -26,9 +26,17 @@ import numpy as np
 import pandas as pd
 
 from simulation import Budget, Scenario, ScenarioError, scenario_from_dict
-from simulation.assumptions import DEFAULT_COST_MULTIPLIER
-from simulation.distributions import Distribution, central
-from simulation.scenario import SEGMENT_ASSUMPTIONS, Acquisition, Expansion, Retention, Segment, Winback, bounds_of
+from simulation.model.assumptions import DEFAULT_COST_MULTIPLIER
+from simulation.model.distributions import Distribution, central
+from simulation.model.scenario import (
+    SEGMENT_ASSUMPTIONS,
+    Acquisition,
+    Expansion,
+    Retention,
+    Segment,
+    Winback,
+    bounds_of,
+)
 
 # The researched range of "acquiring a customer costs N x keeping one" (Bain & Co.; MODEL.md).
 RESEARCH_MULTIPLIER = (5.0, 25.0)

@@ -15,7 +15,7 @@ import streamlit as st
 
 from simulation import Scenario
 from simulation.errors import InputError
-from simulation.scenario import PERIODS_PER_YEAR, Segment, Simulation, bounds_of
+from simulation.model.scenario import PERIODS_PER_YEAR, Segment, Simulation, bounds_of
 
 from . import controls
 

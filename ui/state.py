@@ -25,11 +25,11 @@ import pandas as pd
 import streamlit as st
 
 from simulation import Budget, Scenario, ScenarioError, scenario_from_dict, simulate
-from simulation.assumptions import Assumptions, draw_assumptions
-from simulation.engine_vectorized import CLASSES_PER_COHORT
+from simulation.engines.vectorized import CLASSES_PER_COHORT
 from simulation.errors import InputError
-from simulation.presets import DEFAULT_PRESET, list_presets, load_preset
-from simulation.sharing import QUERY_PARAM, decode_scenario
+from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
+from simulation.io.sharing import QUERY_PARAM, decode_scenario
+from simulation.model.assumptions import Assumptions, draw_assumptions
 
 from . import charts
 

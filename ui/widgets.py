@@ -12,8 +12,8 @@ import streamlit as st
 
 from simulation import Scenario
 from simulation.errors import InputError
-from simulation.results import KPI_HELP, KPI_KIND, KPI_LABELS
-from simulation.storage import ScenarioStore
+from simulation.io.storage import ScenarioStore
+from simulation.model.figures import FIGURES
 
 from . import charts, style
 from .state import PlanFigures, pop_notices
@@ -45,16 +45,7 @@ PERIOD_SHORT = {"month": "mo", "quarter": "qtr", "year": "yr"}
 
 def kpi_label(name: str, scenario: Scenario) -> str:
     """A headline figure's short label (a card holds about 15 characters); the help text gives the full name."""
-    return {
-        "revenue_final": "Final revenue",
-        "active_customers_final": "Final customers",
-        "npv": "NPV",
-        "clv": "CLV, new customer",
-        "cac_payback_periods": "CAC payback",
-        "grr": "GRR, first year",
-        "nrr": "NRR, first year",
-        "roi": "Marketing ROI",
-    }.get(name, KPI_LABELS[name])
+    return FIGURES[name].short
 
 
 def kpi_full_name(name: str, scenario: Scenario) -> str:
@@ -64,14 +55,14 @@ def kpi_full_name(name: str, scenario: Scenario) -> str:
         "revenue_final": f"Revenue in {per} {h}, the last of the horizon",
         "active_customers_final": f"Customers at the end of {per} {h}, the last of the horizon",
         "cac_payback_periods": f"CAC payback, in {per}s",
-    }.get(name, KPI_LABELS[name])
+    }.get(name, FIGURES[name].label)
 
 
 def kpi_text(name: str, value: float | None, scenario: Scenario) -> str:
     """A headline figure written in its unit (money, ratio, periods, percent or count)."""
     if value is None or not math.isfinite(value):
         return "—"
-    kind = KPI_KIND[name]
+    kind = FIGURES[name].kind
     if kind == "money":
         return style.money(value, scenario.currency)
     if kind == "ratio":
@@ -89,7 +80,7 @@ def delta_text(name: str, value: float | None, scenario: Scenario) -> str | None
     if value is None or not math.isfinite(value):
         return None
     sign = "+" if value >= 0 else "-"
-    kind = KPI_KIND[name]
+    kind = FIGURES[name].kind
     x = abs(value)
     if kind == "money":
         return sign + style.money(x, scenario.currency)
@@ -224,7 +215,7 @@ def _kpi_card(name: str, figures: PlanFigures, scenario: Scenario) -> None:
         kpi_text(name, value, scenario),
         delta=delta_text(name, delta, scenario),
         delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
-        help=f"**{kpi_full_name(name, scenario)}.** {KPI_HELP[name]}",
+        help=f"**{kpi_full_name(name, scenario)}.** {FIGURES[name].help}",
         border=True,
     )
     if band is None:

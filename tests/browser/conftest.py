@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from simulation.engine_vectorized import compile_kernels
+from simulation.engines.vectorized import compile_kernels
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"

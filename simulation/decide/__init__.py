@@ -1,0 +1,63 @@
+"""Decisions: the best split, how sure it is, what the next dollar buys, budget size and sensitivity."""
+
+from .budget_map import BudgetMap, MapRow, budget_map, default_totals, sweep_total
+from .marginal import MarginalReturns, marginal_returns
+from .objectives import (
+    DEFAULT_GRID,
+    FLAT_TOLERANCE,
+    MAX_GRID,
+    MIN_RUNS,
+    NOISE_Z,
+    OBJECTIVES,
+    PER_RUN_NOTE,
+    REFINE_TOLERANCE,
+    Objective,
+    objective_of,
+    plan_share,
+    split_total,
+)
+from .search import SplitResult, optimize_split
+from .sensitivity import (
+    FIELD_LABELS,
+    AssumptionRange,
+    Tornado,
+    TornadoSide,
+    moved_scenario,
+    sensitivity,
+    tornado_assumptions,
+    tornado_pair,
+    tornado_side,
+)
+
+__all__ = [
+    "DEFAULT_GRID",
+    "FIELD_LABELS",
+    "FLAT_TOLERANCE",
+    "MAX_GRID",
+    "MIN_RUNS",
+    "NOISE_Z",
+    "OBJECTIVES",
+    "PER_RUN_NOTE",
+    "REFINE_TOLERANCE",
+    "AssumptionRange",
+    "BudgetMap",
+    "MapRow",
+    "MarginalReturns",
+    "Objective",
+    "SplitResult",
+    "Tornado",
+    "TornadoSide",
+    "budget_map",
+    "default_totals",
+    "marginal_returns",
+    "moved_scenario",
+    "objective_of",
+    "optimize_split",
+    "plan_share",
+    "sensitivity",
+    "split_total",
+    "sweep_total",
+    "tornado_assumptions",
+    "tornado_pair",
+    "tornado_side",
+]

@@ -1,0 +1,131 @@
+"""The objective over total budget x split, and the best split and objective for each total."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from ..errors import InputError
+from ..model.assumptions import Assumptions, draw_assumptions
+from ..model.scenario import Scenario
+from .objectives import DEFAULT_GRID, check_request, share_key, total_to_split
+from .search import Evaluator
+
+
+@dataclass(frozen=True)
+class MapRow:
+    """One total budget swept over the grid of splits (no refinement)."""
+
+    total: float
+    shares: np.ndarray
+    values: np.ndarray  # the objective at each split
+    best_share: float  # the best grid split (the map's resolution)
+    best_value: float
+
+
+def sweep_total(
+    scenario: Scenario,
+    total: float,
+    objective: str = "npv",
+    target: float | None = None,
+    grid: int = DEFAULT_GRID,
+    runs: int | None = None,
+    seed: int | None = None,
+    *,
+    assumptions: Assumptions | None = None,
+    workers: int | None = None,
+) -> MapRow:
+    """The objective at every grid split of one acquisition + retention total (one row of the map)."""
+    runs = scenario.simulation.runs if runs is None else int(runs)
+    seed = scenario.simulation.seed if seed is None else int(seed)
+    obj = check_request(objective, target, grid, runs)
+    ev = Evaluator(scenario, obj, target, total_to_split(scenario, total), runs, seed, assumptions, workers)
+    shares = [share_key(s) for s in np.linspace(0.0, 1.0, int(grid))]
+    ev.evaluate(shares)
+    keys = np.array([ev.key(s) for s in shares])
+    i = int(np.argmax(keys))
+    values = np.array([float(obj.score(ev.values[s], target)) for s in shares])
+    return MapRow(
+        total=ev.total,
+        shares=np.asarray(shares),
+        values=values,
+        best_share=float(shares[i]),
+        best_value=float(values[i]),
+    )
+
+
+@dataclass(frozen=True)
+class BudgetMap:
+    """The objective over acquisition + retention total x acquisition share."""
+
+    objective: str
+    rows: tuple[MapRow, ...]
+
+    def frame(self) -> pd.DataFrame:
+        """Long table ``total, acquisition_share, value``."""
+        return pd.DataFrame(
+            {
+                "total": np.repeat([r.total for r in self.rows], [r.shares.size for r in self.rows]),
+                "acquisition_share": np.concatenate([r.shares for r in self.rows]),
+                "value": np.concatenate([r.values for r in self.rows]),
+            }
+        )
+
+    def best_frame(self) -> pd.DataFrame:
+        """``total, best_share, best_value`` for every total (best split at the grid's resolution)."""
+        return pd.DataFrame(
+            {
+                "total": [r.total for r in self.rows],
+                "best_share": [r.best_share for r in self.rows],
+                "best_value": [r.best_value for r in self.rows],
+            }
+        )
+
+    def best_total(self) -> float:
+        """The total whose best split has the highest objective."""
+        best = self.best_frame()
+        return float(best["total"].iloc[int(np.argmax(best["best_value"].to_numpy()))])
+
+
+def default_totals(total: float, low: float = 0.25, high: float = 2.0, count: int = 11) -> np.ndarray:
+    """``count`` totals from ``low`` to ``high`` times the given total."""
+    return np.linspace(low * total, high * total, count)
+
+
+def budget_map(
+    scenario: Scenario,
+    totals: Sequence[float],
+    objective: str = "npv",
+    target: float | None = None,
+    grid: int = DEFAULT_GRID,
+    runs: int | None = None,
+    seed: int | None = None,
+    *,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+) -> BudgetMap:
+    """The objective for every total in ``totals`` and every grid split, on common random numbers.
+
+    ``progress(done, count)`` is called after each total, from the calling thread.
+    """
+    runs = scenario.simulation.runs if runs is None else int(runs)
+    seed = scenario.simulation.seed if seed is None else int(seed)
+    check_request(objective, target, grid, runs)
+    totals = [float(x) for x in totals]
+    if not totals:
+        raise InputError("totals: give at least one total budget")
+    for x in totals:
+        total_to_split(scenario, x)
+    assumptions = draw_assumptions(scenario, runs, seed)
+    rows = []
+    for done, x in enumerate(totals, start=1):
+        rows.append(
+            sweep_total(scenario, x, objective, target, grid, runs, seed, assumptions=assumptions, workers=workers)
+        )
+        if progress is not None:
+            progress(done, len(totals))
+    return BudgetMap(objective=objective, rows=tuple(rows))
+    return BudgetMap(objective=objective, rows=tuple(rows))

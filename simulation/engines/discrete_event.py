@@ -1,0 +1,605 @@
+"""The discrete-event engine: every customer a SimPy process, with an event log.
+
+Each customer is a process with their own churn probability theta, drawn from the
+segment's Beta distribution (existing customers from the tenure-filtered
+Beta(a, b + tenure), new ones from Beta(a, b)). Once a period the process wakes on
+the period's shared renewal event and renews or leaves with probability
+theta (1 - rho); a customer who leaves joins the lapsed pool and, when win-back
+is funded, waits there as the same process until the win-back programme brings
+them back with the same theta and revenue. The levers are processes of their own.
+
+Period ``t`` occupies the simulated time ``[t, t + 1)``; its steps run in
+MODEL.md's order at fixed offsets (exact binary fractions, so times never drift):
+
+==========  ======================================================================
+``t + 0``   acquisition: the period's new customers join, one process each
+``t + 1/8`` win-back: chosen lapsed customers return
+``t + 1/4`` every active customer pays the period's revenue (the ledger records it)
+``t + 3/8`` expansion: customers who expand pay more from the next period on
+``t + 1/2`` retention programme: sets each segment's churn reduction rho
+``t + 3/4`` renewal: every customer process renews or leaves
+==========  ======================================================================
+
+The lever rules are the vectorised engine's (:mod:`simulation.engines.vectorized`):
+the same saturating responses, budget splits across segments and acquisition
+draws, so that on any scenario both can run their means agree within Monte
+Carlo error.
+
+Random streams. Run ``r`` draws each source of randomness from its own child of
+the per-source seed sequence (the one :func:`simulation.model.assumptions.stream_key` uses),
+``SeedSequence(seed, spawn_key=(STREAMS[source], r))``: ``acquisition`` (new
+customers per segment), ``winback`` (who returns), ``theta`` (its children 0 and
+1: existing and new customers' churn probabilities), ``upsell`` and ``churn``.
+The last two give each customer one uniform per period, read at a position that
+depends only on the period and the customer's id (existing customers are
+numbered first), so two budgets run with the same seed treat the same customer
+in the same period with the same number: the comparison of plans uses common
+random numbers down to the individual customer.
+"""
+
+from __future__ import annotations
+
+import gc
+import math
+from pathlib import Path
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+import simpy
+
+from ..errors import InputError
+from ..model.assumptions import STREAMS, Assumptions
+from ..model.closed_forms import sbg_parameters
+from ..model.levers import response as _response
+from ..model.levers import split_budget
+from ..model.scenario import Budget, Scenario
+from .paths import RECORDED
+from .results import EngineOutput
+
+# Largest total of customer-periods (summed over runs) simulated unless the caller sets
+# another limit. The engine does about 1,000,000 customer-periods per second on a 2-core
+# machine (1.5 million on small bases), so a call at the limit takes about 30 seconds, and
+# the command line's `run` (plan and status quo) about a minute; the estimate it is compared
+# with ignores churn, so real runs are shorter.
+DEFAULT_LIMIT = 30_000_000
+# Customers (each a process of about 1 KB) one run may hold, whatever the limit above.
+MAX_CUSTOMERS_PER_RUN = 2_000_000
+
+EVENTS = ("acquired", "saved", "expanded", "churned", "won_back")
+EVENT_COLUMNS = ("run", "period", "customer_id", "segment", "event", "revenue")
+_ACQUIRED, _SAVED, _EXPANDED, _CHURNED, _WON_BACK = range(len(EVENTS))
+
+JOIN, WINBACK, PAY, EXPAND, RETAIN, RENEW = 0.0, 0.125, 0.25, 0.375, 0.5, 0.75
+
+# Uniforms reserved per period in the churn and upsell streams: more than any run's customers.
+_STRIDE = 1 << 40
+
+
+def simulate_discrete_event(
+    scenario: Scenario,
+    budget: Budget,
+    assumptions: Assumptions,
+    seed: int,
+    *,
+    record_events: bool = False,
+    max_customer_periods: int | None = DEFAULT_LIMIT,
+) -> EngineOutput:
+    """Simulate every customer of every run as a SimPy process.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The validated scenario (horizon, period, segments).
+    budget : Budget
+        Spend per period on each lever.
+    assumptions : Assumptions
+        Per-run values of every assumption; run ``r`` uses index ``r``.
+    seed : int
+        Seed of the chance streams (see the module docstring).
+    record_events : bool
+        Keep one row per event in ``extras["events"]`` (a DataFrame with the columns
+        run, period, customer_id, segment, event, revenue; revenue is the customer's
+        revenue per period after the event, and for ``churned`` the revenue per period
+        they took with them, which they bring back if won back).
+    max_customer_periods : int or None
+        Refuse to start when the estimated customer-periods, summed over runs, exceed
+        this (see :func:`estimate_customer_periods`); None for no limit.
+
+    Returns
+    -------
+    EngineOutput
+        The same structure as the vectorised engine's, plus ``extras["customer_periods"]``
+        (customer-periods simulated, int) and, when asked, ``extras["events"]``.
+
+    Raises
+    ------
+    InputError
+        When the scenario is too large for per-customer simulation.
+    """
+    check_size(scenario, budget, assumptions, max_customer_periods)
+    R, H, S = assumptions.runs, scenario.horizon, assumptions.customers.size
+    out = SimpleNamespace(  # the arrays every run writes its row of
+        paths={name: np.zeros((R, H + 1)) for name in RECORDED},
+        active_by_segment=np.zeros((R, H + 1, S)),
+        residual=np.zeros(R),
+        year_kept_base=np.zeros(R),
+        year_cohort=np.zeros(R),
+        saves=np.zeros((R, S)),
+        at_risk=np.zeros((R, S)),
+    )
+    frames = []
+    customer_periods = 0
+    for r in range(R):
+        # The cyclic garbage collector would rescan every live customer process many times
+        # a run (4-5x slower with tens of thousands of customers); pause it for one run at
+        # a time and break the run's reference cycles afterwards, so nothing piles up.
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            run = _Run(scenario, budget, assumptions, seed, r, out, record_events)
+            run.simulate()
+        finally:
+            if collecting:
+                gc.enable()
+        customer_periods += run.customer_periods
+        if record_events:
+            frames.append(run.event_arrays())
+        run.release()
+    paths = out.paths
+    extras = {"customer_periods": int(customer_periods)}
+    if record_events:
+        extras["events"] = _event_frame(frames, [s.name for s in scenario.segments])
+    return EngineOutput(
+        paths=paths,
+        active_by_segment=out.active_by_segment,
+        residual_value=out.residual,
+        start_run_rate=paths["revenue_run_rate"][:, 0].copy(),
+        year_kept_base=out.year_kept_base,
+        year_cohort_run_rate=out.year_cohort,
+        saves_by_segment=out.saves,
+        at_risk_by_segment=out.at_risk,
+        extras=extras,
+    )
+
+
+def estimate_customer_periods(scenario: Scenario, budget: Budget, assumptions: Assumptions) -> np.ndarray:
+    """Upper bound on the expected customer-periods of each run, ignoring churn.
+
+    The customers at the start are simulated for every period, and a customer
+    acquired in period t for the ``horizon - t + 1`` periods left; expected
+    acquisitions follow the lever's response as the market depletes.
+
+    Returns
+    -------
+    ndarray
+        Shape (runs,).
+    """
+    return _expected_size(scenario, budget, assumptions)[1]
+
+
+def _expected_size(scenario: Scenario, budget: Budget, assumptions: Assumptions) -> tuple[np.ndarray, np.ndarray]:
+    """Expected customers acquired over the horizon and the customer-period bound, per run."""
+    a, H = assumptions, scenario.horizon
+    acquired = np.zeros(a.runs)
+    periods = np.full(a.runs, float(a.customers.sum()) * H)
+    if budget.acquisition <= 0:
+        return acquired, periods
+    finite = np.isfinite(a.market)
+    prospects = np.where(finite, a.market, 0.0)
+    market = np.where(finite, a.market, 1.0)
+    for t in range(1, H + 1):
+        ceiling = np.where(finite, a.max_new * prospects / market, a.max_new)
+        new = _response(budget.acquisition, ceiling, a.cac)
+        acquired += new
+        periods += new * (H - t + 1)
+        prospects = np.maximum(prospects - new, 0.0)
+    return acquired, periods
+
+
+def check_size(
+    scenario: Scenario, budget: Budget, assumptions: Assumptions, limit: int | None = DEFAULT_LIMIT
+) -> float:
+    """Raise :class:`InputError` when a run set is too large for this engine; return its estimate.
+
+    Too large means more estimated customer-periods over all runs than ``limit`` (None: no
+    limit), or more customers in one run than :data:`MAX_CUSTOMERS_PER_RUN`. The message
+    names the numbers and what to do instead: a scaled-down copy of the scenario
+    (:func:`simulation.model.scale.scale_scenario`, ``--scale`` on the command line), fewer runs,
+    or the vectorised engine.
+
+    Returns
+    -------
+    float
+        The estimated customer-periods over all runs (see :func:`estimate_customer_periods`).
+    """
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 1):
+        raise InputError(f"max_customer_periods must be a whole number of 1 or more, or None; got {limit!r}")
+    acquired, per_run = _expected_size(scenario, budget, assumptions)
+    total = float(per_run.sum())
+    start = int(assumptions.customers.sum())
+    held = start + float(acquired.max())
+    over_time = limit is not None and total > limit
+    if not over_time and held <= MAX_CUSTOMERS_PER_RUN:
+        return total
+    H, period = scenario.horizon, scenario.period + ("s" if scenario.horizon != 1 else "")
+    size = (
+        f"{start:,} customers at the start and about {acquired.mean():,.0f} acquired over {H} {period}, "
+        f"in each of {assumptions.runs:,} runs"
+    )
+    factor = MAX_CUSTOMERS_PER_RUN / held
+    if over_time:
+        factor = min(factor, limit / total)
+        runs_fit = int(limit // max(per_run.max(), 1.0))
+        reason = (
+            f"about {total:,.0f} customer-periods ({size}), above its limit of {limit:,} "
+            "(about 30 seconds of simulation)"
+        )
+        fewer_runs = f", fewer runs (at most {runs_fit:,} fit)" if runs_fit >= 1 else ""
+    else:
+        reason = f"about {held:,.0f} customers in one run ({size}), more than the {MAX_CUSTOMERS_PER_RUN:,} it holds"
+        fewer_runs = ""
+    factor = _round_down(factor)
+    raise InputError(
+        f"too large for the discrete-event engine: {reason}. Simulate a scaled-down copy instead "
+        f"(--scale {factor:g} on the command line, scale_scenario(scenario, {factor:g}) in code){fewer_runs}, "
+        "or use the vectorised engine, which handles any size."
+    )
+
+
+def write_event_log(result, path: str | Path) -> None:
+    """Write a discrete-event result's event log to a CSV file.
+
+    Parameters
+    ----------
+    result : SimulationResult
+        A result of ``simulate(..., engine="discrete_event", record_events=True)``.
+    path : str or Path
+        The CSV file to write (columns run, period, customer_id, segment, event, revenue).
+
+    Raises
+    ------
+    InputError
+        When the result carries no event log.
+    """
+    events = getattr(getattr(result, "output", None), "extras", {}).get("events")
+    if events is None:
+        engine = getattr(result, "engine", "unknown")
+        raise InputError(
+            f"this result has no event log (engine {engine!r}): run the discrete-event engine with "
+            "record_events=True (on the command line: --engine discrete-event --events FILE.csv)"
+        )
+    events.to_csv(Path(path), index=False, float_format="%.12g")
+
+
+class _Run:
+    """One Monte Carlo run: a SimPy environment, its customers and its lever processes.
+
+    The book of customers (theta, revenue, segment, active) is kept in arrays indexed by
+    customer id, so that the programmes' sums over customers cost one NumPy call each;
+    the customer processes decide their own renewals.
+    """
+
+    def __init__(self, scenario, budget, a, seed, r, out, record):
+        self.env = simpy.Environment()
+        self.H, self.S, self.r, self.out, self.record = scenario.horizon, a.customers.size, r, out, record
+        self.budget = budget
+        self.year_end = min(scenario.periods_per_year, scenario.horizon)
+        self.base, self.margin = a.revenue[r], a.margin[r]
+        self.uplift, self.upsell_rate = a.uplift[r], a.upsell_rate[r]
+        self.add = self.uplift * self.base
+        self.discount = float(a.discount[r])
+        self.share, self.cac, self.max_new = a.share, float(a.cac[r]), float(a.max_new[r])
+        self.market = float(a.market[r])
+        self.prospects = self.market
+        self.save_cap, self.save_cost = float(a.max_churn_reduction[r]), float(a.cost_per_save[r])
+        self.up_cap, self.up_cost = float(a.max_extra_upsell_rate[r]), float(a.cost_per_upsell[r])
+        self.wb_cap, self.wb_cost = float(a.max_winback_rate[r]), float(a.cost_per_winback[r])
+        self.weights = a.weights
+        self.churn = a.churn[r]
+        self.beta_a, self.beta_b = sbg_parameters(a.churn[r], a.heterogeneity[r])
+        self.winback_on = budget.winback > 0
+        self.upsell_on = budget.expansion > 0 or bool(np.any(self.upsell_rate > 0))
+
+        def child(source, *key):
+            return np.random.SeedSequence(seed, spawn_key=(STREAMS[source], r, *key))
+
+        self.rng_acq = np.random.default_rng(child("acquisition"))
+        self.rng_wb = np.random.default_rng(child("winback"))
+        self.rng_theta_old = np.random.default_rng(child("theta", 0))
+        self.rng_theta_new = np.random.default_rng(child("theta", 1))
+        self.rng_up = np.random.Generator(np.random.PCG64(child("upsell")))
+        self.rng_churn = np.random.Generator(np.random.PCG64(child("churn")))
+        self.up_state = self.rng_up.bit_generator.state
+        self.churn_state = self.rng_churn.bit_generator.state
+
+        start = a.customers
+        capacity = max(int(start.sum()) * 2, 256)
+        self.theta = np.zeros(capacity)
+        self.rev = np.zeros(capacity)
+        self.seg = np.zeros(capacity, dtype=np.int64)
+        self.active = np.zeros(capacity, dtype=bool)
+        self.n = 0
+        self.n_start = int(start.sum())
+
+        # state shared between the period's steps and the customer processes
+        self.renewal = self.env.event()
+        self.keep = [1.0] * self.S
+        self.u_churn: list[float] = []
+        self.saved: list[int] = []
+        self.churned: list[int] = []
+        self.waiting: dict[int, simpy.Event] = {}
+        self.ids = self.sids = None
+        self.count = self.revenue = None
+        self.customer_periods = 0
+        self.log: list[tuple[int, np.ndarray, int, np.ndarray]] = []
+
+        thetas = [self._draw_theta(self.rng_theta_old, s, int(c), a.tenure[s]) for s, c in enumerate(start)]
+        self._open_accounts(np.repeat(np.arange(self.S), start), np.concatenate(thetas))
+
+    # The customer ------------------------------------------------------------------
+    def _customer(self, cid: int, s: int, theta: float):
+        """One customer's life: renew or leave once a period; if lapsed, wait to be won back."""
+        while True:
+            while True:
+                yield self.renewal
+                u = self.u_churn[cid]
+                if u < theta:  # would leave without the retention programme
+                    if u < theta * self.keep[s]:
+                        break
+                    self.saved.append(cid)
+            self.churned.append(cid)
+            if not self.winback_on:
+                return
+            back = self.env.event()
+            self.waiting[cid] = back
+            yield back  # the win-back programme has put them back on the books
+
+    # The levers and the ledger -------------------------------------------------------
+    def _acquisition(self):
+        share, p = self.share, self.out.paths
+        finite = math.isfinite(self.market)
+        for t in range(1, self.H + 1):
+            yield self._at(t, JOIN)
+            ceiling = (self.max_new * (self.prospects / self.market) if finite else self.max_new) * share
+            # each of the segment's ceil(ceiling) potential deals closes with the probability
+            # that makes the expected count equal the lever's response (as the vectorised engine)
+            trials = np.ceil(ceiling)
+            expected = _response(self.budget.acquisition * share, ceiling, self.cac)
+            new = self.rng_acq.binomial(trials.astype(np.int64), np.minimum(expected / np.maximum(trials, 1.0), 1.0))
+            if finite:
+                total = int(new.sum())
+                if total > self.prospects:
+                    new = np.floor(new * math.floor(self.prospects) / total).astype(np.int64)
+                self.prospects -= int(new.sum())
+            if not new.any():
+                continue
+            segs = np.repeat(np.arange(self.S), new)
+            thetas = [self._draw_theta(self.rng_theta_new, s, int(c), 0.0) for s, c in enumerate(new) if c]
+            ids = self._open_accounts(segs, np.concatenate(thetas))
+            p["new_customers"][self.r, t] = ids.size
+            p["run_rate_new"][self.r, t] = self.rev[ids].sum()
+            self._log(t, ids, _ACQUIRED)
+
+    def _winback(self):
+        p, S = self.out.paths, self.S
+        for t in range(1, self.H + 1):
+            yield self._at(t, WINBACK)
+            lapsed = np.flatnonzero(~self.active[: self.n])
+            lseg = self.seg[lapsed]
+            count = np.bincount(lseg, minlength=S)
+            value = np.bincount(lseg, weights=self.rev[lapsed], minlength=S)
+            spend = split_budget(self.budget.winback, self.weights["winback"], value)
+            expected = _response(spend, self.wb_cap * count, self.wb_cost)
+            back = self.rng_wb.binomial(count, np.minimum(expected / np.maximum(count, 1), 1.0))
+            if not back.any():
+                continue
+            chosen = [
+                pool[self.rng_wb.choice(pool.size, size=k, replace=False)]
+                for pool, k in ((lapsed[lseg == s], int(back[s])) for s in range(S))
+                if k
+            ]
+            ids = np.sort(np.concatenate(chosen))
+            self.active[ids] = True
+            p["winbacks"][self.r, t] = ids.size
+            p["run_rate_winback"][self.r, t] = self.rev[ids].sum()
+            self._log(t, ids, _WON_BACK)
+            for cid in ids.tolist():
+                self.waiting.pop(cid).succeed()
+
+    def _ledger(self):
+        p, S = self.out.paths, self.S
+        for t in range(1, self.H + 1):
+            yield self._at(t, PAY)
+            self.ids = ids = np.flatnonzero(self.active[: self.n])
+            self.sids = sids = self.seg[ids]
+            self.count = np.bincount(sids, minlength=S)
+            self.revenue = np.bincount(sids, weights=self.rev[ids], minlength=S)
+            self.customer_periods += ids.size
+            p["revenue"][self.r, t] = self.revenue.sum()
+            p["gross_profit"][self.r, t] = self.revenue @ self.margin
+
+    def _expansion(self):
+        p = self.out.paths
+        for t in range(1, self.H + 1):
+            yield self._at(t, EXPAND)
+            prob = self.upsell_rate
+            if self.budget.expansion > 0:
+                spend = split_budget(self.budget.expansion, self.weights["expansion"], self.revenue * self.uplift)
+                extra = _response(spend, self.up_cap * self.count, self.up_cost)
+                prob = prob + extra / np.maximum(self.count, 1)
+            u = self._uniforms(self.rng_up, self.up_state, t)
+            ids = self.ids[u[self.ids] < np.minimum(prob, 1.0)[self.sids]]
+            if ids.size == 0:
+                continue
+            added = self.add[self.seg[ids]]
+            self.rev[ids] += added
+            p["upsells"][self.r, t] = ids.size
+            p["run_rate_expansion"][self.r, t] = added.sum()
+            self._log(t, ids, _EXPANDED)
+
+    def _retention(self):
+        S = self.S
+        for t in range(1, self.H + 1):
+            yield self._at(t, RETAIN)
+            theta = self.theta[self.ids]
+            at_risk = np.bincount(self.sids, weights=theta, minlength=S)  # churners expected without spend
+            self.out.at_risk[self.r] += at_risk
+            if self.budget.retention <= 0:
+                continue
+            value = np.bincount(self.sids, weights=theta * self.rev[self.ids], minlength=S)
+            spend = split_budget(self.budget.retention, self.weights["retention"], value)
+            saves = _response(spend, self.save_cap * at_risk, self.save_cost)
+            self.out.saves[self.r] += saves
+            rho = np.divide(saves, at_risk, out=np.zeros(S), where=at_risk > 0)
+            self.keep = (1.0 - rho).tolist()
+
+    def _calendar(self):
+        for t in range(1, self.H + 1):
+            yield self._at(t, RENEW)
+            self.u_churn = self._uniforms(self.rng_churn, self.churn_state, t).tolist()
+            current, self.renewal = self.renewal, self.env.event()
+            current.succeed()
+            yield current  # resumes after every customer process has renewed or left
+            self._close(t)
+
+    # Book-keeping ----------------------------------------------------------------------
+    def simulate(self) -> None:
+        env = self.env
+        if self.budget.acquisition > 0:
+            env.process(self._acquisition())
+        if self.winback_on:
+            env.process(self._winback())
+        env.process(self._ledger())
+        if self.upsell_on:
+            env.process(self._expansion())
+        env.process(self._retention())
+        env.process(self._calendar())
+        p, r = self.out.paths, self.r
+        p["active_customers"][r, 0] = self.n
+        p["revenue_run_rate"][r, 0] = self.rev[: self.n].sum()
+        self.out.active_by_segment[r, 0] = np.bincount(self.seg[: self.n], minlength=self.S)
+        env.run()
+        ids = np.flatnonzero(self.active[: self.n])
+        margin = self.margin[self.seg[ids]]
+        with np.errstate(divide="ignore"):  # a customer who never leaves, valued at no discount, is worth infinity
+            self.out.residual[r] = (self.rev[ids] * margin / (self.discount + self.theta[ids])).sum()
+
+    def release(self) -> None:
+        """Drop the processes still waiting (on next period's renewal or on a win-back), so that
+        reference counting frees the run's customers without the cyclic collector.
+
+        A waiting process and its event refer to each other (the event's callbacks hold the
+        process, the process holds its target event): emptying the callbacks breaks the cycle.
+        """
+        for event in (self.renewal, *self.waiting.values()):
+            event.callbacks.clear()
+        self.renewal = None
+        self.waiting = {}
+        self.env = None
+
+    def _close(self, t: int) -> None:
+        """End of period t: take the leavers off the books and record the period."""
+        p, r = self.out.paths, self.r
+        churned = np.array(self.churned, dtype=np.int64)
+        self.active[churned] = False
+        if self.record:
+            self._log(t, np.array(self.saved, dtype=np.int64), _SAVED)
+            self._log(t, churned, _CHURNED)
+        p["saved_customers"][r, t] = len(self.saved)
+        p["churned_customers"][r, t] = churned.size
+        p["run_rate_lost"][r, t] = self.rev[churned].sum()
+        self.saved, self.churned = [], []
+        ids = np.flatnonzero(self.active[: self.n])
+        by_segment = np.bincount(self.seg[ids], minlength=self.S)
+        self.out.active_by_segment[r, t] = by_segment
+        p["active_customers"][r, t] = ids.size
+        p["lapsed_customers"][r, t] = self.n - ids.size
+        p["revenue_run_rate"][r, t] = self.rev[ids].sum()
+        if t == self.year_end:
+            held = ids[ids < self.n_start]  # customers of period 0 (ids are given in order)
+            self.out.year_kept_base[r] = self.base[self.seg[held]].sum()
+            self.out.year_cohort[r] = self.rev[held].sum()
+
+    def _open_accounts(self, segs: np.ndarray, thetas: np.ndarray) -> np.ndarray:
+        """Put new customers on the books and start their processes; return their ids."""
+        start, stop = self.n, self.n + segs.size
+        if stop > self.theta.size:
+            size = max(stop, 2 * self.theta.size)
+            for name in ("theta", "rev", "seg", "active"):
+                old = getattr(self, name)
+                grown = np.zeros(size, dtype=old.dtype)
+                grown[:start] = old[:start]
+                setattr(self, name, grown)
+        ids = np.arange(start, stop)
+        self.theta[start:stop] = thetas
+        self.rev[start:stop] = self.base[segs]
+        self.seg[start:stop] = segs
+        self.active[start:stop] = True
+        self.n = stop
+        process, customer = self.env.process, self._customer
+        for cid, s, theta in zip(ids.tolist(), segs.tolist(), thetas.tolist(), strict=True):
+            process(customer(cid, s, theta))
+        return ids
+
+    def _draw_theta(self, rng, s: int, n: int, tenure: float) -> np.ndarray:
+        a, b = self.beta_a[s], self.beta_b[s]
+        if math.isinf(a):  # homogeneous churn: everyone has the segment's rate
+            return np.full(n, self.churn[s])
+        return rng.beta(a, b + tenure, size=n)
+
+    def _uniforms(self, rng: np.random.Generator, state: dict, t: int) -> np.ndarray:
+        """One uniform per customer id for period t, read at a position fixed by (t, id)."""
+        bit_generator = rng.bit_generator
+        bit_generator.state = state
+        bit_generator.advance(t * _STRIDE)
+        return rng.random(self.n)
+
+    def _at(self, t: int, offset: float) -> simpy.Timeout:
+        return self.env.timeout(t + offset - self.env.now)
+
+    def _log(self, t: int, ids: np.ndarray, event: int) -> None:
+        if self.record and ids.size:
+            self.log.append((t, ids, event, self.rev[ids].copy()))
+
+    def event_arrays(self) -> dict[str, np.ndarray]:
+        """This run's events as columns (segment as a code)."""
+        if not self.log:
+            return {"run": np.zeros(0, np.int64)}
+        ids = np.concatenate([chunk[1] for chunk in self.log])
+        sizes = [chunk[1].size for chunk in self.log]
+        return {
+            "run": np.full(ids.size, self.r, dtype=np.int64),
+            "period": np.repeat([chunk[0] for chunk in self.log], sizes).astype(np.int64),
+            "customer_id": ids,
+            "segment": self.seg[ids],
+            "event": np.repeat([chunk[2] for chunk in self.log], sizes).astype(np.int8),
+            "revenue": np.concatenate([chunk[3] for chunk in self.log]),
+        }
+
+
+def _event_frame(frames: list[dict], segment_names: list[str]) -> pd.DataFrame:
+    frames = [f for f in frames if f["run"].size]
+    if not frames:
+        cols = {c: np.zeros(0, np.int64) for c in ("run", "period", "customer_id", "segment", "event")}
+        cols["revenue"] = np.zeros(0)
+        frames = [cols]
+    col = {name: np.concatenate([f[name] for f in frames]) for name in EVENT_COLUMNS}
+    return pd.DataFrame(
+        {
+            "run": col["run"],
+            "period": col["period"],
+            "customer_id": col["customer_id"],
+            "segment": pd.Categorical.from_codes(col["segment"], categories=segment_names),
+            "event": pd.Categorical.from_codes(col["event"], categories=EVENTS),
+            "revenue": col["revenue"],
+        }
+    )
+
+
+def _round_down(x: float) -> float:
+    """``x`` rounded down to one significant figure (0.0347 -> 0.03)."""
+    if x <= 0:
+        return 0.0
+    step = 10.0 ** math.floor(math.log10(x))
+    return math.floor(x / step) * step

@@ -1,0 +1,25 @@
+"""The per-period paths a simulation produces: one list, read by both engines, results and exports."""
+
+PATH_METRICS = (
+    "active_customers",
+    "new_customers",
+    "churned_customers",
+    "saved_customers",
+    "upsells",
+    "winbacks",
+    "lapsed_customers",
+    "revenue",
+    "gross_profit",
+    "spend",
+    "contribution",
+    "cumulative_contribution",
+    "revenue_run_rate",
+    "run_rate_new",
+    "run_rate_expansion",
+    "run_rate_winback",
+    "run_rate_lost",
+)
+# computed from the recorded paths and the budget after a run (see results.build_result)
+DERIVED = ("spend", "contribution", "cumulative_contribution")
+# what an engine records, in the order of the vectorised engine's output array
+RECORDED = tuple(m for m in PATH_METRICS if m not in DERIVED)

@@ -1,0 +1,1 @@
+"""Scenarios in and out: presets, the saved library (SQLite) and share links."""

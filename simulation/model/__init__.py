@@ -1,0 +1,1 @@
+"""The model: scenario schema, distributions, assumption draws, levers, closed forms and figures."""

@@ -1,0 +1,180 @@
+"""Closed forms of the model: lever response, sBG survival, CLV and residual value.
+
+References
+----------
+Fader, P. S. and Hardie, B. G. S. (2007). How to project customer retention.
+    Journal of Interactive Marketing 21(1), 76-90.
+Fader, P. S. and Hardie, B. G. S. (2010). Customer-base valuation in a contractual
+    setting: the perils of ignoring heterogeneity. Marketing Science 29(1), 85-93.
+Golub, G. H. and Welsch, J. H. (1969). Calculation of Gauss quadrature rules.
+    Mathematics of Computation 23, 221-230.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from scipy.special import betaln, hyp2f1
+
+from ..numerics.parallel import in_blocks
+from ..numerics.quadrature import gauss_rules
+
+HOMOGENEOUS_PHI = 1e-9
+
+
+def discount_per_period(rate_per_year, periods_per_year: int):
+    """Per-period discount rate equivalent to a yearly one: ``(1 + d) ** (1 / n) - 1``."""
+    return (1.0 + np.asarray(rate_per_year, dtype=float)) ** (1.0 / periods_per_year) - 1.0
+
+
+def sbg_parameters(churn, heterogeneity):
+    """Beta(a, b) of per-period churn probabilities with mean ``churn`` and polarisation ``phi``.
+
+    ``a = churn (1/phi - 1)``, ``b = (1 - churn)(1/phi - 1)``. Infinite (the homogeneous
+    limit) for ``phi = 0`` or ``churn = 0``.
+    """
+    churn = np.asarray(churn, dtype=float)
+    phi = np.asarray(heterogeneity, dtype=float)
+    with np.errstate(divide="ignore"):
+        # phi = 0 (everyone alike) and churn = 0 (nobody leaves) are the homogeneous limit
+        scale = np.where((phi > HOMOGENEOUS_PHI) & (churn > 0), 1.0 / np.maximum(phi, HOMOGENEOUS_PHI) - 1.0, np.inf)
+    homogeneous = np.isinf(scale)
+    finite = np.where(homogeneous, 0.0, scale)
+    return (
+        np.where(homogeneous, np.inf, churn * finite),
+        np.where(homogeneous, np.inf, (1.0 - churn) * finite),
+    )
+
+
+def expected_survival(churn, heterogeneity, t, tenure=0):
+    """sBG survival of a closed cohort: ``S(t) = B(a, b + tenure + t) / B(a, b + tenure)``.
+
+    With ``heterogeneity = 0`` this is the geometric curve ``(1 - churn) ** t``.
+    ``tenure`` is how long the cohort has already been customers (their churn mix
+    has been filtered: theta ~ Beta(a, b + tenure)).
+    """
+    t = np.asarray(t, dtype=float)
+    a, b = sbg_parameters(churn, heterogeneity)
+    if np.all(np.isinf(a)):
+        return (1.0 - np.asarray(churn, dtype=float)) ** t
+    b = b + tenure
+    return np.exp(betaln(a, b + t) - betaln(a, b))
+
+
+def expected_retention_rate(churn, heterogeneity, t, tenure=0):
+    """Period-to-period retention of a cohort: ``r_t = (b + t - 1) / (a + b + t - 1)`` for t >= 1."""
+    t = np.asarray(t, dtype=float)
+    a, b = sbg_parameters(churn, heterogeneity)
+    if np.all(np.isinf(a)):
+        return np.broadcast_to(1.0 - np.asarray(churn, dtype=float), t.shape).copy()
+    b = b + tenure
+    return (b + t - 1) / (a + b + t - 1)
+
+
+def _mean_inverse(churn, heterogeneity, discount, churn_factor=1.0, tenure=0.0):
+    """``E[1 / (d + c theta)]`` for theta ~ Beta(a, b + tenure), in closed form.
+
+    Uses ``E[1/(d + c theta)] = 2F1(1, b; a + b; c / (c + d)) / (c + d)`` (Euler's
+    integral after a Pfaff transformation).
+    """
+    churn, phi, d, c, tenure = np.broadcast_arrays(
+        *(np.asarray(x, dtype=float) for x in (churn, heterogeneity, discount, churn_factor, tenure))
+    )
+    a, b = sbg_parameters(churn, phi)
+    b = b + tenure
+    out = np.empty(churn.shape)
+    homo = np.isinf(a)
+    out[homo] = 1.0 / (d[homo] + c[homo] * churn[homo])
+    het = ~homo
+    if np.any(het):
+        cd = c[het] + d[het]
+        values = np.empty(cd.shape)
+        # the series converges slowly as c / (c + d) nears 1, so the evaluations are spread over cores
+        in_blocks(_hyp2f1_rows, cd.size, b[het], a[het] + b[het], c[het] / cd, values)
+        out[het] = values / cd
+    return out
+
+
+def _hyp2f1_rows(lo, hi, b, c, z, out):
+    out[lo:hi] = hyp2f1(1.0, b[lo:hi], c[lo:hi], z[lo:hi])
+
+
+def expected_clv(margin_per_period, churn, heterogeneity, discount_per_period, churn_reduction=0.0):
+    """CLV of a new customer: ``sum_{t>=0} m S(t) / (1 + d) ** t`` (first margin undiscounted).
+
+    Parameters
+    ----------
+    margin_per_period : array_like
+        Gross profit per period of one customer (currency).
+    churn, heterogeneity : array_like
+        Mean churn probability per period and its polarisation phi.
+    discount_per_period : array_like
+        Discount rate per period.
+    churn_reduction : array_like, optional
+        Share rho by which retention lowers every customer's churn probability.
+
+    Returns
+    -------
+    ndarray
+        Expected discounted gross profit over the customer's life. With constant
+        retention r (``heterogeneity = 0``) this equals ``m (1 + d) / (1 + d - r)``.
+    """
+    d = np.asarray(discount_per_period, dtype=float)
+    c = 1.0 - np.asarray(churn_reduction, dtype=float)
+    return np.asarray(margin_per_period, dtype=float) * (1.0 + d) * _mean_inverse(churn, heterogeneity, d, c)
+
+
+def expected_residual_value(margin_per_period, churn, heterogeneity, discount_per_period, tenure=0):
+    """Expected discounted gross profit still to come from a customer active at the end of a period.
+
+    The customer pays next period if still active and churns with theta ~ Beta(a, b + tenure):
+    ``sum_{j>=1} m (1 - theta) ** (j - 1) / (1 + d) ** j = m / (d + theta)`` in expectation over theta.
+    Valued at the end of the period (not discounted to period 0).
+    """
+    d = np.asarray(discount_per_period, dtype=float)
+    return np.asarray(margin_per_period, dtype=float) * _mean_inverse(churn, heterogeneity, d, 1.0, tenure)
+
+
+def beta_classes(churn, heterogeneity, tenure, k: int):
+    """Latent churn classes: Gauss-Jacobi nodes and weights of Beta(a, b + tenure) on [0, 1].
+
+    ``sum_j w_j (1 - theta_j) ** t`` equals ``B(a, b + tenure + t) / B(a, b + tenure)``
+    exactly for ``t < 2 k``. Nodes are the eigenvalues of the Jacobi matrix of the Beta
+    weight (Golub and Welsch, 1969), computed for every parameter set in one compiled loop.
+
+    Returns
+    -------
+    nodes, weights : ndarray
+        Shape ``broadcast(churn, heterogeneity, tenure).shape + (k,)``; weights sum to 1.
+        With homogeneous churn (phi = 0) the first node carries all the weight at ``churn``.
+    """
+    churn, phi, tenure = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (churn, heterogeneity, tenure)))
+    a, b = sbg_parameters(churn, phi)
+    b = b + tenure
+    shape = a.shape
+    af, bf = a.ravel(), b.ravel()
+    homo = np.isinf(af)
+    a_, b_ = np.where(homo, 1.0, af), np.where(homo, 1.0, bf)
+    # Jacobi polynomials on [-1, 1] with weight (1-x)^al (1+x)^be; theta = (1 + x) / 2.
+    al, be = b_ - 1.0, a_ - 1.0
+    n = np.arange(k, dtype=float)[None, :]
+    s = al[:, None] + be[:, None]
+    two_n_s = 2 * n + s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        diag = (be[:, None] ** 2 - al[:, None] ** 2) / (two_n_s * (two_n_s + 2))
+    diag[:, 0] = (be - al) / (s[:, 0] + 2)
+    m = np.arange(1, k, dtype=float)[None, :]
+    tm = 2 * m + s
+    with np.errstate(divide="ignore", invalid="ignore"):
+        off2 = 4 * m * (m + al[:, None]) * (m + be[:, None]) * (m + s) / (tm**2 * (tm + 1) * (tm - 1))
+    if k > 1:
+        # first term: the factor (m + s) / (tm - 1) is 1 at m = 1 (and 0/0 when a + b = 1)
+        off2[:, 0] = 4 * (1 + al) * (1 + be) / ((2 + s[:, 0]) ** 2 * (3 + s[:, 0]))
+    alpha = (1 + diag) / 2  # recurrence coefficients of the Beta weight on [0, 1]
+    beta = np.sqrt(np.maximum(off2, 0.0)) / 2
+    vals, weights = gauss_rules(alpha, beta)
+    nodes = np.clip(vals, 0.0, 1.0)
+    if np.any(homo):
+        nodes[homo] = churn.ravel()[homo, None]
+        weights[homo] = 0.0
+        weights[homo, 0] = 1.0
+    return nodes.reshape((*shape, k)), weights.reshape((*shape, k))

@@ -1,0 +1,457 @@
+"""Scenario schema, loading and saving.
+
+A scenario is a TOML (or JSON) file validated into one frozen :class:`Scenario`.
+Every problem in a file is reported at once, each naming its field path and what
+is allowed (:class:`ScenarioError`).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+import tomllib
+import typing
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PlainSerializer,
+    PlainValidator,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from ..errors import InputError
+from .distributions import DISTRIBUTION_FORMS, Bounds, Distribution, central
+
+PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
+SHARE_TOLERANCE = 1e-6
+
+
+class ScenarioError(InputError):
+    """A scenario that cannot be used; ``problems`` lists ``(field path, message)`` pairs."""
+
+    def __init__(self, problems: list[tuple[str, str]]):
+        self.problems = problems
+        super().__init__(self.describe())
+
+    def describe(self) -> str:
+        lines = [f"{len(self.problems)} problem(s) in the scenario:"]
+        lines += [f"  {path}: {message}" if path else f"  {message}" for path, message in self.problems]
+        return "\n".join(lines)
+
+
+def _param_validator(bounds: Bounds):
+    def validate(value: Any) -> float | Distribution:
+        if isinstance(value, Distribution):
+            dist = value
+        elif isinstance(value, dict):
+            try:
+                dist = Distribution.model_validate(value)
+            except ValidationError as exc:
+                msgs = []
+                for err in exc.errors():
+                    where = ".".join(str(p) for p in err["loc"])
+                    msg = err["msg"].removeprefix("Value error, ")
+                    msgs.append(f"{where}: {msg}" if where else msg)
+                raise ValueError("; ".join(msgs)) from None
+        elif isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValueError(f"must be a number {bounds.describe()} or a distribution {DISTRIBUTION_FORMS}")
+        else:
+            if not math.isfinite(value):
+                raise ValueError(f"must be a finite number {bounds.describe()}")
+            if not bounds.contains(value):
+                raise ValueError(f"must be {bounds.describe()}; got {value:g}")
+            return float(value)
+        ends = [("mean", dist.mean)] if dist.kind == "normal" else [("low", dist.low), ("high", dist.high)]
+        for name, x in ends:
+            if not bounds.contains(x):
+                raise ValueError(f"distribution {name} must be {bounds.describe()}; got {x:g}")
+        return dist
+
+    return validate
+
+
+def _dump_param(value: float | Distribution):
+    return value.as_dict() if isinstance(value, Distribution) else value
+
+
+def Param(lo=-math.inf, hi=math.inf, *, lo_open=False, hi_open=False):  # noqa: N802 - a type factory
+    """A scenario number that may be a distribution, valid in the given range."""
+    bounds = Bounds(lo, hi, lo_open, hi_open)
+    return Annotated[
+        float | Distribution,
+        PlainValidator(_param_validator(bounds), json_schema_input_type=float | dict),
+        PlainSerializer(_dump_param),
+        bounds,
+    ]
+
+
+def bounds_of(model: type[BaseModel], field: str) -> Bounds:
+    """The valid range of a numeric field, as declared in the schema (also inside ``Optional``)."""
+    info = model.model_fields[field]
+    candidates = [info.metadata] + [getattr(arg, "__metadata__", ()) for arg in typing.get_args(info.annotation)]
+    for metadata in candidates:
+        for meta in metadata:
+            if isinstance(meta, Bounds):
+                return meta
+    for metadata in candidates:
+        flat = [m for meta in metadata for m in (getattr(meta, "metadata", None) or [meta])]
+        lo = next((m.ge for m in flat if getattr(m, "ge", None) is not None), None)
+        hi = next((m.le for m in flat if getattr(m, "le", None) is not None), None)
+        if lo is not None or hi is not None:
+            return Bounds(-math.inf if lo is None else lo, math.inf if hi is None else hi)
+    return Bounds()
+
+
+Money = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+
+
+class _Frozen(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
+
+
+class Budget(_Frozen):
+    """Spend per period on each lever, in the scenario's currency."""
+
+    acquisition: Money = Field(0.0, description="Spend per period on winning new customers")
+    retention: Money = Field(0.0, description="Spend per period on keeping customers who would leave")
+    expansion: Money = Field(0.0, description="Spend per period on upselling existing customers")
+    winback: Money = Field(0.0, description="Spend per period on winning back lapsed customers")
+
+    @property
+    def total(self) -> float:
+        return self.acquisition + self.retention + self.expansion + self.winback
+
+    def with_split(self, total: float, acquisition_share: float) -> Budget:
+        """Acquisition and retention set from a total and a share; other levers kept."""
+        core = max(total - self.expansion - self.winback, 0.0)
+        return self.model_copy(
+            update={"acquisition": core * acquisition_share, "retention": core * (1 - acquisition_share)}
+        )
+
+
+Weights = dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]]
+
+
+class Acquisition(_Frozen):
+    cost_multiplier: Param(1, 100) | None = Field(
+        None, description="Cost of acquiring a customer as a multiple of retention.cost_per_save"
+    )
+    cost_per_customer: Param(0, lo_open=True) | None = Field(
+        None, description="Cost of acquiring one customer at low spend (CAC); instead of cost_multiplier"
+    )
+    max_new_per_period: Param(0, lo_open=True) = Field(
+        100.0, description="Most new customers a period can bring at unlimited spend"
+    )
+    market_size: Param(0, lo_open=True) | None = Field(
+        None, description="Prospects in the market; acquisition saturates as they are won"
+    )
+
+    @model_validator(mode="after")
+    def _one_cac(self):
+        if self.cost_multiplier is not None and self.cost_per_customer is not None:
+            raise ValueError("give cost_multiplier or cost_per_customer, not both")
+        return self
+
+
+class Retention(_Frozen):
+    cost_per_save: Param(0, lo_open=True) = Field(200.0, description="Cost of preventing the first churn")
+    max_churn_reduction: Param(0, 1, hi_open=True) = Field(
+        0.5, description="Largest share of expected churners the programme can keep in a period"
+    )
+    weights: Weights | None = Field(None, description="Budget split across segments; default by value at risk")
+
+
+class Expansion(_Frozen):
+    cost_per_upsell: Param(0, lo_open=True) = Field(300.0, description="Cost of the first extra upsell")
+    max_extra_upsell_rate: Param(0, 1) = Field(
+        0.02, description="Most extra upsells per active customer per period at unlimited spend"
+    )
+    weights: Weights | None = Field(None, description="Budget split across segments; default by value")
+
+
+class Winback(_Frozen):
+    cost_per_winback: Param(0, lo_open=True) = Field(600.0, description="Cost of winning back the first customer")
+    max_winback_rate: Param(0, 1) = Field(
+        0.05, description="Largest share of the lapsed pool that can return in a period"
+    )
+    weights: Weights | None = Field(None, description="Budget split across segments; default by lapsed value")
+
+
+class Segment(_Frozen):
+    name: str = Field(min_length=1, max_length=60)
+    customers: int = Field(ge=0, le=100_000_000, strict=True, description="Active customers at period 0")
+    revenue_per_customer: Param(0) = Field(description="Revenue per customer per period before upsell")
+    gross_margin: Param(0, 1) = Field(0.7, description="Share of revenue kept as gross profit")
+    churn: Param(0, 1, hi_open=True) = Field(
+        description="Mean probability that a new customer leaves in a period, without retention spend"
+    )
+    churn_heterogeneity: Param(0, 1, hi_open=True) = Field(
+        0.2, description="Polarisation of churn across customers: 0 = all alike, towards 1 = very mixed"
+    )
+    tenure: int = Field(0, ge=0, le=1200, strict=True, description="Periods existing customers have stayed")
+    upsell_rate: Param(0, 1) = Field(0.0, description="Probability per period that a customer expands")
+    upsell_uplift: Param(0) = Field(0.2, description="Revenue increase per expansion, share of revenue")
+    new_customer_share: Share | None = Field(None, description="Share of new customers landing here")
+
+
+# A segment's numbers that may be uncertain (distributions), in the order people read them.
+SEGMENT_ASSUMPTIONS = (
+    "revenue_per_customer",
+    "gross_margin",
+    "churn",
+    "churn_heterogeneity",
+    "upsell_rate",
+    "upsell_uplift",
+)
+
+
+class Simulation(_Frozen):
+    runs: int = Field(1000, ge=10, le=100_000, strict=True, description="Monte Carlo runs")
+    seed: int = Field(42, ge=0, le=2**63 - 1, strict=True, description="Seed of the random streams")
+
+
+class Scenario(_Frozen):
+    """A validated, frozen scenario (the contract between files, pages and engines)."""
+
+    name: str = Field(min_length=1, max_length=120)
+    description: str = Field("", max_length=4000)
+    period: Literal["month", "quarter", "year"] = "month"
+    horizon: int = Field(60, ge=1, le=600, strict=True, description="Number of periods simulated")
+    discount_rate: Param(0, 1) = Field(0.10, description="Discount rate per year")
+    currency: str = Field("USD", min_length=1, max_length=8)
+    budget: Budget = Budget()
+    baseline_budget: Budget | None = None
+    acquisition: Acquisition = Acquisition()
+    retention: Retention = Retention()
+    expansion: Expansion = Expansion()
+    winback: Winback = Winback()
+    segments: list[Segment] = Field(min_length=1, max_length=50)
+    simulation: Simulation = Simulation()
+
+    @field_validator("segments")
+    @classmethod
+    def _unique_names(cls, segments: list[Segment]):
+        names = [s.name for s in segments]
+        dupes = sorted({n for n in names if names.count(n) > 1})
+        if dupes:
+            raise ValueError(f"segment names must be unique; repeated: {', '.join(dupes)}")
+        return segments
+
+    @model_validator(mode="after")
+    def _shares_and_weights(self):
+        problems = cross_field_problems(self.model_dump())
+        if problems:
+            raise ValueError(" | ".join(f"{path}: {msg}" for path, msg in problems))
+        return self
+
+    # Derived values -----------------------------------------------------------------
+    @property
+    def periods_per_year(self) -> int:
+        return PERIODS_PER_YEAR[self.period]
+
+    @property
+    def shares(self) -> list[float]:
+        """New-customer share of each segment (equal when none are given)."""
+        given = [s.new_customer_share for s in self.segments]
+        if given[0] is None:
+            return [1 / len(self.segments)] * len(self.segments)
+        return list(given)
+
+    @property
+    def baseline(self) -> Budget:
+        """The status-quo budget: ``baseline_budget``, or the plan's own budget."""
+        return self.baseline_budget if self.baseline_budget is not None else self.budget
+
+    @property
+    def cac_central(self) -> float:
+        """Central cost of acquiring a customer at low spend."""
+        acq = self.acquisition
+        if acq.cost_per_customer is not None:
+            return central(acq.cost_per_customer)
+        multiplier = 7.0 if acq.cost_multiplier is None else central(acq.cost_multiplier)
+        return multiplier * central(self.retention.cost_per_save)
+
+    def replace(self, **changes) -> Scenario:
+        """A new validated scenario with top-level fields replaced (nested values as dicts or models)."""
+        data = self.to_dict()
+        for key, value in changes.items():
+            data[key] = value.model_dump(exclude_none=True) if isinstance(value, BaseModel) else value
+        return scenario_from_dict(data)
+
+    def with_budget(self, budget: Budget) -> Scenario:
+        return self.replace(budget=budget)
+
+    # Serialisation --------------------------------------------------------------------
+    def to_dict(self) -> dict:
+        return self.model_dump(mode="python", exclude_none=True)
+
+    def canonical_json(self) -> str:
+        """Compact JSON with sorted keys: equal scenarios give equal text."""
+        return json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
+
+    def to_toml(self) -> str:
+        """The scenario as TOML in the layout people write by hand (reads back identically)."""
+        data = self.to_dict()
+        lines = [f"{k} = {_toml_value(v)}" for k, v in data.items() if not isinstance(v, dict | list)]
+        for key, value in data.items():
+            if isinstance(value, dict):
+                lines += ["", f"[{key}]"] + [f"{k} = {_toml_value(v)}" for k, v in value.items()]
+        for segment in data["segments"]:
+            lines += ["", "[[segments]]"] + [f"{k} = {_toml_value(v)}" for k, v in segment.items()]
+        return "\n".join(lines) + "\n"
+
+
+def _toml_key(key: str) -> str:
+    return key if re.fullmatch(r"[A-Za-z0-9_-]+", key) else json.dumps(key)
+
+
+def _toml_value(value) -> str:
+    if isinstance(value, dict):
+        return "{ " + ", ".join(f"{_toml_key(k)} = {_toml_value(v)}" for k, v in value.items()) + " }"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return repr(value)
+    return json.dumps(value, ensure_ascii=False)
+
+
+def cross_field_problems(data: dict) -> list[tuple[str, str]]:
+    """Checks that involve several fields, run on raw data so they are reported with field errors."""
+    problems: list[tuple[str, str]] = []
+    segments = data.get("segments")
+    if not isinstance(segments, list) or not all(isinstance(s, dict) for s in segments) or not segments:
+        return problems
+    shares = [s.get("new_customer_share") for s in segments]
+    given = [x for x in shares if x is not None]
+    if given and len(given) != len(shares):
+        problems.append(("segments", "give new_customer_share for every segment or for none"))
+    elif given and all(isinstance(x, int | float) for x in given) and abs(sum(given) - 1) > SHARE_TOLERANCE:
+        problems.append(("segments", f"new_customer_share must sum to 1; they sum to {sum(given):.6g}"))
+    names = {s.get("name") for s in segments}
+    for lever in ("retention", "expansion", "winback"):
+        section = data.get(lever)
+        weights = section.get("weights") if isinstance(section, dict) else None
+        if not isinstance(weights, dict):
+            continue
+        unknown = sorted(set(weights) - names)
+        if unknown:
+            known = ", ".join(sorted(str(n) for n in names))
+            problems.append((f"{lever}.weights", f"unknown segment(s) {', '.join(unknown)}; segments are {known}"))
+        elif all(isinstance(w, int | float) for w in weights.values()) and sum(weights.values()) <= 0:
+            problems.append((f"{lever}.weights", "at least one weight must be positive"))
+    return problems
+
+
+def _format_loc(loc: tuple) -> str:
+    out = ""
+    for part in loc:
+        if isinstance(part, int):
+            out += f"[{part}]"
+        else:
+            out += ("." if out else "") + str(part)
+    return out
+
+
+_FRIENDLY = {
+    "extra_forbidden": "unknown field",
+    "missing": "required field is missing",
+}
+
+
+def _problems(exc: ValidationError, data: Any) -> list[tuple[str, str]]:
+    problems = []
+    for err in exc.errors():
+        loc = tuple(err["loc"])
+        msg = err["msg"].removeprefix("Value error, ")
+        kind = err["type"]
+        if kind in _FRIENDLY:
+            msg = _FRIENDLY[kind]
+            if kind == "extra_forbidden":
+                model = _model_at(loc[:-1])
+                if model is not None:
+                    msg += f"; allowed: {', '.join(model.model_fields)}"
+        elif kind == "literal_error":
+            msg = msg.replace("Input should be", "must be")
+        else:
+            msg = msg.replace("Input should be", "must be")
+            if "input" in err and kind not in ("value_error", "assertion_error"):
+                msg += f"; got {err['input']!r}" if not isinstance(err["input"], dict | list) else ""
+        if kind == "value_error" and " | " in msg:
+            for part in msg.split(" | "):
+                path, _, rest = part.partition(": ")
+                problems.append((path, rest))
+            continue
+        problems.append((_format_loc(loc), msg))
+    return problems
+
+
+def _model_at(loc: tuple) -> type[BaseModel] | None:
+    model: type[BaseModel] = Scenario
+    for part in loc:
+        if isinstance(part, int):
+            continue
+        field = model.model_fields.get(part)
+        if field is None:
+            return None
+        ann = field.annotation
+        candidates = [ann, *list(getattr(ann, "__args__", ()))]
+        nxt = None
+        for c in candidates:
+            for cc in [c, *list(getattr(c, "__args__", ()))]:
+                if isinstance(cc, type) and issubclass(cc, BaseModel) and cc is not Distribution:
+                    nxt = cc
+        if nxt is None:
+            return None
+        model = nxt
+    return model
+
+
+def scenario_from_dict(data: Any) -> Scenario:
+    """Validate a mapping into a :class:`Scenario`, raising :class:`ScenarioError`."""
+    if not isinstance(data, dict):
+        raise ScenarioError([("", "a scenario must be a table of fields")])
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        problems = _problems(exc, data)
+        if not any(
+            path in ("segments", "retention.weights", "expansion.weights", "winback.weights") for path, _ in problems
+        ):
+            problems += cross_field_problems(data)
+        raise ScenarioError(problems) from None
+
+
+def parse_scenario(text: str | bytes, fmt: str = "toml") -> Scenario:
+    """Parse TOML or JSON text into a :class:`Scenario`."""
+    if isinstance(text, bytes):
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ScenarioError([("", "the file is not UTF-8 text")]) from None
+    fmt = fmt.lower().lstrip(".")
+    try:
+        data = json.loads(text) if fmt == "json" else tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ScenarioError([("", f"not valid TOML: {exc}")]) from None
+    except json.JSONDecodeError as exc:
+        raise ScenarioError([("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+    return scenario_from_dict(data)
+
+
+def load_scenario(path: str | Path) -> Scenario:
+    """Read a ``.toml`` or ``.json`` scenario file."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise ScenarioError([("", f"cannot read {path}: {exc.strerror}")]) from None
+    fmt = "json" if path.suffix.lower() == ".json" else "toml"
+    return parse_scenario(raw, fmt)

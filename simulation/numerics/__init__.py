@@ -1,0 +1,1 @@
+"""Numerical building blocks: keyed random numbers, quadrature rules and the thread pool."""

@@ -1,0 +1,44 @@
+"""Fixtures of the page tests: empty Streamlit caches for each test, and the app from its entry point."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from simulation import Scenario
+from simulation.io.sharing import QUERY_PARAM, encode_scenario
+
+ROOT = Path(__file__).resolve().parents[2]
+APP = ROOT / "app.py"
+APP_TIMEOUT = 60
+
+
+@pytest.fixture(autouse=True)
+def empty_caches():
+    """Each test starts with empty Streamlit caches (they are shared across AppTest instances)."""
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    yield
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
+def start_app(scenario: Scenario | None = None, token: str | None = None) -> AppTest:
+    """The app from its entry point, opened on ``scenario`` (through a share link) or a raw link token."""
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
+    if scenario is not None:
+        token = encode_scenario(scenario)
+    if token is not None:
+        at.query_params[QUERY_PARAM] = token
+    return at.run()
+
+
+@pytest.fixture
+def app(test_scenario) -> AppTest:
+    """The Plan page opened on the test scenario."""
+    at = start_app(test_scenario)
+    assert not at.exception, f"the Plan page raised: {at.exception}"
+    return at

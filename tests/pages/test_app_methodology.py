@@ -1,0 +1,32 @@
+"""The Methodology page renders, with its formulas, for the default and any open scenario."""
+
+from __future__ import annotations
+
+from simulation.engines.vectorized import CLASSES_PER_COHORT
+
+from .conftest import start_app
+
+
+def _render(at):
+    at.switch_page("pages/methodology.py").run()
+    assert not at.exception, f"the Methodology page raised: {[e.value for e in at.exception]}"
+    assert not at.error, f"the Methodology page shows errors: {[e.value for e in at.error]}"
+    return at
+
+
+def test_methodology_explains_the_model_with_formulas():
+    at = _render(start_app())
+    assert at.title[0].value == "How Retention Lab works", "unexpected title"
+    headers = [h.value for h in at.header]
+    assert any("Assumptions and limits" in h for h in headers), f"the limits section is missing: {headers}"
+    formulas = " ".join(e.value for e in at.latex)
+    for piece in (r"\mathrm{Beta}(a, b)", "B(a,", r"\text{NPV}", r"\text{CLV}", r"\text{ceiling}"):
+        assert piece in formulas, f"formula containing {piece!r} missing"
+    text = " ".join(m.value for m in at.markdown)
+    assert f"{CLASSES_PER_COHORT} latent classes" in text, "the engine's class count should be stated as coded"
+
+
+def test_methodology_follows_the_open_scenario(test_scenario):
+    at = _render(start_app(test_scenario))
+    text = " ".join(m.value for m in at.markdown)
+    assert test_scenario.name in text, "the illustrations should name the scenario they use"
