@@ -10,10 +10,11 @@ import pandas as pd
 import streamlit as st
 
 from simulation import Scenario
+from simulation.engines.summary import beat_matrix
 from simulation.errors import InputError
 from simulation.model.figures import FIGURES
 from simulation.model.scenario import Simulation, bounds_of
-from ui import charts, routing, state, style, widgets
+from ui import cache, charts, routing, state, style, widgets
 
 routing.ensure_routed("pages/compare.py")
 
@@ -240,7 +241,7 @@ summaries = {}
 with st.spinner("Simulating…"):
     for name, scenario in scenarios.items():
         with widgets.errors_shown(f"{name} cannot be simulated.", f"The simulation of **{name}** failed unexpectedly."):
-            summaries[name] = state.summarise(scenario, runs=int(runs), seed=int(seed))
+            summaries[name] = cache.summary(scenario, runs=int(runs), seed=int(seed))
 if len(summaries) < 2:
     st.stop()
 
@@ -248,7 +249,7 @@ colors = dict(zip(summaries, style.SERIES, strict=False))
 cur, per = first.currency, first.period
 band_choice = {"50 %": (50,), "90 %": (90,), "None": ()}[bands or "None"]
 widgets.chart(
-    state.chart_spec(
+    cache.chart_spec(
         "fan",
         charts.fan_frame({n: s.paths for n, s in summaries.items()}, "revenue", first_period=1),
         title=f"Revenue per {per}",
@@ -272,7 +273,7 @@ table = pd.DataFrame(
 st.dataframe(table, width="stretch")
 
 st.markdown(f"**How often each comes out ahead, by {MEASURES[measure]}**")
-matrix = state.beat_matrix({n: s.kpis[measure] for n, s in summaries.items()})
+matrix = beat_matrix({n: s.kpis[measure] for n, s in summaries.items()})
 st.dataframe(
     matrix.map(lambda p: "—" if pd.isna(p) else style.percent(p, 0)),
     width="stretch",

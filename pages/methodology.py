@@ -7,11 +7,12 @@ import pandas as pd
 import streamlit as st
 
 from simulation.engines.vectorized import CLASSES_PER_COHORT
+from simulation.model import edits
 from simulation.model.closed_forms import expected_survival, sbg_parameters
 from simulation.model.distributions import central
 from simulation.model.figures import FIGURES
 from simulation.model.levers import response as lever_response
-from ui import charts, controls, routing, state, style
+from ui import charts, routing, state, style
 from ui.widgets import CHART_HEIGHT, P_BEATS_LABEL
 
 routing.ensure_routed("pages/methodology.py")
@@ -181,7 +182,7 @@ st.vega_lite_chart(
         title=f"Diminishing returns in the first {per}, at the central assumptions",
         subtitle=[
             f"A new customer costs about {style.money(scenario.cac_central, cur)} "
-            f"({controls.cost_multiplier(scenario):.1f}× a save of {style.money(central(ret.cost_per_save), cur)}).",
+            f"({edits.cost_multiplier(scenario):.1f}× a save of {style.money(central(ret.cost_per_save), cur)}).",
             f"About {expected_churners:,.0f} customers are expected to leave this {per} without retention.",
         ],
     ).to_dict(),

@@ -28,8 +28,8 @@ from simulation.decide import (
     tornado_pair,
     tornado_side,
 )
+from ui import cache, routing, state, style, widgets
 from ui import optimise_charts as oc
-from ui import routing, state, style, widgets
 
 routing.ensure_routed("pages/optimise.py")
 
@@ -91,7 +91,7 @@ def cached_tornado(
 @st.cache_data(max_entries=64, show_spinner=False)
 def default_target(text: str) -> float:
     """A revenue target to start from: the plan's median revenue in the last period, rounded."""
-    summary = state.summarise(_scenario(text), runs=200)
+    summary = cache.summary(_scenario(text), runs=200)
     median = float(np.nanmedian(summary.kpi("revenue_final")))
     if not math.isfinite(median) or median <= 0:
         return 0.0

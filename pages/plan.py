@@ -13,9 +13,10 @@ import streamlit as st
 from simulation import Scenario, parse_scenario
 from simulation.errors import InputError
 from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
+from simulation.model import edits
 from simulation.model.distributions import central
 from simulation.model.scenario import Segment, bounds_of
-from ui import charts, controls, routing, state, style, widgets
+from ui import cache, charts, routing, state, style, widgets
 from ui.editor import assumptions_editor
 
 routing.ensure_routed("pages/plan.py")
@@ -29,20 +30,22 @@ K_ASSUMPTIONS = "plan_assumptions_open"
 SPLIT_LABEL = "Acquisition share of the budget"
 MULT_LABEL = "Acquiring a customer costs N× retaining one"
 MULT_STEP = 0.5
+# The control allows 1-50x, the range people discuss; files may go up to the schema's 100.
+MULTIPLIER_CONTROL_MAX = 50.0
 
 
 # Reading and writing the main controls --------------------------------------------------------
 def _control_values(s: Scenario) -> dict[str, float]:
     """What each main control shows for scenario ``s`` (clipped to the control's range)."""
-    mult = controls.cost_multiplier(s)
+    mult = edits.cost_multiplier(s)
     lo = bounds_of(type(s.acquisition), "cost_multiplier").lo
     return {
         K_TOTAL: float(s.budget.total),
-        K_SPLIT: float(round(controls.acquisition_share(s.budget) * 100)),
-        K_MULT: float(min(max(round(mult / MULT_STEP) * MULT_STEP, lo), controls.MULTIPLIER_CONTROL_MAX)),
-        K_CHURN: round(controls.segment_average(s, "churn", "new") * 100, 3),
-        K_REVENUE: round(controls.segment_average(s, "revenue_per_customer"), 2),
-        K_UPSELL: round(controls.segment_average(s, "upsell_rate") * 100, 3),
+        K_SPLIT: float(round(edits.acquisition_share(s.budget) * 100)),
+        K_MULT: float(min(max(round(mult / MULT_STEP) * MULT_STEP, lo), MULTIPLIER_CONTROL_MAX)),
+        K_CHURN: round(edits.segment_average(s, "churn", "new") * 100, 3),
+        K_REVENUE: round(edits.segment_average(s, "revenue_per_customer"), 2),
+        K_UPSELL: round(edits.segment_average(s, "upsell_rate") * 100, 3),
     }
 
 
@@ -54,17 +57,17 @@ def _apply_control(key: str, what: str) -> None:
         return
     try:
         if key == K_TOTAL:
-            new = controls.with_total(s, float(value))
+            new = edits.with_total(s, float(value))
         elif key == K_SPLIT:
-            new = controls.with_split(s, float(value) / 100)
+            new = edits.with_split(s, float(value) / 100)
         elif key == K_MULT:
-            new = controls.with_cost_multiplier(s, float(value))
+            new = edits.with_cost_multiplier(s, float(value))
         elif key == K_CHURN:
-            new = controls.with_segment_average(s, "churn", float(value) / 100, "new")
+            new = edits.with_segment_average(s, "churn", float(value) / 100, "new")
         elif key == K_REVENUE:
-            new = controls.with_segment_average(s, "revenue_per_customer", float(value))
+            new = edits.with_segment_average(s, "revenue_per_customer", float(value))
         else:
-            new = controls.with_segment_average(s, "upsell_rate", float(value) / 100)
+            new = edits.with_segment_average(s, "upsell_rate", float(value) / 100)
     except InputError as exc:
         state.notify("error", f"**{what} was not changed.**\n\n{state.problems_text(exc, s)}")
         return
@@ -75,8 +78,8 @@ def _load_preset() -> None:
     key = st.session_state.get(K_PRESET)
     if key is None:
         return
-    state.set_scenario(state.preset(key))
-    state.notify("success", f"Started from the example **{state.preset_titles()[key]}**.")
+    state.set_scenario(cache.preset(key))
+    state.notify("success", f"Started from the example **{cache.preset_titles()[key]}**.")
     st.session_state[K_PRESET] = None
 
 
@@ -126,7 +129,7 @@ scenario = state.current_scenario()
 if state.PENDING_SPLIT_KEY in st.session_state:
     share = st.session_state.pop(state.PENDING_SPLIT_KEY)
     try:
-        scenario = controls.with_split(scenario, float(share))
+        scenario = edits.with_split(scenario, float(share))
     except (InputError, TypeError, ValueError):
         state.notify("error", f"The suggested acquisition share {share!r} could not be applied; the plan is unchanged.")
     else:
@@ -143,7 +146,7 @@ budget = scenario.budget
 
 with st.sidebar:
     st.markdown("#### Scenario")
-    titles = state.preset_titles()
+    titles = cache.preset_titles()
     st.selectbox(
         "Start from an example",
         list(titles),
@@ -163,7 +166,7 @@ with st.sidebar:
     )
 
     st.markdown("#### The plan")
-    fixed = controls.fixed_spend(budget)
+    fixed = edits.fixed_spend(budget)
     st.number_input(
         f"Total budget per {per} ({cur})",
         min_value=float(fixed),
@@ -194,7 +197,7 @@ with st.sidebar:
     st.slider(
         MULT_LABEL,
         min_value=float(mb.lo),
-        max_value=controls.MULTIPLIER_CONTROL_MAX,
+        max_value=MULTIPLIER_CONTROL_MAX,
         step=MULT_STEP,
         format="%.1f×",
         key=K_MULT,
@@ -204,8 +207,8 @@ with st.sidebar:
         "Research puts it at 5 to 25 times (Bain & Co.). Where the scenario holds a range, the whole range is "
         "scaled, so its uncertainty is kept.",
     )
-    lo_r, hi_r = controls.RESEARCH_MULTIPLIER
-    mult_now = controls.cost_multiplier(scenario)
+    lo_r, hi_r = edits.RESEARCH_MULTIPLIER
+    mult_now = edits.cost_multiplier(scenario)
     badge = (
         f":green-badge[within the researched {lo_r:.0f}–{hi_r:.0f}× range]"
         if lo_r <= mult_now <= hi_r
@@ -238,7 +241,7 @@ with st.sidebar:
     st.number_input(
         f"Revenue per customer per {per} ({cur})",
         min_value=float(bounds_of(Segment, "revenue_per_customer").lo),
-        step=_nice_step(controls.segment_average(scenario, "revenue_per_customer") * 5),
+        step=_nice_step(edits.segment_average(scenario, "revenue_per_customer") * 5),
         format="%.0f",
         key=K_REVENUE,
         on_change=_apply_control,
@@ -274,7 +277,7 @@ widgets.show_notices()
 # Figures
 figures = None
 try:
-    figures = state.plan_figures(scenario)
+    figures = cache.plan_figures(scenario)
 except InputError as exc:
     widgets.show_input_error(exc, "This scenario cannot be simulated.")
 except Exception:
@@ -293,7 +296,7 @@ if figures is not None:
     stem = widgets.slug(scenario.name)
     fan = dict(currency=cur, period=per, colors=colors, runs=runs)
     widgets.chart(
-        state.chart_spec(
+        cache.chart_spec(
             "fan",
             charts.fan_frame(summaries, "revenue", first_period=1),
             title=f"Revenue per {per}: the plan beside the status quo",
@@ -307,7 +310,7 @@ if figures is not None:
     left, right = st.columns(2)
     with left:
         widgets.chart(
-            state.chart_spec(
+            cache.chart_spec(
                 "fan",
                 charts.fan_frame(summaries, "active_customers"),
                 title="Active customers",
@@ -320,7 +323,7 @@ if figures is not None:
         )
     with right:
         widgets.chart(
-            state.chart_spec(
+            cache.chart_spec(
                 "fan",
                 charts.fan_frame(summaries, "cumulative_contribution"),
                 title="Cumulative contribution",
@@ -339,7 +342,7 @@ if figures is not None:
     if not figures.identical:
         bridges["Status quo"] = figures.baseline.bridge
     widgets.chart(
-        state.chart_spec("bridge", charts.bridge_frame(bridges), horizon=scenario.horizon, **fan),
+        cache.chart_spec("bridge", charts.bridge_frame(bridges), horizon=scenario.horizon, **fan),
         f"{stem}-revenue-bridge",
         "dl_bridge",
     )
@@ -384,7 +387,7 @@ with export_col:
     else:
         st.download_button(
             "Projections of the plan (CSV)",
-            data=state.csv_for(scenario),
+            data=cache.csv_for(scenario),
             file_name=f"{widgets.slug(scenario.name)}-plan.csv",
             mime="text/csv",
             icon=":material/table:",
@@ -393,7 +396,7 @@ with export_col:
         )
         st.download_button(
             "Projections of the status quo (CSV)",
-            data=state.csv_for(scenario, scenario.baseline),
+            data=cache.csv_for(scenario, scenario.baseline),
             file_name=f"{widgets.slug(scenario.name)}-status-quo.csv",
             mime="text/csv",
             icon=":material/table:",

@@ -1,7 +1,7 @@
 """The "All assumptions" editor: every scenario field, applied together in one form.
 
 Uncertain numbers are written as text (``0.012``, ``0.008 .. 0.016``,
-``0.008 / 0.012 / 0.016`` or ``0.012 ± 0.002``; see :mod:`ui.controls`). Nothing
+``0.008 / 0.012 / 0.016`` or ``0.012 ± 0.002``; see :mod:`simulation.model.param_text`). Nothing
 changes until "Apply changes" is pressed; then the whole scenario is validated
 at once and every problem is listed with the field it concerns, while the last
 valid scenario stays in use.
@@ -17,7 +17,7 @@ from simulation import Scenario
 from simulation.errors import InputError
 from simulation.model.scenario import PERIODS_PER_YEAR, Segment, Simulation, bounds_of
 
-from . import controls
+from . import editor_tables as tables
 
 ROW_HEIGHT = 35  # pixels per table row in Streamlit's data editor
 PARAM_HELP = (
@@ -69,15 +69,15 @@ def assumptions_editor(scenario: Scenario) -> Scenario | None:
         )
         money_col = st.column_config.NumberColumn(min_value=0.0, format="localized", step=100.0)
         budgets = st.data_editor(
-            controls.budgets_frame(scenario),
+            tables.budgets_frame(scenario),
             key=f"ed_budgets_{v}",
-            column_config=dict.fromkeys(controls.BUDGET_LEVERS.values(), money_col),
+            column_config=dict.fromkeys(tables.BUDGET_LEVERS.values(), money_col),
             width="stretch",
         )
 
         st.markdown("**Levers and money**")
         st.caption(PARAM_HELP + " Give either the acquisition cost multiple or the CAC, not both.")
-        lever_rows = controls.levers_frame(scenario)
+        lever_rows = tables.levers_frame(scenario)
         levers = st.data_editor(
             lever_rows,
             key=f"ed_levers_{v}",
@@ -98,7 +98,7 @@ def assumptions_editor(scenario: Scenario) -> Scenario | None:
             "(0.012 = 1.2 %). Empty weight columns split a lever's budget by value at risk."
         )
         segments = st.data_editor(
-            controls.segments_frame(scenario),
+            tables.segments_frame(scenario),
             key=f"ed_segments_{v}",
             num_rows="dynamic",
             hide_index=True,
@@ -139,10 +139,10 @@ def assumptions_editor(scenario: Scenario) -> Scenario | None:
         "seed": seed,
     }
     try:
-        return controls.scenario_from_editor(scenario, general, budgets, levers, segments)
+        return tables.scenario_from_editor(scenario, general, budgets, levers, segments)
     except InputError as exc:
         problems = getattr(exc, "problems", [("", str(exc))])
-        lines = controls.describe_problems(problems, {"segments": segments.to_dict("records")})
+        lines = tables.describe_problems(problems, {"segments": segments.to_dict("records")})
         st.error("**Not applied: fix these and apply again.**\n\n" + "\n".join(f"- {line}" for line in lines))
         return None
 
@@ -152,7 +152,7 @@ def _segment_columns(period: str) -> dict:
     num = st.column_config.NumberColumn
     cb, tb = bounds_of(Segment, "customers"), bounds_of(Segment, "tenure")
     share = bounds_of(Segment, "new_customer_share")
-    labels = controls.SEGMENT_COLUMNS
+    labels = tables.SEGMENT_COLUMNS
     return {
         "name": text(labels["name"], required=True, max_chars=60, help="A unique name (A, B, key accounts, ...)"),
         "customers": num(labels["customers"], min_value=int(cb.lo), max_value=int(cb.hi), step=1, required=True),

@@ -11,12 +11,13 @@ import numpy as np
 import streamlit as st
 
 from simulation import Scenario
+from simulation.engines.summary import Comparison
 from simulation.errors import InputError
 from simulation.io.storage import ScenarioStore
 from simulation.model.figures import FIGURES
 
 from . import charts, style
-from .state import PlanFigures, pop_notices
+from .state import pop_notices
 
 log = logging.getLogger("retention_lab.app")
 
@@ -153,7 +154,7 @@ def verdict(p: float) -> str:
     return "very likely falls short of"
 
 
-def headline(figures: PlanFigures, scenario: Scenario) -> None:
+def headline(figures: Comparison, scenario: Scenario) -> None:
     """The answer first: the chance the plan beats the status quo, in a card and in a sentence."""
     left, right = st.columns([1.6, 3], vertical_alignment="center")
     with left:
@@ -176,7 +177,7 @@ def headline(figures: PlanFigures, scenario: Scenario) -> None:
         )
 
 
-def headline_metrics(figures: PlanFigures, scenario: Scenario, columns: int = 5) -> None:
+def headline_metrics(figures: Comparison, scenario: Scenario, columns: int = 5) -> None:
     """The plan's headline figures: median, 90 % range, and the change against the status quo."""
     for start in range(0, len(HEADLINE_KPIS), columns):
         for col, name in zip(st.columns(columns), HEADLINE_KPIS[start : start + columns], strict=False):
@@ -189,7 +190,7 @@ def headline_metrics(figures: PlanFigures, scenario: Scenario, columns: int = 5)
         )
 
 
-def _p_beats_card(figures: PlanFigures, runs: int) -> None:
+def _p_beats_card(figures: Comparison, runs: int) -> None:
     p = figures.p_beats_baseline
     help_text = (
         f"Share of the {runs:,} simulated futures in which the plan's NPV (contribution over the horizon, "
@@ -205,7 +206,7 @@ def _p_beats_card(figures: PlanFigures, runs: int) -> None:
     st.caption(f"of {runs:,} futures, by NPV (± {se * 100:.1f} pts sampling error)")
 
 
-def _kpi_card(name: str, figures: PlanFigures, scenario: Scenario) -> None:
+def _kpi_card(name: str, figures: Comparison, scenario: Scenario) -> None:
     plan = figures.plan.kpis[name]
     value = median_or_none(plan)
     band = range_or_none(plan)

@@ -18,7 +18,6 @@ from .objectives import (
 )
 from .search import SplitResult, optimize_split
 from .sensitivity import (
-    FIELD_LABELS,
     AssumptionRange,
     Tornado,
     TornadoSide,
@@ -31,7 +30,6 @@ from .sensitivity import (
 
 __all__ = [
     "DEFAULT_GRID",
-    "FIELD_LABELS",
     "FLAT_TOLERANCE",
     "MAX_GRID",
     "MIN_RUNS",

@@ -11,14 +11,11 @@ import pandas as pd
 
 from ..model.assumptions import DEFAULT_COST_MULTIPLIER
 from ..model.distributions import Distribution, central, quantile
+from ..model.fields import FIELD_LABELS, LEVER_MODELS
 from ..model.scenario import (
     SEGMENT_ASSUMPTIONS,
-    Acquisition,
-    Expansion,
-    Retention,
     Scenario,
     Segment,
-    Winback,
     bounds_of,
     scenario_from_dict,
 )
@@ -30,26 +27,6 @@ TORNADO_QUANTILES = (0.10, 0.90)
 PLAIN_SWING = 0.20  # a plain number is moved by +-20 % in the tornado
 
 
-_SECTIONS = {"acquisition": Acquisition, "retention": Retention, "expansion": Expansion, "winback": Winback}
-FIELD_LABELS = {
-    "discount_rate": "Discount rate",
-    "acquisition.cost_multiplier": "Acquisition cost (multiple of a save)",
-    "acquisition.cost_per_customer": "Cost per new customer",
-    "acquisition.max_new_per_period": "Acquisition ceiling (new per period)",
-    "acquisition.market_size": "Market size",
-    "retention.cost_per_save": "Cost per save",
-    "retention.max_churn_reduction": "Retention ceiling (churners kept)",
-    "expansion.cost_per_upsell": "Cost per upsell",
-    "expansion.max_extra_upsell_rate": "Expansion ceiling (extra upsells)",
-    "winback.cost_per_winback": "Cost per win-back",
-    "winback.max_winback_rate": "Win-back ceiling (lapsed won back)",
-    "revenue_per_customer": "Revenue per customer",
-    "gross_margin": "Gross margin",
-    "churn": "Churn",
-    "churn_heterogeneity": "Churn heterogeneity",
-    "upsell_rate": "Upsell rate",
-    "upsell_uplift": "Upsell uplift",
-}
 _MIXED_BASIS = "10th-90th percentile or +-20 %"
 
 
@@ -120,7 +97,7 @@ def tornado_assumptions(scenario: Scenario, by_segment: bool = False) -> list[As
         add(
             f"{section}.{name}",
             FIELD_LABELS[f"{section}.{name}"],
-            [_range_of(value, bounds_of(_SECTIONS[section], name))],
+            [_range_of(value, bounds_of(LEVER_MODELS[section], name))],
         )
     no_upsell = scenario.budget.expansion <= 0 and all(
         central(seg.upsell_rate) == 0 and not isinstance(seg.upsell_rate, Distribution) for seg in scenario.segments

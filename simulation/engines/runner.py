@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from importlib import import_module
-
-import numpy as np
 
 from ..errors import InputError
 from ..model.assumptions import Assumptions, draw_assumptions
 from ..model.scenario import Budget, Scenario
 from .results import SimulationResult, build_result
+from .summary import Comparison
 
 ENGINES = {
     "vectorized": ("simulation.engines.vectorized", "simulate_vectorized"),
@@ -51,27 +49,6 @@ def simulate(
     module, func = ENGINES[engine]
     output = getattr(import_module(module), func)(scenario, budget, assumptions, seed, **engine_options)
     return build_result(scenario, budget, engine, seed, assumptions, output)
-
-
-@dataclass(frozen=True)
-class Comparison:
-    """A plan and its status quo, simulated on common random numbers."""
-
-    plan: SimulationResult
-    baseline: SimulationResult
-
-    def difference(self, kpi: str) -> np.ndarray:
-        """Run-by-run difference plan minus status quo."""
-        return self.plan.kpis[kpi] - self.baseline.kpis[kpi]
-
-    @property
-    def p_beats_baseline(self) -> float:
-        """Share of runs in which the plan's NPV is higher than the status quo's."""
-        return float(np.mean(self.difference("npv") > 0))
-
-    @property
-    def identical(self) -> bool:
-        return self.plan.budget == self.baseline.budget
 
 
 def compare(scenario: Scenario, *, runs=None, seed=None, engine="vectorized", **engine_options) -> Comparison:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import pytest
 
 from simulation.io.storage import ScenarioStore
-from ui import controls, state
+from simulation.model import edits
+from ui import cache
 
 from .conftest import start_app
 from .test_app_plan import SPLIT, current, errors, percent, widget
@@ -136,9 +136,7 @@ def test_side_by_side_figures_and_probabilities(test_scenario):
     target.set_value(1e12).run()
     assert chances() == {"Retention heavy": 0.0, "Acquisition heavy": 0.0}, f"a huge target is never met: {chances()}"
     # A target between the two plans' median final revenues is met more often by the plan with the higher median.
-    medians = {
-        n: float(np.median(state.summarise(s, runs=400, seed=7).kpis["revenue_final"])) for n, s in saved.items()
-    }
+    medians = {n: float(np.median(cache.summary(s, runs=400, seed=7).kpis["revenue_final"])) for n, s in saved.items()}
     target = next(n for n in at.number_input if n.label.startswith("Revenue target"))
     target.set_value(round(sum(medians.values()) / 2)).run()
     higher = max(medians, key=medians.get)
@@ -150,18 +148,10 @@ def test_compare_uses_the_same_random_numbers_for_every_scenario(test_scenario):
     # Two scenarios that share every assumption and budget must give identical runs: a difference would
     # mean the comparison is not on common random numbers.
     renamed = test_scenario.replace(name="Same plan, other title")
-    a = state.summarise(test_scenario, runs=200, seed=3)
-    b = state.summarise(renamed, runs=200, seed=3)
+    a = cache.summary(test_scenario, runs=200, seed=3)
+    b = cache.summary(renamed, runs=200, seed=3)
     assert np.array_equal(a.kpis["npv"], b.kpis["npv"]), "shared assumptions should give identical runs"
-    other = controls.with_split(test_scenario, 0.3)
-    c = state.summarise(other, runs=200, seed=3)
+    other = edits.with_split(test_scenario, 0.3)
+    c = cache.summary(other, runs=200, seed=3)
     corr = np.corrcoef(a.kpis["revenue_final"], c.kpis["revenue_final"])[0, 1]
     assert corr > 0.5, f"runs of two budgets should move together on common random numbers; corr = {corr:.2f}"
-
-
-def test_beat_matrix_counts_strict_wins_run_by_run():
-    kpis = {"A": np.array([1.0, 2.0, 3.0, 4.0]), "B": np.array([0.0, 2.0, 5.0, 1.0])}
-    matrix = state.beat_matrix(kpis)
-    assert matrix.loc["A", "B"] == 0.5, "A is strictly ahead in runs 1 and 4"
-    assert matrix.loc["B", "A"] == 0.25, "B is strictly ahead in run 3 only; run 2 is a tie"
-    assert pd.isna(matrix.loc["A", "A"]), "a scenario is not compared with itself"

@@ -12,7 +12,8 @@ import pytest
 from simulation import KPIS, PATH_METRICS, compare
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
-from ui import controls, state
+from simulation.model import edits
+from ui import cache
 
 from .conftest import start_app
 
@@ -98,7 +99,7 @@ def test_controls_show_the_scenario(app, test_scenario):
     assert widget(app.slider, SPLIT).value == 90.0, "54k of 60k on acquisition is a 90 % share"
     assert widget(app.slider, MULTIPLIER).value == 25.0, "the triangular 20/25/30 multiple has centre 25"
     churn = labelled(app.number_input, r"^Churn per month").value
-    expected = controls.segment_average(test_scenario, "churn", "new") * 100
+    expected = edits.segment_average(test_scenario, "churn", "new") * 100
     assert churn == pytest.approx(expected, abs=1e-3), f"churn control {churn} should show {expected:.3f} %"
 
 
@@ -111,7 +112,7 @@ def test_retention_pays_when_acquisition_is_dear_and_not_when_it_is_cheap(app):
     # the same split loses about 1.5M (sd 0.47M) and wins in no run.
     widget(app.slider, SPLIT).set_value(30.0).run()
     assert_clean(app)
-    assert controls.acquisition_share(current(app).budget) == pytest.approx(0.30), "the split did not reach the plan"
+    assert edits.acquisition_share(current(app).budget) == pytest.approx(0.30), "the split did not reach the plan"
     dear = {
         "p": percent(metric(app, P_BEATS).value),
         "npv": amount(metric(app, "NPV").delta),
@@ -123,7 +124,7 @@ def test_retention_pays_when_acquisition_is_dear_and_not_when_it_is_cheap(app):
 
     widget(app.slider, MULTIPLIER).set_value(2.0).run()
     assert_clean(app)
-    assert controls.cost_multiplier(current(app)) == pytest.approx(2.0), "the multiple did not reach the plan"
+    assert edits.cost_multiplier(current(app)) == pytest.approx(2.0), "the multiple did not reach the plan"
     cheap_p = percent(metric(app, P_BEATS).value)
     cheap_npv = amount(metric(app, "NPV").delta)
     assert cheap_p <= 0.05, f"at 2x, moving the budget to retention should rarely win; got {cheap_p}"
@@ -145,7 +146,7 @@ def test_total_budget_keeps_the_split(app):
 
 def test_churn_control_scales_every_segment_and_keeps_the_ranges(app, test_scenario):
     before = {s.name: s.churn for s in test_scenario.segments}
-    old = controls.segment_average(test_scenario, "churn", "new")
+    old = edits.segment_average(test_scenario, "churn", "new")
     labelled(app.number_input, r"^Churn per month").set_value(round(old * 150, 3)).run()
     assert_clean(app)
     factor = round(old * 150, 3) / 100 / old
@@ -240,7 +241,7 @@ def test_pending_split_from_another_page_is_applied_once(test_scenario):
     at.session_state["pending_split"] = 0.4
     at.run()
     assert_clean(at)
-    assert controls.acquisition_share(current(at).budget) == pytest.approx(0.4), "the suggested split was not applied"
+    assert edits.acquisition_share(current(at).budget) == pytest.approx(0.4), "the suggested split was not applied"
     assert "pending_split" not in at.session_state, "the suggestion should be consumed"
     assert widget(at.slider, SPLIT).value == 40.0, "the slider should show the applied split"
 
@@ -249,8 +250,8 @@ def test_two_sessions_never_share_a_scenario(test_scenario):
     first, second = start_app(test_scenario), start_app(test_scenario)
     widget(first.slider, SPLIT).set_value(20.0).run()
     second.run()
-    assert controls.acquisition_share(current(first).budget) == pytest.approx(0.2), "first session not moved"
-    assert controls.acquisition_share(current(second).budget) == pytest.approx(0.9), "second session was changed"
+    assert edits.acquisition_share(current(first).budget) == pytest.approx(0.2), "first session not moved"
+    assert edits.acquisition_share(current(second).budget) == pytest.approx(0.9), "second session was changed"
     assert widget(second.slider, SPLIT).value == 90.0, "the other session's slider moved"
 
 
@@ -311,7 +312,7 @@ def test_oversized_scenario_gets_a_message_not_a_stall(test_scenario):
 
 
 def test_projections_csv_has_the_command_line_format(test_scenario):
-    csv = state.csv_for(test_scenario)()
+    csv = cache.csv_for(test_scenario)()
     lines = csv.splitlines()
     assert lines[0] == "period,metric,mean,p5,p25,p50,p75,p95", f"header: {lines[0]}"
     assert len(lines) - 1 == len(PATH_METRICS) * (test_scenario.horizon + 1), "one row per metric and period"
@@ -320,8 +321,8 @@ def test_projections_csv_has_the_command_line_format(test_scenario):
 def test_cached_figures_equal_the_models_own_comparison(test_scenario):
     # The app caches each budget on its own and reuses one set of assumption draws for all of them;
     # the figures must still be exactly those of simulation.compare, run by run.
-    plan = controls.with_split(test_scenario, 0.5)
-    cached, direct = state.plan_figures(plan), compare(plan)
+    plan = edits.with_split(test_scenario, 0.5)
+    cached, direct = cache.plan_figures(plan), compare(plan)
     assert cached.p_beats_baseline == direct.p_beats_baseline, "the chance of beating the status quo differs"
     for kpi in KPIS:
         for mine, theirs in ((cached.plan, direct.plan), (cached.baseline, direct.baseline)):
@@ -329,6 +330,6 @@ def test_cached_figures_equal_the_models_own_comparison(test_scenario):
 
 
 def test_revenue_bridge_adds_up(test_scenario):
-    bridge = state.plan_figures(controls.with_split(test_scenario, 0.5)).plan.bridge
+    bridge = cache.plan_figures(edits.with_split(test_scenario, 0.5)).plan.bridge
     total = bridge["start"] + bridge["new"] + bridge["expansion"] + bridge["winback"] - bridge["lost"]
     assert total == pytest.approx(bridge["end"], rel=1e-9), f"the bridge does not close: {bridge}"
