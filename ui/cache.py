@@ -11,11 +11,14 @@ arguments, never a session's state.
 from __future__ import annotations
 
 import json
+import math
 
+import numpy as np
 import pandas as pd
 import streamlit as st
 
-from simulation import Budget, Scenario, scenario_from_dict, simulate
+from simulation import Budget, Scenario, parse_scenario, scenario_from_dict, simulate
+from simulation.decide import BudgetMap, SplitResult, Tornado, budget_map, optimize_split, sensitivity
 from simulation.engines.summary import Comparison, ResultSummary
 from simulation.engines.vectorized import CLASSES_PER_COHORT
 from simulation.errors import InputError
@@ -162,3 +165,45 @@ def _preset_json(key: str) -> str:
 def preset(key: str = DEFAULT_PRESET) -> Scenario:
     """A preset scenario (its file is read once per process)."""
     return scenario_from_dict(json.loads(_preset_json(key)))
+
+
+# The optimiser --------------------------------------------------------------------------------
+def _scenario(text: str) -> Scenario:
+    return parse_scenario(text, "json")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def split_sweep(text: str, objective: str, target: float | None, grid: int, runs: int, seed: int) -> SplitResult:
+    """The split sweep and its refinement of the scenario with canonical JSON ``text``."""
+    return optimize_split(_scenario(text), objective, target, grid, runs, seed)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def budget_size_map(
+    text: str, totals: tuple[float, ...], objective: str, target: float | None, grid: int, runs: int, seed: int,
+    _progress=None,
+) -> BudgetMap:  # fmt: skip
+    """The objective over ``totals`` x the grid of splits; ``_progress(done, count)`` after each total."""
+    return budget_map(_scenario(text), totals, objective, target, grid, runs, seed, progress=_progress)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def tornado(
+    text: str, base_share: float, objective: str, target: float | None, runs: int, seed: int, by_segment: bool,
+    _base: SplitResult, _progress=None,
+) -> Tornado:  # fmt: skip
+    """The sensitivity of the objective and the best split to each assumption, around ``_base``'s best split."""
+    return sensitivity(
+        _scenario(text), objective, target, runs, seed, base=_base, by_segment=by_segment, progress=_progress
+    )
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def default_target(text: str) -> float:
+    """A revenue target to start from: the plan's median revenue in the last period, rounded."""
+    plan = summary(_scenario(text), runs=200)
+    median = float(np.nanmedian(plan.kpis["revenue_final"]))
+    if not math.isfinite(median) or median <= 0:
+        return 0.0
+    digits = 2 - math.floor(math.log10(median))
+    return float(round(median, digits))
