@@ -44,3 +44,37 @@ def make(**changes):
 
 def scenario(**changes):
     return scenario_from_dict(make(**changes))
+
+
+def all_levers(runs=20, **changes):
+    """Two segments, every lever funded, and a market small enough to run out within the horizon."""
+    data = dict(
+        horizon=24,
+        budget={"acquisition": 20_000, "retention": 3_000, "expansion": 2_000, "winback": 2_000},
+        acquisition={"cost_per_customer": 1000, "max_new_per_period": 40, "market_size": 500},
+        segments=[
+            {
+                "name": "A",
+                "customers": 300,
+                "revenue_per_customer": 100,
+                "churn": 0.08,
+                "churn_heterogeneity": 0.3,
+                "tenure": 6,
+                "upsell_rate": 0.02,
+                "upsell_uplift": 0.25,
+                "new_customer_share": 0.6,
+            },
+            {
+                "name": "B",
+                "customers": 150,
+                "revenue_per_customer": 40,
+                "churn": {"low": 0.1, "high": 0.2},
+                "churn_heterogeneity": 0.5,
+                "upsell_rate": 0.01,
+                "new_customer_share": 0.4,
+            },
+        ],
+        simulation={"runs": runs, "seed": 11},
+    )
+    data.update(changes)
+    return scenario(**data)

@@ -1,14 +1,20 @@
 """The command line end to end, as a user runs it."""
 
+import contextlib
 import io
 import json
+import math
+import os
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
+from simulation.cli import main
+from simulation.engines.discrete_event import EVENT_COLUMNS, EVENTS
 from simulation.io.presets import preset_path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,10 +47,36 @@ REQUIRED_KPIS = {
 }
 
 
+@dataclass
+class Done:
+    returncode: int
+    stdout: str
+    stderr: str
+
+
 def cli(*args, cwd=ROOT):
-    return subprocess.run(
-        [sys.executable, "-m", "simulation", *args], capture_output=True, text=True, cwd=cwd, timeout=300
+    """Run the command line's entry point in this process, as ``python -m simulation ARGS`` from ``cwd``."""
+    out, err = io.StringIO(), io.StringIO()
+    before = os.getcwd()
+    os.chdir(cwd)
+    try:
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+            try:
+                code = main([str(a) for a in args])
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else 2
+    finally:
+        os.chdir(before)
+    return Done(code, out.getvalue(), err.getvalue())
+
+
+def test_the_installed_command_runs_as_a_process(tmp_path):
+    """One real process: the module entry point, its exit status and its streams."""
+    done = subprocess.run(
+        [sys.executable, "-m", "simulation", "run", "missing.toml"], capture_output=True, text=True, cwd=tmp_path
     )
+    assert done.returncode == 2, f"bad input exits 2, got {done.returncode}"
+    assert "cannot read" in done.stderr and "Traceback" not in done.stderr, done.stderr
 
 
 def test_run_csv_is_long_format():
@@ -126,3 +158,28 @@ def test_compile_prepares_the_engine():
     done = cli("compile")
     assert done.returncode == 0, done.stderr
     assert done.stdout.startswith("Engine ready ("), done.stdout
+
+
+def test_cli_writes_the_event_log(tmp_path):
+    events, out = tmp_path / "events.csv", tmp_path / "paths.csv"
+    preset = str(preset_path("saas_mid_market"))
+    done = cli(
+        "run", preset, "--engine", "discrete-event", "--scale", "0.1", "--runs", "10", "--seed", "2",
+        "--events", str(events), "--out", str(out), cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    log = pd.read_csv(events)
+    assert list(log.columns) == list(EVENT_COLUMNS), "event log header"
+    assert set(log["run"]) <= set(range(10)) and len(log) > 0, "events of the 10 runs"
+    assert set(log["event"]) <= set(EVENTS) and {"churned", "acquired"} <= set(log["event"]), "event names"
+    table = pd.read_csv(out)
+    active = table[(table["metric"] == "active_customers") & (table["period"] == 0)]["mean"].iloc[0]
+    assert active == 200, f"scaled to 10 %: 2,000 customers become 200, got {active}"
+    churned = table[table["metric"] == "churned_customers"]["mean"].sum() * 10
+    assert math.isclose(churned, (log["event"] == "churned").sum()), "log and table count the same churners"
+
+
+def test_cli_too_large_says_what_to_do(tmp_path):
+    done = cli("run", str(preset_path("telecom_base")), "--engine", "discrete-event", "--runs", "50", cwd=tmp_path)
+    assert done.returncode == 2, f"exit status {done.returncode}"
+    assert "--scale" in done.stderr and "Traceback" not in done.stderr, done.stderr

@@ -20,7 +20,6 @@ import pytest
 from simulation.engines.vectorized import compile_kernels
 
 ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts" / "browser"
 CHROMIUM = os.environ.get("RETENTION_LAB_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--disable-dev-shm-usage",
@@ -114,15 +113,23 @@ def browser():
         launched.close()
 
 
+@pytest.fixture(scope="session")
+def artifacts(tmp_path_factory) -> Path:
+    """Where screenshots and timings go: ``$RETENTION_LAB_ARTIFACTS`` if set, else pytest's temporary folder."""
+    chosen = os.environ.get("RETENTION_LAB_ARTIFACTS")
+    folder = Path(chosen) if chosen else tmp_path_factory.mktemp("browser-artifacts")
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @pytest.fixture
-def page(browser, request):
+def page(browser, request, artifacts):
     """A fresh browser context (a fresh Streamlit session); a screenshot is kept at the end."""
     context = browser.new_context(viewport={"width": 1400, "height": 1000})
     page = context.new_page()
     page.set_default_timeout(60_000)
     yield page
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     try:
-        page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+        page.screenshot(path=str(artifacts / f"{request.node.name}.png"), full_page=True)
     finally:
         context.close()

@@ -8,7 +8,6 @@ import time
 
 from playwright.sync_api import expect
 
-from .conftest import ARTIFACTS
 
 SPLIT = "Acquisition share of the budget"
 P_BEATS = "Chance the plan beats the status quo"
@@ -35,7 +34,7 @@ def open_plan(page, url: str) -> None:
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
-def test_moving_the_split_updates_the_headline_figures(page, app_url):
+def test_moving_the_split_updates_the_headline_figures(page, app_url, artifacts):
     open_plan(page, app_url)
     before = metric(page, NPV).inner_text()
     slider = page.get_by_role("slider", name=SPLIT)
@@ -49,8 +48,7 @@ def test_moving_the_split_updates_the_headline_figures(page, app_url):
         timings.append(time.perf_counter() - start)
     expect(metric(page, NPV)).not_to_have_text(before)
     expect(page.get_by_test_id("stException")).to_have_count(0)
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    (ARTIFACTS / "slider_timings.json").write_text(json.dumps({"seconds_from_keypress_to_rerun_end": timings}))
+    (artifacts / "slider_timings.json").write_text(json.dumps({"seconds_from_keypress_to_rerun_end": timings}))
 
 
 def test_saving_a_scenario_lists_it(page, app_url):
@@ -65,7 +63,7 @@ def test_saving_a_scenario_lists_it(page, app_url):
     expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
-def test_share_link_reopens_the_same_figures(page, browser, app_url):
+def test_share_link_reopens_the_same_figures(page, browser, app_url, artifacts):
     open_plan(page, app_url)
     slider = page.get_by_role("slider", name=SPLIT)
     slider.focus()
@@ -85,8 +83,7 @@ def test_share_link_reopens_the_same_figures(page, browser, app_url):
         for label, value in figures.items():
             expect(metric(fresh, label)).to_have_text(value)
         expect(fresh.get_by_test_id("stException")).to_have_count(0)
-        ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        fresh.screenshot(path=str(ARTIFACTS / "share_link_reopened.png"), full_page=True)
+        fresh.screenshot(path=str(artifacts / "share_link_reopened.png"), full_page=True)
     finally:
         other.close()
 

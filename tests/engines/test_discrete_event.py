@@ -10,8 +10,6 @@ by Bonferroni the chance of a false failure over the ~150 comparisons of a test 
 
 import math
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -21,11 +19,11 @@ import pytest
 from simulation import compare, expected_survival, simulate
 from simulation.engines.discrete_event import EVENT_COLUMNS, EVENTS, check_size, write_event_log
 from simulation.errors import InputError
-from simulation.io.presets import load_preset, preset_path
+from simulation.io.presets import load_preset
 from simulation.model.assumptions import draw_assumptions
 from simulation.model.closed_forms import discount_per_period, expected_residual_value
-from simulation.model.distributions import Distribution
 from simulation.model.scale import scale_scenario
+from tests.helpers import all_levers as levers
 from tests.helpers import scenario
 
 Z = 4.5
@@ -38,40 +36,6 @@ FLOWS = {  # event -> the path that counts it
     "won_back": "winbacks",
 }
 REVENUE_FLOWS = {"acquired": "run_rate_new", "won_back": "run_rate_winback", "churned": "run_rate_lost"}
-
-
-def levers(runs=20, **changes):
-    """Two segments, every lever funded, and a market small enough to run out within the horizon."""
-    data = dict(
-        horizon=24,
-        budget={"acquisition": 20_000, "retention": 3_000, "expansion": 2_000, "winback": 2_000},
-        acquisition={"cost_per_customer": 1000, "max_new_per_period": 40, "market_size": 500},
-        segments=[
-            {
-                "name": "A",
-                "customers": 300,
-                "revenue_per_customer": 100,
-                "churn": 0.08,
-                "churn_heterogeneity": 0.3,
-                "tenure": 6,
-                "upsell_rate": 0.02,
-                "upsell_uplift": 0.25,
-                "new_customer_share": 0.6,
-            },
-            {
-                "name": "B",
-                "customers": 150,
-                "revenue_per_customer": 40,
-                "churn": {"low": 0.1, "high": 0.2},
-                "churn_heterogeneity": 0.5,
-                "upsell_rate": 0.01,
-                "new_customer_share": 0.4,
-            },
-        ],
-        simulation={"runs": runs, "seed": 11},
-    )
-    data.update(changes)
-    return scenario(**data)
 
 
 def des(sc, **options):
@@ -170,7 +134,8 @@ def test_common_random_numbers_more_retention_never_more_churn_in_any_run():
 
 
 def test_runner_and_comparison_work_unchanged():
-    comparison = compare(levers(runs=10), engine="discrete-event")
+    sc = levers(runs=10, baseline_budget={"acquisition": 25_000, "retention": 1_000})
+    comparison = compare(sc, engine="discrete-event")
     assert comparison.plan.engine == "discrete_event", "engine name recorded"
     for name in ("npv", "customer_equity", "clv", "cac", "grr", "nrr", "roi"):
         assert np.isfinite(comparison.plan.kpis[name]).all(), f"{name} undefined in some run"
@@ -278,88 +243,3 @@ def test_size_guard_limit_is_an_option():
     for bad in (0, -5, 2.5, "many"):
         with pytest.raises(InputError, match="max_customer_periods"):
             des(sc, max_customer_periods=bad)
-
-
-# The command line -----------------------------------------------------------------------------
-
-
-def cli(*args, cwd):
-    return subprocess.run(
-        [sys.executable, "-m", "simulation", *args], capture_output=True, text=True, cwd=cwd, timeout=300
-    )
-
-
-def test_cli_writes_the_event_log(tmp_path):
-    events, out = tmp_path / "events.csv", tmp_path / "paths.csv"
-    preset = str(preset_path("saas_mid_market"))
-    done = cli(
-        "run", preset, "--engine", "discrete-event", "--scale", "0.1", "--runs", "10", "--seed", "2",
-        "--events", str(events), "--out", str(out), cwd=ROOT,
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
-    log = pd.read_csv(events)
-    assert list(log.columns) == list(EVENT_COLUMNS), "event log header"
-    assert set(log["run"]) <= set(range(10)) and len(log) > 0, "events of the 10 runs"
-    assert set(log["event"]) <= set(EVENTS) and {"churned", "acquired"} <= set(log["event"]), "event names"
-    table = pd.read_csv(out)
-    active = table[(table["metric"] == "active_customers") & (table["period"] == 0)]["mean"].iloc[0]
-    assert active == 200, f"scaled to 10 %: 2,000 customers become 200, got {active}"
-    churned = table[table["metric"] == "churned_customers"]["mean"].sum() * 10
-    assert math.isclose(churned, (log["event"] == "churned").sum()), "log and table count the same churners"
-
-
-def test_cli_too_large_says_what_to_do(tmp_path):
-    done = cli("run", str(preset_path("telecom_base")), "--engine", "discrete-event", "--runs", "50", cwd=tmp_path)
-    assert done.returncode == 2, f"exit status {done.returncode}"
-    assert "--scale" in done.stderr and "Traceback" not in done.stderr, done.stderr
-
-
-# Scaling --------------------------------------------------------------------------------------
-
-
-def test_scale_divides_counts_money_and_ceilings_only():
-    full = load_preset("subscription_box")
-    small = scale_scenario(full, 0.1)
-    assert [s.customers for s in small.segments] == [1200, 1800, 1000], "customers scaled"
-    assert small.budget.model_dump() == {k: v * 0.1 for k, v in full.budget.model_dump().items()}, "plan budget"
-    assert small.baseline.model_dump() == {k: v * 0.1 for k, v in full.baseline.model_dump().items()}, "baseline"
-    assert small.acquisition.max_new_per_period == pytest.approx(600), "acquisition ceiling scaled"
-    assert small.acquisition.market_size == pytest.approx(200_000), "market scaled"
-    assert small.cac_central == full.cac_central, "cost per customer unchanged"
-    assert small.retention == full.retention and small.expansion == full.expansion, "per-unit costs and rates kept"
-    for before, after in zip(full.segments, small.segments, strict=True):
-        assert before.model_copy(update={"customers": after.customers}) == after, f"{after.name}: only customers change"
-    assert small.name == "Consumer subscription box (scaled to 10 %)", small.name
-    assert small.description.startswith("Scaled to 10 %"), small.description
-
-
-def test_scale_rounds_keeps_one_and_scales_distributions():
-    sc = levers(
-        acquisition={"cost_per_customer": 1000, "max_new_per_period": {"low": 10, "mode": 20, "high": 40}},
-    )
-    small = scale_scenario(sc, 0.001)
-    assert [s.customers for s in small.segments] == [1, 1], "a segment with customers keeps at least one"
-    assert small.acquisition.max_new_per_period == Distribution(low=0.01, mode=0.02, high=0.04), "every parameter"
-    assert small.acquisition.market_size is None, "no market stays no market"
-    assert [s.customers for s in scale_scenario(sc, 0.5).segments] == [150, 75], "halved"
-    assert [s.customers for s in scale_scenario(sc, 0.005).segments] == [2, 1], "rounded to the nearest"
-    twice = scale_scenario(scale_scenario(sc, 0.5), 0.2)
-    assert twice.name.endswith("(scaled to 10 %)") and twice.name.count("scaled") == 1, twice.name
-    assert scale_scenario(sc, 1) is sc, "a factor of 1 changes nothing"
-
-
-@pytest.mark.parametrize("bad", [0, -0.5, 1.5, float("nan"), "0.5", True, None])
-def test_scale_rejects_a_bad_factor(bad):
-    with pytest.raises(InputError, match=r"scale must be a number in \(0, 1\]"):
-        scale_scenario(levers(), bad)
-
-
-def test_scaled_result_is_comparable_per_customer():
-    """Revenue per customer of a scaled preset matches the full scenario's (vectorised, same seed)."""
-    full = load_preset("saas_mid_market")
-    small = scale_scenario(full, 0.25)
-    per_full = simulate(full, runs=100, seed=1).paths
-    per_small = simulate(small, runs=100, seed=1).paths
-    ratio_full = per_full["revenue"][:, 1:].mean() / per_full["active_customers"][:, 1:].mean()
-    ratio_small = per_small["revenue"][:, 1:].mean() / per_small["active_customers"][:, 1:].mean()
-    assert ratio_small == pytest.approx(ratio_full, rel=0.02), "revenue per customer changed with scale"

@@ -34,7 +34,7 @@ def test_closed_cohort_follows_sbg_survival(churn, phi, tenure):
     result = simulate(sc, runs=200, seed=3)
     share = result.paths["active_customers"] / n0
     expected = expected_survival(churn, phi, np.arange(41), tenure)
-    # 12 latent classes per cohort reproduce S(t) exactly for t < 24 and within 1e-6 up to t = 40
+    # 16 latent classes per cohort reproduce S(t) exactly for t < 32 and to about 1e-14 up to t = 40
     tol = Z * se(share) + 1e-6
     err = np.abs(share.mean(0) - expected)
     assert np.all(err <= tol), f"mean survival off the sBG curve at t={np.argmax(err - tol)}: {err.max():.2e}"
