@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from scipy.stats import bootstrap
 
 from ..engines.results import PERCENTILES, SimulationResult
 from ..engines.runner import simulate
@@ -255,12 +256,18 @@ def _paired_se(ev: Evaluator, shares: list[float], best: float, seed: int) -> tu
         diff = (values >= target).astype(float) - (ref >= target).astype(float)[:, None]
     else:
         # a percentile's standard error: bootstrap over runs, resampling the same runs for both splits
-        rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_BOOTSTRAP_STREAM,)))
-        idx = rng.integers(0, runs, size=(BOOTSTRAP_REPLICATES, runs))
-        ref_q = np.percentile(ref[idx], 10, axis=1)
-        boot = np.stack([np.percentile(values[idx, j], 10, axis=1) - ref_q for j in range(values.shape[1])], axis=1)
-        point = obj.score(values) - obj.score(ref)
-        return point, boot.std(0, ddof=1)
+        def p10_difference(best_values, split_values, axis=-1):
+            return np.percentile(split_values, 10, axis=axis) - np.percentile(best_values, 10, axis=axis)
+
+        se = np.empty(values.shape[1])
+        for j in range(values.shape[1]):
+            rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(_BOOTSTRAP_STREAM,)))
+            boot = bootstrap(
+                (ref, values[:, j]), p10_difference, paired=True, vectorized=True,
+                n_resamples=BOOTSTRAP_REPLICATES, method="percentile", rng=rng,
+            )  # fmt: skip
+            se[j] = boot.standard_error
+        return obj.score(values) - obj.score(ref), se
     return diff.mean(0), diff.std(0, ddof=1) / math.sqrt(runs)
 
 
