@@ -13,7 +13,7 @@ def _read(name: str) -> str:
     return (TEXT_DIR / f"{name}.md").read_text(encoding="utf-8")
 
 
-def prose(name: str, **values) -> str:
+def prose(text_name: str, /, **values) -> str:
     """The text ``ui/text/<name>.md``, with ``{placeholders}`` filled from ``values`` when given."""
-    text = _read(name)
+    text = _read(text_name)
     return text.format(**values) if values else text
