@@ -23,12 +23,7 @@ CURRENT = "Current scenario (from Plan)"
 K_SELECTED, K_NEW_NAME, K_CONFIRM = "cmp_selected", "cmp_new_name", "cmp_confirm_delete"
 K_PICK, K_TARGET, K_MEASURE, K_BANDS = "cmp_pick", "cmp_target", "cmp_measure", "cmp_bands"
 K_RUNS, K_SEED = "cmp_runs", "cmp_seed"
-MEASURES = {
-    "npv": "NPV of contribution",
-    "customer_equity": "Customer equity",
-    "revenue_final": "Revenue in the last period",
-    "revenue_total": "Revenue over the horizon",
-}
+MEASURES = {key: FIGURES[key].label for key in ("npv", "customer_equity", "revenue_final", "revenue_total")}
 TABLE_KPIS = (
     "revenue_final",
     "revenue_total",
