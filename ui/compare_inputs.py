@@ -84,7 +84,8 @@ def _text(value) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, float | int):
-        return format_param(float(value))
+        # 12 significant digits: a split computed in floating point reads 10000, not 10000.00000000001
+        return format_param(float(f"{float(value):.12g}"))
     return str(value)
 
 

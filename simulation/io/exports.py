@@ -134,3 +134,16 @@ def projections_wide(result: SimulationResult, statistic: str = "mean") -> pd.Da
         raise ValueError(f"statistic must be mean, p5, p25, p50, p75 or p95; got {statistic!r}")
     wide = long.pivot(index="period", columns="metric", values=statistic)
     return wide[list(dict.fromkeys(long["metric"]))].reset_index()
+
+
+def bridge_totals(result: SimulationResult) -> dict[str, float]:
+    """Mean revenue run-rate bridge over the horizon: ``start, new, expansion, winback, lost, end`` (adds up)."""
+    p = result.paths
+    return {
+        "start": float(p["revenue_run_rate"][:, 0].mean()),
+        "new": float(p["run_rate_new"][:, 1:].sum(1).mean()),
+        "expansion": float(p["run_rate_expansion"][:, 1:].sum(1).mean()),
+        "winback": float(p["run_rate_winback"][:, 1:].sum(1).mean()),
+        "lost": float(p["run_rate_lost"][:, 1:].sum(1).mean()),
+        "end": float(p["revenue_run_rate"][:, -1].mean()),
+    }

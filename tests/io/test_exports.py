@@ -98,3 +98,11 @@ def comparison_toml() -> str:
         segment={"churn": {"low": 0.03, "high": 0.08}},
     )
     return s.to_toml()
+
+
+def test_bridge_totals_match_the_pages(comparison):
+    from ui.state import bridge_totals as page_bridge
+
+    from simulation.io.exports import bridge_totals
+
+    assert bridge_totals(comparison.plan) == page_bridge(comparison.plan), "the report's bridge must be the page's"
