@@ -13,7 +13,7 @@ from simulation import Scenario
 from simulation.errors import InputError
 from simulation.model.figures import FIGURES
 from simulation.model.scenario import Simulation, bounds_of
-from ui import charts, routing, state, style, widgets
+from ui import charts, compare_inputs, downloads, routing, state, style, widgets
 
 routing.ensure_routed("pages/compare.py")
 
@@ -226,10 +226,14 @@ bands = s4.segmented_control(
     "Bands", ["50 %", "90 %", "None"], default="50 %", key=K_BANDS, help="Middle 50 % or 90 % of the futures"
 )
 
-currencies = {s.currency for s in scenarios.values()}
+try:
+    compare_inputs.check_comparable(scenarios)
+except InputError as exc:
+    st.error(f"**These scenarios cannot be compared:** {exc}.")
+    st.stop()
+st.markdown("**Inputs:** what each scenario assumes; shaded rows differ between them")
+st.dataframe(compare_inputs.highlighted(compare_inputs.inputs_table(scenarios)), width="stretch")
 timelines = {(s.period, s.horizon) for s in scenarios.values()}
-if len(currencies) > 1:
-    st.warning(f"These scenarios use different currencies ({', '.join(sorted(currencies))}): money is not comparable.")
 if len(timelines) > 1:
     st.warning(
         "These scenarios have different periods or horizons, so their periods and last periods are not the same "
@@ -270,6 +274,9 @@ table = pd.DataFrame(
     index=[FIGURES[k].label for k in TABLE_KPIS],
 )
 st.dataframe(table, width="stretch")
+
+st.markdown("**Report and exports** (each file is built when you click it)")
+downloads.compare_downloads(scenarios, int(runs), int(seed))
 
 st.markdown(f"**How often each comes out ahead, by {MEASURES[measure]}**")
 matrix = state.beat_matrix({n: s.kpis[measure] for n, s in summaries.items()})

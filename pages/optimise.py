@@ -28,8 +28,8 @@ from simulation.decide import (
     tornado_pair,
     tornado_side,
 )
+from ui import downloads, routing, state, style, widgets
 from ui import optimise_charts as oc
-from ui import routing, state, style, widgets
 
 routing.ensure_routed("pages/optimise.py")
 
@@ -592,6 +592,11 @@ if stored is not None and stored[0] == tornado_params:
         st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3)
 elif stored is not None:
     st.caption("The settings changed since the sensitivity analysis ran; run it again to update it.")
+
+st.subheader("Report and exports")
+fresh = stored[1] if stored is not None and stored[0] == tornado_params else None
+st.caption("For the best split; the report adds the sensitivity analysis once it has run.")
+downloads.optimise_downloads(scenario, result, fresh)
 
 with st.expander("How the optimiser works"):
     st.markdown(

@@ -15,7 +15,7 @@ from simulation.errors import InputError
 from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
 from simulation.model.distributions import central
 from simulation.model.scenario import Segment, bounds_of
-from ui import charts, controls, routing, state, style, widgets
+from ui import charts, controls, downloads, routing, state, style, widgets
 from ui.editor import assumptions_editor
 
 routing.ensure_routed("pages/plan.py")
@@ -400,6 +400,10 @@ with export_col:
             on_click="ignore",
             help="The same table for the status-quo budget.",
         )
+
+if figures is not None:
+    st.markdown("**Report and exports** (each file is built when you click it)")
+    downloads.plan_downloads(scenario)
 
 st.session_state["_plan_server_ms"] = (time.perf_counter() - started) * 1000
 st.page_link("pages/methodology.py", label="How the model works", icon=":material/menu_book:")

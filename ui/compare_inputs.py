@@ -143,3 +143,12 @@ def inputs_table(scenarios: Mapping[str, Scenario]) -> pd.DataFrame:
     table = pd.DataFrame.from_dict(rows, orient="index", columns=names)
     table[DIFFERS] = [len(set(row)) > 1 for row in table[names].itertuples(index=False)]
     return table
+
+
+def highlighted(table: pd.DataFrame, color: str = "#fdf0d5"):
+    """The inputs table for display: the scenario columns only, rows that differ shaded."""
+    shown = table.drop(columns=[DIFFERS])
+    shade = table[DIFFERS]
+    return shown.style.apply(
+        lambda row: [f"background-color: {color}" if bool(shade.loc[row.name]) else "" for _ in row], axis=1
+    )

@@ -63,3 +63,16 @@ def test_two_to_five_scenarios(count):
 
 def test_a_fair_comparison_passes():
     check_comparable(_pair())
+
+
+def test_the_page_view_shades_only_differing_rows():
+    from ui.compare_inputs import highlighted
+
+    table = inputs_table(_pair())
+    html = highlighted(table).to_html()
+    assert "background-color: #fdf0d5" in html, "differing rows should be shaded"
+    styler = highlighted(table)
+    styler._compute()
+    shaded_rows = {r for (r, _c), props in styler.ctx.items() if props}
+    want = {i for i, d in enumerate(table[DIFFERS]) if d}
+    assert shaded_rows == want, f"shaded rows {sorted(shaded_rows)} should be the differing ones {sorted(want)}"
