@@ -15,7 +15,7 @@ from simulation.errors import InputError
 from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
 from simulation.model.distributions import central
 from simulation.model.scenario import Segment, bounds_of
-from ui import charts, controls, downloads, routing, state, style, widgets
+from ui import charts, controls, downloads, routing, short_link_view, state, style, widgets
 from ui.editor import assumptions_editor
 
 routing.ensure_routed("pages/plan.py")
@@ -122,6 +122,7 @@ def _nice_step(x: float) -> float:
 
 # The page -------------------------------------------------------------------------------------
 started = time.perf_counter()
+short_link_view.open_from_link()
 scenario = state.current_scenario()
 if state.PENDING_SPLIT_KEY in st.session_state:
     share = st.session_state.pop(state.PENDING_SPLIT_KEY)
@@ -363,6 +364,8 @@ st.caption(
     "The link holds the whole scenario, including its runs and seed: whoever opens it sees exactly these "
     "figures. Nothing is stored on the server. The address bar always holds the same link."
 )
+
+short_link_view.short_link_block(scenario)
 
 save_col, export_col = st.columns(2)
 with save_col:

@@ -98,3 +98,42 @@ def test_optimise_page_offers_the_kit():
     at = open_optimise()
     assert_kit(at, "Optimise")
     assert not at.error, f"errors on the Optimise page: {errors(at)}"
+
+
+# Short links ------------------------------------------------------------------------------------
+def open_short(token: str):
+    from streamlit.testing.v1 import AppTest
+
+    from .conftest import APP, APP_TIMEOUT
+
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
+    at.query_params["k"] = token
+    at.run()
+    assert not at.exception, f"opening a short link raised: {at.exception}"
+    return at
+
+
+def test_a_short_link_from_the_page_reopens_the_scenario(app, test_scenario):
+    from simulation.io.short_links import ShortLinks
+    from ui import short_link_view
+
+    widget(app.slider, SPLIT).set_value(40.0).run()
+    widget(app.button, short_link_view.BUTTON_LABEL).click().run()
+    assert not app.exception, f"making a short link raised: {app.exception}"
+    link = next(c.value for c in app.code if "?k=" in c.value)
+    assert len(link) < 80, f"the short link is {len(link)} characters: {link}"
+    token = link.split("?k=", 1)[1]
+    shared = app.session_state["scenario"]
+    again = open_short(token)
+    assert again.session_state["scenario"] == shared, "the short link opened a different scenario"
+    assert "Opened the scenario from the short link" in " ".join(s.value for s in again.success), "no confirmation"
+
+    ShortLinks().delete(token)
+    gone = open_short(token)
+    assert "was deleted" in errors(gone), f"a deleted link should say so: {errors(gone)!r}"
+
+
+def test_a_hostile_short_link_gets_a_message_and_the_default_example():
+    at = open_short("<script>alert(1)</script>")
+    assert "could not be opened" in errors(at) and "damaged" in errors(at), f"message: {errors(at)!r}"
+    assert at.session_state["scenario"].name, "the default example is open"
