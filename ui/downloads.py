@@ -17,7 +17,7 @@ from simulation import Scenario, compare, simulate
 from simulation.io.exports import per_run_frame
 
 from . import report, state, workbook
-from .widgets import slug
+from .widgets import errors_shown, slug
 
 log = logging.getLogger("retention_lab.app")
 
@@ -126,16 +126,23 @@ def download_buttons(files: Mapping[str, Callable], stem: str, key: str) -> None
         )
 
 
+CANNOT = "The report and exports cannot be made for this scenario."
+FAILED = "The report and exports could not be prepared."
+
+
 def plan_downloads(scenario: Scenario, key: str = "plan_kit") -> None:
     """The Plan page's report, workbook and per-run downloads."""
-    download_buttons(plan_files(scenario), slug(scenario.name), key)
+    with errors_shown(CANNOT, FAILED):
+        download_buttons(plan_files(scenario), slug(scenario.name), key)
 
 
 def compare_downloads(scenarios: Mapping[str, Scenario], runs: int, seed: int, key: str = "compare_kit") -> None:
     """The Compare page's report, workbook and per-run downloads."""
-    download_buttons(compare_files(scenarios, int(runs), int(seed)), "comparison", key)
+    with errors_shown(CANNOT, FAILED):
+        download_buttons(compare_files(scenarios, int(runs), int(seed)), "comparison", key)
 
 
 def optimise_downloads(scenario: Scenario, split, tornado=None, key: str = "opt_kit") -> None:
     """The Optimise page's report, workbook and per-run downloads."""
-    download_buttons(optimise_files(scenario, split, tornado), f"{slug(scenario.name)}-best-split", key)
+    with errors_shown(CANNOT, FAILED):
+        download_buttons(optimise_files(scenario, split, tornado), f"{slug(scenario.name)}-best-split", key)

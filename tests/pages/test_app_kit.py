@@ -137,3 +137,24 @@ def test_a_hostile_short_link_gets_a_message_and_the_default_example():
     at = open_short("<script>alert(1)</script>")
     assert "could not be opened" in errors(at) and "damaged" in errors(at), f"message: {errors(at)!r}"
     assert at.session_state["scenario"].name, "the default example is open"
+
+
+def _oversized_downloads():
+    import streamlit as st
+
+    from simulation.io.presets import load_preset
+    from ui import downloads
+
+    big = load_preset("saas_mid_market").replace(simulation={"runs": 100_000, "seed": 1}, horizon=600)
+    downloads.plan_downloads(big)
+    st.write("still running")
+
+
+def test_downloads_for_a_scenario_too_big_to_simulate_get_a_message():
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_function(_oversized_downloads, default_timeout=30).run()
+    assert not at.exception, f"the page raised: {at.exception}"
+    assert "cannot be made" in errors(at) and "simulation.runs" in errors(at), f"message: {errors(at)!r}"
+    assert downloads.REPORT_LABEL not in download_labels(at), "no buttons for a scenario that cannot run"
+    assert any("still running" in m.value for m in at.markdown), "the page goes on after the message"
