@@ -177,7 +177,9 @@ st.divider()
 st.subheader("Side by side")
 options = [CURRENT] + [entry.name for entry in library]
 if K_PICK not in st.session_state:
-    st.session_state[K_PICK] = options[:2]
+    st.session_state[K_PICK] = compare_inputs.default_pick(
+        options, lambda n: current if n == CURRENT else store.load(n)
+    )
 st.session_state[K_PICK] = [p for p in st.session_state[K_PICK] if p in options]
 picked = st.multiselect(
     "Scenarios to compare",

@@ -7,7 +7,7 @@ flagged as differing; the report and the workbook print the same table.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 
 import pandas as pd
 
@@ -40,10 +40,7 @@ def check_comparable(scenarios: Mapping[str, Scenario]) -> None:
         raise CompareError(f"compare {MIN_COMPARED} to {MAX_COMPARED} scenarios; {len(scenarios)} were chosen")
     seen: dict[str, str] = {}
     for name, scenario in scenarios.items():
-        data = scenario.to_dict()
-        data.pop("name", None)
-        data.pop("description", None)
-        text = json.dumps(data, sort_keys=True)
+        text = _key(scenario)
         if text in seen:
             raise CompareError(
                 f"{name!r} is the same scenario as {seen[text]!r} "
@@ -58,6 +55,36 @@ def check_comparable(scenarios: Mapping[str, Scenario]) -> None:
             f"these scenarios are in different currencies ({by}), so their money cannot share one axis or table. "
             "Compare scenarios in one currency (change 'currency' in All assumptions after converting the amounts)"
         )
+
+
+def same_scenario(a: Scenario, b: Scenario) -> bool:
+    """Whether two scenarios are the same but for their title and description."""
+    return _key(a) == _key(b)
+
+
+def _key(scenario: Scenario) -> str:
+    data = scenario.to_dict()
+    data.pop("name", None)
+    data.pop("description", None)
+    return json.dumps(data, sort_keys=True)
+
+
+def default_pick(names: Sequence[str], load: Callable[[str], Scenario], count: int = MIN_COMPARED) -> list[str]:
+    """The first ``count`` names, in order, whose scenarios differ from each other (unreadable ones skipped).
+
+    The Compare page starts from these, so it never opens on a scenario set against itself.
+    """
+    picked: list[tuple[str, Scenario]] = []
+    for name in names:
+        try:
+            scenario = load(name)
+        except InputError:
+            continue
+        if all(not same_scenario(scenario, other) for _, other in picked):
+            picked.append((name, scenario))
+        if len(picked) == count:
+            break
+    return [name for name, _ in picked]
 
 
 def _flatten(value, prefix: str, out: dict[str, object]) -> None:

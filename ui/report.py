@@ -26,11 +26,12 @@ import numpy as np
 
 from simulation import Scenario, SimulationResult
 from simulation.io.exports import bridge_totals, year_by_year
+from simulation.model.distributions import Distribution
 from simulation.model.figures import FIGURES
 
 from . import charts, style
 from . import optimise_charts as oc
-from .compare_inputs import DIFFERS, inputs_table
+from .compare_inputs import DIFFERS, check_comparable, inputs_table
 from .controls import acquisition_share, cost_multiplier, segment_average
 from .figure_text import HEADLINE_KPIS, delta_text, kpi_text, median_or_none, range_or_none, verdict
 
@@ -198,7 +199,6 @@ def assumption_rows(scenario: Scenario) -> list[list[str]]:
 
 def _param_text(value, percent: bool, currency: str | None = None) -> str:
     """A scenario number or its range, in words: ``1.0 %`` or ``0.8–1.5 % (triangular)``."""
-    from simulation.model.distributions import Distribution
 
     def one(x: float) -> str:
         if percent:
@@ -415,8 +415,6 @@ def compare_report(
 
     ``results`` maps the same names to each scenario's plan, all on the same runs and seed.
     """
-    from .compare_inputs import check_comparable
-
     check_comparable(scenarios)
     if list(results) != list(scenarios):
         raise ReportError("give one result per scenario, in the same order")
@@ -585,8 +583,8 @@ def optimise_report(
         "paper": paper_name(paper),
         "title": scenario.name,
         "subtitle": f"Optimise report · objective: {obj.label} · {style.money(split.total, cur)} per {per} to split",
-        "question": f"What share of the acquisition + retention budget should go to acquisition to maximise "
-        f"{obj.label[:1].lower() + obj.label[1:] if not obj.label.split(' ')[0].isupper() else obj.label}?",
+        "question": "What share of the acquisition + retention budget should go to acquisition to maximise "
+        f"{oc.lower_first(obj.label)}?",
         "answer": answer,
         "figures": figures,
         "figures_width": [1.35, 1],

@@ -24,7 +24,7 @@ from simulation.model.distributions import Distribution
 from simulation.model.figures import FIGURES, KPIS
 
 from . import style
-from .compare_inputs import DIFFERS, inputs_table
+from .compare_inputs import DIFFERS, check_comparable, inputs_table
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 DIFFERS_FILL = PatternFill("solid", fgColor="FDF0D5")
@@ -239,8 +239,6 @@ def plan_workbook(
 
 def compare_workbook(scenarios: Mapping[str, Scenario], results: Mapping[str, SimulationResult]) -> bytes:
     """2-5 scenarios: the inputs (what differs shaded), the figures side by side, each one's P&L and projections."""
-    from .compare_inputs import check_comparable
-
     check_comparable(scenarios)
     lead = next(iter(scenarios.values()))
     cur = lead.currency

@@ -11,7 +11,7 @@ import numpy as np
 import pandas as pd
 
 from ..engines.results import SimulationResult
-from ..model.figures import FIGURES, KPIS
+from ..model.figures import KPIS
 
 # Assumptions drawn once per run, lever by lever: (column, attribute of Assumptions).
 LEVER_ASSUMPTIONS = (
@@ -88,11 +88,6 @@ def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = No
 def per_run_csv(plan: SimulationResult, baseline: SimulationResult | None = None) -> str:
     """:func:`per_run_frame` as CSV text (undefined figures as empty cells)."""
     return per_run_frame(plan, baseline).to_csv(index=False, float_format="%.10g")
-
-
-def per_run_columns_help() -> dict[str, str]:
-    """What each figure column means, from the figure registry (for a workbook's notes)."""
-    return {key: f"{FIGURES[key].label}: {FIGURES[key].help}" for key in KPIS}
 
 
 def year_by_year(result: SimulationResult) -> pd.DataFrame:

@@ -76,3 +76,25 @@ def test_the_page_view_shades_only_differing_rows():
     shaded_rows = {r for (r, _c), props in styler.ctx.items() if props}
     want = {i for i, d in enumerate(table[DIFFERS]) if d}
     assert shaded_rows == want, f"shaded rows {sorted(shaded_rows)} should be the differing ones {sorted(want)}"
+
+
+def test_the_default_pick_skips_a_copy_of_the_first_and_unreadable_ones():
+    from simulation.io.storage import StorageError
+    from ui.compare_inputs import default_pick
+
+    pair = _pair()
+    library = {
+        "Current": pair["Keep"],
+        "Copy of current": pair["Keep"].replace(name="Copy"),
+        "Broken": None,
+        "Grow": pair["Grow"],
+        "Later": pair["Grow"].replace(name="Later"),
+    }
+
+    def load(name):
+        if library[name] is None:
+            raise StorageError("damaged")
+        return library[name]
+
+    assert default_pick(list(library), load) == ["Current", "Grow"], "a copy and a broken entry are skipped"
+    assert default_pick(["Current", "Copy of current"], load) == ["Current"], "no second distinct scenario"
