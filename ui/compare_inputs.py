@@ -19,6 +19,7 @@ from . import style
 from .controls import acquisition_share, cost_multiplier, format_param, segment_average
 
 MIN_COMPARED, MAX_COMPARED = 2, 5
+SHOWN_IN_KEY_ROWS = {"horizon", "period"}  # the key row "Horizon" says both
 DIFFERS = "differs"
 
 
@@ -162,7 +163,7 @@ def inputs_table(scenarios: Mapping[str, Scenario]) -> pd.DataFrame:
         out: dict[str, object] = {}
         _flatten(data, "", out)
         flat[name] = out
-    paths = list(dict.fromkeys(p for n in names for p in flat[n]))
+    paths = [p for p in dict.fromkeys(p for n in names for p in flat[n]) if p not in SHOWN_IN_KEY_ROWS]
     for path in paths:
         values = [flat[n].get(path) for n in names]
         if len({json.dumps(v, sort_keys=True) for v in values}) > 1:

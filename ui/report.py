@@ -39,10 +39,12 @@ TEMPLATE = Path(__file__).with_name("report.typ")
 PAPERS = {"a4": "a4", "letter": "us-letter"}
 FONT_PACKAGES = ("fontpkg_noto_sans", "fontpkg_noto_sans_thai")
 MAX_YEARS = 10
+MAX_COMPARED_YEARS = 5
 MAX_INPUT_ROWS = 16
 CHART_WIDTH = 420
 BRIDGE_WIDTH = 540  # six labelled steps need more room than a line chart
 CHART_HEIGHT = 150
+CHART_FONT = "Noto Sans"
 SUBTITLE_CHAR_PX = 5.6  # average width of a subtitle character at 11 px
 METHOD = (
     "Monte Carlo simulation of {runs:,} futures of the customer base: each future draws every uncertain "
@@ -89,21 +91,41 @@ def render(data: dict, svgs: Mapping[str, str]) -> bytes:
     )
 
 
-def svg(chart, width: int = CHART_WIDTH) -> str:
+def svg(chart, width: int = CHART_WIDTH, legend_columns: int | None = None) -> str:
     """An Altair chart as SVG text, ``width`` pixels wide (a side-by-side chart keeps its own widths).
 
     Subtitle lines are wrapped to the chart's width: a title wider than its chart widens
     the image, and the report would then shrink the whole chart to fit its column.
     """
     spec = chart.to_dict() if hasattr(chart, "to_dict") else dict(chart)
+    if legend_columns:
+        # long series names side by side would widen the chart beyond its column
+        config = spec.get("config", {})
+        spec["config"] = {
+            **config,
+            "legend": {**config.get("legend", {}), "columns": legend_columns, "labelLimit": 320},
+        }
     title = spec.get("title")
     if isinstance(title, dict) and title.get("subtitle"):
         lines = [title["subtitle"]] if isinstance(title["subtitle"], str) else title["subtitle"]
         chars = max(int(width / SUBTITLE_CHAR_PX), 20)
         spec["title"] = {**title, "subtitle": [w for line in lines for w in textwrap.wrap(line, chars)]}
+    # measured and drawn in the bundled font, so labels laid out by Vega fit where Typst draws them
+    _register_fonts()
+    config = spec.get("config", {})
+    spec["config"] = {**config, "font": CHART_FONT}
+    text = json.dumps(spec, ensure_ascii=False).replace(json.dumps(style.FONT), json.dumps(CHART_FONT))
     if any(k in spec for k in ("hconcat", "vconcat", "concat")):
-        return bundled_fonts(charts.to_svg(json.dumps(spec)))
-    return bundled_fonts(charts.to_svg(charts.export_json(spec, width)))
+        return bundled_fonts(charts.to_svg(text))
+    return bundled_fonts(charts.to_svg(charts.export_json(json.loads(text), width)))
+
+
+@cache
+def _register_fonts() -> None:
+    import vl_convert as vlc
+
+    for path in font_paths():
+        vlc.register_font_directory(path)
 
 
 _SVG_TEXT = re.compile(r"(<text\b[^>]*?)font-family=\"[^\"]*\"([^>]*>)(.*?)(</text>)", re.DOTALL)
@@ -258,7 +280,8 @@ def years_table(results: Mapping[str, SimulationResult], scenario: Scenario) -> 
         ]
         return _table("Year by year", columns, rows, note)
     frames = {name: year_by_year(r) for name, r in results.items()}
-    n = min(max(len(f) for f in frames.values()), MAX_YEARS)
+    longest = max(len(f) for f in frames.values())
+    n = min(longest, MAX_COMPARED_YEARS)
     rows = []
     for i in range(n):
         row = [f"Year {i + 1}"]
@@ -266,6 +289,8 @@ def years_table(results: Mapping[str, SimulationResult], scenario: Scenario) -> 
             row.append(style.money(frame["revenue"].iloc[i], cur) if i < len(frame) else "—")
         rows.append(row)
     note = "Revenue per year, mean of the simulated futures."
+    if longest > n:
+        note += f" Years {n + 1}–{longest} are in the workbook."
     return _table("Revenue year by year", ["", *frames], rows, note)
 
 
@@ -283,7 +308,7 @@ def _fan_svg(results: Mapping[str, SimulationResult], colors: Mapping[str, str],
         runs=runs,
         height=CHART_HEIGHT,
     )
-    return svg(chart)
+    return svg(chart, legend_columns=2 if len(results) > 2 else None)
 
 
 def _bridge_svg(results: Mapping[str, SimulationResult], colors: Mapping[str, str], scenario: Scenario) -> str:
@@ -444,6 +469,8 @@ def compare_report(
             for k in COMPARE_KPIS
         ],
     )
+    # five columns of "median (low - high)" fit on one line each only in smaller type
+    figures["size"] = assumptions["size"] = 7 if len(names) <= 3 else 6.2
     npv = {n: np.asarray(results[n].figure("npv"), dtype=float) for n in names}
     best = max(names, key=lambda n: np.median(npv[n]))
     others = [n for n in names if n != best]
@@ -465,7 +492,7 @@ def compare_report(
         "assumptions": assumptions,
         "charts": ["fan"],
         "chart_columns": 1,
-        "chart_width": 0.62,
+        "chart_width": 0.58 if len(names) <= 3 else 0.5,
         "years": years_table(results, lead),
         "method": METHOD.format(runs=first.runs, what="All scenarios are"),
         "footer": _footer(first.runs, first.seed),
