@@ -43,7 +43,7 @@ MAX_COMPARED_YEARS = 5
 MAX_INPUT_ROWS = 16
 CHART_WIDTH = 420
 BRIDGE_WIDTH = 540  # six labelled steps need more room than a line chart
-CHART_HEIGHT = 150
+CHART_HEIGHT = 185
 CHART_FONT = "Noto Sans"
 SUBTITLE_CHAR_PX = 5.6  # average width of a subtitle character at 11 px
 METHOD = (
@@ -324,10 +324,10 @@ def _bridge_svg(results: Mapping[str, SimulationResult], colors: Mapping[str, st
     return svg(chart, BRIDGE_WIDTH)
 
 
-def _plan_series(plan: SimulationResult, baseline: SimulationResult | None):
+def _plan_series(plan: SimulationResult, baseline: SimulationResult | None, label: str = "Plan"):
     identical = baseline is None or plan.budget == baseline.budget
-    results = {"Plan": plan} if identical else {"Plan": plan, "Status quo": baseline}
-    colors = {"Plan": style.PLAN, "Status quo": style.STATUS_QUO}
+    results = {label: plan} if identical else {label: plan, "Status quo": baseline}
+    colors = {label: style.PLAN, "Status quo": style.STATUS_QUO}
     return identical, results, {k: colors[k] for k in results}
 
 
@@ -524,7 +524,7 @@ def optimise_report(
         The sensitivity analysis, when it was run.
     """
     _check_pair(plan, baseline)
-    identical, results, colors = _plan_series(plan, baseline)
+    identical, results, colors = _plan_series(plan, baseline, "Best split")
     obj = split.objective_info
     kind = "money" if obj.is_money else "percent"
     cur, per = scenario.currency, scenario.period
