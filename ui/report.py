@@ -390,8 +390,12 @@ def plan_report(
         "paper": paper_name(paper),
         "title": scenario.name,
         "subtitle": f"Plan report · {_spend(scenario.budget, cur, per)} · {scenario.horizon} {per}s ahead",
-        "question": f"Should we spend {_spend(scenario.budget, cur, per)} rather than the status quo's "
-        f"{_spend(scenario.baseline, cur, per)}?",
+        "question": (
+            f"What does spending {_spend(scenario.budget, cur, per)} bring?"
+            if identical
+            else f"Should we spend {_spend(scenario.budget, cur, per)} rather than the status quo's "
+            f"{_spend(scenario.baseline, cur, per)}?"
+        ),
         "answer": plan_answer(plan.kpis, base_kpis, plan.runs, scenario),
         "figures": figures,
         "figures_width": [1.35, 1],

@@ -174,6 +174,8 @@ class ShortLinks:
             The link, or the saved scenario it names, was deleted.
         """
         token = validate_token(token)
+        if not self.path.exists():
+            raise ShortLinkError("this short link is not known here (it may be from another server or mistyped)")
         with self._connect() as conn:
             row = conn.execute(
                 "SELECT scenario_json, saved_name, deleted_at FROM short_links WHERE token = ? AND workspace = ?",

@@ -113,3 +113,9 @@ def test_the_saved_library_still_works_beside_the_links(tmp_path, scenario):
     store = ScenarioStore(tmp_path)
     store.save("After links", scenario)
     assert store.names() == ["After links"], f"library after links: {store.names()}"
+
+
+def test_reading_a_link_creates_no_library(tmp_path):
+    with pytest.raises(ShortLinkError, match="not known here"):
+        ShortLinks(tmp_path / "empty").resolve("A" * TOKEN_CHARS)
+    assert not (tmp_path / "empty").exists(), "looking a link up must not create a data folder"
