@@ -14,7 +14,7 @@ from simulation.engines.summary import beat_matrix
 from simulation.errors import InputError
 from simulation.model.figures import FIGURES
 from simulation.model.scenario import Simulation, bounds_of
-from ui import cache, charts, routing, state, style, widgets
+from ui import cache, charts, compare_inputs, downloads, routing, state, style, widgets
 
 routing.ensure_routed("pages/compare.py")
 
@@ -173,7 +173,9 @@ st.divider()
 st.subheader("Side by side")
 options = [CURRENT] + [entry.name for entry in library]
 if K_PICK not in st.session_state:
-    st.session_state[K_PICK] = options[:2]
+    st.session_state[K_PICK] = compare_inputs.default_pick(
+        options, lambda n: current if n == CURRENT else store.load(n)
+    )
 st.session_state[K_PICK] = [p for p in st.session_state[K_PICK] if p in options]
 picked = st.multiselect(
     "Scenarios to compare",
@@ -222,10 +224,14 @@ bands = s4.segmented_control(
     "Bands", ["50 %", "90 %", "None"], default="50 %", key=K_BANDS, help="Middle 50 % or 90 % of the futures"
 )
 
-currencies = {s.currency for s in scenarios.values()}
+try:
+    compare_inputs.check_comparable(scenarios)
+except InputError as exc:
+    st.error(f"**These scenarios cannot be compared:** {exc}.")
+    st.stop()
+st.markdown("**Inputs:** what each scenario assumes; shaded rows differ between them")
+st.dataframe(compare_inputs.highlighted(compare_inputs.inputs_table(scenarios)), width="stretch")
 timelines = {(s.period, s.horizon) for s in scenarios.values()}
-if len(currencies) > 1:
-    st.warning(f"These scenarios use different currencies ({', '.join(sorted(currencies))}): money is not comparable.")
 if len(timelines) > 1:
     st.warning(
         "These scenarios have different periods or horizons, so their periods and last periods are not the same "
@@ -266,6 +272,9 @@ table = pd.DataFrame(
     index=[FIGURES[k].label for k in TABLE_KPIS],
 )
 st.dataframe(table, width="stretch")
+
+st.markdown("**Report and exports** (each file is built when you click it)")
+downloads.compare_downloads(scenarios, int(runs), int(seed))
 
 st.markdown(f"**How often each comes out ahead, by {MEASURES[measure]}**")
 matrix = beat_matrix({n: s.kpis[measure] for n, s in summaries.items()})

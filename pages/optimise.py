@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from simulation.decide import DEFAULT_GRID, NOISE_Z, OBJECTIVES, PER_RUN_NOTE, split_total, tornado_assumptions
-from ui import cache, routing, state, style, widgets
+from ui import cache, downloads, routing, state, style, widgets
 from ui import optimise_charts as oc
 from ui import optimise_text as words
 from ui.prose import prose
@@ -317,6 +317,11 @@ if stored is not None and stored[0] == tornado_params:
         st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3)
 elif stored is not None:
     st.caption("The settings changed since the sensitivity analysis ran; run it again to update it.")
+
+st.subheader("Report and exports")
+fresh = stored[1] if stored is not None and stored[0] == tornado_params else None
+st.caption("For the best split; the report adds the sensitivity analysis once it has run.")
+downloads.optimise_downloads(scenario, result, fresh)
 
 with st.expander("How the optimiser works"):
     st.markdown(prose("optimise_method", grid=int(grid), noise_z=NOISE_Z, map_runs=MAP_RUNS))

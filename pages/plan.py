@@ -16,7 +16,7 @@ from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
 from simulation.model import edits
 from simulation.model.distributions import central
 from simulation.model.scenario import Segment, bounds_of
-from ui import cache, charts, routing, state, style, widgets
+from ui import cache, charts, downloads, routing, short_link_view, state, style, widgets
 from ui.editor import assumptions_editor
 
 routing.ensure_routed("pages/plan.py")
@@ -125,6 +125,7 @@ def _nice_step(x: float) -> float:
 
 # The page -------------------------------------------------------------------------------------
 started = time.perf_counter()
+short_link_view.open_from_link()
 scenario = state.current_scenario()
 if state.PENDING_SPLIT_KEY in st.session_state:
     share = st.session_state.pop(state.PENDING_SPLIT_KEY)
@@ -367,6 +368,8 @@ st.caption(
     "figures. Nothing is stored on the server. The address bar always holds the same link."
 )
 
+short_link_view.short_link_block(scenario)
+
 save_col, export_col = st.columns(2)
 with save_col:
     st.markdown("**Save it** (to compare it with others on the Compare page)")
@@ -403,6 +406,10 @@ with export_col:
             on_click="ignore",
             help="The same table for the status-quo budget.",
         )
+
+if figures is not None:
+    st.markdown("**Report and exports** (each file is built when you click it)")
+    downloads.plan_downloads(scenario)
 
 st.session_state["_plan_server_ms"] = (time.perf_counter() - started) * 1000
 st.page_link("pages/methodology.py", label="How the model works", icon=":material/menu_book:")

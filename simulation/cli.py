@@ -102,6 +102,13 @@ def cmd_run(args) -> int:
             write_event_log(plan, args.events)
         except OSError as exc:
             raise BadInputError(f"--events: cannot write {args.events}: {exc.strerror}") from None
+    if args.per_run:
+        from .io.exports import per_run_csv
+
+        try:
+            Path(args.per_run).write_text(per_run_csv(plan, None if comparison.identical else baseline), "utf-8")
+        except OSError as exc:
+            raise BadInputError(f"--per-run: cannot write {args.per_run}: {exc.strerror}") from None
     if args.format == "csv":
         _write(table.to_csv(index=False, float_format="%.6g"), args.out)
     else:
@@ -180,6 +187,7 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", help="write to this file instead of standard output")
     run.add_argument("--engine", default="vectorized", help="vectorized (default) or discrete-event")
     run.add_argument("--events", metavar="FILE.csv", help="write the discrete-event engine's event log")
+    run.add_argument("--per-run", metavar="FILE.csv", help="write each simulated future's assumptions and figures")
     run.add_argument("--scale", type=_scale, help="divide customers, budgets and ceilings by 1/SCALE first")
     run.set_defaults(func=cmd_run)
 

@@ -1,0 +1,100 @@
+"""Per-run data, the year-by-year P&L and the wide projections, and `run --per-run` end to end."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from simulation import compare, simulate
+from simulation.cli import main
+from simulation.io.exports import STATUS_QUO_PREFIX, per_run_frame, projections_wide, year_by_year
+from simulation.model.figures import KPIS
+from tests.helpers import scenario as make_scenario
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    s = make_scenario(
+        name="Exports",
+        horizon=30,  # two and a half years: the last year is partial
+        budget={"acquisition": 20000, "retention": 10000},
+        baseline_budget={"acquisition": 30000, "retention": 0},
+        segment={"churn": {"low": 0.03, "mode": 0.05, "high": 0.08}, "revenue_per_customer": {"mean": 100, "sd": 10}},
+        simulation={"runs": 200, "seed": 3},
+    )
+    return compare(s)
+
+
+def test_per_run_rows_hold_each_futures_draws_and_figures(comparison):
+    plan, base = comparison.plan, comparison.baseline
+    frame = per_run_frame(plan, base)
+    assert len(frame) == plan.runs, f"one row per future expected, got {len(frame)}"
+    assert np.array_equal(frame["segments.A.churn"], plan.assumptions.churn[:, 0]), "churn column is not the draws"
+    assert frame["segments.A.churn"].std() > 0, "a distribution's draws should vary between futures"
+    assert np.allclose(frame["segments.A.revenue_per_customer"], plan.assumptions.revenue[:, 0]), "revenue draws"
+    for key in KPIS:
+        assert np.allclose(frame[key], plan.figure(key), equal_nan=True), f"{key} differs from the result's figure"
+        assert np.allclose(frame[STATUS_QUO_PREFIX + key], base.figure(key), equal_nan=True), f"status quo {key}"
+    assert np.allclose(frame["npv_gain"], comparison.difference("npv")), "npv_gain is not plan minus status quo"
+
+
+def test_per_run_refuses_a_status_quo_on_other_futures(comparison):
+    other = simulate(comparison.plan.scenario, comparison.plan.scenario.baseline, runs=100, seed=3)
+    with pytest.raises(ValueError, match="runs and seed"):
+        per_run_frame(comparison.plan, other)
+
+
+def test_year_by_year_adds_up_to_the_horizon(comparison):
+    plan = comparison.plan
+    years = year_by_year(plan)
+    assert list(years["year"]) == [1, 2, 3], f"30 months should give 3 years, got {list(years['year'])}"
+    assert list(years["periods"]) == [12, 12, 6], f"the last year holds 6 months, got {list(years['periods'])}"
+    total_revenue = plan.paths["revenue"].sum(1).mean()
+    assert years["revenue"].sum() == pytest.approx(total_revenue, rel=1e-12), "years do not add up to the horizon"
+    assert years["marketing_spend"].iloc[0] == pytest.approx(12 * 30000), "spend is 12 months of the budget"
+    assert years["contribution"].to_numpy() == pytest.approx(
+        (years["gross_profit"] - years["marketing_spend"]).to_numpy()
+    ), "contribution is gross profit minus spend"
+    assert years["active_customers_at_end"].iloc[-1] == pytest.approx(plan.paths["active_customers"][:, -1].mean()), (
+        "the last year ends at the horizon"
+    )
+
+
+def test_projections_wide_has_a_column_per_metric(comparison):
+    wide = projections_wide(comparison.plan, "p50")
+    long = comparison.plan.path_summary()
+    assert len(wide) == comparison.plan.scenario.horizon + 1, "one row per period 0..horizon"
+    got = wide.loc[wide["period"] == 7, "revenue"].item()
+    want = long[(long["period"] == 7) & (long["metric"] == "revenue")]["p50"].item()
+    assert got == want, f"period 7 median revenue {got} != {want}"
+    with pytest.raises(ValueError, match="statistic"):
+        projections_wide(comparison.plan, "p99")
+
+
+def test_cli_per_run_writes_the_csv(tmp_path, capsys):
+    path = tmp_path / "s.toml"
+    path.write_text(comparison_toml())
+    out = tmp_path / "runs.csv"
+    assert (
+        main(["run", str(path), "--runs", "50", "--seed", "9", "--per-run", str(out), "--out", str(tmp_path / "p.csv")])
+        == 0
+    )
+    frame = pd.read_csv(out)
+    assert len(frame) == 50, f"50 futures expected, got {len(frame)}"
+    assert {"run", "npv", "segments.A.churn", STATUS_QUO_PREFIX + "npv", "npv_gain"} <= set(frame.columns), (
+        f"columns missing: {sorted(frame.columns)}"
+    )
+    bad = main(["run", str(path), "--runs", "50", "--per-run", str(tmp_path / "no" / "such" / "dir.csv")])
+    err = capsys.readouterr().err
+    assert bad == 2 and "--per-run" in err and "Traceback" not in err, f"bad --per-run path: exit {bad}, {err!r}"
+
+
+def comparison_toml() -> str:
+    s = make_scenario(
+        name="CLI per run",
+        budget={"acquisition": 20000, "retention": 10000},
+        baseline_budget={"acquisition": 30000, "retention": 0},
+        segment={"churn": {"low": 0.03, "high": 0.08}},
+    )
+    return s.to_toml()
