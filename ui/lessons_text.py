@@ -91,9 +91,10 @@ def prediction_label(lesson: Lesson) -> str:
         )
     if lesson.key == "profit_leverage":
         return (
-            f"A business keeps {percent(1 - d['churn'], 0)} of its customers each year; its operating costs are "
-            f"{percent(d['operating_share'], 0)} of its revenue. If it keeps 5 more customers in every hundred, by "
-            "how much does its profit over ten years change (in %)?"
+            f"A business keeps {percent(d['retention'], 0)} of its customers each year and wins enough new ones "
+            f"to stay the same size; its fixed operating costs are {percent(d['operating_share'], 0)} of its revenue. "
+            "If it keeps 5 more customers in every hundred (and wins as many new ones as before), by how much does "
+            "its profit over ten years change (in %)?"
         )
     if lesson.key == "loyalty":
         return (
@@ -166,6 +167,36 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
             f"budget on acquisition wins **{number(f['new'])}** a month. Retention reaches 90 % of what it can do at "
             f"about {money(f['keep_runs_out'])} a month; acquisition at {money(f['win_runs_out'])}.\n\n{crossing}"
         )
+    if lesson.key == "profit_leverage":
+        holds = (
+            f"At {percent(f['retention'], 0)} retention the claim's +{percent(f['claim_low'], 0)} to "
+            f"+{percent(f['claim_high'], 0)} holds when fixed operating costs are between "
+            f"{percent(f['holds_from'], 0)} and {percent(f['holds_to'], 0)} of revenue (of the levels up to 50 % "
+            "tried)."
+            if f["holds_from"] is not None
+            else f"At {percent(f['retention'], 0)} retention the claim's +{percent(f['claim_low'], 0)} is not "
+            "reached at any level of operating costs up to 50 % of revenue."
+        )
+        return (
+            f"Keeping {percent(f['retention_points'], 0)} instead of {percent(f['retention'], 0)} of the customers "
+            f"each year, with the same intake, grows the base: {percent(f['customers_points'], 0)} more customers "
+            f"after {f['horizon']} years and **{percent(f['revenue_points'], 0)} more revenue** over them. Profit "
+            f"over the ten years rises by **{unit_text(f['profit_points'], 'share')}**: fixed operating costs of "
+            f"{percent(f['operating_share'], 0)} of revenue do not grow with the customers, so all the extra gross "
+            f"profit goes to a profit that is much smaller than revenue. With no fixed costs profit would rise "
+            f"{percent(f['gain_no_costs'], 0)}, about as much as revenue.\n\n"
+            f"{holds}\n\n"
+            'What "+5 %" means matters:\n'
+            f"- **+5 points** ({percent(f['retention'], 0)} → {percent(f['retention_points'], 0)}): profit "
+            f"{unit_text(f['profit_points'], 'share')};\n"
+            f"- **retention × 1.05** ({percent(f['retention'], 0)} → {percent(f['retention_relative'], 1)}): "
+            f"{unit_text(f['profit_relative'], 'share')};\n"
+            f"- **churn 5 % lower** ({percent(1 - f['retention'], 0)} → {percent(1 - f['retention_churn'], 1)} "
+            f"leaving): {unit_text(f['profit_churn'], 'share')}.\n\n"
+            f"And when: the customers kept pay only from the next year on, so profit in year 2 rises "
+            f"{unit_text(f['year2_points'], 'share')}; the gain builds up as the kept customers accumulate over "
+            f"{f['horizon']} years."
+        )
     if lesson.key == "loyalty":
         return (
             f"Nobody in the simulation changes: each customer keeps their own chance of leaving for life. But the "
@@ -212,6 +243,11 @@ def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
             "Expected customers kept (retention) and won (acquisition) a month; dashed: your budget.",
             f"Retention's ceiling is {number(f['keep_ceiling'])} a month; acquisition's {number(f['win_ceiling'])}.",
         ]
+    if lesson.key == "profit_leverage":
+        return "What +5 % retention does, depending on how you read it", [
+            f"Change against keeping {percent(f['retention'], 0)}; mean of {o.runs} simulated futures on the same "
+            f"random numbers. Fixed operating costs: {percent(f['operating_share'], 0)} of today's revenue.",
+        ]
     if lesson.key == "loyalty":
         return "The cohort's survivors, and the forecast from its first year", [
             f"Of 1,000 customers who joined together; simulated: mean of {o.runs} futures of 10,000 customers."
@@ -241,6 +277,14 @@ def curious(lesson: Lesson) -> str:
             "ceiling $K$ and cost of the first unit $m$. The first dollar buys $1/m$ units; 90 % of the ceiling "
             "is reached at $s = K\\,m\\,\\ln 10$. Retention's ceiling is the largest share of expected churners a "
             "programme can keep; acquisition's is the most new customers the market gives a month."
+        )
+    if lesson.key == "profit_leverage":
+        return (
+            "Operating profit = gross profit − marketing spend − fixed operating costs $F$. If a change raises "
+            "gross profit by $\\Delta G$ and leaves $F$ alone, profit rises by $\\Delta G / (G - M - F)$ — the "
+            "smaller the profit, the larger the percentage. With retention $r$ and a steady intake $A$, the base "
+            "tends to $A / (1 - r)$ (lesson 1), so +5 points raise the long-run base by the factor "
+            "$(1 - r) / (0.95 - r)$. Money is discounted at 10 % a year."
         )
     if lesson.key == "loyalty":
         return (
@@ -272,6 +316,12 @@ def exercise_question(lesson: Lesson, e: Exercise) -> str:
             f"In this lesson's business, from what retention spend a month does the programme deliver "
             f"{percent(i['share'], 0)} of the most it can keep?"
         )
+    if lesson.key == "profit_leverage":
+        return (
+            f"A business keeps {percent(i['retention'], 0)} of its customers a year and its fixed operating costs "
+            f"are {percent(i['operating_share'], 0)} of revenue. By how much does +5 points of retention raise its "
+            "profit over ten years (in %)?"
+        )
     if lesson.key == "loyalty":
         return (
             f"Now customers differ less (polarisation {i['heterogeneity']:g}); a new customer still leaves with a "
@@ -294,6 +344,8 @@ def hint(lesson: Lesson, e: Exercise) -> str:
             "Find the most it can keep a month (the ceiling in the chart's subtitle), then use the formula under "
             "'For the curious': spend = ceiling × cost of a save × ln 10."
         )
+    if lesson.key == "profit_leverage":
+        return "Set both controls to the exercise's values and read the first bar."
     if lesson.key == "loyalty":
         return "Set the polarisation control to the exercise's value and read the simulated curve at that month."
     if lesson.key == "stage":

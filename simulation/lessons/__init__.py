@@ -9,9 +9,12 @@ from .base import Control, Exercise, Lesson, Outcome
 from .cost_ratio import CostRatio
 from .leaky_bucket import LeakyBucket
 from .loyalty import Loyalty
+from .profit_leverage import ProfitLeverage
 from .stage import Stage
 
-LESSONS: dict[str, Lesson] = {lesson.key: lesson for lesson in (LeakyBucket(), CostRatio(), Loyalty(), Stage())}
+LESSONS: dict[str, Lesson] = {
+    lesson.key: lesson for lesson in (LeakyBucket(), CostRatio(), ProfitLeverage(), Loyalty(), Stage())
+}
 
 
 def lesson(key: str) -> Lesson:

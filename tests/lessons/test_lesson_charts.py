@@ -41,6 +41,8 @@ def build(key, outcome):
         chart = lesson_charts.response_curves_chart(frames["curves"], f["budget"], currency="USD", title=title,
                                                     subtitle=subtitle)  # fmt: skip
         return chart, title
+    if key == "profit_leverage":
+        return lesson_charts.leverage_chart(frames["bars"], title=title, subtitle=subtitle), title
     if key == "loyalty":
         return lesson_charts.cohort_chart(frames["cohort"], title=title, subtitle=subtitle), title
     return lesson_charts.stage_chart(frames["curve"], frames["point"], title=title, subtitle=subtitle), title
@@ -49,6 +51,7 @@ def build(key, outcome):
 EXPECTED_AXES = {
     "leaky_bucket": ("Month", "Customers billed in the month"),
     "cost_ratio": ("Spend a month on one side (USD)", "Customers a month"),
+    "profit_leverage": ("Change from +5 points of retention",),
     "loyalty": ("Months since joining", "Customers still there, of 1,000"),
     "stage": ("Share of the market already your customers", "Best share of the budget for acquisition"),
 }

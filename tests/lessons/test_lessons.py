@@ -119,6 +119,7 @@ def test_stage_exercise_accepts_the_within_noise_range():
         ("cost_ratio", {"multiplier": 20}),
         ("loyalty", {"heterogeneity": 0.6}),
         ("stage", {"won": 0.8}),
+        ("profit_leverage", {"operating_share": 0.1}),
     ],
 )
 def test_explanation_numbers_come_from_the_run(key, change):
@@ -147,3 +148,36 @@ def test_bad_parameters_name_the_control():
         LESSONS["leaky_bucket"].run({"churn": 0.9})
     with pytest.raises(InputError, match="colour"):
         LESSONS["leaky_bucket"].run({"colour": 1})
+
+
+def test_profit_leverage_operating_costs_turn_a_small_revenue_gain_into_a_large_profit_gain():
+    lesson = LESSONS["profit_leverage"]
+    f = lesson.run().figures
+    sweep = lesson.run().frames["sweep"]["profit_change"].to_numpy()
+    assert np.all(np.diff(sweep) > 0), "the profit gain must grow with the fixed operating costs"
+    assert f["profit_points"] > 1.5 * f["revenue_points"], f"with 40 % fixed costs profit must outgrow revenue: {f}"
+    assert f["profit_points"] > f["profit_relative"] > f["profit_churn"] > 0, (
+        f"+5 points > retention x 1.05 > churn 5 % lower, at retention above 50 %: {f}"
+    )
+    assert f["year2_points"] < f["profit_points"], f"the gain builds up over the years: {f}"
+    low = lesson.run({"operating_share": 0.0}).figures
+    assert low["profit_points"] < f["claim_low"], f"without fixed costs the claim's 25 % is not reached: {low}"
+    assert f["holds_from"] is not None and f["holds_from"] > 0, f"the claim holds only above some fixed costs: {f}"
+
+
+def test_profit_leverage_base_grows_as_the_leaky_bucket_says():
+    from simulation.lessons.profit_leverage import CUSTOMERS, HORIZON, _money_paths, steady_intake
+
+    r = 0.8
+    intake = steady_intake(r)
+    base = _money_paths(r, intake, 400, 5)["customers_end"]
+    kept = _money_paths(r + 0.05, intake, 400, 5)["customers_end"]
+    # expected end-of-year customers from N_t = (N_{t-1} + A) r', exactly
+    n = float(CUSTOMERS)
+    for _ in range(HORIZON):
+        n = (n + intake) * (r + 0.05)
+    se = kept.std(ddof=1) / math.sqrt(kept.size)
+    assert abs(base.mean() - CUSTOMERS) <= Z * base.std(ddof=1) / math.sqrt(base.size), (
+        "the intake keeps the base level"
+    )
+    assert abs(kept.mean() - n) <= Z * se, f"kept base {kept.mean():.0f} vs {n:.0f} expected (SE {se:.1f})"
