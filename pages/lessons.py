@@ -128,6 +128,7 @@ def prediction_step(lesson: Lesson, code, learner) -> float | None:
             max_value=to_widget(hi, unit),
             value=None,
             step=1.0,
+            format="%.0f" if unit != "share" else "%.1f",
             key=f"{key}_input",
         )
         committed = st.form_submit_button("Commit my prediction")
@@ -139,6 +140,13 @@ def prediction_step(lesson: Lesson, code, learner) -> float | None:
             st.session_state[key] = from_widget(value, unit)
             record(code, learner, lesson, "prediction", st.session_state[key])
     return st.session_state.get(key)
+
+
+def widget_format(step: float, unit: str) -> str:
+    """printf format showing as many decimals as the step needs (``%.0f`` for whole numbers)."""
+    shown = to_widget(step, unit)
+    decimals = 0 if float(shown).is_integer() else max(len(f"{shown:g}".split(".")[-1]), 1)
+    return f"%.{decimals}f"
 
 
 def control_widgets(lesson: Lesson) -> dict:
@@ -153,6 +161,7 @@ def control_widgets(lesson: Lesson) -> dict:
                 max_value=to_widget(c.high, c.unit),
                 value=to_widget(c.default, c.unit),
                 step=to_widget(c.step, c.unit),
+                format=widget_format(c.step, c.unit),
                 help=c.help or None,
                 key=f"lessons_{lesson.key}_{c.key}",
             )

@@ -24,7 +24,7 @@ EVENT_LABELS = {"joined": "joined", "expanded": "expanded", "saved": "saved", "c
 
 
 def _legend() -> alt.Legend:
-    return alt.Legend(title=None, orient="top", labelFont=style.FONT, labelFontSize=12)
+    return alt.Legend(title=None, orient="top", labelFont=style.FONT, labelFontSize=12, labelLimit=400)
 
 
 def bucket_chart(paths: pd.DataFrame, rule: float, *, title: str, subtitle: list[str]) -> alt.LayerChart:
@@ -86,7 +86,7 @@ def cohort_chart(cohort: pd.DataFrame, *, title: str, subtitle: list[str]) -> al
         alt.Chart(long)
         .mark_line(strokeWidth=2)
         .encode(
-            x=alt.X("period:Q", title="Months since joining"),
+            x=alt.X("period:Q", title="Months since joining", scale=alt.Scale(nice=False)),
             y=alt.Y("survivors:Q", title="Customers still there, of 1,000"),
             color=alt.Color(
                 "series:N",
@@ -150,14 +150,17 @@ def stage_chart(curve: pd.DataFrame, point: pd.DataFrame, *, title: str, subtitl
 
 
 def leverage_chart(bars: pd.DataFrame, *, title: str, subtitle: list[str]) -> alt.Chart:
-    """Change in each measure from +5 points of retention. ``bars``: columns ``measure, change`` (shares)."""
+    """Change in each measure from a better retention, one bar per measure and reading of "+5 %".
+
+    ``bars``: columns ``measure, change`` (relative changes, 0.3 = +30 %).
+    """
     order = list(bars["measure"])
     return (
         alt.Chart(bars)
         .mark_bar(color=style.PLAN)
         .encode(
-            y=alt.Y("measure:N", sort=order, title=None),
-            x=alt.X("change:Q", title="Change from +5 points of retention", axis=alt.Axis(format=".0%")),
+            y=alt.Y("measure:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("change:Q", title="Change against today's retention (%)", axis=alt.Axis(format=".0%")),
             tooltip=[alt.Tooltip("measure:N"), alt.Tooltip("change:Q", format="+.1%")],
         )
         .properties(title=title_params(title, subtitle), height=40 * len(order) + 40)

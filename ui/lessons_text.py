@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from simulation.lessons import Exercise, Lesson, Outcome
 
-from .style import money, percent
+from .style import money as compact_money
+from .style import percent
 
 INTRO = (
     "Each lesson puts one rule of thumb about customers to the test in the simulator. First you **predict**, "
@@ -28,6 +29,14 @@ def number(value: float | None, digits: int = 3) -> str:
     if value == 0:
         return "0"
     return f"{value:.{digits}g}"
+
+
+def money(value: float | None, currency: str = "USD", digits: int = 3) -> str:
+    """Money as a person reads it: whole dollars below 100,000 (``$1,000``, ``$12,700``), compact above."""
+    if value is None or value != value or abs(value) >= 100_000 or currency != "USD":
+        return compact_money(value, currency, digits)
+    shown = round(value, -2) if abs(value) >= 10_000 else value  # three significant figures, as above
+    return ("-" if value < 0 else "") + f"${abs(shown):,.0f}"
 
 
 def unit_text(value: float | None, unit: str, digits: int = 3) -> str:

@@ -51,7 +51,7 @@ def build(key, outcome):
 EXPECTED_AXES = {
     "leaky_bucket": ("Month", "Customers billed in the month"),
     "cost_ratio": ("Spend a month on one side (USD)", "Customers a month"),
-    "profit_leverage": ("Change from +5 points of retention",),
+    "profit_leverage": ("Change against today's retention (%)",),
     "loyalty": ("Months since joining", "Customers still there, of 1,000"),
     "stage": ("Share of the market already your customers", "Best share of the budget for acquisition"),
 }
