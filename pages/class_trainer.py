@@ -2,24 +2,18 @@
 
 from __future__ import annotations
 
-import json
-
 import pandas as pd
 import streamlit as st
 
 from simulation.io.classroom import ClassroomError, ClassroomStore, clean_code
-from simulation.lessons import LESSONS, Lesson, Outcome
+from simulation.lessons import LESSONS, Lesson
 from ui import lesson_charts, lessons_text, routing
+from ui.lesson_state import answer_at_start
 
 routing.ensure_routed("pages/class_trainer.py")
 
 K_CODE, K_SECRET, K_NEW_SECRET = "trainer_code", "trainer_secret", "trainer_new_secret"
 LESSON_PATH = "lessons"
-
-
-@st.cache_data(max_entries=32, show_spinner="Simulating the answer…")
-def lesson_outcome(key: str, params_json: str) -> Outcome:
-    return LESSONS[key].run(json.loads(params_json))
 
 
 def learner_link(code: str) -> str:
@@ -70,7 +64,7 @@ def sign_in(store: ClassroomStore) -> None:
 
 def lesson_panel(store: ClassroomStore, code: str, secret: str, lesson: Lesson, revealed: bool, is_open: bool) -> None:
     st.subheader(f"Lesson {lesson.number}. {lesson.title}")
-    answer = lesson_outcome(lesson.key, Lesson.params_key(lesson.defaults())).answer
+    answer = answer_at_start(lesson)
     values = store.predictions(code, lesson.key)
     answered, correct = store.exercise_results(code, lesson.key)
     unit = lesson.prediction_unit

@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-import json
 import logging
 
 import streamlit as st
 
 from simulation.errors import InputError
 from simulation.io.classroom import ClassroomError, ClassroomStore, clean_code
-from simulation.lessons import LESSONS, Exercise, Lesson, Outcome
+from simulation.lessons import LESSONS, Lesson, Outcome
 from ui import lesson_charts, lessons_text, routing, state
+from ui.lesson_state import answer_at_start, lesson_exercise, outcome_at
 
 routing.ensure_routed("pages/lessons.py")
 
@@ -21,22 +21,6 @@ K_CLASS, K_LEARNER = "lessons_class_code", "lessons_learner_id"
 K_LINK_READ = "lessons_class_link_read"
 CLASS_PARAM = "class"
 LESSON_PARAM = "lesson"
-
-
-# Cached lesson runs (plain arguments: the lesson's key and its parameters as JSON) ----------------
-@st.cache_data(max_entries=128, show_spinner="Running the experiment…")
-def lesson_outcome(key: str, params_json: str) -> Outcome:
-    return LESSONS[key].run(json.loads(params_json))
-
-
-@st.cache_data(max_entries=16, show_spinner="Preparing the exercise…")
-def lesson_exercise(key: str) -> Exercise:
-    return LESSONS[key].exercise()
-
-
-def answer_at_start(lesson: Lesson) -> float:
-    """The simulated answer to the prediction, at the setting the prediction describes."""
-    return lesson_outcome(lesson.key, Lesson.params_key(lesson.defaults())).answer
 
 
 # Numbers in and out of widgets: shares are typed and shown in percent ----------------------------
@@ -235,7 +219,7 @@ def show_lesson(lesson: Lesson, code, learner) -> None:
     st.subheader("2. Experiment")
     params = control_widgets(lesson)
     start = answer_at_start(lesson)
-    outcome = lesson_outcome(lesson.key, Lesson.params_key(params))
+    outcome = outcome_at(lesson, params)
     unit = lesson.prediction_unit
     left, right, now = st.columns(3)
     left.metric("Your prediction", lessons_text.unit_text(predicted, unit))

@@ -263,8 +263,8 @@ def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
         ]
     if lesson.key == "stage":
         return "The best split moves to retention as the market fills", [
-            f"Best acquisition share of {money(f['budget'])} a month for the most NPV over 3 years; band: splits "
-            "within noise of the best.",
+            f"Best acquisition share of {money(f['budget'])} a month for the most NPV over {f['horizon']} months; "
+            "band: splits within noise of the best.",
             "Orange dot: your setting.",
         ]
     raise KeyError(lesson.key)
@@ -303,11 +303,13 @@ def curious(lesson: Lesson) -> str:
             "(the shifted-beta-geometric model; Fader and Hardie, 2007)."
         )
     if lesson.key == "stage":
+        from simulation.lessons.stage import GRID, HORIZON
+
         return (
             "The acquisition lever's ceiling is the most new customers a month times the share of prospects not "
             "yet won; the retention lever's is a share of the churners expected this month. The optimiser tries "
-            "11 splits and refines the best to one percentage point, every split on the same simulated futures, "
-            "and keeps the one with the highest mean NPV over 36 months."
+            f"{GRID} splits and refines the best to one percentage point, every split on the same "
+            f"{lesson.runs} simulated futures, and keeps the one with the highest mean NPV over {HORIZON} months."
         )
     raise KeyError(lesson.key)
 
