@@ -68,14 +68,28 @@ def lesson_panel(store: ClassroomStore, code: str, secret: str, lesson: Lesson, 
     values = store.predictions(code, lesson.key)
     answered, correct = store.exercise_results(code, lesson.key)
     unit = lesson.prediction_unit
+    options = lesson.prediction_options
     left, mid, right, last = st.columns(4)
     left.metric("Predictions", f"{len(values)}")
-    mid.metric("Simulated answer", lessons_text.unit_text(answer, unit))
-    median = float(pd.Series(values).median()) if values else None
-    right.metric("Median prediction", lessons_text.unit_text(median, unit))
+    mid.metric("Simulated answer", lessons_text.answer_text(lesson, answer))
+    if options:
+        common = max(set(values), key=values.count) if values else None
+        right.metric("Most chosen", lessons_text.answer_text(lesson, common))
+    else:
+        median = float(pd.Series(values).median()) if values else None
+        right.metric("Median prediction", lessons_text.unit_text(median, unit))
     last.metric("Exercise right", f"{correct} of {answered}")
     st.caption(lessons_text.prediction_label(lesson))
-    if values:
+    if values and options:
+        counts = pd.DataFrame(
+            {"option": list(options), "learners": [values.count(float(i)) for i in range(len(options))]}
+        )
+        st.altair_chart(
+            lesson_charts.choice_chart(counts, lessons_text.answer_text(lesson, answer), title="The class's choices",
+                                       subtitle=[f"{len(values)} learners; orange: the simulation's best."]),
+            width="stretch",
+        )  # fmt: skip
+    elif values:
         frame = pd.DataFrame({"value": values})
         st.altair_chart(
             lesson_charts.spread_chart(

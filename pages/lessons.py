@@ -105,23 +105,28 @@ def prediction_step(lesson: Lesson, code, learner) -> float | None:
     st.markdown(lessons_text.prediction_label(lesson))
     unit = lesson.prediction_unit
     lo, hi = lesson.prediction_range
+    options = lesson.prediction_options
     with st.form(f"lessons_{lesson.key}_predict"):
-        st.number_input(
-            "Your prediction" + (" (%)" if unit == "share" else ""),
-            min_value=to_widget(lo, unit),
-            max_value=to_widget(hi, unit),
-            value=None,
-            step=1.0,
-            format="%.0f" if unit != "share" else "%.1f",
-            key=f"{key}_input",
-        )
+        if options:
+            st.radio("Your prediction", range(len(options)), index=None, key=f"{key}_input",
+                     format_func=lambda i: lessons_text.STRATEGY_DESCRIPTIONS[i])  # fmt: skip
+        else:
+            st.number_input(
+                "Your prediction" + (" (%)" if unit == "share" else ""),
+                min_value=to_widget(lo, unit),
+                max_value=to_widget(hi, unit),
+                value=None,
+                step=1.0,
+                format="%.0f" if unit != "share" else "%.1f",
+                key=f"{key}_input",
+            )
         committed = st.form_submit_button("Commit my prediction")
     if committed:
         value = st.session_state.get(f"{key}_input")
         if value is None:
-            st.error("Type a number first: your prediction is what the lesson compares the simulation with.")
+            st.error("Give your prediction first: it is what the lesson compares the simulation with.")
         else:
-            st.session_state[key] = from_widget(value, unit)
+            st.session_state[key] = float(value) if options else from_widget(value, unit)
             record(code, learner, lesson, "prediction", st.session_state[key])
     return st.session_state.get(key)
 
@@ -138,6 +143,12 @@ def control_widgets(lesson: Lesson) -> dict:
     columns = st.columns(len(lesson.controls))
     for column, c in zip(columns, lesson.controls, strict=True):
         with column:
+            if c.unit == "choice":
+                index = st.selectbox(c.label, range(len(c.options)), index=int(c.default),
+                                     format_func=lambda i: lessons_text.STRATEGY_DESCRIPTIONS[i],
+                                     key=f"lessons_{lesson.key}_{c.key}")  # fmt: skip
+                params[c.key] = float(index)
+                continue
             pct = c.unit == "share"
             value = st.slider(
                 c.label + (" (%)" if pct else ""),
@@ -167,6 +178,9 @@ def draw_chart(lesson: Lesson, outcome: Outcome) -> None:
         chart = lesson_charts.stage_chart(frames["curve"], frames["point"], title=title, subtitle=subtitle)
     elif lesson.key == "profit_leverage":
         chart = lesson_charts.leverage_chart(frames["bars"], title=title, subtitle=subtitle)
+    elif lesson.key == "value_risk":
+        chart = lesson_charts.strategy_chart(frames["strategies"].assign(label=list(lesson.prediction_options)),
+                                             f["chosen"], currency="USD", title=title, subtitle=subtitle)  # fmt: skip
     else:  # pragma: no cover - every lesson is listed above
         return
     st.altair_chart(chart, width="stretch")
@@ -220,12 +234,18 @@ def show_lesson(lesson: Lesson, code, learner) -> None:
     params = control_widgets(lesson)
     start = answer_at_start(lesson)
     outcome = outcome_at(lesson, params)
-    unit = lesson.prediction_unit
     left, right, now = st.columns(3)
-    left.metric("Your prediction", lessons_text.unit_text(predicted, unit))
-    right.metric("Simulated answer", lessons_text.unit_text(start, unit))
-    now.metric("At your setting now", lessons_text.unit_text(outcome.answer, unit))
+    left.metric("Your prediction", lessons_text.answer_text(lesson, predicted))
+    right.metric("Simulated answer", lessons_text.answer_text(lesson, start))
+    now.metric("At your setting now", lessons_text.answer_text(lesson, outcome.answer))
     st.markdown(lessons_text.result_line(lesson, predicted, start))
+    if lesson.key == "value_risk":
+        st.altair_chart(
+            lesson_charts.nine_box_chart(outcome.frames["portfolio"], title="The portfolio in the nine boxes",
+                                         subtitle=["Segment names and customers in each box; orange: high value, "
+                                                   "high risk, where the playbook spends."]),
+            width="stretch",
+        )  # fmt: skip
     if lesson.key == "loyalty":
         horizon = int(outcome.frames["timeline"]["period"].max())
         st.altair_chart(

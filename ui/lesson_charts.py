@@ -190,3 +190,78 @@ def spread_chart(predictions: pd.DataFrame, answer: float | None, *, unit_format
             .encode(x="value:Q", y=alt.value(10), text="label:N")
         )  # fmt: skip
     return alt.layer(*layers).properties(title=title_params(title, subtitle), height=260)
+
+
+def nine_box_chart(portfolio: pd.DataFrame, *, title: str, subtitle: list[str]) -> alt.LayerChart:
+    """The portfolio in the nine boxes: value tier (rows, high on top) by risk tier (columns).
+
+    ``portfolio``: columns ``segment, customers, value, risk`` (tiers ``low, medium, high``).
+    """
+    tiers = ["low", "medium", "high"]
+    cells = portfolio.groupby(["value", "risk"], as_index=False).agg(
+        customers=("customers", "sum"), segments=("segment", lambda x: ", ".join(x))
+    )
+    grid = pd.DataFrame([(v, r) for v in tiers for r in tiers], columns=["value", "risk"])
+    cells = grid.merge(cells, how="left", on=["value", "risk"]).fillna({"customers": 0, "segments": ""})
+    cells["target"] = (cells["value"] == "high") & (cells["risk"] == "high")
+    x = alt.X("risk:O", sort=tiers, title="Risk: churn a month (thirds of the sample)", axis=alt.Axis(labelAngle=0))
+    y = alt.Y("value:O", sort=tiers[::-1], title="Value: lifetime value of a customer (thirds)")
+    base = alt.Chart(cells)
+    rect = base.mark_rect(stroke="white", strokeWidth=2).encode(
+        x=x, y=y, color=alt.Color("target:N", scale=alt.Scale(domain=[False, True], range=["#e8eef6", "#f6d7b8"]),
+                                  legend=None),
+        tooltip=[alt.Tooltip("segments:N"), alt.Tooltip("customers:Q", format=",.0f")],
+    )  # fmt: skip
+    names = base.mark_text(font=style.FONT, fontSize=12, dy=-8).encode(x=x, y=y, text="segments:N")
+    counts = base.mark_text(font=style.FONT, fontSize=11, dy=10, color="#555555").encode(
+        x=x, y=y, text=alt.Text("customers:Q", format=",.0f")
+    )
+    return (rect + names + counts).properties(title=title_params(title, subtitle), height=300)
+
+
+def strategy_chart(table: pd.DataFrame, chosen: int, *, currency: str, title: str,
+                   subtitle: list[str]) -> alt.Chart:  # fmt: skip
+    """Customer value each way of spending adds, the learner's choice in the accent colour.
+
+    ``table``: columns ``strategy, label, added`` (currency).
+    """
+    frame = table.assign(chosen=table["strategy"] == chosen)
+    order = list(frame["label"])
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("label:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X(
+                "added:Q",
+                title=f"Customer value added, net of spend ({currency})",
+                axis=alt.Axis(labelExpr=money_label_expr(currency)),
+            ),
+            color=alt.Color(
+                "chosen:N", scale=alt.Scale(domain=[False, True], range=[style.PLAN, style.ACCENT]), legend=None
+            ),
+            tooltip=[alt.Tooltip("label:N"), alt.Tooltip("added:Q", format=",.0f")],
+        )
+        .properties(title=title_params(title, subtitle), height=45 * len(order) + 40)
+    )
+
+
+def choice_chart(counts: pd.DataFrame, answer: str | None, *, title: str, subtitle: list[str]) -> alt.Chart:
+    """How many learners chose each option; the simulated answer in the accent colour.
+
+    ``counts``: columns ``option, learners`` (every option, in order).
+    """
+    frame = counts.assign(answer=counts["option"] == answer)
+    order = list(frame["option"])
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            y=alt.Y("option:N", sort=order, title=None, axis=alt.Axis(labelLimit=320)),
+            x=alt.X("learners:Q", title="Learners", axis=alt.Axis(tickMinStep=1, format="d")),
+            color=alt.Color(
+                "answer:N", scale=alt.Scale(domain=[False, True], range=[style.PLAN, style.ACCENT]), legend=None
+            ),
+        )
+        .properties(title=title_params(title, subtitle), height=40 * len(order) + 40)
+    )

@@ -54,6 +54,23 @@ def unit_text(value: float | None, unit: str, digits: int = 3) -> str:
     return number(value, digits)
 
 
+STRATEGY_DESCRIPTIONS = (
+    "Evenly: the same for every customer",
+    "Most valuable: only the customers with the highest lifetime value",
+    "Highest churn: only the customers most likely to leave",
+    "Value at risk: where valuable customers are likely to leave (the nine-box playbook)",
+)
+
+
+def answer_text(lesson: Lesson, value: float | None) -> str:
+    """A prediction or an answer of ``lesson`` as a person reads it (a choice by its name)."""
+    if lesson.prediction_options:
+        if value is None or not 0 <= value < len(lesson.prediction_options):
+            return "—"
+        return lesson.prediction_options[int(value)]
+    return unit_text(value, lesson.prediction_unit)
+
+
 # Questions and predictions ------------------------------------------------------------------------
 def question(lesson: Lesson) -> str:
     d = lesson.defaults()
@@ -71,6 +88,11 @@ def question(lesson: Lesson) -> str:
         return "Does keeping 5 more customers in every hundred really raise profit by 25 % to 95 %?"
     if lesson.key == "loyalty":
         return "Why do customers who have stayed a long time look so loyal — did they change, or did the others leave?"
+    if lesson.key == "value_risk":
+        return (
+            "Which customers should the retention budget go to: the most valuable, the most likely to leave, "
+            "or everyone alike?"
+        )
     if lesson.key == "stage":
         return (
             "Should a young business with an open market split its budget the same way as a mature one whose "
@@ -111,6 +133,14 @@ def prediction_label(lesson: Lesson) -> str:
             "a month, but customers differ: some are very loyal, some flighty. How many of the 1,000 are still "
             "customers after 3 years?"
         )
+    if lesson.key == "value_risk":
+        from simulation.lessons.value_risk import HORIZON, PORTFOLIO
+
+        return (
+            f"A business has {len(PORTFOLIO)} segments of customers, from enterprise accounts to starter plans, and "
+            f"{money(d['budget'])} a month to keep customers who would leave. Which way of spending it adds the most "
+            f"customer value over {HORIZON} months, after its cost?"
+        )
     if lesson.key == "stage":
         from simulation.lessons.stage import BUDGET, MARKET
 
@@ -124,6 +154,12 @@ def prediction_label(lesson: Lesson) -> str:
 
 def result_line(lesson: Lesson, predicted: float, answer: float) -> str:
     """The prediction beside the simulated answer, with how far off it was."""
+    if lesson.prediction_options:
+        verdict = "the same as the simulation's" if int(predicted) == int(answer) else "not the simulation's"
+        return (
+            f"You chose **{answer_text(lesson, predicted)}**; in the simulation **{answer_text(lesson, answer)}** "
+            f"adds the most value — your choice is {verdict}."
+        )
     unit = lesson.prediction_unit
     if unit == "share":
         gap = f"{abs(predicted - answer) * 100:.0f} percentage points {'above' if predicted > answer else 'below'}"
@@ -221,6 +257,30 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
             f"{percent(abs(f['projection_error']), 0)} {'too few' if f['projection_error'] < 0 else 'too many'}; "
             f"after {f['horizon']} months {number(f['projected_final'])} instead of {number(f['survivors_final'])}."
         )
+    if lesson.key == "value_risk":
+        names = lesson.prediction_options
+        lines = "\n".join(
+            f"- **{names[i]}**: {money(f['added'][i])} ({'-' if f['per_dollar'][i] < 0 else ''}"
+            f"${abs(f['per_dollar'][i]):.2f} per dollar spent, after the dollar)"
+            for i in range(len(names))
+        )
+        best, rec = f["best"], f["recommended"]
+        verdict = (
+            f"The nine-box playbook's choice, **{names[rec]}**, is the best here."
+            if best == rec
+            else f"The nine-box playbook's choice, **{names[rec]}**, comes "
+            f"{percent(-f['recommended_vs_best'], 0)} below the best, **{names[best]}**."
+        )
+        return (
+            f"Classified by value (a customer's expected lifetime value) and risk (churn a month), split into thirds, "
+            f"the high-value, high-risk box holds {', '.join(f['retain_box_segments'])} "
+            f"({number(f['retain_box_customers'])} customers). With {money(f['budget'])} a month, the customer value "
+            f"each way adds over spending nothing, net of its cost ({o.runs} simulated futures, the same for each):\n\n"
+            f"{lines}\n\n{verdict} Retention only works on customers who were going to leave (lesson 2): money spent "
+            "on valuable customers who would have stayed anyway buys little, and money spent on the flightiest "
+            "customers saves people who are worth little. Value at risk puts each dollar where the expected loss "
+            "is largest."
+        )
     if lesson.key == "stage":
         half = (
             f"From about {percent(f['half_point'], 0)} of the market won, less than half the budget should go to "
@@ -260,6 +320,11 @@ def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
     if lesson.key == "loyalty":
         return "The cohort's survivors, and the forecast from its first year", [
             f"Of 1,000 customers who joined together; simulated: mean of {o.runs} futures of 10,000 customers."
+        ]
+    if lesson.key == "value_risk":
+        return "Customer value each way of spending adds", [
+            f"Over spending nothing, net of the {money(f['budget'])} a month; mean of {o.runs} simulated futures, "
+            "the same for every way. Orange: your choice.",
         ]
     if lesson.key == "stage":
         return "The best split moves to retention as the market fills", [
@@ -302,6 +367,17 @@ def curious(lesson: Lesson) -> str:
             "in month $t$ is $(b + t - 1) / (a + b + t - 1)$, which rises with $t$ "
             "(the shifted-beta-geometric model; Fader and Hardie, 2007)."
         )
+    if lesson.key == "value_risk":
+        return (
+            "Value is a customer's expected lifetime value, $\\sum_{t \\ge 0} m\\,S(t) / (1+d)^t$ with margin $m$ a "
+            "month, the segment's survival $S(t)$ and the discount rate $d$; risk is the segment's churn a month. "
+            "Each is split into thirds of the sample (low, medium, high), which gives the nine boxes. Value at risk "
+            "splits the budget across segments in proportion to the revenue expected to leave this month, "
+            "$\\sum_i \\theta_i r_i$ over the segment's customers; the other ways split it by number of customers "
+            "within the boxes they target. Every segment's programme follows the saturating response of lesson 2. "
+            "The value added is the change in customer equity (NPV over the horizon plus the value of the customers "
+            "still there) against spending nothing."
+        )
     if lesson.key == "stage":
         from simulation.lessons.stage import GRID, HORIZON
 
@@ -339,6 +415,11 @@ def exercise_question(lesson: Lesson, e: Exercise) -> str:
             f"chance of {percent(i['churn'], 0)} a month. How many of 1,000 are still customers after "
             f"{i['month']} months?"
         )
+    if lesson.key == "value_risk":
+        return (
+            f"With {money(i['budget'])} a month spent by **{i['strategy']}**, how much customer value does the "
+            "programme add, net of its cost (in $)?"
+        )
     if lesson.key == "stage":
         return (
             f"Winning a customer now costs {i['multiplier']:g}× a save, and the business has won "
@@ -359,6 +440,8 @@ def hint(lesson: Lesson, e: Exercise) -> str:
         return "Set both controls to the exercise's values and read the first bar."
     if lesson.key == "loyalty":
         return "Set the polarisation control to the exercise's value and read the simulated curve at that month."
+    if lesson.key == "value_risk":
+        return "Choose that way of spending, set the budget, and read its bar (or the list above the chart)."
     if lesson.key == "stage":
         return "Set both controls to the exercise's values and read the orange dot."
     raise KeyError(lesson.key)

@@ -11,9 +11,10 @@ from .leaky_bucket import LeakyBucket
 from .loyalty import Loyalty
 from .profit_leverage import ProfitLeverage
 from .stage import Stage
+from .value_risk import ValueRisk
 
 LESSONS: dict[str, Lesson] = {
-    lesson.key: lesson for lesson in (LeakyBucket(), CostRatio(), ProfitLeverage(), Loyalty(), Stage())
+    lesson.key: lesson for lesson in (LeakyBucket(), CostRatio(), ProfitLeverage(), Loyalty(), Stage(), ValueRisk())
 }
 
 

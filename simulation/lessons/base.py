@@ -22,7 +22,7 @@ class Control:
     """A number the learner sets: its key, label, valid range, default and step.
 
     ``unit`` is how it is written: ``count``, ``share`` (0-1, shown as a percentage),
-    ``money`` or ``multiple``.
+    ``money``, ``multiple``, ``ratio``, or ``choice`` (an index into ``options``).
     """
 
     key: str
@@ -33,6 +33,7 @@ class Control:
     step: float
     unit: str
     help: str = ""
+    options: tuple[str, ...] = ()
 
     def check(self, value) -> float:
         """``value`` as a float inside the range, or :class:`InputError` naming the control."""
@@ -40,6 +41,8 @@ class Control:
             raise InputError(f"{self.key}: must be a number from {self.low:g} to {self.high:g}; got {value!r}")
         if not self.low <= value <= self.high:
             raise InputError(f"{self.key}: must be from {self.low:g} to {self.high:g}; got {value:g}")
+        if self.unit == "choice" and value != int(value):
+            raise InputError(f"{self.key}: must be the number of one of the {len(self.options)} options; got {value:g}")
         return float(value)
 
 
@@ -88,6 +91,7 @@ class Lesson:
     controls: tuple[Control, ...] = ()
     prediction_unit: str = "count"
     prediction_range: tuple[float, float] = (0.0, 1e9)
+    prediction_options: tuple[str, ...] = ()  # for a prediction that is a choice (its index is stored)
     runs: int = 200
     seed: int = 2024
 

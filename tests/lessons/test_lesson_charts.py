@@ -43,6 +43,10 @@ def build(key, outcome):
         return chart, title
     if key == "profit_leverage":
         return lesson_charts.leverage_chart(frames["bars"], title=title, subtitle=subtitle), title
+    if key == "value_risk":
+        table = frames["strategies"]
+        chart = lesson_charts.strategy_chart(table, f["chosen"], currency="USD", title=title, subtitle=subtitle)
+        return chart, title
     if key == "loyalty":
         return lesson_charts.cohort_chart(frames["cohort"], title=title, subtitle=subtitle), title
     return lesson_charts.stage_chart(frames["curve"], frames["point"], title=title, subtitle=subtitle), title
@@ -52,6 +56,7 @@ EXPECTED_AXES = {
     "leaky_bucket": ("Month", "Customers billed in the month"),
     "cost_ratio": ("Spend a month on one side (USD)", "Customers a month"),
     "profit_leverage": ("Change against today's retention (%)",),
+    "value_risk": ("Customer value added, net of spend (USD)",),
     "loyalty": ("Months since joining", "Customers still there, of 1,000"),
     "stage": ("Share of the market already your customers", "Best share of the budget for acquisition"),
 }
@@ -85,3 +90,21 @@ def test_spread_chart_marks_the_answer_only_when_given():
                                          title="Predictions", subtitle=["3 learners"]).to_dict()  # fmt: skip
     assert len(with_answer["layer"]) == 3 and len(without["layer"]) == 1, "the answer is a rule and a label"
     assert "Learners" in _titles(with_answer), "the y axis counts learners"
+
+
+def test_nine_box_chart_has_all_nine_boxes(outcomes):
+    spec = lesson_charts.nine_box_chart(
+        outcomes["value_risk"].frames["portfolio"], title="Boxes", subtitle=["x"]
+    ).to_dict()
+    data = [row for rows in spec["datasets"].values() for row in rows]
+    assert len({(r["value"], r["risk"]) for r in data}) == 9, "every box is drawn, empty ones too"
+    assert "Risk: churn a month (thirds of the sample)" in _titles(spec), "the risk axis says what it is"
+
+
+def test_choice_chart_counts_learners_per_option():
+    counts = pd.DataFrame({"option": ["Evenly", "Most valuable", "Highest churn", "Value at risk"],
+                           "learners": [1, 0, 2, 0]})  # fmt: skip
+    spec = lesson_charts.choice_chart(counts, "Value at risk", title="Choices", subtitle=["3"]).to_dict()
+    data = [row for rows in spec["datasets"].values() for row in rows]
+    assert [r["answer"] for r in data] == [False, False, False, True], "the simulated answer is marked"
+    assert "Learners" in _titles(spec), "the axis counts learners"

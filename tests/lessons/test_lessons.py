@@ -120,6 +120,7 @@ def test_stage_exercise_accepts_the_within_noise_range():
         ("loyalty", {"heterogeneity": 0.6}),
         ("stage", {"won": 0.8}),
         ("profit_leverage", {"operating_share": 0.1}),
+        ("value_risk", {"budget": 30_000}),
     ],
 )
 def test_explanation_numbers_come_from_the_run(key, change):
@@ -128,7 +129,7 @@ def test_explanation_numbers_come_from_the_run(key, change):
     text_before, text_after = lessons_text.explanation(lesson, before), lessons_text.explanation(lesson, after)
     assert text_before != text_after, f"{key}: the explanation did not change with {change}"
     for outcome, text in ((before, text_before), (after, text_after)):
-        shown = lessons_text.unit_text(outcome.answer, lesson.prediction_unit)
+        shown = lessons_text.answer_text(lesson, outcome.answer)
         assert shown in text, f"{key}: the simulated answer {shown} is not in the explanation:\n{text}"
 
 
@@ -181,3 +182,34 @@ def test_profit_leverage_base_grows_as_the_leaky_bucket_says():
         "the intake keeps the base level"
     )
     assert abs(kept.mean() - n) <= Z * se, f"kept base {kept.mean():.0f} vs {n:.0f} expected (SE {se:.1f})"
+
+
+def test_value_risk_classifies_the_portfolio_into_thirds():
+    from simulation.lessons.value_risk import PORTFOLIO, classify
+
+    frame = classify()
+    assert len(frame) == len(PORTFOLIO), "every segment is classified"
+    for axis in ("value", "risk"):
+        counts = frame[axis].value_counts().to_dict()
+        assert counts == {"low": 4, "medium": 4, "high": 4}, f"{axis} tiers are thirds of the sample: {counts}"
+    high = frame[(frame.value == "high") & (frame.risk == "high")]
+    assert (high["clv"] >= frame["clv"].median()).all() and (high["churn"] >= frame["churn"].median()).all(), (
+        f"the high-value, high-risk box holds valuable, risky segments: {high}"
+    )
+
+
+@pytest.mark.parametrize("budget", [2_000, 10_000, 30_000])
+def test_value_risk_value_at_risk_adds_the_most(budget):
+    from simulation.lessons.value_risk import RECOMMENDED
+
+    f = LESSONS["value_risk"].run({"budget": budget}).figures
+    added, se = f["added"], f["added_se"]
+    for i in range(len(added)):
+        if i == RECOMMENDED:
+            continue
+        # the SE of a paired difference is at most the sum of the two SEs (Cauchy-Schwarz)
+        margin = Z * (se[i] + se[RECOMMENDED])
+        assert added[RECOMMENDED] > added[i] + margin, (
+            f"at {budget}: value at risk adds {added[RECOMMENDED]:.0f}, way {i} {added[i]:.0f} (margin {margin:.0f})"
+        )
+    assert f["best"] == RECOMMENDED, f"the simulation's best is the nine-box recommendation: {f}"

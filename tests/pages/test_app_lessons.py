@@ -43,7 +43,10 @@ def metric(at: AppTest, label: str) -> str:
 
 
 def predict(at: AppTest, key: str, value: float) -> AppTest:
-    at.number_input(key=f"lessons_{key}_prediction_input").set_value(value)
+    if LESSONS[key].prediction_options:
+        at.radio(key=f"lessons_{key}_prediction_input").set_value(int(value))
+    else:
+        at.number_input(key=f"lessons_{key}_prediction_input").set_value(value)
     return submit(at, f"lessons_{key}_predict", "Commit my prediction")
 
 
@@ -59,23 +62,24 @@ def test_a_lesson_end_to_end(key):
     at = pick(open_lessons(), key)
     assert "Commit a prediction to open the experiment" in texts(at), "the experiment waits for a prediction"
     assert not at.slider, "no control before the prediction"
-    guess = 40.0
+    guess = 1.0 if lesson.prediction_options else 40.0
     predict(at, key, guess)
     answer = lesson.run().answer
     unit = lesson.prediction_unit
-    shown = lessons_text.unit_text(answer, unit)
+    shown = lessons_text.answer_text(lesson, answer)
     assert metric(at, "Simulated answer") == shown, "the simulated answer is shown as a person reads it"
     expected_guess = guess / 100 if unit == "share" else guess
-    assert metric(at, "Your prediction") == lessons_text.unit_text(expected_guess, unit), "the prediction beside it"
+    assert metric(at, "Your prediction") == lessons_text.answer_text(lesson, expected_guess), "the prediction beside it"
     assert shown in texts(at), "the explanation quotes the simulated answer"
 
-    # the experiment's first control moves the result at the current setting
-    control = lesson.controls[0]
+    # the experiment's last control (a number in every lesson) moves the result at the current setting
+    control = lesson.controls[-1]
     slider = at.slider(key=f"lessons_{key}_{control.key}")
     slider.set_value(slider.max).run()
     assert not at.exception, f"moving {control.key} raised: {at.exception}"
-    moved = lesson.run({control.key: control.high}).answer
-    assert metric(at, "At your setting now") == lessons_text.unit_text(moved, unit), "the result follows the control"
+    moved = lesson.run({control.key: control.high})
+    assert metric(at, "At your setting now") == lessons_text.answer_text(lesson, moved.answer), "follows the control"
+    assert lessons_text.explanation(lesson, moved) in texts(at), "the explanation is the moved run's"
 
     ex = lesson.exercise()
     wrong = ex.high * 3 + 10
