@@ -16,6 +16,11 @@ K_CODE, K_SECRET, K_NEW_SECRET = "trainer_code", "trainer_secret", "trainer_new_
 LESSON_PATH = "lessons"
 
 
+def show_chart(chart) -> None:
+    """A lesson chart, its element tall enough for the title and legend."""
+    st.altair_chart(chart, width="stretch", height=lesson_charts.element_height(chart))
+
+
 def learner_link(code: str) -> str:
     """The link learners open: the Lessons page with the class code."""
     base = (st.context.url or "").split("?")[0].rstrip("/")
@@ -84,20 +89,18 @@ def lesson_panel(store: ClassroomStore, code: str, secret: str, lesson: Lesson, 
         counts = pd.DataFrame(
             {"option": list(options), "learners": [values.count(float(i)) for i in range(len(options))]}
         )
-        st.altair_chart(
+        show_chart(
             lesson_charts.choice_chart(counts, lessons_text.answer_text(lesson, answer), title="The class's choices",
                                        subtitle=[f"{len(values)} learners; orange: the simulation's best."]),
-            width="stretch",
         )  # fmt: skip
     elif values:
         frame = pd.DataFrame({"value": values})
-        st.altair_chart(
+        show_chart(
             lesson_charts.spread_chart(
                 frame, answer, unit_format=".0%" if unit == "share" else ",.0f",
                 axis_title="Prediction" + (" (share of the budget)" if unit == "share" else ""),
                 title="The class's predictions", subtitle=[f"{len(values)} learners; orange: the simulated answer."],
             ),
-            width="stretch",
         )  # fmt: skip
     else:
         st.caption("No predictions yet.")

@@ -24,6 +24,13 @@ LESSON_PARAM = "lesson"
 
 
 # Numbers in and out of widgets: shares are typed and shown in percent ----------------------------
+
+
+def show_chart(chart) -> None:
+    """A lesson chart, its element tall enough for the title and legend."""
+    st.altair_chart(chart, width="stretch", height=lesson_charts.element_height(chart))
+
+
 def to_widget(value: float, unit: str) -> float:
     return round(value * 100, 6) if unit == "share" else float(value)
 
@@ -183,7 +190,7 @@ def draw_chart(lesson: Lesson, outcome: Outcome) -> None:
                                              f["chosen"], currency="USD", title=title, subtitle=subtitle)  # fmt: skip
     else:  # pragma: no cover - every lesson is listed above
         return
-    st.altair_chart(chart, width="stretch")
+    show_chart(chart)
 
 
 def exercise_step(lesson: Lesson, code, learner) -> None:
@@ -240,20 +247,18 @@ def show_lesson(lesson: Lesson, code, learner) -> None:
     now.metric("At your setting now", lessons_text.answer_text(lesson, outcome.answer))
     st.markdown(lessons_text.result_line(lesson, predicted, start))
     if lesson.key == "value_risk":
-        st.altair_chart(
+        show_chart(
             lesson_charts.nine_box_chart(outcome.frames["portfolio"], title="The portfolio in the nine boxes",
                                          subtitle=["Segment names and customers in each box; orange: high value, "
                                                    "high risk, where the playbook spends."]),
-            width="stretch",
         )  # fmt: skip
     if lesson.key == "loyalty":
         horizon = int(outcome.frames["timeline"]["period"].max())
-        st.altair_chart(
+        show_chart(
             lesson_charts.timeline_chart(outcome.frames["timeline"], max(horizon, 36),
                                          title="Forty customers' lives, one row each",
                                          subtitle=["One simulated future of the per-customer engine, with small "
                                                    "retention, upsell and win-back programmes running."]),
-            width="stretch",
         )  # fmt: skip
 
     st.subheader("3. Why")

@@ -23,6 +23,19 @@ EVENT_COLORS = {
 EVENT_LABELS = {"joined": "joined", "expanded": "expanded", "saved": "saved", "churned": "left", "won_back": "won back"}
 
 
+FRAME_HEIGHT = 130  # title, subtitle, legend and x axis around the plot, in pixels
+
+
+def element_height(chart: alt.TopLevelMixin) -> int:
+    """Height to give the chart's Streamlit element: its plot height plus :data:`FRAME_HEIGHT`.
+
+    Streamlit fits the whole chart into the element; given its height, the title and legend
+    are kept inside it instead of being cut off at the top.
+    """
+    plot = chart.height if isinstance(chart.height, int | float) else HEIGHT
+    return int(plot) + FRAME_HEIGHT
+
+
 def _legend() -> alt.Legend:
     return alt.Legend(title=None, orient="top", labelFont=style.FONT, labelFontSize=12, labelLimit=400)
 
