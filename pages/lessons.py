@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import streamlit as st
 
@@ -21,6 +22,8 @@ K_CLASS, K_LEARNER = "lessons_class_code", "lessons_learner_id"
 K_LINK_READ = "lessons_class_link_read"
 CLASS_PARAM = "class"
 LESSON_PARAM = "lesson"
+LEARNER_PARAM = "learner"
+LEARNER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 # Numbers in and out of widgets: shares are typed and shown in percent ----------------------------
@@ -44,6 +47,22 @@ def store() -> ClassroomStore:
     return ClassroomStore()
 
 
+def resume(code: str, learner_id) -> None:
+    """Rejoin after a reload: the learner's own link carries their opaque id; their predictions come back."""
+    if not isinstance(learner_id, str) or not LEARNER_ID.fullmatch(learner_id):
+        return
+    try:
+        if store().learner_name(code, learner_id) is None:
+            return
+        answers = store().own_answers(code, learner_id)
+    except ClassroomError:
+        return
+    st.session_state[K_CLASS], st.session_state[K_LEARNER] = code, learner_id
+    for (lesson, kind), value in answers.items():
+        if kind == "prediction" and lesson in LESSONS:
+            st.session_state[f"lessons_{lesson}_prediction"] = value
+
+
 def class_sidebar() -> tuple[str | None, str | None]:
     """The learner's class: join form or status. Returns ``(code, learner_id)`` when joined."""
     link_code = None
@@ -57,6 +76,7 @@ def class_sidebar() -> tuple[str | None, str | None]:
                 st.sidebar.error(f"The class link is not valid: {exc}")
             else:
                 st.session_state["lessons_join_code"] = link_code
+                resume(link_code, st.query_params.get(LEARNER_PARAM))
     code, learner = st.session_state.get(K_CLASS), st.session_state.get(K_LEARNER)
     with st.sidebar:
         st.subheader("Class")
@@ -71,11 +91,14 @@ def class_sidebar() -> tuple[str | None, str | None]:
             st.text(f"{session.title} · {session.code}")
             st.caption("as")
             st.text(name or "?")
+            st.caption("This page's address is your own link back to the class, with your answers.")
             if not session.open:
                 st.warning("The trainer has closed this class; your answers are no longer recorded.")
             if st.button("Leave the class", key="lessons_leave"):
                 for k in (K_CLASS, K_LEARNER):
                     st.session_state.pop(k, None)
+                for k in (CLASS_PARAM, LEARNER_PARAM):
+                    st.query_params.pop(k, None)
                 st.rerun()
             return code, learner
         with st.form("lessons_join"):
@@ -92,6 +115,8 @@ def class_sidebar() -> tuple[str | None, str | None]:
                 st.error(str(exc))
             else:
                 st.session_state[K_CLASS], st.session_state[K_LEARNER] = c, learner_id
+                # the address now holds the learner's own link: a reload rejoins with their answers
+                st.query_params[CLASS_PARAM], st.query_params[LEARNER_PARAM] = c, learner_id
                 st.rerun()
     return None, None
 

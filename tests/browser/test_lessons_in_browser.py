@@ -49,6 +49,10 @@ def test_a_learner_works_a_lesson_while_the_trainer_watches(browser, app_url):
         wait_for_rerun(learner)
         expect(learner.get_by_text("Your trainer will reveal the answer")).to_be_visible()
         no_exception(learner)
+        learner.reload()  # the address now carries the learner's own link: they are back with their prediction
+        wait_for_rerun(learner)
+        expect(learner.get_by_text("Robin", exact=True)).to_be_visible()
+        expect(learner.get_by_text("Your trainer will reveal the answer")).to_be_visible()
 
         trainer.get_by_role("button", name="Refresh").click()
         wait_for_rerun(trainer)

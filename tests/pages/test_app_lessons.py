@@ -185,3 +185,18 @@ def test_a_learner_joins_from_the_class_link():
     _, code, _ = start_class("Link class")
     at = open_lessons({"class": code})
     assert at.sidebar.text_input(key="lessons_join_code").value == code, "the link fills in the code"
+
+
+def test_a_learner_who_reloads_rejoins_with_their_prediction():
+    _, code, _ = start_class("Reload class")
+    store = ClassroomStore()
+    learner = store.join(code, "Pat")
+    store.record(code, learner, "leaky_bucket", "prediction", 1234)
+    at = open_lessons({"class": code, "learner": learner})
+    assert "Pat" in [t.value for t in at.sidebar.text], "the learner's own link rejoins them"
+    assert "Your trainer will reveal the answer" in texts(at), (
+        "their prediction is back: the lesson waits for the reveal"
+    )
+    stranger = open_lessons({"class": code, "learner": "not-a-real-learner-id"})
+    assert not [t for t in stranger.sidebar.text if t.value == "Pat"], "an unknown id joins no one"
+    assert stranger.sidebar.text_input(key="lessons_join_code").value == code, "the stranger is offered the join form"
