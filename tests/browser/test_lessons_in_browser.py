@@ -87,3 +87,11 @@ def test_a_learner_works_a_lesson_while_the_trainer_watches(browser, app_url):
     finally:
         trainer_context.close()
         learner_context.close()
+
+
+def test_a_class_link_works_on_a_freshly_started_server(page, cold_app_url):
+    page.goto(f"{cold_app_url}/lessons?class=k7m2qx&lesson=stage")
+    wait_for_rerun(page)
+    expect(page.get_by_role("textbox", name="Class code")).to_have_value("K7M2QX")
+    expect(page.get_by_role("heading", name="Lesson 5. The stage of the business")).to_be_visible()
+    no_exception(page)
