@@ -141,7 +141,7 @@ def prediction_step(lesson: Lesson, code, learner) -> float | None:
     with st.form(f"lessons_{lesson.key}_predict"):
         if options:
             st.radio("Your prediction", range(len(options)), index=None, key=f"{key}_input",
-                     format_func=lambda i: lessons_text.STRATEGY_DESCRIPTIONS[i])  # fmt: skip
+                     format_func=lambda i: lessons_text.option_text(lesson, i))  # fmt: skip
         else:
             st.number_input(
                 "Your prediction" + (" (%)" if unit == "share" else ""),
@@ -177,7 +177,7 @@ def control_widgets(lesson: Lesson) -> dict:
         with column:
             if c.unit == "choice":
                 index = st.selectbox(c.label, range(len(c.options)), index=int(c.default),
-                                     format_func=lambda i: lessons_text.STRATEGY_DESCRIPTIONS[i],
+                                     format_func=lambda i: lessons_text.option_text(lesson, i),
                                      key=f"lessons_{lesson.key}_{c.key}")  # fmt: skip
                 params[c.key] = float(index)
                 continue

@@ -62,6 +62,13 @@ STRATEGY_DESCRIPTIONS = (
 )
 
 
+def option_text(lesson: Lesson, index: int) -> str:
+    """The full description of a choice (the short name is the lesson's own option label)."""
+    if lesson.key == "value_risk":
+        return STRATEGY_DESCRIPTIONS[index]
+    return lesson.prediction_options[index]
+
+
 def answer_text(lesson: Lesson, value: float | None) -> str:
     """A prediction or an answer of ``lesson`` as a person reads it (a choice by its name)."""
     if lesson.prediction_options:
@@ -128,10 +135,12 @@ def prediction_label(lesson: Lesson) -> str:
             "its profit over ten years change (in %)?"
         )
     if lesson.key == "loyalty":
+        from simulation.lessons.loyalty import ASK_AT, PER_THOUSAND
+
         return (
-            f"1,000 customers join today. On average a new customer leaves with a chance of {percent(d['churn'], 0)} "
-            "a month, but customers differ: some are very loyal, some flighty. How many of the 1,000 are still "
-            "customers after 3 years?"
+            f"{PER_THOUSAND:,} customers join today. On average a new customer leaves with a chance of "
+            f"{percent(d['churn'], 0)} a month, but customers differ: some are very loyal, some flighty. How many of "
+            f"the {PER_THOUSAND:,} are still customers after {ASK_AT} months?"
         )
     if lesson.key == "value_risk":
         from simulation.lessons.value_risk import HORIZON, PORTFOLIO
@@ -216,11 +225,11 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
         holds = (
             f"At {percent(f['retention'], 0)} retention the claim's +{percent(f['claim_low'], 0)} to "
             f"+{percent(f['claim_high'], 0)} holds when fixed operating costs are between "
-            f"{percent(f['holds_from'], 0)} and {percent(f['holds_to'], 0)} of revenue (of the levels up to 50 % "
-            "tried)."
+            f"{percent(f['holds_from'], 0)} and {percent(f['holds_to'], 0)} of revenue (of the levels up to "
+            f"{percent(f['sweep_max'], 0)} tried)."
             if f["holds_from"] is not None
             else f"At {percent(f['retention'], 0)} retention the claim's +{percent(f['claim_low'], 0)} is not "
-            "reached at any level of operating costs up to 50 % of revenue."
+            f"reached at any level of operating costs up to {percent(f['sweep_max'], 0)} of revenue."
         )
         return (
             f"Keeping {percent(f['retention_points'], 0)} instead of {percent(f['retention'], 0)} of the customers "
@@ -319,7 +328,8 @@ def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
         ]
     if lesson.key == "loyalty":
         return "The cohort's survivors, and the forecast from its first year", [
-            f"Of 1,000 customers who joined together; simulated: mean of {o.runs} futures of 10,000 customers."
+            f"Of 1,000 customers who joined together; simulated: mean of {o.runs} futures of "
+            f"{number(f['cohort'])} customers."
         ]
     if lesson.key == "value_risk":
         return "Customer value each way of spending adds", [
@@ -353,12 +363,14 @@ def curious(lesson: Lesson) -> str:
             "programme can keep; acquisition's is the most new customers the market gives a month."
         )
     if lesson.key == "profit_leverage":
+        from simulation.lessons.profit_leverage import DISCOUNT_RATE
+
         return (
             "Operating profit = gross profit − marketing spend − fixed operating costs $F$. If a change raises "
             "gross profit by $\\Delta G$ and leaves $F$ alone, profit rises by $\\Delta G / (G - M - F)$ — the "
             "smaller the profit, the larger the percentage. With retention $r$ and a steady intake $A$, the base "
             "tends to $A / (1 - r)$ (lesson 1), so +5 points raise the long-run base by the factor "
-            "$(1 - r) / (0.95 - r)$. Money is discounted at 10 % a year."
+            f"$(1 - r) / (0.95 - r)$. Money is discounted at {percent(DISCOUNT_RATE, 0)} a year."
         )
     if lesson.key == "loyalty":
         return (

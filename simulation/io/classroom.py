@@ -27,7 +27,6 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from pathlib import Path
 
 from ..errors import InputError
 from .storage import BUSY_TIMEOUT_SECONDS, data_dir
@@ -111,8 +110,8 @@ def clean_code(code) -> str:
     text = "".join(code.split()).upper()
     if len(text) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in text):
         raise ClassroomError(
-            f"class code: must be {CODE_LENGTH} letters and digits as the trainer gave it (for example "
-            f"{'K7M2QX'}); got {len(text)} character(s)"
+            f"class code: must be the {CODE_LENGTH} letters and digits the trainer gave (for example K7M2QX; "
+            f"no 0, 1, I or O); got {len(text)} character(s)"
         )
     return text
 
@@ -377,8 +376,3 @@ class ClassroomStore:
             rows = conn.execute("SELECT lesson, kind, value FROM answers WHERE code = ? AND learner_id = ?",
                                 (code, str(learner_id))).fetchall()  # fmt: skip
         return {(lesson, kind): value for lesson, kind, value in rows}
-
-
-def database_path(directory: str | os.PathLike | None = None) -> Path:
-    """Where the class store lives for a data folder."""
-    return data_dir(directory) / DB_FILE

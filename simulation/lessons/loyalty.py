@@ -163,6 +163,7 @@ class Loyalty(Lesson):
             "survivors_final": float(s.loc[HORIZON, "survival"]) * PER_THOUSAND,
             "projected_final": float(average_churn_projection(year, HORIZON)) * PER_THOUSAND,
             "ask_at": ASK_AT,
+            "cohort": COHORT,
             "year_2_month": EXERCISE_MONTH,
             "horizon": HORIZON,
         }

@@ -31,6 +31,7 @@ REVENUE = 1_000.0  # per customer per year
 GROSS_MARGIN = 0.7
 CAC = 300.0
 HORIZON = 10  # years
+DISCOUNT_RATE = 0.10  # per year
 POINTS = 0.05
 RELATIVE = 0.05
 CLAIM = (0.25, 0.95)
@@ -71,7 +72,7 @@ def leverage_scenario(retention: float, operating_share: float, intake: float | 
         "period": "year",
         "horizon": HORIZON,
         "currency": "USD",
-        "discount_rate": 0.10,
+        "discount_rate": DISCOUNT_RATE,
         "budget": {"acquisition": spend},
         "baseline_budget": {"acquisition": spend},
         "acquisition": {"cost_per_customer": CAC, "max_new_per_period": ceiling},
@@ -198,6 +199,7 @@ class ProfitLeverage(Lesson):
             "holds_from": float(inside.min()) if inside.size else None,
             "holds_to": float(inside.max()) if inside.size else None,
             "gain_no_costs": float(sweep[0]),
+            "sweep_max": float(SWEEP[-1]),
             "horizon": HORIZON,
             "in_schema": _has_operating_costs(),
         }
