@@ -94,6 +94,8 @@ def test_a_lesson_end_to_end(key):
     at.button(key=f"lessons_{key}_open").click().run()
     assert not at.exception, f"opening the lesson's scenario on Plan raised: {at.exception}"
     assert at.session_state["scenario"].name.startswith(f"Lesson {lesson.number}"), "Plan has the lesson's scenario"
+    assert not at.error, f"the Plan page shows an error for the lesson's scenario: {[e.value for e in at.error]}"
+    assert [m for m in at.metric if m.label == "NPV"], "the Plan page shows its figures for the lesson's scenario"
 
 
 def test_a_bad_class_link_gives_a_message_not_a_traceback():
