@@ -8,17 +8,12 @@ import streamlit as st
 from simulation.io.classroom import ClassroomError, ClassroomStore, clean_code
 from simulation.lessons import LESSONS, Lesson
 from ui import lesson_charts, lessons_text, routing
-from ui.lesson_state import answer_at_start
+from ui.lesson_state import answer_at_start, show_chart
 
 routing.ensure_routed("pages/class_trainer.py")
 
 K_CODE, K_SECRET, K_NEW_SECRET = "trainer_code", "trainer_secret", "trainer_new_secret"
 LESSON_PATH = "lessons"
-
-
-def show_chart(chart) -> None:
-    """A lesson chart, its element tall enough for the title and legend."""
-    st.altair_chart(chart, width="stretch", height=lesson_charts.element_height(chart))
 
 
 def learner_link(code: str) -> str:

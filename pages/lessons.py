@@ -11,7 +11,7 @@ from simulation.errors import InputError
 from simulation.io.classroom import ClassroomError, ClassroomStore, clean_code
 from simulation.lessons import LESSONS, Lesson, Outcome
 from ui import lesson_charts, lessons_text, routing, state
-from ui.lesson_state import answer_at_start, lesson_exercise, outcome_at
+from ui.lesson_state import answer_at_start, lesson_exercise, outcome_at, show_chart
 
 routing.ensure_routed("pages/lessons.py")
 
@@ -27,13 +27,6 @@ LEARNER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
 
 
 # Numbers in and out of widgets: shares are typed and shown in percent ----------------------------
-
-
-def show_chart(chart) -> None:
-    """A lesson chart, its element tall enough for the title and legend."""
-    st.altair_chart(chart, width="stretch", height=lesson_charts.element_height(chart))
-
-
 def to_widget(value: float, unit: str) -> float:
     return round(value * 100, 6) if unit == "share" else float(value)
 
@@ -65,7 +58,6 @@ def resume(code: str, learner_id) -> None:
 
 def class_sidebar() -> tuple[str | None, str | None]:
     """The learner's class: join form or status. Returns ``(code, learner_id)`` when joined."""
-    link_code = None
     if not st.session_state.get(K_LINK_READ):
         st.session_state[K_LINK_READ] = True
         raw = st.query_params.get(CLASS_PARAM)

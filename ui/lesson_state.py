@@ -1,4 +1,4 @@
-"""Cached lesson runs shared by the Lessons page and the trainer's view.
+"""Cached lesson runs and chart display shared by the Lessons page and the trainer's view.
 
 Keyed by plain arguments (the lesson's key and its parameters as JSON), so one process
 computes each setting once: when a trainer opens a class, every lesson's answer at its
@@ -14,6 +14,8 @@ import json
 import streamlit as st
 
 from simulation.lessons import LESSONS, Exercise, Lesson, Outcome
+
+from . import lesson_charts
 
 
 @st.cache_data(max_entries=128, show_spinner="Running the experiment…")
@@ -34,3 +36,8 @@ def outcome_at(lesson: Lesson, params: dict) -> Outcome:
 def answer_at_start(lesson: Lesson) -> float:
     """The simulated answer to the prediction, at the setting the prediction describes."""
     return outcome_at(lesson, lesson.defaults()).answer
+
+
+def show_chart(chart) -> None:
+    """A lesson chart, its element tall enough for the title and legend."""
+    st.altair_chart(chart, width="stretch", height=lesson_charts.element_height(chart))
