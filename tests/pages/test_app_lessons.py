@@ -158,6 +158,11 @@ def test_a_class_with_a_trainer_and_three_learners():
     trainer.button(key="trainer_refresh").click().run()
     assert next(m.value for m in trainer.metric if m.label == "Exercise right") == "1 of 1", "the exercise is counted"
 
+    trainer.button(key=f"trainer_reveal_{key}").click().run()  # now labelled "Hide the answer from learners"
+    assert "Hidden from learners." in [c.value for c in trainer.caption], "the trainer hid the answer again"
+    learners[2].run()
+    assert "Your trainer will reveal the answer" in texts(learners[2]), "a hidden answer is hidden from learners"
+
     csv_text = ClassroomStore().export_csv(code, secret)
     assert csv_text.count("\n") == 5, f"header, three predictions and one exercise answer:\n{csv_text}"
 
