@@ -11,6 +11,8 @@ navigation = st.navigation(
         st.Page("pages/optimise.py", title="Optimise", icon=":material/target:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:"),
+        st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
+        st.Page("pages/class_trainer.py", title="Class (trainer)", icon=":material/co_present:"),
     ]
 )
 routing.mark_routed()

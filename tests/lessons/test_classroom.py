@@ -1,0 +1,107 @@
+"""Class sessions in SQLite: codes and names validated, answers kept across restarts, trainer-only actions."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+
+import pytest
+
+from simulation.io.classroom import CODE_ALPHABET, CODE_LENGTH, ClassroomError, ClassroomStore, clean_code, clean_name
+
+
+@pytest.fixture
+def store(tmp_path):
+    return ClassroomStore(tmp_path / "data")
+
+
+def test_a_class_survives_a_restart_with_its_answers(store, tmp_path):
+    new = store.start("Retention 101")
+    assert len(new.code) == CODE_LENGTH and set(new.code) <= set(CODE_ALPHABET), f"bad code {new.code!r}"
+    ids = [store.join(new.code, name) for name in ("Ann", "Bo", "Cy")]
+    for learner, value in zip(ids, (1500, 2000, 2600), strict=True):
+        store.record(new.code, learner, "leaky_bucket", "prediction", value)
+    store.record(new.code, ids[0], "leaky_bucket", "exercise", 1500, correct=True)
+    store.record(new.code, ids[0], "leaky_bucket", "prediction", 1800)  # a later answer replaces the first
+    reopened = ClassroomStore(tmp_path / "data")  # a new process would open the same file
+    assert reopened.predictions(new.code, "leaky_bucket") == [1800, 2000, 2600], "answers must survive a restart"
+    assert reopened.exercise_results(new.code, "leaky_bucket") == (1, 1), "one exercise answer, right"
+    assert reopened.learner_count(new.code) == 3, "three learners joined"
+    assert reopened.own_answers(new.code, ids[0]) == {("leaky_bucket", "prediction"): 1800,
+                                                       ("leaky_bucket", "exercise"): 1500}, "own answers"  # fmt: skip
+
+
+def test_only_the_secret_opens_trainer_actions(store):
+    new = store.start()
+    assert store.verify(new.code, new.secret), "the secret given at start must open the class"
+    assert not store.verify(new.code, new.secret + "x"), "a wrong secret must not"
+    with pytest.raises(ClassroomError, match="trainer secret"):
+        store.set_revealed(new.code, "guess", "leaky_bucket", True)
+    with pytest.raises(ClassroomError, match="trainer secret"):
+        store.export_csv(new.code, "guess")
+    store.set_revealed(new.code, new.secret, "leaky_bucket", True)
+    assert store.session(new.code).revealed == {"leaky_bucket"}, "revealed"
+    store.set_revealed(new.code, new.secret, "leaky_bucket", False)
+    assert store.session(new.code).revealed == frozenset(), "hidden again"
+    with sqlite3.connect(store.path) as conn:
+        stored = conn.execute("SELECT secret_sha256 FROM sessions").fetchone()[0]
+    assert new.secret not in stored, "the secret itself must not be stored"
+
+
+def test_closing_stops_answers_but_keeps_the_export(store):
+    new = store.start()
+    learner = store.join(new.code, "=HYPERLINK(1)")
+    store.record(new.code, learner, "stage", "prediction", 0.4)
+    store.close(new.code, new.secret)
+    assert not store.session(new.code).open, "closed"
+    with pytest.raises(ClassroomError, match="closed"):
+        store.record(new.code, learner, "stage", "prediction", 0.5)
+    with pytest.raises(ClassroomError, match="closed"):
+        store.join(new.code, "Late")
+    rows = list(csv.DictReader(io.StringIO(store.export_csv(new.code, new.secret))))
+    assert len(rows) == 1 and rows[0]["value"] == "0.4", f"the answer must be exported: {rows}"
+    assert rows[0]["learner"] == "'=HYPERLINK(1)", "a name a spreadsheet would run as a formula is quoted"
+
+
+@pytest.mark.parametrize("bad", ["", "abc", "ABCDEFG", "AB0O1I", "<b>x</b>", "ÄBCDEF", None, 123456])
+def test_hostile_codes_are_refused_with_a_message(bad):
+    with pytest.raises(ClassroomError, match="class code"):
+        clean_code(bad)
+
+
+def test_codes_are_forgiving_about_case_and_spaces():
+    assert clean_code(" k7m 2qx ") == "K7M2QX", "lower case and spaces are tidied"
+
+
+@pytest.mark.parametrize(("bad", "what"), [("", "empty"), ("x" * 31, "at most 30"), ("a\x00b", "control"),
+                                           ("a\u202eb", "control"), (None, "text")])  # fmt: skip
+def test_hostile_names_are_refused_with_a_message(bad, what):
+    with pytest.raises(ClassroomError, match=what):
+        clean_name(bad)
+
+
+def test_names_are_unique_in_a_class_and_stay_private(store):
+    new = store.start()
+    store.join(new.code, "Dana")
+    with pytest.raises(ClassroomError, match="already uses it"):
+        store.join(new.code, "  dana ")
+    other = store.start()
+    store.join(other.code, "Dana")  # another class may have its own Dana
+    assert store.predictions(new.code, "loyalty") == [], "no predictions yet"
+
+
+def test_unknown_class_learner_lesson_and_values_are_refused(store):
+    new = store.start()
+    learner = store.join(new.code, "Eve")
+    code = "".join(c for c in CODE_ALPHABET[:CODE_LENGTH])
+    with pytest.raises(ClassroomError, match="no class"):
+        store.join(code if code != new.code else CODE_ALPHABET[-CODE_LENGTH:], "Eve")
+    with pytest.raises(ClassroomError, match="not a member"):
+        store.record(new.code, "someone-else", "stage", "prediction", 1.0)
+    with pytest.raises(ClassroomError, match="lesson"):
+        store.record(new.code, learner, "DROP TABLE", "prediction", 1.0)
+    with pytest.raises(ClassroomError, match="kind"):
+        store.record(new.code, learner, "stage", "guess", 1.0)
+    with pytest.raises(ClassroomError, match="finite"):
+        store.record(new.code, learner, "stage", "prediction", float("nan"))

@@ -1,0 +1,215 @@
+"""Each lesson's claim holds in the stated direction, and its text quotes the simulated numbers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from simulation import expected_survival, simulate
+from simulation.errors import InputError
+from simulation.lessons import LESSONS
+from simulation.lessons.leaky_bucket import START_CUSTOMERS, bucket_scenario
+from simulation.lessons.loyalty import ASK_AT, COHORT, cohort_scenario
+from ui import lessons_text
+
+Z = 4.0  # a check at four standard errors fails by chance about once in 16,000 runs of the test
+
+
+@pytest.mark.parametrize(("new", "churn"), [(100, 0.05), (300, 0.03), (40, 0.12)])
+def test_leaky_bucket_levels_off_at_acquisition_over_churn(new, churn):
+    lesson = LESSONS["leaky_bucket"]
+    f = lesson.run({"new_per_month": new, "churn": churn}).figures
+    # E[billed(t)] = A/c + (N0 - A(1-c)/c)(1-c)^(t-1): the start's distance still left at the horizon is a
+    # known bias; chance adds the standard error of the mean of independent runs' final values.
+    horizon = bucket_scenario(new, churn).horizon
+    bias = abs(START_CUSTOMERS - new * (1 - churn) / churn) * (1 - churn) ** (horizon - 1)
+    tolerance = Z * f["level_se"] + bias
+    assert abs(f["level"] - new / churn) <= tolerance, (
+        f"level {f['level']:.1f} vs A/c = {new / churn:.1f}, allowed ±{tolerance:.1f} (SE {f['level_se']:.2f})"
+    )
+    assert f["level_se"] < 0.01 * new / churn, f"the standard error {f['level_se']:.2f} is too large to test anything"
+
+
+def test_leaky_bucket_more_acquisition_is_linear_less_churn_is_a_division():
+    f = LESSONS["leaky_bucket"].run().figures
+    # the three settings share their random numbers; each level has a relative SE below 0.2 %, so a
+    # 2-point band on the gains is more than four standard errors of their difference
+    assert abs(f["gain_more_new"] - 0.2) < 0.02, f"20 % more new customers should raise the ceiling 20 %: {f}"
+    assert abs(f["gain_less_churn"] - 0.25) < 0.02, f"20 % less churn should raise the ceiling 1/0.8 - 1 = 25 %: {f}"
+    assert f["end_of_month"] < f["level"], "the base counted after the month's leavers must be below the billed base"
+
+
+def test_cost_ratio_retention_wins_small_budgets_and_runs_out_on_large_ones():
+    lesson = LESSONS["cost_ratio"]
+    small = lesson.run({"budget": 5_000}).figures
+    large = lesson.run({"budget": 200_000}).figures
+    assert small["first_saves"] / small["first_new"] > 0.6 * small["multiplier"], (
+        f"the first dollars should buy nearly the cost ratio more saves than new customers: {small}"
+    )
+    assert small["saves"] > small["new"], (
+        f"at {small['budget']} a month retention should keep more than it wins: {small}"
+    )
+    assert large["new"] > large["saves"], (
+        f"at {large['budget']} acquisition should win more than retention keeps: {large}"
+    )
+    # saved customers a month are bounded by the programme's ceiling; 5 % covers the chance in 200 x 12 draws
+    assert large["saves"] <= large["keep_ceiling"] * 1.05, f"saves above the ceiling: {large}"
+    assert large["saves"] < 0.1 * large["naive_saves"], f"the budget / cost of a save must overstate saves: {large}"
+    assert large["keep_runs_out"] < large["win_runs_out"], "retention must run out at a smaller spend than acquisition"
+
+
+def test_cost_ratio_exercise_is_the_ninety_percent_point_of_the_response():
+    lesson = LESSONS["cost_ratio"]
+    ex = lesson.exercise()
+    f = lesson.run().figures
+    assert math.isclose(ex.answer, f["keep_runs_out"], rel_tol=1e-9), "exercise and explanation must agree"
+    assert ex.check(ex.answer) and not ex.check(ex.answer * 2), "the accepted range must hold the answer only"
+
+
+def test_loyalty_cohort_follows_the_sbg_curve_and_beats_the_average_projection():
+    lesson = LESSONS["loyalty"]
+    phi, churn = 0.3, 0.08
+    f = lesson.run({"heterogeneity": phi, "churn": churn}).figures
+    expected = float(expected_survival(churn, phi, ASK_AT)) * 1000
+    # the same runs as the lesson's: their survivors' spread gives the Monte Carlo standard error of the mean
+    active = simulate(cohort_scenario(churn, phi), runs=lesson.runs, seed=lesson.seed).paths["active_customers"]
+    se = float(active[:, ASK_AT].std(ddof=1) / math.sqrt(lesson.runs)) / COHORT * 1000
+    assert abs(f["survivors"] - expected) <= Z * se + 1.0, (
+        f"survivors {f['survivors']:.1f} vs sBG {expected:.1f} per 1,000 (SE {se:.2f}, plus 1 for the engine's classes)"
+    )
+    assert f["retention_year_2"] > f["retention_first"] + 0.01, f"retention must rise as the flighty leave: {f}"
+    assert f["projection_error"] < -0.2, f"the first year's average churn must under-project survivors: {f}"
+
+
+def test_loyalty_alike_customers_have_flat_retention():
+    f = LESSONS["loyalty"].run({"heterogeneity": 0.0}).figures
+    assert abs(f["retention_year_2"] - f["retention_first"]) < 0.01, f"no mix, no rising retention: {f}"
+    assert abs(f["projection_error"]) < 0.05, f"without a mix the average projection is right: {f}"
+
+
+def test_loyalty_timeline_tells_individual_lives():
+    frame = LESSONS["loyalty"].run().frames["timeline"]
+    kinds = set(frame["event"])
+    assert {"joined", "churned", "spell"} <= kinds, f"the timeline must show joining and leaving: {kinds}"
+    assert frame["row"].nunique() == 40, "one row per customer of the timeline"
+    spells = frame[frame.event == "spell"]
+    assert (spells["end"] >= spells["period"]).all(), "a spell ends after it starts"
+
+
+def test_stage_best_split_moves_to_retention_as_the_market_fills():
+    o = LESSONS["stage"].run()
+    curve = o.frames["curve"]
+    early, late = curve.iloc[0], curve.iloc[-1]
+    assert early["low"] > late["high"], f"early best {early.to_dict()} must be above late best {late.to_dict()}"
+    assert np.all(np.diff(curve["best"]) <= 0.1), f"the best share should fall (within noise) with the stage: {curve}"
+
+
+def test_stage_exercise_accepts_the_within_noise_range():
+    ex = LESSONS["stage"].exercise()
+    assert ex.low <= ex.answer <= ex.high and ex.check(ex.answer), f"the answer must be accepted: {ex}"
+    assert not ex.check(ex.high + 0.1), f"far from the range must be rejected: {ex}"
+
+
+@pytest.mark.parametrize(
+    ("key", "change"),
+    [
+        ("leaky_bucket", {"new_per_month": 200}),
+        ("cost_ratio", {"multiplier": 20}),
+        ("loyalty", {"heterogeneity": 0.6}),
+        ("stage", {"won": 0.8}),
+        ("profit_leverage", {"operating_share": 0.1}),
+        ("value_risk", {"budget": 30_000}),
+    ],
+)
+def test_explanation_numbers_come_from_the_run(key, change):
+    lesson = LESSONS[key]
+    before, after = lesson.run(), lesson.run(change)
+    text_before, text_after = lessons_text.explanation(lesson, before), lessons_text.explanation(lesson, after)
+    assert text_before != text_after, f"{key}: the explanation did not change with {change}"
+    for outcome, text in ((before, text_before), (after, text_after)):
+        shown = lessons_text.answer_text(lesson, outcome.answer)
+        assert shown in text, f"{key}: the simulated answer {shown} is not in the explanation:\n{text}"
+
+
+@pytest.mark.parametrize("key", list(LESSONS))
+def test_every_lesson_has_its_words_and_a_checkable_exercise(key):
+    lesson = LESSONS[key]
+    ex = lesson.exercise()
+    for text in (lessons_text.question(lesson), lessons_text.prediction_label(lesson), lessons_text.curious(lesson),
+                 lessons_text.exercise_question(lesson, ex), lessons_text.hint(lesson, ex)):  # fmt: skip
+        assert text.strip(), f"{key}: a text is empty"
+    assert ex.check(ex.answer), f"{key}: the exercise's own answer is rejected: {ex}"
+    assert lesson.scenario().name.startswith(f"Lesson {lesson.number}"), f"{key}: the scenario should name its lesson"
+
+
+def test_bad_parameters_name_the_control():
+    with pytest.raises(InputError, match="churn"):
+        LESSONS["leaky_bucket"].run({"churn": 0.9})
+    with pytest.raises(InputError, match="colour"):
+        LESSONS["leaky_bucket"].run({"colour": 1})
+
+
+def test_profit_leverage_operating_costs_turn_a_small_revenue_gain_into_a_large_profit_gain():
+    lesson = LESSONS["profit_leverage"]
+    f = lesson.run().figures
+    sweep = lesson.run().frames["sweep"]["profit_change"].to_numpy()
+    assert np.all(np.diff(sweep) > 0), "the profit gain must grow with the fixed operating costs"
+    assert f["profit_points"] > 1.5 * f["revenue_points"], f"with 40 % fixed costs profit must outgrow revenue: {f}"
+    assert f["profit_points"] > f["profit_relative"] > f["profit_churn"] > 0, (
+        f"+5 points > retention x 1.05 > churn 5 % lower, at retention above 50 %: {f}"
+    )
+    assert f["year2_points"] < f["profit_points"], f"the gain builds up over the years: {f}"
+    low = lesson.run({"operating_share": 0.0}).figures
+    assert low["profit_points"] < f["claim_low"], f"without fixed costs the claim's 25 % is not reached: {low}"
+    assert f["holds_from"] is not None and f["holds_from"] > 0, f"the claim holds only above some fixed costs: {f}"
+
+
+def test_profit_leverage_base_grows_as_the_leaky_bucket_says():
+    from simulation.lessons.profit_leverage import CUSTOMERS, HORIZON, _money_paths, steady_intake
+
+    r = 0.8
+    intake = steady_intake(r)
+    base = _money_paths(r, intake, 400, 5)["customers_end"]
+    kept = _money_paths(r + 0.05, intake, 400, 5)["customers_end"]
+    # expected end-of-year customers from N_t = (N_{t-1} + A) r', exactly
+    n = float(CUSTOMERS)
+    for _ in range(HORIZON):
+        n = (n + intake) * (r + 0.05)
+    se = kept.std(ddof=1) / math.sqrt(kept.size)
+    assert abs(base.mean() - CUSTOMERS) <= Z * base.std(ddof=1) / math.sqrt(base.size), (
+        "the intake keeps the base level"
+    )
+    assert abs(kept.mean() - n) <= Z * se, f"kept base {kept.mean():.0f} vs {n:.0f} expected (SE {se:.1f})"
+
+
+def test_value_risk_classifies_the_portfolio_into_thirds():
+    from simulation.lessons.value_risk import PORTFOLIO, classify
+
+    frame = classify()
+    assert len(frame) == len(PORTFOLIO), "every segment is classified"
+    for axis in ("value", "risk"):
+        counts = frame[axis].value_counts().to_dict()
+        assert counts == {"low": 4, "medium": 4, "high": 4}, f"{axis} tiers are thirds of the sample: {counts}"
+    high = frame[(frame.value == "high") & (frame.risk == "high")]
+    assert (high["clv"] >= frame["clv"].median()).all() and (high["churn"] >= frame["churn"].median()).all(), (
+        f"the high-value, high-risk box holds valuable, risky segments: {high}"
+    )
+
+
+@pytest.mark.parametrize("budget", [2_000, 10_000, 30_000])
+def test_value_risk_value_at_risk_adds_the_most(budget):
+    from simulation.lessons.value_risk import RECOMMENDED
+
+    f = LESSONS["value_risk"].run({"budget": budget}).figures
+    added, se = f["added"], f["added_se"]
+    for i in range(len(added)):
+        if i == RECOMMENDED:
+            continue
+        # the SE of a paired difference is at most the sum of the two SEs (Cauchy-Schwarz)
+        margin = Z * (se[i] + se[RECOMMENDED])
+        assert added[RECOMMENDED] > added[i] + margin, (
+            f"at {budget}: value at risk adds {added[RECOMMENDED]:.0f}, way {i} {added[i]:.0f} (margin {margin:.0f})"
+        )
+    assert f["best"] == RECOMMENDED, f"the simulation's best is the nine-box recommendation: {f}"
