@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import pickle
+import re
 import subprocess
 import sys
 import threading
@@ -283,3 +284,51 @@ def test_sweep_bad_input_exits_2_naming_it(scenario_files, tmp_path, args, named
     assert done.returncode == 2, f"exit status {done.returncode} for {args}; stderr: {done.stderr}"
     assert named in done.stderr, f"message does not name {named}: {done.stderr!r}"
     assert "Traceback" not in done.stderr, f"a traceback reached the user: {done.stderr}"
+
+
+# The Optimise page ----------------------------------------------------------------------------
+def _read(text: str) -> str:
+    """Markdown source as a person reads it (escapes removed)."""
+    return re.sub(r"\\(.)", r"\1", text)
+
+
+def _open_optimise(sc):
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=120)
+    at.session_state["scenario"] = sc
+    at.run()
+    assert not at.exception, f"the Plan page failed: {at.exception}"
+    at.switch_page("pages/optimise.py").run()
+    assert not at.exception, f"the Optimise page failed: {at.exception}"
+    return at
+
+
+def _page_answer(at) -> str | None:
+    return next((m.value for m in at.markdown if m.value.startswith("Put ")), None)
+
+
+def test_optimise_page_says_it_runs_on_the_cluster(cluster, monkeypatch):
+    monkeypatch.setenv(ENV, cluster.address)
+    monkeypatch.setattr(ex_mod, "_executors", {cluster.address: cluster})
+    at = _open_optimise(_small(simulation={"runs": 100, "seed": 3}))
+    said = [_read(c.value) for c in at.caption]
+    expected = f"Runs on the Dask cluster at {cluster.address}, 2 workers."
+    assert expected in said, f"no {expected!r} among the captions {said}"
+    assert _page_answer(at) is not None, "no answer on the page"
+    assert not at.warning and not at.error, f"messages: {[w.value for w in at.warning]} {[e.value for e in at.error]}"
+
+
+def test_optimise_page_with_an_unreachable_cluster_warns_and_works_here(monkeypatch):
+    address = "tcp://127.0.0.1:9"
+    monkeypatch.setenv(ENV, address)
+    monkeypatch.setattr(ex_mod, "CONNECT_TIMEOUT", 1.0)
+    monkeypatch.setattr(ex_mod, "_failures", {})
+    at = _open_optimise(_small(simulation={"runs": 100, "seed": 3}))
+    warnings = [_read(w.value) for w in at.warning]
+    assert any(f"cannot reach the Dask scheduler at {address}" in w for w in warnings), f"warnings: {warnings}"
+    said = [_read(c.value) for c in at.caption]
+    assert any(s.startswith("Runs on this machine, ") for s in said), f"captions {said}"
+    assert _page_answer(at) is not None, "no answer on the page after falling back"
