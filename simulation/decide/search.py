@@ -102,9 +102,9 @@ def split_marginal(inputs: SplitInputs, item: tuple[float, float, bool]) -> Marg
 class Evaluator:
     """Splits of one total evaluated on one set of draws; remembers every point and the best result.
 
-    On this machine each split's whole result stays in memory until a better one is found
-    (the marginal returns are read from the best's); on a cluster only the per-run figure
-    comes back, and the best split is simulated once more there for its marginal returns.
+    On this machine splits run a few at a time and the best one's whole result is kept (the
+    marginal returns are read from it); on a cluster only the per-run figure comes back, and
+    the best split is simulated once more there for its marginal returns.
     """
 
     def __init__(
@@ -142,9 +142,13 @@ class Evaluator:
         at_once = MAX_SPLITS_AT_ONCE if self.workers is None else self.workers
         items = [(self.total, s) for s in todo]
         if self.executor.in_process:
-            results = self.executor.map(run_split, items, self.inputs, max_workers=at_once)
-            for share, result in zip(todo, results, strict=True):
-                self._record(share, metric_values(result, self.objective.metric), result)
+            # a whole result is large (every path of every run): hold at most one batch of them
+            for start in range(0, len(items), at_once):
+                chunk = items[start : start + at_once]
+                results = self.executor.map(run_split, chunk, self.inputs, max_workers=at_once)
+                for (_, share), result in zip(chunk, results, strict=True):
+                    self._record(share, metric_values(result, self.objective.metric), result)
+                del results
         else:
             values = self.executor.map(split_values, items, self.inputs, key=inputs_key(self.inputs))
             for share, v in zip(todo, values, strict=True):

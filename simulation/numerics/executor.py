@@ -126,9 +126,12 @@ def _run_unit(item, fn, shared):
 
 
 def _connection_errors() -> tuple[type[BaseException], ...]:
+    """What a failing cluster raises: lost connections, time-outs, and units it dropped."""
+    from concurrent.futures import CancelledError
+
     from distributed.comm.core import CommClosedError
 
-    return (OSError, TimeoutError, CommClosedError)
+    return (OSError, TimeoutError, CommClosedError, CancelledError)
 
 
 class ClusterUnavailableError(RuntimeError):
@@ -155,7 +158,12 @@ class DaskExecutor(Executor):
 
     @property
     def worker_threads(self) -> dict:
-        return self.client.nthreads()
+        """Threads of each worker the scheduler knows; empty when it cannot be asked."""
+        try:
+            return self.client.nthreads()
+        except Exception:  # a closed or lost client: no workers to use
+            log.warning("cannot ask the Dask scheduler at %s for its workers", self.address, exc_info=True)
+            return {}
 
     @property
     def cores(self) -> int:
@@ -198,7 +206,7 @@ class DaskExecutor(Executor):
                 pure=False,
                 key=[f"{fn.__name__}-{uuid.uuid4().hex}" for _ in items],
             )
-        except (ClusterUnavailableError, *_connection_errors()) as exc:
+        except Exception as exc:  # nothing of the units has run yet: any failure here is the cluster's
             return self._fall_back(exc, fn, items, shared, progress, max_workers)
         index = {f.key: i for i, f in enumerate(futures)}
         results: list = [None] * len(items)
@@ -213,6 +221,7 @@ class DaskExecutor(Executor):
         except BaseException:
             self.client.cancel(futures)
             raise
+        self.note = None  # the cluster did this sweep: an earlier failure is over
         return results
 
     def close(self) -> None:
@@ -224,9 +233,12 @@ class DaskExecutor(Executor):
             self.cluster.close()
 
     def _fall_back(self, exc, fn, items, shared, progress, max_workers) -> list:
-        self.note = (
-            f"The Dask cluster at {self.address} failed during the work ({_reason(exc)}); it ran on this machine."
-        )
+        if isinstance(exc, ClusterUnavailableError):
+            text = str(exc)
+            self.note = f"{text[:1].upper()}{text[1:]}; the work ran on this machine."
+        else:
+            reason = _reason(exc)
+            self.note = f"The Dask cluster at {self.address} failed during the work ({reason}); it ran on this machine."
         log.warning("%s", self.note)
         with self._lock:
             self._shared.clear()
@@ -269,7 +281,7 @@ def start_local_cluster(n_workers: int = 2):
             threads_per_worker=1,
             processes=True,
             host="127.0.0.1",
-            dashboard_address=None,
+            dashboard_address=":0",  # any free port: several clusters may run here
         )
 
 
@@ -324,7 +336,10 @@ def executor_for(address: str | None = None) -> Executor:
     with _choose_lock:
         known = _executors.get(address)
         if known is not None and known.client.status in ("running", "connecting"):
-            return known
+            if known.worker_threads:
+                return known
+            return LocalExecutor(f"The Dask cluster at {address} has no workers. Working on this machine instead.")
+        _executors.pop(address, None)
         failed = _failures.get(address)
         if failed is not None and time.monotonic() - failed.at < RETRY_AFTER:
             return LocalExecutor(failed.note)

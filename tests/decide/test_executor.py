@@ -332,3 +332,24 @@ def test_optimise_page_with_an_unreachable_cluster_warns_and_works_here(monkeypa
     said = [_read(c.value) for c in at.caption]
     assert any(s.startswith("Runs on this machine, ") for s in said), f"captions {said}"
     assert _page_answer(at) is not None, "no answer on the page after falling back"
+
+
+def test_a_cluster_without_workers_runs_the_sweep_here_and_says_so(monkeypatch):
+    """Units sent to a scheduler with no workers would wait for ever: they run here instead, with a note."""
+    from distributed import LocalCluster
+
+    with LocalCluster(n_workers=0, processes=True, host="127.0.0.1", dashboard_address=":0") as empty:
+        executor = connect(empty.scheduler_address)
+        try:
+            assert executor.describe().endswith("0 workers"), f"describe() says {executor.describe()!r}"
+            sc = _small()
+            here = optimize_split(sc, runs=30, seed=6, grid=5, executor=executor)
+            alone = optimize_split(sc, runs=30, seed=6, grid=5, executor=local_executor())
+            pd.testing.assert_frame_equal(here.points, alone.points)
+            assert executor.note and "has no workers" in executor.note, f"note: {executor.note!r}"
+            monkeypatch.setattr(ex_mod, "_executors", {empty.scheduler_address: executor})
+            chosen = executor_for(empty.scheduler_address)
+            assert isinstance(chosen, LocalExecutor), f"a cluster without workers was chosen: {chosen!r}"
+            assert "has no workers" in (chosen.note or ""), f"note: {chosen.note!r}"
+        finally:
+            executor.close()
