@@ -40,6 +40,28 @@ def _nothing(shared, item):
     return item
 
 
+def _worker_cpu() -> float:
+    import psutil
+
+    t = psutil.Process().cpu_times()
+    return t.user + t.system
+
+
+def _measured(func, cluster=None):
+    """Wall seconds, CPU seconds (this process, plus the cluster's workers when given) and the result.
+
+    CPU seconds are what the work cost whatever else runs on the machine; wall seconds depend
+    on how much of the cores other processes took meanwhile.
+    """
+    workers_before = sum(cluster.client.run(_worker_cpu).values()) if cluster is not None else 0.0
+    cpu, wall = time.process_time(), time.perf_counter()
+    out = func()
+    wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+    if cluster is not None:
+        cpu += sum(cluster.client.run(_worker_cpu).values()) - workers_before
+    return wall, cpu, out
+
+
 def batch_scenarios(count: int, runs: int):
     """``count`` variants of the default preset: budgets from half to twice, acquisition shares spread."""
     base = load_preset().to_dict()
@@ -63,15 +85,18 @@ def one_core(runs: int, repeat: int) -> dict:
     a.latent_classes(CLASSES_PER_COHORT)
     inputs = SplitInputs(sc, runs, 1, a, "npv")
     total = sc.budget.acquisition + sc.budget.retention
-    times = []
+    times, cpu = [], []
     with serial():
         split_values(inputs, (total, 0.5))
         for _ in range(repeat):
+            c = time.process_time()
             times.append(_timed(lambda: split_values(inputs, (total, 0.5)))[0])
+            cpu.append(time.process_time() - c)
     t = statistics.median(times)
     return {
         "runs": runs,
         "seconds_per_unit": t,
+        "cpu_seconds_per_unit": statistics.median(cpu),
         "units_per_second": 1 / t,
         "runs_per_second": runs / t,
         "run_periods_per_second": runs * sc.horizon / t,
@@ -87,6 +112,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--batch-runs", type=int, default=100)
     parser.add_argument("--batch-grid", type=int, default=11)
     parser.add_argument("--json", help="also write the figures here")
+    parser.add_argument("--core-only", action="store_true", help="only the one-core figures")
     args = parser.parse_args(argv)
     say = lambda text: print(text, flush=True)  # noqa: E731
     compile_kernels()
@@ -97,10 +123,13 @@ def main(argv: list[str] | None = None) -> int:
         f = one_core(runs, repeat=5 if runs < 10_000 else 3)
         figures[f"one_core_{runs}"] = f
         say(
-            f"one core, {runs:,} runs: {f['seconds_per_unit'] * 1000:.1f} ms per unit, "
+            f"one core, {runs:,} runs: {f['seconds_per_unit'] * 1000:.1f} ms per unit "
+            f"({f['cpu_seconds_per_unit'] * 1000:.1f} ms of CPU), "
             f"{f['runs_per_second']:,.0f} runs/s, {f['run_periods_per_second'] / 1e6:.2f} M run-periods/s"
         )
 
+    if args.core_only:
+        return 0
     t_connect, cluster = _timed(lambda: connect(args.scheduler or "local:2", timeout=30))
     say(f"cluster: {cluster.describe()} ready in {t_connect:.1f} s")
     figures["cluster"] = {"where": cluster.describe(), "start_seconds": t_connect}
@@ -109,47 +138,61 @@ def main(argv: list[str] | None = None) -> int:
         # per-unit overhead: empty units, then small real ones
         n = 400
         cluster.map(_nothing, range(20), None)
-        t_empty, _ = _timed(lambda: cluster.map(_nothing, range(n), None))
+        t_empty, c_empty, _ = _measured(lambda: cluster.map(_nothing, range(n), None), cluster)
         t_empty_here, _ = _timed(lambda: here.map(_nothing, range(n), None))
-        figures["empty_unit_ms"] = {"cluster": 1000 * t_empty / n, "here": 1000 * t_empty_here / n}
-        say(f"empty unit: {1000 * t_empty / n:.2f} ms on the cluster, {1000 * t_empty_here / n:.3f} ms here")
+        figures["empty_unit_ms"] = {
+            "cluster": 1000 * t_empty / n,
+            "cluster_cpu": 1000 * c_empty / n,
+            "here": 1000 * t_empty_here / n,
+        }
+        say(
+            f"empty unit: {1000 * t_empty / n:.2f} ms on the cluster ({1000 * c_empty / n:.2f} ms of CPU), "
+            f"{1000 * t_empty_here / n:.3f} ms here"
+        )
 
         sc = load_preset()
         totals = default_totals(sc.budget.acquisition + sc.budget.retention)
-        t_map_here, m_here = _timed(lambda: budget_map(sc, totals, runs=args.map_runs, seed=1, executor=here))
-        t_map_there, m_there = _timed(lambda: budget_map(sc, totals, runs=args.map_runs, seed=1, executor=cluster))
+        w_here, c_here, m_here = _measured(lambda: budget_map(sc, totals, runs=args.map_runs, seed=1, executor=here))
+        w_there, c_there, m_there = _measured(
+            lambda: budget_map(sc, totals, runs=args.map_runs, seed=1, executor=cluster), cluster
+        )
         assert m_here.frame().equals(m_there.frame()), "the cluster's budget map differs from this machine's"
         cells = len(totals) * 21
         figures["budget_map"] = {
             "cells": cells,
             "runs": args.map_runs,
-            "here_seconds": t_map_here,
-            "cluster_seconds": t_map_there,
-            "overhead_ms_per_unit": 1000 * (t_map_there - t_map_here) / cells,
+            "here_seconds": w_here,
+            "cluster_seconds": w_there,
+            "here_cpu_seconds": c_here,
+            "cluster_cpu_seconds": c_there,
+            "extra_cpu_ms_per_unit": 1000 * (c_there - c_here) / cells,
         }
         say(
-            f"budget map {len(totals)} x 21 at {args.map_runs:,} runs: {t_map_here:.1f} s here, "
-            f"{t_map_there:.1f} s on the cluster (equal results)"
+            f"budget map {len(totals)} x 21 at {args.map_runs:,} runs: {w_here:.1f} s here, {w_there:.1f} s on the "
+            f"cluster (equal results); CPU {c_here:.1f} s here, {c_there:.1f} s on the cluster "
+            f"({figures['budget_map']['extra_cpu_ms_per_unit']:+.1f} ms per unit)"
         )
 
         scenarios = batch_scenarios(args.batch, args.batch_runs)
         request = BatchRequest(grid=args.batch_grid)
-        t_b_here, b_here = _timed(lambda: optimize_batch(scenarios, request, executor=here))
-        t_b_there, b_there = _timed(lambda: optimize_batch(scenarios, request, executor=cluster))
+        w_here, c_here, b_here = _measured(lambda: optimize_batch(scenarios, request, executor=here))
+        w_there, c_there, b_there = _measured(lambda: optimize_batch(scenarios, request, executor=cluster), cluster)
         same = all(x.points.equals(y.points) for x, y in zip(b_here, b_there, strict=True))
         assert same, "the cluster's batch differs from this machine's"
         figures["batch"] = {
             "scenarios": args.batch,
             "runs": args.batch_runs,
             "grid": args.batch_grid,
-            "here_seconds": t_b_here,
-            "cluster_seconds": t_b_there,
+            "here_seconds": w_here,
+            "cluster_seconds": w_there,
+            "here_cpu_seconds": c_here,
+            "cluster_cpu_seconds": c_there,
             "splits_per_scenario": float(np.mean([len(r.points) for r in b_here])),
         }
         say(
             f"batch of {args.batch} scenarios at {args.batch_runs:,} runs, grid {args.batch_grid}: "
-            f"{t_b_here:.1f} s here, {t_b_there:.1f} s on the cluster (equal results); "
-            f"{figures['batch']['splits_per_scenario']:.1f} splits simulated per scenario"
+            f"{w_here:.1f} s here, {w_there:.1f} s on the cluster (equal results); CPU {c_here:.1f} s here, "
+            f"{c_there:.1f} s on the cluster; {figures['batch']['splits_per_scenario']:.1f} splits per scenario"
         )
     finally:
         cluster.close()

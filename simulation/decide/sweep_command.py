@@ -28,7 +28,7 @@ def _whole(minimum: int):
 
 def add_commands(subparsers) -> None:
     """Add ``sweep`` to the command line's subcommands."""
-    p = subparsers.add_parser("sweep", help=SWEEP_HELP, description=SWEEP_HELP.capitalize() + ".")
+    p = subparsers.add_parser("sweep", help=SWEEP_HELP, description=SWEEP_HELP[:1].upper() + SWEEP_HELP[1:] + ".")
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (.toml or .json)")
     p.add_argument("--objective", default="npv", help="npv (default), equity, revenue, p10_npv or target")
     p.add_argument("--target", type=float, help="revenue target for --objective target")
@@ -121,5 +121,6 @@ def cmd_sweep(args) -> int:
     except OSError as exc:
         raise InputError(f"--out: cannot write {args.out}: {exc.strerror}") from None
     for path, r in zip(args.scenarios, results, strict=True):
-        say(f"{path}: best split {r.best_share:.1%} to acquisition, {r.objective} {r.best_value:,.6g}")
+        value = f"{r.best_value:,.0f} {r.currency}" if r.objective_info.is_money else f"{r.best_value:.1%}"
+        say(f"{path}: best split {r.best_share:.1%} to acquisition; {r.objective_info.label}: {value}")
     return 0
