@@ -9,7 +9,7 @@ import numpy as np
 import streamlit as st
 
 from simulation.decide import DEFAULT_GRID, NOISE_Z, OBJECTIVES, PER_RUN_NOTE, split_total, tornado_assumptions
-from ui import cache, downloads, routing, state, style, widgets
+from ui import cache, downloads, routing, state, style, where_it_runs, widgets
 from ui import optimise_charts as oc
 from ui import optimise_text as words
 from ui.prose import prose
@@ -51,6 +51,8 @@ st.caption(
     "and which assumptions could change it. Expansion and win-back budgets stay as they are."
 )
 widgets.show_notices()
+executor = where_it_runs.executor()
+where_it_runs.show(executor)
 
 total = split_total(scenario)
 if total <= 0:
@@ -122,7 +124,7 @@ with (
     ),
     st.spinner("Trying every split on the same simulated futures…"),
 ):
-    result = cache.split_sweep(text, objective, target, int(grid), int(runs), int(seed))
+    result = cache.split_sweep(text, objective, target, int(grid), int(runs), int(seed), executor)
 if result is None:
     st.stop()
 
@@ -240,7 +242,9 @@ if b3.button(MAP_LABEL, key=K_MAP_BUTTON, icon=":material/grid_on:"):
             "The budget map cannot run with these settings.",
             "The budget map could not finish. Try a narrower range or fewer futures.",
         ):
-            bmap = cache.budget_size_map(text, totals, objective, target, int(grid), map_runs, int(seed), moved)
+            bmap = cache.budget_size_map(
+                text, totals, objective, target, int(grid), map_runs, int(seed), executor, moved
+            )
             st.session_state[K_MAP] = (map_params, bmap)
         bar.empty()
 stored = st.session_state.get(K_MAP)
@@ -291,7 +295,16 @@ if s2.button(TORNADO_LABEL, key=K_TORNADO_BUTTON, icon=":material/tune:"):
         "The sensitivity analysis could not finish. Try fewer futures.",
     ):
         tornado = cache.tornado(
-            text, float(result.best_share), objective, target, int(runs), int(seed), bool(by_segment), result, moved
+            text,
+            float(result.best_share),
+            objective,
+            target,
+            int(runs),
+            int(seed),
+            bool(by_segment),
+            result,
+            executor,
+            moved,
         )
         st.session_state[K_TORNADO] = (tornado_params, tornado)
     bar.empty()

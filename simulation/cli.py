@@ -1,4 +1,4 @@
-"""Command line: ``python -m simulation run|validate|optimize|bench|compile ...``.
+"""Command line: ``python -m simulation run|validate|optimize|sweep|bench|compile ...``.
 
 Exit status 0 on success, 2 on bad input (with a message on stderr naming the field).
 """
@@ -217,6 +217,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     comp = sub.add_parser("compile", help="compile the engine now, so the first simulation is not slowed by it")
     comp.set_defaults(func=cmd_compile)
+
+    from .decide.sweep_command import add_commands as add_sweep
+
+    add_sweep(sub)
     return parser
 
 

@@ -173,29 +173,35 @@ def _scenario(text: str) -> Scenario:
 
 
 @st.cache_data(max_entries=32, show_spinner=False)
-def split_sweep(text: str, objective: str, target: float | None, grid: int, runs: int, seed: int) -> SplitResult:
-    """The split sweep and its refinement of the scenario with canonical JSON ``text``."""
-    return optimize_split(_scenario(text), objective, target, grid, runs, seed)
+def split_sweep(
+    text: str, objective: str, target: float | None, grid: int, runs: int, seed: int, _executor=None
+) -> SplitResult:
+    """The split sweep and its refinement of the scenario with canonical JSON ``text``, on ``_executor``
+    (this machine by default); where it runs does not change the result."""
+    return optimize_split(_scenario(text), objective, target, grid, runs, seed, executor=_executor)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def budget_size_map(
     text: str, totals: tuple[float, ...], objective: str, target: float | None, grid: int, runs: int, seed: int,
-    _progress=None,
+    _executor=None, _progress=None,
 ) -> BudgetMap:  # fmt: skip
     """The objective over ``totals`` x the grid of splits; ``_progress(done, count)`` after each total."""
-    return budget_map(_scenario(text), totals, objective, target, grid, runs, seed, progress=_progress)
+    return budget_map(
+        _scenario(text), totals, objective, target, grid, runs, seed, progress=_progress, executor=_executor
+    )
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
 def tornado(
     text: str, base_share: float, objective: str, target: float | None, runs: int, seed: int, by_segment: bool,
-    _base: SplitResult, _progress=None,
+    _base: SplitResult, _executor=None, _progress=None,
 ) -> Tornado:  # fmt: skip
     """The sensitivity of the objective and the best split to each assumption, around ``_base``'s best split."""
     return sensitivity(
-        _scenario(text), objective, target, runs, seed, base=_base, by_segment=by_segment, progress=_progress
-    )
+        _scenario(text), objective, target, runs, seed, base=_base, by_segment=by_segment, progress=_progress,
+        executor=_executor,
+    )  # fmt: skip
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -1,5 +1,6 @@
 """Decisions: the best split, how sure it is, what the next dollar buys, budget size and sensitivity."""
 
+from .batch import BatchRequest, batch_frame, optimize_batch
 from .budget_map import BudgetMap, MapRow, budget_map, default_totals, sweep_total
 from .marginal import MarginalReturns, marginal_returns
 from .objectives import (
@@ -26,6 +27,7 @@ from .sensitivity import (
     tornado_assumptions,
     tornado_pair,
     tornado_side,
+    tornado_sides,
 )
 
 __all__ = [
@@ -38,6 +40,7 @@ __all__ = [
     "PER_RUN_NOTE",
     "REFINE_TOLERANCE",
     "AssumptionRange",
+    "BatchRequest",
     "BudgetMap",
     "MapRow",
     "MarginalReturns",
@@ -45,11 +48,13 @@ __all__ = [
     "SplitResult",
     "Tornado",
     "TornadoSide",
+    "batch_frame",
     "budget_map",
     "default_totals",
     "marginal_returns",
     "moved_scenario",
     "objective_of",
+    "optimize_batch",
     "optimize_split",
     "plan_share",
     "sensitivity",
@@ -58,4 +63,5 @@ __all__ = [
     "tornado_assumptions",
     "tornado_pair",
     "tornado_side",
+    "tornado_sides",
 ]

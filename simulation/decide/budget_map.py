@@ -8,11 +8,13 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..engines.vectorized import CLASSES_PER_COHORT
 from ..errors import InputError
 from ..model.assumptions import Assumptions, draw_assumptions
 from ..model.scenario import Scenario
-from .objectives import DEFAULT_GRID, check_request, share_key, total_to_split
-from .search import Evaluator
+from ..numerics.executor import Executor, resolve
+from .objectives import DEFAULT_GRID, MAX_SPLITS_AT_ONCE, Objective, check_request, share_key, total_to_split
+from .search import Evaluator, SplitInputs, inputs_key, split_values
 
 
 @dataclass(frozen=True)
@@ -37,19 +39,28 @@ def sweep_total(
     *,
     assumptions: Assumptions | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
 ) -> MapRow:
     """The objective at every grid split of one acquisition + retention total (one row of the map)."""
     runs = scenario.simulation.runs if runs is None else int(runs)
     seed = scenario.simulation.seed if seed is None else int(seed)
     obj = check_request(objective, target, grid, runs)
-    ev = Evaluator(scenario, obj, target, total_to_split(scenario, total), runs, seed, assumptions, workers)
-    shares = [share_key(s) for s in np.linspace(0.0, 1.0, int(grid))]
+    ev = Evaluator(scenario, obj, target, total_to_split(scenario, total), runs, seed, assumptions, workers, executor)
+    shares = _grid(grid)
     ev.evaluate(shares)
-    keys = np.array([ev.key(s) for s in shares])
+    return _row(obj, target, ev.total, shares, [ev.values[s] for s in shares])
+
+
+def _grid(grid: int) -> list[float]:
+    return [share_key(s) for s in np.linspace(0.0, 1.0, int(grid))]
+
+
+def _row(obj: Objective, target, total: float, shares: list[float], per_run: list[np.ndarray]) -> MapRow:
+    keys = np.array([float(obj.key_of(v, target)) for v in per_run])
     i = int(np.argmax(keys))
-    values = np.array([float(obj.score(ev.values[s], target)) for s in shares])
+    values = np.array([float(obj.score(v, target)) for v in per_run])
     return MapRow(
-        total=ev.total,
+        total=total,
         shares=np.asarray(shares),
         values=values,
         best_share=float(shares[i]),
@@ -106,26 +117,31 @@ def budget_map(
     *,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
 ) -> BudgetMap:
     """The objective for every total in ``totals`` and every grid split, on common random numbers.
 
-    ``progress(done, count)`` is called after each total, from the calling thread.
+    Every cell (a total and a split) is one unit of work for ``executor`` (default: this
+    machine, or the Dask cluster named by ``RETENTION_LAB_DASK_SCHEDULER``); the draws are
+    made once and shared by all of them. ``progress(done, count)`` is called from the
+    calling thread as cells finish (``count`` = totals x grid).
     """
     runs = scenario.simulation.runs if runs is None else int(runs)
     seed = scenario.simulation.seed if seed is None else int(seed)
-    check_request(objective, target, grid, runs)
+    obj = check_request(objective, target, grid, runs)
     totals = [float(x) for x in totals]
     if not totals:
         raise InputError("totals: give at least one total budget")
-    for x in totals:
-        total_to_split(scenario, x)
+    totals = [total_to_split(scenario, x) for x in totals]
     assumptions = draw_assumptions(scenario, runs, seed)
-    rows = []
-    for done, x in enumerate(totals, start=1):
-        rows.append(
-            sweep_total(scenario, x, objective, target, grid, runs, seed, assumptions=assumptions, workers=workers)
-        )
-        if progress is not None:
-            progress(done, len(totals))
-    return BudgetMap(objective=objective, rows=tuple(rows))
-    return BudgetMap(objective=objective, rows=tuple(rows))
+    assumptions.latent_classes(CLASSES_PER_COHORT)
+    inputs = SplitInputs(scenario, runs, seed, assumptions, obj.metric)
+    shares = _grid(grid)
+    cells = [(x, s) for x in totals for s in shares]
+    at_once = MAX_SPLITS_AT_ONCE if workers is None else workers
+    values = resolve(executor).map(
+        split_values, cells, inputs, key=inputs_key(inputs), progress=progress, max_workers=at_once
+    )
+    n = len(shares)
+    rows = [_row(obj, target, x, shares, values[i * n : (i + 1) * n]) for i, x in enumerate(totals)]
+    return BudgetMap(objective=obj.key, rows=tuple(rows))

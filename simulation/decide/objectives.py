@@ -17,6 +17,7 @@ FLAT_TOLERANCE = 0.01  # "near the best": within 1 % of the best objective (1 po
 DEFAULT_GRID = 21
 MAX_GRID = 201
 MIN_RUNS = 2
+MAX_SPLITS_AT_ONCE = 4  # splits evaluated at the same time here; the engine runs each on one core then
 # Ties in the probability of reaching a target are broken by mean revenue, with a weight too
 # small to override one run's worth of probability (1 / runs >= 1e-5 for runs <= 100,000).
 _TIE_WEIGHT = 1e-7

@@ -16,6 +16,7 @@ Pfeifer, P. E. (2005). The optimal ratio of acquisition and retention costs.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from dataclasses import dataclass
 
@@ -28,11 +29,12 @@ from ..engines.runner import simulate
 from ..engines.vectorized import CLASSES_PER_COHORT
 from ..model.assumptions import Assumptions, draw_assumptions
 from ..model.scenario import Budget, Scenario
-from ..numerics.parallel import parallel_map
+from ..numerics.executor import Executor, resolve
 from .marginal import MarginalReturns, marginal_returns
 from .objectives import (
     DEFAULT_GRID,
     FLAT_TOLERANCE,
+    MAX_SPLITS_AT_ONCE,
     NOISE_Z,
     OBJECTIVES,
     PER_RUN_NOTE,
@@ -49,40 +51,119 @@ BOOTSTRAP_REPLICATES = 400
 TORNADO_STEP = 0.02
 # The bootstrap of a percentile's standard error has its own stream, apart from the engine's.
 _BOOTSTRAP_STREAM = 101
-MAX_SPLITS_AT_ONCE = 4  # splits evaluated at the same time; the engine runs each on one core then
+
+
+@dataclass(frozen=True)
+class SplitInputs:
+    """What every split of one sweep shares: sent to a cluster once per sweep."""
+
+    scenario: Scenario
+    runs: int
+    seed: int
+    assumptions: Assumptions
+    metric: str
+
+
+def scenario_token(scenario: Scenario) -> str:
+    """A short fingerprint of a scenario's content (equal scenarios, equal tokens)."""
+    return hashlib.sha256(scenario.canonical_json().encode()).hexdigest()[:32]
+
+
+def inputs_key(inputs: SplitInputs) -> tuple:
+    """Names :class:`SplitInputs` on a cluster: the draws follow from scenario, runs and seed."""
+    return ("splits", scenario_token(inputs.scenario), inputs.runs, inputs.seed, inputs.metric)
+
+
+def split_budget(scenario: Scenario, total: float, share: float) -> Budget:
+    """The scenario's budget with ``total`` split at ``share`` (expansion and win-back kept)."""
+    base = scenario.budget
+    return base.with_split(total + base.expansion + base.winback, share)
+
+
+def run_split(inputs: SplitInputs, item: tuple[float, float]) -> SimulationResult:
+    """Unit of work: simulate one ``(total, share)`` on the sweep's draws."""
+    total, share = item
+    sc = inputs.scenario
+    return simulate(
+        sc, split_budget(sc, total, share), runs=inputs.runs, seed=inputs.seed, assumptions=inputs.assumptions
+    )
+
+
+def split_values(inputs: SplitInputs, item: tuple[float, float]) -> np.ndarray:
+    """Unit of work: the per-run objective figure at one ``(total, share)``, (runs,)."""
+    return metric_values(run_split(inputs, item), inputs.metric)
+
+
+def split_marginal(inputs: SplitInputs, item: tuple[float, float, bool]) -> MarginalReturns:
+    """Unit of work: the marginal returns at one ``(total, share, horizon_only)``."""
+    total, share, horizon_only = item
+    return marginal_returns(run_split(inputs, (total, share)), horizon_only=horizon_only)
 
 
 class Evaluator:
-    """Splits of one total evaluated on one set of draws; remembers every point and the best result."""
+    """Splits of one total evaluated on one set of draws; remembers every point and the best result.
 
-    def __init__(self, scenario, objective: Objective, target, total, runs, seed, assumptions=None, workers=None):
+    On this machine splits run a few at a time and the best one's whole result is kept (the
+    marginal returns are read from it); on a cluster only the per-run figure comes back, and
+    the best split is simulated once more there for its marginal returns.
+    """
+
+    def __init__(
+        self, scenario, objective: Objective, target, total, runs, seed, assumptions=None, workers=None, executor=None
+    ):
         self.scenario, self.objective, self.target = scenario, objective, target
         self.total, self.runs, self.seed = total, runs, seed
         self.assumptions = draw_assumptions(scenario, runs, seed) if assumptions is None else assumptions
-        # the latent classes are computed once here, not by every thread at the same time
+        # the latent classes are computed once here, not by every thread (or worker) at the same time
         self.assumptions.latent_classes(CLASSES_PER_COHORT)
         self.workers = workers
+        self.executor = resolve(executor)
+        self.inputs = SplitInputs(scenario, runs, seed, self.assumptions, objective.metric)
         self.values: dict[float, np.ndarray] = {}
         self.best_share: float | None = None
         self.best_key = -np.inf
         self.best_result: SimulationResult | None = None
 
     def budget(self, share: float) -> Budget:
-        base = self.scenario.budget
-        return base.with_split(self.total + base.expansion + base.winback, share)
+        return split_budget(self.scenario, self.total, share)
 
     def _run(self, share: float) -> SimulationResult:
-        return simulate(self.scenario, self.budget(share), runs=self.runs, seed=self.seed, assumptions=self.assumptions)
+        return run_split(self.inputs, (self.total, share))
+
+    def _record(self, share: float, values: np.ndarray, result: SimulationResult | None) -> None:
+        self.values[share] = values
+        key = float(self.objective.key_of(values, self.target))
+        if key > self.best_key:
+            self.best_key, self.best_share, self.best_result = key, share, result
 
     def evaluate(self, shares) -> None:
         todo = sorted({share_key(s) for s in shares if 0.0 <= s <= 1.0} - set(self.values))
+        if not todo:
+            return
         at_once = MAX_SPLITS_AT_ONCE if self.workers is None else self.workers
-        for share, result in zip(todo, parallel_map(self._run, todo, at_once), strict=True):
-            values = metric_values(result, self.objective.metric)
-            self.values[share] = values
-            key = float(self.objective.key_of(values, self.target))
-            if key > self.best_key:
-                self.best_key, self.best_share, self.best_result = key, share, result
+        items = [(self.total, s) for s in todo]
+        if self.executor.in_process:
+            # a whole result is large (every path of every run): hold at most one batch of them
+            for start in range(0, len(items), at_once):
+                chunk = items[start : start + at_once]
+                results = self.executor.map(run_split, chunk, self.inputs, max_workers=at_once)
+                for (_, share), result in zip(chunk, results, strict=True):
+                    self._record(share, metric_values(result, self.objective.metric), result)
+                del results
+        else:
+            values = self.executor.map(split_values, items, self.inputs, key=inputs_key(self.inputs))
+            for share, v in zip(todo, values, strict=True):
+                self._record(share, v, None)
+
+    def marginal(self, share: float, horizon_only: bool) -> MarginalReturns:
+        """The marginal returns at ``share`` (from the kept result when it is the best's)."""
+        share = share_key(share)
+        if self.best_result is not None and self.best_share == share:
+            return marginal_returns(self.best_result, horizon_only=horizon_only)
+        item = (self.total, share, horizon_only)
+        if self.executor.in_process:
+            return split_marginal(self.inputs, item)
+        return self.executor.map(split_marginal, [item], self.inputs, key=inputs_key(self.inputs))[0]
 
     def key(self, share: float) -> float:
         return float(self.objective.key_of(self.values[share_key(share)], self.target))
@@ -283,6 +364,7 @@ def optimize_split(
     refine: bool = True,
     assumptions: Assumptions | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
 ) -> SplitResult:
     """The acquisition share of the acquisition + retention budget that maximises an objective.
 
@@ -306,7 +388,12 @@ def optimize_split(
     assumptions : Assumptions, optional
         Draws to reuse (must come from this scenario, runs and seed).
     workers : int, optional
-        Threads evaluating splits at once (default: the processors available, at most 4).
+        Threads evaluating splits at once on this machine (default: the processors available,
+        at most 4).
+    executor : Executor, optional
+        Where the splits run (default: :func:`~simulation.numerics.executor.executor_for`,
+        this machine unless ``RETENTION_LAB_DASK_SCHEDULER`` names a Dask cluster). The
+        result does not depend on it.
 
     Returns
     -------
@@ -320,14 +407,13 @@ def optimize_split(
     obj = check_request(objective, target, grid, runs)
     target = float(target) if obj.statistic == "probability" else None  # only the target objective uses it
     total = total_to_split(scenario, total)
-    ev = Evaluator(scenario, obj, target, total, runs, seed, assumptions, workers)
+    ev = Evaluator(scenario, obj, target, total, runs, seed, assumptions, workers, executor)
     grid_shares = [share_key(s) for s in np.linspace(0.0, 1.0, int(grid))]
     plan = plan_share(scenario)
     ev.evaluate(grid_shares + ([plan] if plan is not None else []))
     best_grid = ev.best_of(grid_shares)
     best = _refine(ev, best_grid, 1.0 / (int(grid) - 1)) if refine else best_grid
     best = ev.best_of(list(ev.values))
-    best_result = ev.best_result if ev.best_share == best else ev._run(best)
 
     shares = sorted(ev.values)
     values = np.stack([ev.values[s] for s in shares], axis=1)
@@ -386,5 +472,5 @@ def optimize_split(
         plan_value=plan_value,
         best_minus_plan=best_minus_plan,
         p_best_beats_plan=p_beats,
-        marginal=marginal_returns(best_result, horizon_only=obj.horizon_only),
+        marginal=ev.marginal(best, obj.horizon_only),
     )

@@ -19,9 +19,9 @@ from ..model.scenario import (
     bounds_of,
     scenario_from_dict,
 )
-from ..numerics.parallel import parallel_map
+from ..numerics.executor import Executor, local_executor, resolve
 from .objectives import DEFAULT_GRID, check_request, share_key, total_to_split
-from .search import Evaluator, SplitResult, local_optimum, optimize_split
+from .search import Evaluator, SplitResult, local_optimum, optimize_split, scenario_token
 
 TORNADO_QUANTILES = (0.10, 0.90)
 PLAIN_SWING = 0.20  # a plain number is moved by +-20 % in the tornado
@@ -184,7 +184,8 @@ def tornado_side(
     obj = check_request(objective, target, DEFAULT_GRID, runs)
     total = total_to_split(scenario, total)
     moved = scenario if item is None else moved_scenario(scenario, item, side)
-    ev = Evaluator(moved, obj, target, total, runs, seed, workers=1)
+    # one side is a sequential search: it runs where it is called, on one core
+    ev = Evaluator(moved, obj, target, total, runs, seed, workers=1, executor=local_executor())
     ev.evaluate([base_share])
     best = local_optimum(ev, base_share)
     top = ev.best_of(list(ev.values))
@@ -193,6 +194,59 @@ def tornado_side(
         best_share=float(best),
         best_value=float(obj.score(ev.values[top], target)),
     )
+
+
+@dataclass(frozen=True)
+class TornadoInputs:
+    """What every side of one tornado shares: sent to a cluster once per tornado."""
+
+    scenario: Scenario
+    base_share: float
+    objective: str
+    target: float | None
+    runs: int | None
+    seed: int | None
+    total: float | None
+
+
+def tornado_unit(inputs: TornadoInputs, item: tuple[AssumptionRange | None, str]) -> TornadoSide:
+    """Unit of work: one assumption at one end (``(None, "low")``: the unmoved reference)."""
+    assumption, side = item
+    i = inputs
+    return tornado_side(
+        i.scenario, assumption, side, i.base_share, i.objective, i.target, i.runs, i.seed, total=i.total
+    )
+
+
+def tornado_sides(
+    scenario: Scenario,
+    items: list[AssumptionRange],
+    base_share: float,
+    objective: str = "npv",
+    target: float | None = None,
+    runs: int | None = None,
+    seed: int | None = None,
+    *,
+    total: float | None = None,
+    reference: bool = True,
+    progress: Callable[[int, int], None] | None = None,
+    workers: int | None = None,
+    executor: Executor | None = None,
+) -> tuple[TornadoSide | None, list[tuple[TornadoSide, TornadoSide]]]:
+    """Both ends of every assumption in ``items`` (and the unmoved reference), as units of work.
+
+    Each side (:func:`tornado_side`) is one unit for ``executor`` (default: this machine, or
+    the Dask cluster named by ``RETENTION_LAB_DASK_SCHEDULER``); ``progress(done, count)``
+    is called from the calling thread as sides finish. Returns the reference (None unless
+    ``reference``) and one ``(low, high)`` pair per item.
+    """
+    inputs = TornadoInputs(scenario, float(base_share), objective, target, runs, seed, total)
+    units = [(None, "low")] if reference else []
+    units += [(item, side) for item in items for side in ("low", "high")]
+    key = ("tornado", scenario_token(scenario), float(base_share), objective, target, runs, seed, total)
+    done = resolve(executor).map(tornado_unit, units, inputs, key=key, progress=progress, max_workers=workers)
+    ref = done.pop(0) if reference else None
+    return ref, [(done[2 * i], done[2 * i + 1]) for i in range(len(items))]
 
 
 def tornado_pair(
@@ -206,14 +260,23 @@ def tornado_pair(
     *,
     total: float | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
 ) -> tuple[TornadoSide, TornadoSide]:
-    """Both ends of one assumption (:func:`tornado_side`), evaluated at the same time on threads."""
-    low, high = parallel_map(
-        lambda side: tornado_side(scenario, item, side, base_share, objective, target, runs, seed, total=total),
-        ["low", "high"],
-        workers,
+    """Both ends of one assumption (:func:`tornado_side`), evaluated at the same time."""
+    _, pairs = tornado_sides(
+        scenario,
+        [item],
+        base_share,
+        objective,
+        target,
+        runs,
+        seed,
+        total=total,
+        reference=False,
+        workers=workers,
+        executor=executor,
     )
-    return low, high
+    return pairs[0]
 
 
 @dataclass(frozen=True)
@@ -275,32 +338,35 @@ def sensitivity(
     total: float | None = None,
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
+    executor: Executor | None = None,
 ) -> Tornado:
     """The tornado: each assumption at its low and high value, the objective and the best split.
 
     ``value_low/high`` is the objective at the base best split (the decision held);
     ``best_share_low/high`` the best split when the assumption takes that value;
     ``regret_low/high`` what keeping the base split would forgo then. Rows are sorted by
-    the swing of the objective. ``progress(done, count)`` is called after each assumption
-    (and after the unmoved reference).
+    the swing of the objective. Each side of each assumption is one unit of work for
+    ``executor`` (see :func:`tornado_sides`); ``progress(done, count)`` is called as sides
+    finish (``count`` = 2 x assumptions + 1, the unmoved reference).
     """
     runs = scenario.simulation.runs if runs is None else int(runs)
     seed = scenario.simulation.seed if seed is None else int(seed)
     if base is None:
-        base = optimize_split(scenario, objective, target, runs=runs, seed=seed, total=total, workers=workers)
-    items = tornado_assumptions(scenario, by_segment)
-    count = len(items) + 1
-    reference = tornado_side(scenario, None, "low", base.best_share, objective, target, runs, seed, total=base.total)
-    if progress is not None:
-        progress(1, count)
-    sides = []
-    for done, item in enumerate(items, start=2):
-        sides.append(
-            tornado_pair(
-                scenario, item, base.best_share, objective, target, runs, seed, total=base.total, workers=workers
-            )
+        base = optimize_split(
+            scenario, objective, target, runs=runs, seed=seed, total=total, workers=workers, executor=executor
         )
-        if progress is not None:
-            progress(done, count)
-    return Tornado.from_sides(objective, base.best_share, base.best_value, items, sides, reference)
+    items = tornado_assumptions(scenario, by_segment)
+    reference, sides = tornado_sides(
+        scenario,
+        items,
+        base.best_share,
+        objective,
+        target,
+        runs,
+        seed,
+        total=base.total,
+        progress=progress,
+        workers=workers,
+        executor=executor,
+    )
     return Tornado.from_sides(objective, base.best_share, base.best_value, items, sides, reference)

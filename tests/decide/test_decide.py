@@ -337,7 +337,7 @@ def test_budget_map_rows_are_the_sweep_on_the_same_random_numbers():
     calls = []
     totals = [20_000, 60_000, 120_000]
     bmap = budget_map(sc, totals, "npv", grid=6, runs=40, seed=8, progress=lambda d, n: calls.append((d, n)))
-    assert calls == [(1, 3), (2, 3), (3, 3)], f"progress calls {calls}"
+    assert calls == [(i, 18) for i in range(1, 19)], f"progress calls {calls}: one per cell of 3 totals x 6 splits"
     frame, best = bmap.frame(), bmap.best_frame()
     assert len(frame) == 18 and list(best["total"]) == totals, "map has the wrong shape"
     for total in totals:
