@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import InputError
+from ..model import limits
 from ..model.assumptions import Assumptions, draw_assumptions
 from ..model.scenario import Scenario
 from .objectives import DEFAULT_GRID, check_request, share_key, total_to_split
@@ -42,6 +43,9 @@ def sweep_total(
     runs = scenario.simulation.runs if runs is None else int(runs)
     seed = scenario.simulation.seed if seed is None else int(seed)
     obj = check_request(objective, target, grid, runs)
+    limits.check_request(
+        scenario, runs, int(grid), f"one budget total's sweep of {int(grid)} splits", "the grid or the runs"
+    )
     ev = Evaluator(scenario, obj, target, total_to_split(scenario, total), runs, seed, assumptions, workers)
     shares = [share_key(s) for s in np.linspace(0.0, 1.0, int(grid))]
     ev.evaluate(shares)
@@ -115,6 +119,13 @@ def budget_map(
     seed = scenario.simulation.seed if seed is None else int(seed)
     check_request(objective, target, grid, runs)
     totals = [float(x) for x in totals]
+    limits.check_request(
+        scenario,
+        runs,
+        len(totals) * int(grid),
+        f"the budget map of {len(totals)} totals × {int(grid)} splits",
+        "the totals, the grid or the runs",
+    )
     if not totals:
         raise InputError("totals: give at least one total budget")
     for x in totals:

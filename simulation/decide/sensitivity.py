@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..model import limits
 from ..model.assumptions import DEFAULT_COST_MULTIPLIER
 from ..model.distributions import Distribution, central, quantile
 from ..model.scenario import (
@@ -205,6 +206,7 @@ def tornado_side(
     runs = scenario.simulation.runs if runs is None else int(runs)
     seed = scenario.simulation.seed if seed is None else int(seed)
     obj = check_request(objective, target, DEFAULT_GRID, runs)
+    limits.check_request(scenario, runs, limits.TORNADO_SIDE_SIMULATIONS, "one side of the tornado", "the runs")
     total = total_to_split(scenario, total)
     moved = scenario if item is None else moved_scenario(scenario, item, side)
     ev = Evaluator(moved, obj, target, total, runs, seed, workers=1)
@@ -313,6 +315,13 @@ def sensitivity(
         base = optimize_split(scenario, objective, target, runs=runs, seed=seed, total=total, workers=workers)
     items = tornado_assumptions(scenario, by_segment)
     count = len(items) + 1
+    limits.check_request(
+        scenario,
+        runs,
+        (2 * len(items) + 1) * limits.TORNADO_SIDE_SIMULATIONS,
+        f"the tornado of {len(items)} assumptions",
+        "the runs" + (" or show the assumptions for all segments together" if by_segment else ""),
+    )
     reference = tornado_side(scenario, None, "low", base.best_share, objective, target, runs, seed, total=base.total)
     if progress is not None:
         progress(1, count)
