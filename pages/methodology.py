@@ -12,6 +12,7 @@ from simulation.model.distributions import central
 from simulation.model.figures import FIGURES
 from simulation.model.levers import response as lever_response
 from ui import charts, controls, routing, state, style
+from ui.safe_text import md
 from ui.widgets import CHART_HEIGHT, P_BEATS_LABEL
 
 routing.ensure_routed("pages/methodology.py")
@@ -28,7 +29,7 @@ assumptions you are unsure of and its own luck (who leaves, how many deals close
 middle of those futures and how wide they spread; the headline figures compare the plan with the status quo
 future by future.
 
-The illustrations on this page use the scenario now open on the Plan page (**{scenario.name}**).
+The illustrations on this page use the scenario now open on the Plan page (**{md(scenario.name)}**).
 """
 )
 

@@ -17,6 +17,7 @@ from simulation.model.distributions import central
 from simulation.model.scenario import Segment, bounds_of
 from ui import charts, controls, routing, state, style, widgets
 from ui.editor import assumptions_editor
+from ui.safe_text import md
 
 routing.ensure_routed("pages/plan.py")
 
@@ -90,7 +91,7 @@ def _load_upload(file_name: str, data: bytes) -> Scenario | None:
         state.notify("error", f"**{file_name} could not be opened; nothing was changed.**\n\n{problems}")
         return None
     state.set_scenario(scenario)
-    state.notify("success", f"Opened **{scenario.name}** from {file_name}.")
+    state.notify("success", f"Opened **{md(scenario.name)}** from {md(file_name)}.")
     return scenario
 
 
@@ -259,9 +260,9 @@ with st.sidebar:
     )
 
 # Title and messages
-st.title(scenario.name)
+st.title(md(scenario.name))
 if scenario.description:
-    st.caption(scenario.description)
+    st.caption(md(scenario.description))
 customers = sum(s.customers for s in scenario.segments)
 base = scenario.baseline
 st.markdown(

@@ -16,6 +16,7 @@ from simulation.io.storage import ScenarioStore
 from simulation.model.figures import FIGURES
 
 from . import charts, style
+from .safe_text import md
 from .state import PlanFigures, pop_notices
 
 log = logging.getLogger("retention_lab.app")
@@ -295,6 +296,6 @@ def save_form(scenario: Scenario, key: str) -> None:
         try:
             saved = store.save(name.strip() or scenario.name, scenario, replace=replace)
         except InputError as exc:
-            st.error(f"Not saved: {exc}")
+            st.error(f"Not saved: {md(exc)}")
         else:
-            st.success(f"Saved as **{saved.name}**. Open Compare to see it beside other scenarios.")
+            st.success(f"Saved as **{md(saved.name)}**. Open Compare to see it beside other scenarios.")

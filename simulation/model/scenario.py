@@ -84,6 +84,13 @@ def text_problem(text: str, *, multiline: bool = False) -> str | None:
     return None
 
 
+def _currency(value: str) -> str:
+    # a code or a symbol: it is printed beside every amount, so it may not carry formatting
+    if not all(ch.isalnum() or ch in " ." or unicodedata.category(ch) == "Sc" for ch in value):
+        raise ValueError("must be a currency code or symbol (letters, digits, currency signs, spaces and dots)")
+    return value
+
+
 def _plain(multiline: bool = False):
     def check(value: str) -> str:
         problem = text_problem(value, multiline=multiline)
@@ -300,7 +307,7 @@ class Scenario(_Frozen):
     period: Literal["month", "quarter", "year"] = "month"
     horizon: int = Field(60, ge=1, le=600, strict=True, description="Number of periods simulated")
     discount_rate: Param(MIN_DISCOUNT_RATE, 1) = Field(0.10, description="Discount rate per year")
-    currency: Annotated[str, _plain()] = Field("USD", min_length=1, max_length=8)
+    currency: Annotated[str, _plain(), AfterValidator(_currency)] = Field("USD", min_length=1, max_length=8)
     budget: Budget = Budget()
     baseline_budget: Budget | None = None
     acquisition: Acquisition = Acquisition()
