@@ -30,6 +30,7 @@ from simulation.errors import InputError
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.io.sharing import QUERY_PARAM, decode_scenario
 from simulation.model.assumptions import Assumptions, draw_assumptions
+from simulation.model.limits import MAX_SIMULATION_STEPS
 
 from . import charts
 from .safe_text import md
@@ -42,9 +43,9 @@ NOTICES_KEY = "_notices"
 URL_READ_KEY = "_url_read"
 CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
 CSV_FLOAT_FORMAT = "%.6g"  # the command line's format (simulation/cli.py)
-# Runs x periods x segments the app simulates per request. The default preset is 240,000 (about
-# 0.15 s); the limit (about 15 s) keeps one oversized link or file from stalling a shared server.
-MAX_INTERACTIVE_WORK = 20_000_000
+# Runs x periods x segments the app simulates per request: the model's one limit. The default
+# preset is 240,000 (about 0.15 s); the limit keeps one oversized link or file from stalling a server.
+MAX_INTERACTIVE_WORK = MAX_SIMULATION_STEPS
 
 
 @dataclass(frozen=True)
