@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from ui import routing
+from ui import routing, workspace
 
 st.set_page_config(page_title="Retention Lab", page_icon=":material/insights:", layout="wide")
 navigation = st.navigation(
@@ -13,6 +13,7 @@ navigation = st.navigation(
         st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:"),
     ]
 )
+workspace.require_password()
 routing.mark_routed()
 routing.resume()
 navigation.run()

@@ -13,7 +13,7 @@ from simulation import Scenario
 from simulation.errors import InputError
 from simulation.model.figures import FIGURES
 from simulation.model.scenario import Simulation, bounds_of
-from ui import charts, routing, state, style, widgets
+from ui import charts, routing, state, style, widgets, workspace
 from ui.safe_text import md
 
 routing.ensure_routed("pages/compare.py")
@@ -103,6 +103,7 @@ def _cell(name: str, values: np.ndarray, scenario: Scenario) -> str:
 current = state.current_scenario()
 store = widgets.open_store()
 st.title("Compare scenarios")
+workspace.panel()
 st.caption(
     "Save versions of a plan, then set two to five side by side: their revenue with uncertainty bands, "
     "their headline figures, and how often each comes out ahead."

@@ -274,8 +274,10 @@ def chart(spec: dict, stem: str, key: str, height: int = CHART_HEIGHT) -> None:
 
 # Saving -----------------------------------------------------------------------------------------
 def open_store() -> ScenarioStore:
-    """The saved-scenario library (its folder: ``RETENTION_LAB_DATA_DIR``, else ``./data``)."""
-    return ScenarioStore()
+    """The saved-scenario library of this session's workspace (folder: ``RETENTION_LAB_DATA_DIR``, else ``./data``)."""
+    from .workspace import store
+
+    return store()
 
 
 def save_form(scenario: Scenario, key: str) -> None:
