@@ -13,6 +13,7 @@ from simulation import KPIS, PATH_METRICS, compare
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
 from ui import controls, state
+from ui.safe_text import shown
 
 from .conftest import start_app
 
@@ -56,7 +57,8 @@ def amount(text: str) -> float:
 
 
 def errors(at) -> str:
-    return "\n".join(e.value for e in at.error)
+    """The error messages as a person reads them (user text in them is escaped Markdown)."""
+    return "\n".join(shown(e.value) for e in at.error)
 
 
 def current(at):
