@@ -30,7 +30,7 @@ from simulation.errors import InputError
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.io.sharing import QUERY_PARAM, decode_scenario
 from simulation.model.assumptions import Assumptions, draw_assumptions
-from simulation.model.limits import MAX_SIMULATION_STEPS
+from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
 
 from . import charts
 from .safe_text import md
@@ -166,16 +166,11 @@ class TooLargeError(InputError):
 
 
 def check_size(scenario: Scenario, runs: int) -> None:
-    """Refuse work beyond :data:`MAX_INTERACTIVE_WORK`, naming the field to change."""
-    steps = runs * scenario.horizon * len(scenario.segments)
-    if steps > MAX_INTERACTIVE_WORK:
-        fit = max(MAX_INTERACTIVE_WORK // (scenario.horizon * len(scenario.segments)), 0)
-        raise TooLargeError(
-            f"simulation.runs: {runs:,} runs × {scenario.horizon} periods × {len(scenario.segments)} segments is "
-            f"{steps:,} steps, more than the app simulates while you wait ({MAX_INTERACTIVE_WORK:,}). "
-            f"Use {fit:,} runs or fewer (All assumptions), or run it with the command line "
-            "(python -m simulation run)."
-        )
+    """Refuse work beyond the model's limit (:mod:`simulation.model.limits`), naming the field to change."""
+    try:
+        check_simulation(scenario, runs)
+    except InputError as exc:
+        raise TooLargeError(f"{exc} (All assumptions).") from None
 
 
 def summarise(scenario: Scenario, budget: Budget | None = None, runs: int | None = None, seed: int | None = None):

@@ -1,9 +1,11 @@
 """The one limit on the work a request may cause, for the library, the command line and the app.
 
-Work is counted in simulated steps: one run of one segment through one period. One simulation
-of a scenario is ``runs x horizon x segments`` steps; its memory grows with the same product
-(every run's path of every segment is kept for the figures), about 100 bytes a step at peak,
-and its time about 0.7 s per million steps on one core of the reference machine.
+Work is counted in steps: one run of one segment through one period, plus
+:data:`PATH_STEPS` for each run and period whose figures are recorded. One simulation of a
+scenario is ``runs x horizon x (segments + PATH_STEPS)`` steps. Time grows with the segment
+steps and memory mostly with the recorded paths: measured on the reference machine (a plan and
+its status quo), 163 bytes per run and period with one segment and 13 bytes per
+run-period-segment with fifty, so a simulation at the limit peaks below about 600 MB.
 
 A simulation may take at most :data:`MAX_SIMULATION_STEPS` steps, and one request (an optimiser
 sweep with its refinement, one row of the budget map, one side of the tornado) at most
@@ -16,6 +18,7 @@ from __future__ import annotations
 from ..errors import InputError
 
 MAX_SIMULATION_STEPS = 20_000_000
+PATH_STEPS = 6  # a recorded run-period costs about the memory of six segment steps (163 / 13 bytes, halved)
 MAX_REQUEST_STEPS = 400_000_000
 # Simulations an optimiser sweep runs besides its grid: the plan's own split and the refinement,
 # which halves a step of at least 1/200 down to the 1 % tolerance in at most 8 rounds of 2 points.
@@ -29,8 +32,8 @@ class WorkLimitError(InputError):
 
 
 def simulation_steps(scenario, runs: int) -> int:
-    """Steps of one simulation of ``scenario`` with ``runs`` runs."""
-    return int(runs) * int(scenario.horizon) * len(scenario.segments)
+    """Steps of one simulation of ``scenario`` with ``runs`` runs (see the module docstring)."""
+    return int(runs) * int(scenario.horizon) * (len(scenario.segments) + PATH_STEPS)
 
 
 def check_simulation(scenario, runs: int) -> int:
@@ -43,7 +46,7 @@ def check_simulation(scenario, runs: int) -> int:
     """
     steps = simulation_steps(scenario, runs)
     if steps > MAX_SIMULATION_STEPS:
-        per_run = scenario.horizon * len(scenario.segments)
+        per_run = scenario.horizon * (len(scenario.segments) + PATH_STEPS)
         fit = MAX_SIMULATION_STEPS // per_run
         advice = (
             f"use {fit:,} runs or fewer"
@@ -51,8 +54,9 @@ def check_simulation(scenario, runs: int) -> int:
             else "shorten the horizon or merge segments (even 10 runs are too many at this size)"
         )
         raise WorkLimitError(
-            f"simulation.runs: {int(runs):,} runs × {scenario.horizon} periods × {len(scenario.segments)} segments "
-            f"is {steps:,} steps, more than one simulation may take ({MAX_SIMULATION_STEPS:,}); {advice}"
+            f"simulation.runs: {int(runs):,} runs × {scenario.horizon} periods × ({len(scenario.segments)} segments "
+            f"+ {PATH_STEPS} for the recorded figures) is {steps:,} steps, more than one simulation may take "
+            f"({MAX_SIMULATION_STEPS:,}); {advice}"
         )
     return steps
 

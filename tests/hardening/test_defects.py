@@ -19,7 +19,7 @@ from simulation.decide import optimize_split
 from simulation.errors import InputError
 from simulation.io.sharing import SharingError, decode_scenario, encode_scenario
 from simulation.model.closed_forms import beta_classes
-from simulation.model.limits import MAX_SIMULATION_STEPS, WorkLimitError
+from simulation.model.limits import MAX_SIMULATION_STEPS, PATH_STEPS, WorkLimitError
 from simulation.numerics.keyed_random import binomial_array
 from tests.hardening.invariants import assert_sound
 from tests.helpers import make
@@ -92,12 +92,12 @@ def test_simulation_beyond_the_limit_is_refused_before_any_work():
         compare(scenario)
     message = str(info.value)
     assert message.startswith("simulation.runs:"), f"names the field: {message}"
-    fit = MAX_SIMULATION_STEPS // (600 * 50)
+    fit = MAX_SIMULATION_STEPS // (600 * (50 + PATH_STEPS))
     assert f"use {fit:,} runs or fewer" in message, f"says what to reduce: {message}"
 
 
 def test_optimiser_sweep_beyond_the_limit_is_refused():
-    data = make(horizon=600, simulation={"runs": 600, "seed": 1})
+    data = make(horizon=600, simulation={"runs": 500, "seed": 1})
     data["segments"] = [dict(data["segments"][0], name=f"S{i}") for i in range(50)]
     with pytest.raises(WorkLimitError, match="reduce the grid or the runs"):
         optimize_split(scenario_from_dict(data), grid=201)

@@ -307,7 +307,7 @@ def test_oversized_scenario_gets_a_message_not_a_stall(test_scenario):
     at = start_app(huge)
     assert not at.exception, "an oversized scenario must not raise"
     message = errors(at)
-    assert "simulation.runs" in message and "command line" in message, f"no actionable message: {message!r}"
+    assert "simulation.runs" in message and "runs or fewer" in message, f"no actionable message: {message!r}"
     assert any(e.label == "All assumptions" for e in at.expander), "the editor must stay available to shrink it"
     assert not at.metric, "no figures should be shown for a scenario that was not simulated"
 
