@@ -70,3 +70,13 @@ def test_an_upload_over_the_size_limit_is_a_message():
     at.file_uploader[0].set_value(("big.json", big, "application/json")).run()
     assert not at.exception, f"the page raised: {at.exception}"
     assert "1,000,000 bytes" in errors(at) and len(errors(at)) < 500, errors(at)[:300]
+
+
+def test_an_oversized_scenario_names_the_runs_on_the_optimise_page():
+    data = make(horizon=600, simulation={"runs": 2000, "seed": 1}, budget={"acquisition": 5000, "retention": 5000})
+    data["segments"] = [dict(data["segments"][0], name=f"S{i}") for i in range(50)]
+    at = start_app(scenario_from_dict(data))
+    at.switch_page("pages/optimise.py").run()
+    assert not at.exception, f"the Optimise page raised: {at.exception}"
+    assert "simulation.runs" in shown(errors(at)), f"names the runs: {errors(at)[:300]}"
+    assert "failed unexpectedly" not in errors(at), errors(at)
