@@ -5,6 +5,7 @@ import streamlit as st
 from ui import routing, workspace
 
 st.set_page_config(page_title="Retention Lab", page_icon=":material/insights:", layout="wide")
+workspace.require_password()
 navigation = st.navigation(
     [
         st.Page("pages/plan.py", title="Plan", icon=":material/tune:", default=True),
@@ -13,7 +14,6 @@ navigation = st.navigation(
         st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:"),
     ]
 )
-workspace.require_password()
 routing.mark_routed()
 routing.resume()
 navigation.run()

@@ -89,10 +89,10 @@ def require_password() -> None:
         expected = None
     if not expected or st.session_state.get(_PASSWORD_OK):
         return
-    given = st.text_input("Password", type="password", key="_app_password")
+    given = st.text_input("Password", type="password", key="app_password_input")
     if given and hmac.compare_digest(given.encode(), str(expected).encode()):
         st.session_state[_PASSWORD_OK] = True
-        st.session_state.pop("_app_password", None)
+        st.session_state.pop("app_password_input", None)
         st.rerun()
     if given:
         st.error("Wrong password.")

@@ -35,3 +35,19 @@ def test_private_workspace_is_separate_from_the_shared_one(test_scenario):
     other.query_params[QUERY_PARAM] = key
     other = to_compare(other.run())
     assert names(other) == ["Private plan"], f"the link opens the private workspace in a new session: {names(other)}"
+
+
+def test_app_password_from_secrets_guards_every_page(test_scenario):
+    from streamlit.testing.v1 import AppTest
+
+    from tests.pages.conftest import APP, APP_TIMEOUT
+
+    at = AppTest.from_file(str(APP), default_timeout=APP_TIMEOUT)
+    at.secrets["app_password"] = "open sesame 42"
+    at.run()
+    assert not at.exception, f"the gate raised: {at.exception}"
+    assert not at.metric and not at.title, "nothing of the app before the password"
+    at.text_input(key="app_password_input").set_value("wrong").run()
+    assert "Wrong password." in [e.value for e in at.error] and not at.metric, "a wrong password shows nothing"
+    at.text_input(key="app_password_input").set_value("open sesame 42").run()
+    assert not at.exception and at.metric, "the right password opens the Plan page"
