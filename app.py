@@ -2,9 +2,10 @@
 
 import streamlit as st
 
-from ui import routing
+from ui import routing, workspace
 
 st.set_page_config(page_title="Retention Lab", page_icon=":material/insights:", layout="wide")
+workspace.require_password()
 navigation = st.navigation(
     [
         st.Page("pages/plan.py", title="Plan", icon=":material/tune:", default=True),

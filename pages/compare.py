@@ -14,7 +14,8 @@ from simulation.engines.summary import beat_matrix
 from simulation.errors import InputError
 from simulation.model.figures import FIGURES
 from simulation.model.scenario import Simulation, bounds_of
-from ui import cache, charts, compare_inputs, downloads, routing, state, style, widgets
+from ui import cache, charts, compare_inputs, downloads, routing, state, style, widgets, workspace
+from ui.safe_text import md
 
 routing.ensure_routed("pages/compare.py")
 
@@ -51,12 +52,12 @@ def _rename() -> None:
     try:
         saved = widgets.open_store().rename(old, new)
     except InputError as exc:
-        state.notify("error", f"Not renamed: {exc}")
+        state.notify("error", f"Not renamed: {md(exc)}")
         return
     st.session_state[K_SELECTED] = saved.name
     st.session_state[K_NEW_NAME] = ""
     _replace_in_pick(old, saved.name)
-    state.notify("success", f"Renamed **{old}** to **{saved.name}**.")
+    state.notify("success", f"Renamed **{md(old)}** to **{md(saved.name)}**.")
 
 
 def _duplicate() -> None:
@@ -64,10 +65,10 @@ def _duplicate() -> None:
     try:
         saved = widgets.open_store().duplicate(name)
     except InputError as exc:
-        state.notify("error", f"Not duplicated: {exc}")
+        state.notify("error", f"Not duplicated: {md(exc)}")
         return
     st.session_state[K_SELECTED] = saved.name
-    state.notify("success", f"Saved a copy of **{name}** as **{saved.name}**.")
+    state.notify("success", f"Saved a copy of **{md(name)}** as **{md(saved.name)}**.")
 
 
 def _delete() -> None:
@@ -75,12 +76,12 @@ def _delete() -> None:
     try:
         widgets.open_store().delete(name)
     except InputError as exc:
-        state.notify("error", f"Not deleted: {exc}")
+        state.notify("error", f"Not deleted: {md(exc)}")
         return
     st.session_state.pop(K_SELECTED, None)
     st.session_state[K_CONFIRM] = False
     _replace_in_pick(name, None)
-    state.notify("success", f"Deleted **{name}**.")
+    state.notify("success", f"Deleted **{md(name)}**.")
 
 
 # Figures -------------------------------------------------------------------------------------
@@ -98,6 +99,7 @@ def _cell(name: str, values: np.ndarray, scenario: Scenario) -> str:
 current = state.current_scenario()
 store = widgets.open_store()
 st.title("Compare scenarios")
+workspace.panel()
 st.caption(
     "Save versions of a plan, then set two to five side by side: their revenue with uncertainty bands, "
     "their headline figures, and how often each comes out ahead."
@@ -107,13 +109,13 @@ widgets.show_notices()
 try:
     library = store.list()
 except InputError as exc:
-    st.error(f"**The saved scenarios cannot be read.** {exc}")
+    st.error(f"**The saved scenarios cannot be read.** {md(exc)}")
     library = []
 
 save_col, manage_col = st.columns(2, gap="large")
 with save_col:
     st.subheader("Save the current scenario")
-    st.caption(f"The scenario now on the Plan page: **{current.name}**.")
+    st.caption(f"The scenario now on the Plan page: **{md(current.name)}**.")
     widgets.save_form(current, key="compare_save")
     st.caption(
         f"Saved scenarios are kept in `{store.path}` on the server (set the folder with the "
@@ -151,7 +153,7 @@ with manage_col:
         if b3.button("Delete…", icon=":material/delete:", width="stretch"):
             st.session_state[K_CONFIRM] = True
         if st.session_state.get(K_CONFIRM):
-            st.warning(f"Delete **{selected}**? This cannot be undone.")
+            st.warning(f"Delete **{md(selected)}**? This cannot be undone.")
             c1, c2 = st.columns(2)
             c1.button("Yes, delete it", type="primary", on_click=_delete, width="stretch")
             if c2.button("Keep it", width="stretch"):
@@ -164,9 +166,9 @@ with manage_col:
             try:
                 state.set_scenario(store.load(selected))
             except InputError as exc:
-                st.error(f"Not opened: {exc}")
+                st.error(f"Not opened: {md(exc)}")
             else:
-                state.notify("success", f"Opened the saved scenario **{selected}**.")
+                state.notify("success", f"Opened the saved scenario **{md(selected)}**.")
                 st.switch_page("pages/plan.py")
 
 st.divider()
@@ -195,7 +197,7 @@ for name in picked:
     try:
         scenarios[name] = current if name == CURRENT else store.load(name)
     except InputError as exc:
-        st.error(f"**{name}** cannot be opened: {exc}")
+        st.error(f"**{md(name)}** cannot be opened: {md(exc)}")
 if len(scenarios) < 2:
     st.stop()
 first = next(iter(scenarios.values()))
@@ -241,7 +243,9 @@ if len(timelines) > 1:
 summaries = {}
 with st.spinner("Simulating…"):
     for name, scenario in scenarios.items():
-        with widgets.errors_shown(f"{name} cannot be simulated.", f"The simulation of **{name}** failed unexpectedly."):
+        with widgets.errors_shown(
+            f"{md(name)} cannot be simulated.", f"The simulation of **{md(name)}** failed unexpectedly."
+        ):
             summaries[name] = cache.summary(scenario, runs=int(runs), seed=int(seed))
 if len(summaries) < 2:
     st.stop()

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import time
-import tomllib
 
 import streamlit as st
 
-from simulation import Scenario, parse_scenario
+from simulation import Scenario
 from simulation.errors import InputError
 from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
 from simulation.model import edits
@@ -18,6 +16,8 @@ from simulation.model.distributions import central
 from simulation.model.scenario import Segment, bounds_of
 from ui import cache, charts, downloads, routing, short_link_view, state, style, widgets
 from ui.editor import assumptions_editor
+from ui.safe_text import md
+from ui.upload import read_upload
 
 routing.ensure_routed("pages/plan.py")
 
@@ -85,25 +85,11 @@ def _load_preset() -> None:
 
 def _load_upload(file_name: str, data: bytes) -> Scenario | None:
     """Read an uploaded scenario file into the session; a bad file queues the problems and changes nothing."""
-    fmt = "json" if file_name.lower().endswith(".json") else "toml"
-    try:
-        scenario = parse_scenario(data, fmt)
-    except InputError as exc:
-        problems = state.problems_text(exc, _raw_data(data, fmt))
-        state.notify("error", f"**{file_name} could not be opened; nothing was changed.**\n\n{problems}")
-        return None
-    state.set_scenario(scenario)
-    state.notify("success", f"Opened **{scenario.name}** from {file_name}.")
+    scenario, message = read_upload(file_name, data)
+    if scenario is not None:
+        state.set_scenario(scenario)
+    state.notify("success" if scenario is not None else "error", message)
     return scenario
-
-
-def _raw_data(data: bytes, fmt: str) -> dict | None:
-    """The file's contents as a mapping, if they parse at all (only to name segments in messages)."""
-    try:
-        text = data.decode("utf-8")
-        return json.loads(text) if fmt == "json" else tomllib.loads(text)
-    except (UnicodeDecodeError, ValueError):
-        return None
 
 
 def _on_upload() -> None:
@@ -263,9 +249,9 @@ with st.sidebar:
     )
 
 # Title and messages
-st.title(scenario.name)
+st.title(md(scenario.name))
 if scenario.description:
-    st.caption(scenario.description)
+    st.caption(md(scenario.description))
 customers = sum(s.customers for s in scenario.segments)
 base = scenario.baseline
 st.markdown(

@@ -15,7 +15,7 @@ import numpy as np
 
 from .engines.runner import compare, engine_name
 from .errors import InputError
-from .model.scenario import ScenarioError, load_scenario
+from .model.scenario import ScenarioError, Simulation, bounds_of, load_scenario
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -24,20 +24,31 @@ class BadInputError(InputError):
     """A problem with the command's arguments, reported on stderr with exit status 2."""
 
 
-def _int_at_least(minimum: int):
+def _int_in(minimum: int, maximum: int | None = None):
     def parse(text: str) -> int:
+        # Python refuses to read integers of more than 4,300 digits; no option needs 20
+        if len(text.strip()) > 20:
+            raise argparse.ArgumentTypeError(
+                f"must be a whole number of at most 20 digits; got {len(text):,} characters"
+            )
         try:
             value = int(text)
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
         if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be {minimum} or more; got {value}")
+            raise argparse.ArgumentTypeError(f"must be {minimum:,} or more; got {value:,}")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"must be {maximum:,} or less; got {value:,}")
         return value
 
     return parse
 
 
-_positive_int, _seed = _int_at_least(1), _int_at_least(0)
+_RUNS = bounds_of(Simulation, "runs")
+_SEED = bounds_of(Simulation, "seed")
+_positive_int = _int_in(1)
+_runs = _int_in(int(_RUNS.lo), int(_RUNS.hi))
+_seed = _int_in(int(_SEED.lo), int(_SEED.hi))
 
 
 def _scale(text: str) -> float:
@@ -181,7 +192,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     run = sub.add_parser("run", help="simulate a scenario and its status quo; print percentiles and figures")
     run.add_argument("scenario", help="scenario file (.toml or .json)")
-    run.add_argument("--runs", type=_positive_int, help="Monte Carlo runs (default: the scenario's)")
+    run.add_argument(
+        "--runs", type=_runs, help=f"Monte Carlo runs, {int(_RUNS.lo)} to {int(_RUNS.hi):,} (default: the scenario's)"
+    )
     run.add_argument("--seed", type=_seed, help="random seed (default: the scenario's)")
     run.add_argument("--format", choices=("csv", "json"), default="csv")
     run.add_argument("--out", help="write to this file instead of standard output")
@@ -199,8 +212,8 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("scenario")
     opt.add_argument("--objective", default="npv", help="npv (default), equity, revenue, p10_npv or target")
     opt.add_argument("--target", type=float, help="revenue target for --objective target")
-    opt.add_argument("--grid", type=_positive_int, default=21, help="grid points from 0 to 100%% (default 21)")
-    opt.add_argument("--runs", type=_positive_int)
+    opt.add_argument("--grid", type=_int_in(1, 10_000), default=21, help="grid points from 0 to 100%% (default 21)")
+    opt.add_argument("--runs", type=_int_in(2, int(_RUNS.hi)), help=f"Monte Carlo runs, 2 to {int(_RUNS.hi):,}")
     opt.add_argument("--seed", type=_seed)
     opt.add_argument("--format", choices=("csv", "json"), default="json")
     opt.add_argument("--out")
@@ -208,8 +221,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     bench = sub.add_parser("bench", help="time the engines on the default preset")
     bench.add_argument("--scenario", help="scenario file (default: the default preset)")
-    bench.add_argument("--runs", type=_positive_int, action="append", help="runs to time (repeatable)")
-    bench.add_argument("--repeat", type=_positive_int, default=7, help="timed repetitions (median reported)")
+    bench.add_argument("--runs", type=_runs, action="append", help="runs to time (repeatable)")
+    bench.add_argument("--repeat", type=_int_in(1, 100), default=7, help="timed repetitions (median reported)")
     bench.add_argument("--des-scale", type=_scale, default=0.1, help="scale for the discrete-event comparison")
     bench.add_argument("--skip-des", action="store_true", help="leave out the discrete-event engine")
     bench.add_argument("--skip-optimizer", action="store_true", help="leave out the optimiser")

@@ -24,14 +24,15 @@ from simulation.engines.vectorized import CLASSES_PER_COHORT
 from simulation.errors import InputError
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.model.assumptions import Assumptions, draw_assumptions
+from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
 
 from . import charts
 
 CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
 CSV_FLOAT_FORMAT = "%.6g"  # the command line's format (simulation/cli.py)
-# Runs x periods x segments the app simulates per request. The default preset is 240,000 (about
-# 0.15 s); the limit (about 15 s) keeps one oversized link or file from stalling a shared server.
-MAX_INTERACTIVE_WORK = 20_000_000
+# Runs x periods x segments the app simulates per request: the model's one limit. The default
+# preset is 240,000 (about 0.15 s); the limit keeps one oversized link or file from stalling a server.
+MAX_INTERACTIVE_WORK = MAX_SIMULATION_STEPS
 
 
 # Cache keys -----------------------------------------------------------------------------------
@@ -92,16 +93,11 @@ class TooLargeError(InputError):
 
 
 def check_size(scenario: Scenario, runs: int) -> None:
-    """Refuse work beyond :data:`MAX_INTERACTIVE_WORK`, naming the field to change."""
-    steps = runs * scenario.horizon * len(scenario.segments)
-    if steps > MAX_INTERACTIVE_WORK:
-        fit = max(MAX_INTERACTIVE_WORK // (scenario.horizon * len(scenario.segments)), 0)
-        raise TooLargeError(
-            f"simulation.runs: {runs:,} runs × {scenario.horizon} periods × {len(scenario.segments)} segments is "
-            f"{steps:,} steps, more than the app simulates while you wait ({MAX_INTERACTIVE_WORK:,}). "
-            f"Use {fit:,} runs or fewer (All assumptions), or run it with the command line "
-            "(python -m simulation run)."
-        )
+    """Refuse work beyond the model's limit (:mod:`simulation.model.limits`), naming the field to change."""
+    try:
+        check_simulation(scenario, runs)
+    except InputError as exc:
+        raise TooLargeError(f"{exc} (All assumptions).") from None
 
 
 def summary(

@@ -18,6 +18,7 @@ from simulation.errors import InputError
 from simulation.model.scenario import PERIODS_PER_YEAR, Segment, Simulation, bounds_of
 
 from . import editor_tables as tables
+from .safe_text import md
 
 ROW_HEIGHT = 35  # pixels per table row in Streamlit's data editor
 PARAM_HELP = (
@@ -143,7 +144,7 @@ def assumptions_editor(scenario: Scenario) -> Scenario | None:
     except InputError as exc:
         problems = getattr(exc, "problems", [("", str(exc))])
         lines = tables.describe_problems(problems, {"segments": segments.to_dict("records")})
-        st.error("**Not applied: fix these and apply again.**\n\n" + "\n".join(f"- {line}" for line in lines))
+        st.error("**Not applied: fix these and apply again.**\n\n" + "\n".join(f"- {md(line)}" for line in lines))
         return None
 
 

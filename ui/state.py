@@ -16,6 +16,7 @@ from simulation.errors import InputError
 from simulation.io.sharing import QUERY_PARAM, decode_scenario
 
 from .cache import preset
+from .safe_text import md
 
 log = logging.getLogger("retention_lab.app")
 
@@ -46,8 +47,8 @@ def problems_text(exc: InputError, context: Scenario | dict | None = None) -> st
 
         data = context.to_dict() if isinstance(context, Scenario) else context
         lines = describe_problems(exc.problems, data if isinstance(data, dict) else None)
-        return "\n".join(f"- {line}" for line in lines)
-    return str(exc)
+        return "\n".join(f"- {md(line)}" for line in lines)
+    return md(exc)
 
 
 def current_scenario() -> Scenario:

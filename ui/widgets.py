@@ -28,6 +28,7 @@ from .figure_text import (  # noqa: F401 - the pages read these names from widge
     range_or_none,
     verdict,
 )
+from .safe_text import md
 from .state import pop_notices
 
 log = logging.getLogger("retention_lab.app")
@@ -188,8 +189,10 @@ def chart(spec: dict, stem: str, key: str, height: int = CHART_HEIGHT) -> None:
 
 # Saving -----------------------------------------------------------------------------------------
 def open_store() -> ScenarioStore:
-    """The saved-scenario library (its folder: ``RETENTION_LAB_DATA_DIR``, else ``./data``)."""
-    return ScenarioStore()
+    """The saved-scenario library of this session's workspace (folder: ``RETENTION_LAB_DATA_DIR``, else ``./data``)."""
+    from .workspace import store
+
+    return store()
 
 
 def save_form(scenario: Scenario, key: str) -> None:
@@ -210,6 +213,6 @@ def save_form(scenario: Scenario, key: str) -> None:
         try:
             saved = store.save(name.strip() or scenario.name, scenario, replace=replace)
         except InputError as exc:
-            st.error(f"Not saved: {exc}")
+            st.error(f"Not saved: {md(exc)}")
         else:
-            st.success(f"Saved as **{saved.name}**. Open Compare to see it beside other scenarios.")
+            st.success(f"Saved as **{md(saved.name)}**. Open Compare to see it beside other scenarios.")

@@ -10,6 +10,7 @@ import pandas as pd
 
 from ..engines.vectorized import CLASSES_PER_COHORT
 from ..errors import InputError
+from ..model import limits
 from ..model.assumptions import Assumptions, draw_assumptions
 from ..model.scenario import Scenario
 from ..numerics.executor import Executor, resolve
@@ -45,6 +46,9 @@ def sweep_total(
     runs = scenario.simulation.runs if runs is None else int(runs)
     seed = scenario.simulation.seed if seed is None else int(seed)
     obj = check_request(objective, target, grid, runs)
+    limits.check_request(
+        scenario, runs, int(grid), f"one budget total's sweep of {int(grid)} splits", "the grid or the runs"
+    )
     ev = Evaluator(scenario, obj, target, total_to_split(scenario, total), runs, seed, assumptions, workers, executor)
     shares = _grid(grid)
     ev.evaluate(shares)
@@ -130,6 +134,13 @@ def budget_map(
     seed = scenario.simulation.seed if seed is None else int(seed)
     obj = check_request(objective, target, grid, runs)
     totals = [float(x) for x in totals]
+    limits.check_request(
+        scenario,
+        runs,
+        len(totals) * int(grid),
+        f"the budget map of {len(totals)} totals × {int(grid)} splits",
+        "the totals, the grid or the runs",
+    )
     if not totals:
         raise InputError("totals: give at least one total budget")
     totals = [total_to_split(scenario, x) for x in totals]

@@ -27,6 +27,7 @@ from scipy.stats import bootstrap
 from ..engines.results import PERCENTILES, SimulationResult
 from ..engines.runner import simulate
 from ..engines.vectorized import CLASSES_PER_COHORT
+from ..model import limits
 from ..model.assumptions import Assumptions, draw_assumptions
 from ..model.scenario import Budget, Scenario
 from ..numerics.executor import Executor, resolve
@@ -405,6 +406,13 @@ def optimize_split(
     runs = scenario.simulation.runs if runs is None else int(runs)
     seed = scenario.simulation.seed if seed is None else int(seed)
     obj = check_request(objective, target, grid, runs)
+    limits.check_request(
+        scenario,
+        runs,
+        int(grid) + limits.OPTIMISER_EXTRA_SIMULATIONS,
+        f"the sweep of {int(grid)} splits",
+        "the grid or the runs",
+    )
     target = float(target) if obj.statistic == "probability" else None  # only the target objective uses it
     total = total_to_split(scenario, total)
     ev = Evaluator(scenario, obj, target, total, runs, seed, assumptions, workers, executor)

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..model import limits
 from ..model.assumptions import DEFAULT_COST_MULTIPLIER
 from ..model.distributions import Distribution, central, quantile
 from ..model.fields import FIELD_LABELS, LEVER_MODELS
@@ -182,6 +183,7 @@ def tornado_side(
     runs = scenario.simulation.runs if runs is None else int(runs)
     seed = scenario.simulation.seed if seed is None else int(seed)
     obj = check_request(objective, target, DEFAULT_GRID, runs)
+    limits.check_request(scenario, runs, limits.TORNADO_SIDE_SIMULATIONS, "one side of the tornado", "the runs")
     total = total_to_split(scenario, total)
     moved = scenario if item is None else moved_scenario(scenario, item, side)
     # one side is a sequential search: it runs where it is called, on one core
@@ -351,11 +353,18 @@ def sensitivity(
     """
     runs = scenario.simulation.runs if runs is None else int(runs)
     seed = scenario.simulation.seed if seed is None else int(seed)
+    items = tornado_assumptions(scenario, by_segment)
+    limits.check_request(
+        scenario,
+        runs,
+        (2 * len(items) + 1) * limits.TORNADO_SIDE_SIMULATIONS,
+        f"the tornado of {len(items)} assumptions",
+        "the runs" + (" or show the assumptions for all segments together" if by_segment else ""),
+    )
     if base is None:
         base = optimize_split(
             scenario, objective, target, runs=runs, seed=seed, total=total, workers=workers, executor=executor
         )
-    items = tornado_assumptions(scenario, by_segment)
     reference, sides = tornado_sides(
         scenario,
         items,

@@ -93,10 +93,18 @@ def decode_scenario(token: str) -> Scenario:
         raise SharingError("the share link holds more data than any scenario could need")
     if not inflater.eof:
         raise SharingError("the share link is incomplete (was it cut short when copied?)")
+    if inflater.unused_data:
+        raise SharingError("the share link is damaged: it has extra characters after the scenario")
+    # A link of ours is the canonical encoding: any other text that decodes to the same bytes
+    # (extra base64 characters that the decoder drops, non-zero padding bits) was altered.
+    if base64.urlsafe_b64encode(packed).decode("ascii").rstrip("=") != body:
+        raise SharingError("the share link is damaged: it has extra characters after the scenario")
     try:
         data = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError):
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError):
         raise SharingError("the share link is damaged: its contents are not a scenario") from None
+    except ValueError:
+        raise SharingError("the share link is damaged: it holds a number too long to read") from None
     return scenario_from_dict(data)
 
 

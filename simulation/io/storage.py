@@ -11,14 +11,24 @@ and two people saving at the same moment cannot corrupt the file. Names are
 unique regardless of case; a bad or taken name, a missing scenario, or an
 unreadable library raises :class:`StorageError` with a message that says what
 to do, and nothing stored is changed.
+
+Every saved scenario belongs to one :class:`Workspace`, and a store sees only
+its own workspace's scenarios. The default workspace needs nothing (one person
+on their own machine); a private workspace is reached by an unguessable key
+(:func:`new_workspace_key`, kept by its owner as a link), or by a name and a
+passphrase (:meth:`ScenarioStore.named_workspace`). The library keeps only
+SHA-256 digests of keys and scrypt hashes of passphrases.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import hmac
 import json
 import os
 import re
+import secrets
 import sqlite3
 import unicodedata
 from collections.abc import Iterator
@@ -33,22 +43,96 @@ DATA_DIR_ENV = "RETENTION_LAB_DATA_DIR"
 DEFAULT_DATA_DIR = "data"
 DB_FILE = "scenarios.sqlite3"
 NAME_MAX_CHARS = 80
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 BUSY_TIMEOUT_SECONDS = 10.0
+DEFAULT_WORKSPACE_ID = "default"
+KEY_BYTES = 24  # 192 random bits: a key cannot be guessed
+_KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
+# scrypt at n = 2**14, r = 8 (16 MiB, about 50 ms): slow enough to make guessing passphrases dear
+_SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
+PASSPHRASE_MIN_CHARS = 10
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS scenarios (
-    name TEXT PRIMARY KEY COLLATE NOCASE,
+    workspace TEXT NOT NULL DEFAULT 'default',
+    name TEXT NOT NULL COLLATE NOCASE,
     title TEXT NOT NULL,
     scenario_json TEXT NOT NULL,
     created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL
-)
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (workspace, name)
+);
+CREATE TABLE IF NOT EXISTS workspaces (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    salt BLOB NOT NULL,
+    passphrase_hash BLOB NOT NULL,
+    created_at TEXT NOT NULL
+);
+"""
+# Version 1 had one library for everyone, without the workspace column: its scenarios move to
+# the default workspace.
+_MIGRATE_FROM_1 = """
+ALTER TABLE scenarios RENAME TO scenarios_v1;
+CREATE TABLE scenarios (
+    workspace TEXT NOT NULL DEFAULT 'default',
+    name TEXT NOT NULL COLLATE NOCASE,
+    title TEXT NOT NULL,
+    scenario_json TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    updated_at TEXT NOT NULL,
+    PRIMARY KEY (workspace, name)
+);
+INSERT INTO scenarios (workspace, name, title, scenario_json, created_at, updated_at)
+    SELECT 'default', name, title, scenario_json, created_at, updated_at FROM scenarios_v1;
+DROP TABLE scenarios_v1;
 """
 
 
 class StorageError(InputError):
     """A saved-scenario request that cannot be carried out; nothing stored was changed."""
+
+
+@dataclass(frozen=True)
+class Workspace:
+    """A separate set of saved scenarios. ``id`` is what the library stores; ``label`` what a person sees.
+
+    Build one with :data:`DEFAULT_WORKSPACE`, :func:`workspace_from_key` or
+    :meth:`ScenarioStore.named_workspace`, not directly from text a person typed.
+    """
+
+    id: str
+    label: str
+
+    @property
+    def is_default(self) -> bool:
+        return self.id == DEFAULT_WORKSPACE_ID
+
+
+DEFAULT_WORKSPACE = Workspace(DEFAULT_WORKSPACE_ID, "Shared on this server")
+
+
+def new_workspace_key() -> str:
+    """A new private workspace key: 192 random bits, URL-safe (keep it; it is the only way in)."""
+    return secrets.token_urlsafe(KEY_BYTES)
+
+
+def workspace_from_key(key: str) -> Workspace:
+    """The private workspace that ``key`` opens (empty until something is saved in it).
+
+    Raises
+    ------
+    StorageError
+        The key is not one :func:`new_workspace_key` could have made.
+    """
+    key = key.strip() if isinstance(key, str) else ""
+    if not _KEY_PATTERN.fullmatch(key):
+        raise StorageError("the workspace key is not valid: copy the whole link you were given")
+    digest = hashlib.sha256(key.encode("ascii")).hexdigest()
+    return Workspace(f"key:{digest}", "Private (by link)")
+
+
+def _passphrase_hash(passphrase: str, salt: bytes) -> bytes:
+    return hashlib.scrypt(unicodedata.normalize("NFC", passphrase).encode("utf-8"), salt=salt, **_SCRYPT)
 
 
 @dataclass(frozen=True)
@@ -92,9 +176,53 @@ class ScenarioStore:
         The data folder (see :func:`data_dir`); created on the first save.
     """
 
-    def __init__(self, directory: str | os.PathLike | None = None):
+    def __init__(self, directory: str | os.PathLike | None = None, workspace: Workspace | None = None):
         self.directory = data_dir(directory)
         self.path = self.directory / DB_FILE
+        if workspace is not None and not isinstance(workspace, Workspace):
+            raise StorageError("the workspace must be opened by its key or its name and passphrase")
+        self.workspace = DEFAULT_WORKSPACE if workspace is None else workspace
+
+    def in_workspace(self, workspace: Workspace) -> ScenarioStore:
+        """The same library, seen from ``workspace``."""
+        return ScenarioStore(self.directory, workspace)
+
+    def named_workspace(self, name: str, passphrase: str, *, create: bool = False) -> Workspace:
+        """The workspace called ``name``, opened with its passphrase; ``create`` makes a new one.
+
+        Raises
+        ------
+        StorageError
+            Unknown name (without ``create``), taken name (with it), wrong or short passphrase.
+        """
+        key = clean_name(name)
+        if not isinstance(passphrase, str) or len(passphrase) < PASSPHRASE_MIN_CHARS:
+            raise StorageError(f"the passphrase must have at least {PASSPHRASE_MIN_CHARS} characters")
+        if len(passphrase) > 1024:
+            raise StorageError("the passphrase must have at most 1,024 characters")
+        if create:
+            salt = secrets.token_bytes(16)
+            digest = _passphrase_hash(passphrase, salt)
+            with self._transaction() as conn:
+                row = conn.execute("SELECT name FROM workspaces WHERE name = ?", (key,)).fetchone()
+                if row is not None:
+                    raise StorageError(f"a workspace is already called {row[0]!r}: choose another name")
+                conn.execute(
+                    "INSERT INTO workspaces (name, salt, passphrase_hash, created_at) VALUES (?, ?, ?, ?)",
+                    (key, salt, digest, self._now()),
+                )
+            return Workspace(f"name:{key.casefold()}", key)
+        with self._connect(write=False) as conn:
+            row = (
+                conn.execute("SELECT name, salt, passphrase_hash FROM workspaces WHERE name = ?", (key,)).fetchone()
+                if conn is not None and self._has_table(conn, "workspaces")
+                else None
+            )
+        if row is None:
+            raise StorageError(f"no workspace is called {key!r}: check the name, or create it")
+        if not hmac.compare_digest(_passphrase_hash(passphrase, row[1]), row[2]):
+            raise StorageError(f"wrong passphrase for the workspace {row[0]!r}")
+        return Workspace(f"name:{row[0].casefold()}", row[0])
 
     # Connection -----------------------------------------------------------------------
     @contextlib.contextmanager
@@ -119,9 +247,9 @@ class ScenarioStore:
                     f"the scenario library {self.path} was written by a newer version of the app; "
                     "open it with that version"
                 )
-            if write and version < SCHEMA_VERSION:
-                conn.execute(_SCHEMA)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            if version < SCHEMA_VERSION:
+                # also on reading: a library of the previous version is upgraded when first opened
+                self._upgrade(conn, version)
             yield conn
         except sqlite3.OperationalError as exc:
             if "locked" in str(exc) or "busy" in str(exc):
@@ -138,6 +266,26 @@ class ScenarioStore:
             ) from None
         finally:
             conn.close()
+
+    @staticmethod
+    def _upgrade(conn: sqlite3.Connection, version: int) -> None:
+        # one transaction: a library is either still at its old version or fully upgraded
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = conn.execute("PRAGMA user_version").fetchone()[0]
+            if current < SCHEMA_VERSION:
+                if current == 1 and ScenarioStore._has_table(conn, "scenarios"):
+                    for statement in _MIGRATE_FROM_1.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                for statement in _SCHEMA.split(";"):
+                    if statement.strip():
+                        conn.execute(statement)
+                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
@@ -156,10 +304,10 @@ class ScenarioStore:
     def _now() -> str:
         return datetime.now(UTC).isoformat(timespec="seconds")
 
-    @staticmethod
-    def _find(conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
+    def _find(self, conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
         return conn.execute(
-            "SELECT name, title, scenario_json, created_at, updated_at FROM scenarios WHERE name = ?", (name,)
+            "SELECT name, title, scenario_json, created_at, updated_at FROM scenarios WHERE workspace = ? AND name = ?",
+            (self.workspace.id, name),
         ).fetchone()
 
     # Reading ----------------------------------------------------------------------------
@@ -169,7 +317,9 @@ class ScenarioStore:
             if conn is None or not self._has_table(conn):
                 return []
             rows = conn.execute(
-                "SELECT name, title, created_at, updated_at FROM scenarios ORDER BY name COLLATE NOCASE"
+                "SELECT name, title, created_at, updated_at FROM scenarios WHERE workspace = ? "
+                "ORDER BY name COLLATE NOCASE",
+                (self.workspace.id,),
             ).fetchall()
         return [SavedScenario(*row) for row in rows]
 
@@ -200,9 +350,9 @@ class ScenarioStore:
             ) from None
 
     @staticmethod
-    def _has_table(conn: sqlite3.Connection) -> bool:
+    def _has_table(conn: sqlite3.Connection, table: str = "scenarios") -> bool:
         return (
-            conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'scenarios'").fetchone()
+            conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
             is not None
         )
 
@@ -218,10 +368,11 @@ class ScenarioStore:
             if row is not None and not replace:
                 raise StorageError(f"a saved scenario is already called {row[0]!r}: choose another name, or replace it")
             created = row[3] if row is not None else now
-            conn.execute("DELETE FROM scenarios WHERE name = ?", (key,))
+            conn.execute("DELETE FROM scenarios WHERE workspace = ? AND name = ?", (self.workspace.id, key))
             conn.execute(
-                "INSERT INTO scenarios (name, title, scenario_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                (key, scenario.name, scenario.canonical_json(), created, now),
+                "INSERT INTO scenarios (workspace, name, title, scenario_json, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (self.workspace.id, key, scenario.name, scenario.canonical_json(), created, now),
             )
         return SavedScenario(key, scenario.name, created, now)
 
@@ -236,7 +387,10 @@ class ScenarioStore:
             clash = self._find(conn, new_key)
             if clash is not None and clash[0].casefold() != row[0].casefold():
                 raise StorageError(f"a saved scenario is already called {clash[0]!r}: choose another name")
-            conn.execute("UPDATE scenarios SET name = ?, updated_at = ? WHERE name = ?", (new_key, now, row[0]))
+            conn.execute(
+                "UPDATE scenarios SET name = ?, updated_at = ? WHERE workspace = ? AND name = ?",
+                (new_key, now, self.workspace.id, row[0]),
+            )
         return SavedScenario(new_key, row[1], row[3], now)
 
     def duplicate(self, name: str, new_name: str | None = None) -> SavedScenario:
@@ -255,8 +409,9 @@ class ScenarioStore:
                 if clash is not None:
                     raise StorageError(f"a saved scenario is already called {clash[0]!r}: choose another name")
             conn.execute(
-                "INSERT INTO scenarios (name, title, scenario_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?)",
-                (target, row[1], row[2], now, now),
+                "INSERT INTO scenarios (workspace, name, title, scenario_json, created_at, updated_at) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                (self.workspace.id, target, row[1], row[2], now, now),
             )
         return SavedScenario(target, row[1], now, now)
 
@@ -264,7 +419,12 @@ class ScenarioStore:
         """Remove a saved scenario."""
         key = clean_name(name)
         with self._transaction() as conn:
-            if conn.execute("DELETE FROM scenarios WHERE name = ?", (key,)).rowcount == 0:
+            if (
+                conn.execute(
+                    "DELETE FROM scenarios WHERE workspace = ? AND name = ?", (self.workspace.id, key)
+                ).rowcount
+                == 0
+            ):
                 raise StorageError(f"no saved scenario is called {key!r}")
 
     def _free_copy_name(self, conn: sqlite3.Connection, name: str) -> str:

@@ -8,6 +8,7 @@ import numpy as np
 
 from .closed_forms import beta_classes, discount_per_period
 from .distributions import draw
+from .limits import check_simulation
 from .scenario import Acquisition, Expansion, Retention, Scenario, Segment, Winback, bounds_of
 
 # One random stream per source of randomness (SPEC 7); stream 0 is the assumptions'.
@@ -74,7 +75,12 @@ def _segment(scenario: Scenario, field: str, runs: int, seed: int) -> np.ndarray
 
 
 def draw_assumptions(scenario: Scenario, runs: int, seed: int) -> Assumptions:
-    """Draw every uncertain assumption once per run (common across budgets for a seed)."""
+    """Draw every uncertain assumption once per run (common across budgets for a seed).
+
+    Every simulation starts here, so this is where work beyond the limit is refused
+    (:func:`simulation.model.limits.check_simulation`).
+    """
+    check_simulation(scenario, runs)
     lev = lambda model, section, field: _lever(scenario, model, section, field, runs, seed)  # noqa: E731
     acq = scenario.acquisition
     cost_per_save = lev(Retention, "retention", "cost_per_save")

@@ -19,6 +19,13 @@ from ..numerics.parallel import in_blocks
 from ..numerics.quadrature import gauss_rules
 
 HOMOGENEOUS_PHI = 1e-9
+# Beta parameters below this are treated as the homogeneous limit by the Gauss-Jacobi rules: in
+# floating point ``a - 1`` is then -1 to within 1e-4, and the Jacobi matrix's first off-diagonal
+# loses every digit (exactly 0 below 1.1e-16, where it divided by zero). With heterogeneity at
+# most 0.999, ``1/phi - 1 >= 1e-3``, so ``a`` this small means churn below 1e-9 (``b``: churn
+# above 1 - 1e-9); the survival curves of the two models then differ by less than
+# ``horizon x 1e-9``, under 1e-6 of a cohort over the longest horizon.
+DEGENERATE_BETA = 1e-12
 
 
 def discount_per_period(rate_per_year, periods_per_year: int):
@@ -145,14 +152,15 @@ def beta_classes(churn, heterogeneity, tenure, k: int):
     -------
     nodes, weights : ndarray
         Shape ``broadcast(churn, heterogeneity, tenure).shape + (k,)``; weights sum to 1.
-        With homogeneous churn (phi = 0) the first node carries all the weight at ``churn``.
+        With homogeneous churn (phi = 0), or a Beta parameter below :data:`DEGENERATE_BETA`,
+        the first node carries all the weight at ``churn``.
     """
     churn, phi, tenure = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (churn, heterogeneity, tenure)))
     a, b = sbg_parameters(churn, phi)
     b = b + tenure
     shape = a.shape
     af, bf = a.ravel(), b.ravel()
-    homo = np.isinf(af)
+    homo = np.isinf(af) | (af < DEGENERATE_BETA) | (bf < DEGENERATE_BETA)
     a_, b_ = np.where(homo, 1.0, af), np.where(homo, 1.0, bf)
     # Jacobi polynomials on [-1, 1] with weight (1-x)^al (1+x)^be; theta = (1 + x) / 2.
     al, be = b_ - 1.0, a_ - 1.0

@@ -15,6 +15,7 @@ whatever else differs between them.
 
 from __future__ import annotations
 
+import math
 import zlib
 from dataclasses import dataclass
 
@@ -47,7 +48,19 @@ class Distribution(BaseModel):
         if isinstance(data, dict):
             keys = frozenset(data)
             if keys not in _KINDS:
-                raise ValueError(f"a distribution is {DISTRIBUTION_FORMS}; got keys {{{', '.join(sorted(keys))}}}")
+                shown = ", ".join(sorted(str(k)[:20] for k in keys)[:6])
+                raise ValueError(f"a distribution is {DISTRIBUTION_FORMS}; got keys {{{shown}}}")
+            for key, value in data.items():
+                if isinstance(value, bool) or not isinstance(value, int | float):
+                    raise ValueError(
+                        f"{key} must be a number; got {type(value).__name__ if value is not None else 'null'}"
+                    )
+                try:
+                    finite = math.isfinite(float(value))
+                except OverflowError:
+                    finite = False
+                if not finite:
+                    raise ValueError(f"{key} must be a finite number")
         return data
 
     @model_validator(mode="after")

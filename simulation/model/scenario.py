@@ -12,10 +12,12 @@ import math
 import re
 import tomllib
 import typing
+import unicodedata
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -31,6 +33,72 @@ from .distributions import DISTRIBUTION_FORMS, Bounds, Distribution, central
 
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 SHARE_TOLERANCE = 1e-6
+# Upper bounds that keep every product the engines form finite and every count inside int64:
+# new customers times prospects left is at most MAX_COUNT ** 2 = 1e18 < 9.2e18, and money summed
+# over 600 periods, 50 segments and 1e9-customer counts stays far below the float limit.
+MAX_MONEY = 1e12  # spend per period on one lever
+MAX_UNIT_MONEY = 1e9  # a cost per customer, per save, per upsell, per win-back; revenue per customer
+MAX_COUNT = 1e9  # new customers per period, prospects in the market
+MAX_UPLIFT = 10.0  # revenue increase per expansion, as a share of revenue
+MAX_HETEROGENEITY = 0.999
+MIN_DISCOUNT_RATE = 0.001  # with no discounting a customer who never leaves is worth an infinite amount
+MAX_SHOWN_CHARS = 60  # of a value echoed back in a message
+
+
+def number_text(x: float) -> str:
+    """``x`` in short form, or in full where the short form would round it (0.9999999999999999)."""
+    short = f"{x:g}"
+    return short if float(short) == x else repr(float(x))
+
+
+def clip(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``text`` cut to ``limit`` characters, saying how long it was."""
+    return text if len(text) <= limit else f"{text[: limit - 1]}… ({len(text):,} characters)"
+
+
+def shorten(value: Any, limit: int = MAX_SHOWN_CHARS) -> str:
+    """``repr(value)`` cut to ``limit`` characters, so a message never echoes a whole input."""
+    if isinstance(value, int) and not isinstance(value, bool) and abs(value) > 10**limit:
+        return (
+            "an integer of over 4,000 digits"
+            if abs(value) >= 10**4000
+            else f"an integer of {len(str(abs(value)))} digits"
+        )
+    return clip(repr(value), limit)
+
+
+# Characters a name may not hold: controls, format characters (bidirectional overrides and
+# isolates, zero-width spaces and joiners, the byte-order mark), private-use and unassigned code
+# points. They can make one name look like another or reorder the text around it on screen.
+def text_problem(text: str, *, multiline: bool = False) -> str | None:
+    """Why ``text`` is not plain printable text (None when it is)."""
+    for ch in text:
+        if multiline and ch in "\n\t":
+            continue
+        if unicodedata.category(ch).startswith("C"):
+            name = unicodedata.name(ch, f"U+{ord(ch):04X}")
+            return (
+                f"contains the invisible or control character {name} (U+{ord(ch):04X}); "
+                "use letters, digits, spaces and punctuation"
+            )
+    return None
+
+
+def _currency(value: str) -> str:
+    # a code or a symbol: it is printed beside every amount, so it may not carry formatting
+    if not all(ch.isalnum() or ch in " ." or unicodedata.category(ch) == "Sc" for ch in value):
+        raise ValueError("must be a currency code or symbol (letters, digits, currency signs, spaces and dots)")
+    return value
+
+
+def _plain(multiline: bool = False):
+    def check(value: str) -> str:
+        problem = text_problem(value, multiline=multiline)
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    return AfterValidator(check)
 
 
 class ScenarioError(InputError):
@@ -63,15 +131,24 @@ def _param_validator(bounds: Bounds):
         elif isinstance(value, bool) or not isinstance(value, int | float):
             raise ValueError(f"must be a number {bounds.describe()} or a distribution {DISTRIBUTION_FORMS}")
         else:
-            if not math.isfinite(value):
+            try:
+                number = float(value)
+            except OverflowError:
+                raise ValueError(f"must be a number {bounds.describe()}; got {shorten(value)}") from None
+            if not math.isfinite(number):
                 raise ValueError(f"must be a finite number {bounds.describe()}")
-            if not bounds.contains(value):
-                raise ValueError(f"must be {bounds.describe()}; got {value:g}")
-            return float(value)
+            if not bounds.contains(number):
+                raise ValueError(f"must be {bounds.describe()}; got {number_text(number)}")
+            return number
         ends = [("mean", dist.mean)] if dist.kind == "normal" else [("low", dist.low), ("high", dist.high)]
         for name, x in ends:
             if not bounds.contains(x):
-                raise ValueError(f"distribution {name} must be {bounds.describe()}; got {x:g}")
+                raise ValueError(f"distribution {name} must be {bounds.describe()}; got {number_text(x)}")
+        if dist.kind == "normal" and math.isfinite(bounds.hi - bounds.lo) and dist.sd > bounds.hi - bounds.lo:
+            raise ValueError(
+                f"distribution sd must be at most {bounds.hi - bounds.lo:g}, the width of the field's range; "
+                f"got {dist.sd:g}"
+            )
         return dist
 
     return validate
@@ -109,7 +186,7 @@ def bounds_of(model: type[BaseModel], field: str) -> Bounds:
     return Bounds()
 
 
-Money = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False, strict=True)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 
 
@@ -137,20 +214,20 @@ class Budget(_Frozen):
         )
 
 
-Weights = dict[str, Annotated[float, Field(ge=0, allow_inf_nan=False)]]
+Weights = dict[str, Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]]
 
 
 class Acquisition(_Frozen):
     cost_multiplier: Param(1, 100) | None = Field(
         None, description="Cost of acquiring a customer as a multiple of retention.cost_per_save"
     )
-    cost_per_customer: Param(0, lo_open=True) | None = Field(
+    cost_per_customer: Param(0, MAX_UNIT_MONEY, lo_open=True) | None = Field(
         None, description="Cost of acquiring one customer at low spend (CAC); instead of cost_multiplier"
     )
-    max_new_per_period: Param(0, lo_open=True) = Field(
+    max_new_per_period: Param(0, MAX_COUNT, lo_open=True) = Field(
         100.0, description="Most new customers a period can bring at unlimited spend"
     )
-    market_size: Param(0, lo_open=True) | None = Field(
+    market_size: Param(0, MAX_COUNT, lo_open=True) | None = Field(
         None, description="Prospects in the market; acquisition saturates as they are won"
     )
 
@@ -162,7 +239,9 @@ class Acquisition(_Frozen):
 
 
 class Retention(_Frozen):
-    cost_per_save: Param(0, lo_open=True) = Field(200.0, description="Cost of preventing the first churn")
+    cost_per_save: Param(0, MAX_UNIT_MONEY, lo_open=True) = Field(
+        200.0, description="Cost of preventing the first churn"
+    )
     max_churn_reduction: Param(0, 1, hi_open=True) = Field(
         0.5, description="Largest share of expected churners the programme can keep in a period"
     )
@@ -170,7 +249,7 @@ class Retention(_Frozen):
 
 
 class Expansion(_Frozen):
-    cost_per_upsell: Param(0, lo_open=True) = Field(300.0, description="Cost of the first extra upsell")
+    cost_per_upsell: Param(0, MAX_UNIT_MONEY, lo_open=True) = Field(300.0, description="Cost of the first extra upsell")
     max_extra_upsell_rate: Param(0, 1) = Field(
         0.02, description="Most extra upsells per active customer per period at unlimited spend"
     )
@@ -178,7 +257,9 @@ class Expansion(_Frozen):
 
 
 class Winback(_Frozen):
-    cost_per_winback: Param(0, lo_open=True) = Field(600.0, description="Cost of winning back the first customer")
+    cost_per_winback: Param(0, MAX_UNIT_MONEY, lo_open=True) = Field(
+        600.0, description="Cost of winning back the first customer"
+    )
     max_winback_rate: Param(0, 1) = Field(
         0.05, description="Largest share of the lapsed pool that can return in a period"
     )
@@ -186,19 +267,19 @@ class Winback(_Frozen):
 
 
 class Segment(_Frozen):
-    name: str = Field(min_length=1, max_length=60)
+    name: Annotated[str, _plain()] = Field(min_length=1, max_length=60)
     customers: int = Field(ge=0, le=100_000_000, strict=True, description="Active customers at period 0")
-    revenue_per_customer: Param(0) = Field(description="Revenue per customer per period before upsell")
+    revenue_per_customer: Param(0, MAX_UNIT_MONEY) = Field(description="Revenue per customer per period before upsell")
     gross_margin: Param(0, 1) = Field(0.7, description="Share of revenue kept as gross profit")
     churn: Param(0, 1, hi_open=True) = Field(
         description="Mean probability that a new customer leaves in a period, without retention spend"
     )
-    churn_heterogeneity: Param(0, 1, hi_open=True) = Field(
+    churn_heterogeneity: Param(0, MAX_HETEROGENEITY) = Field(
         0.2, description="Polarisation of churn across customers: 0 = all alike, towards 1 = very mixed"
     )
     tenure: int = Field(0, ge=0, le=1200, strict=True, description="Periods existing customers have stayed")
     upsell_rate: Param(0, 1) = Field(0.0, description="Probability per period that a customer expands")
-    upsell_uplift: Param(0) = Field(0.2, description="Revenue increase per expansion, share of revenue")
+    upsell_uplift: Param(0, MAX_UPLIFT) = Field(0.2, description="Revenue increase per expansion, share of revenue")
     new_customer_share: Share | None = Field(None, description="Share of new customers landing here")
 
 
@@ -221,12 +302,12 @@ class Simulation(_Frozen):
 class Scenario(_Frozen):
     """A validated, frozen scenario (the contract between files, pages and engines)."""
 
-    name: str = Field(min_length=1, max_length=120)
-    description: str = Field("", max_length=4000)
+    name: Annotated[str, _plain()] = Field(min_length=1, max_length=120)
+    description: Annotated[str, _plain(multiline=True)] = Field("", max_length=4000)
     period: Literal["month", "quarter", "year"] = "month"
     horizon: int = Field(60, ge=1, le=600, strict=True, description="Number of periods simulated")
-    discount_rate: Param(0, 1) = Field(0.10, description="Discount rate per year")
-    currency: str = Field("USD", min_length=1, max_length=8)
+    discount_rate: Param(MIN_DISCOUNT_RATE, 1) = Field(0.10, description="Discount rate per year")
+    currency: Annotated[str, _plain(), AfterValidator(_currency)] = Field("USD", min_length=1, max_length=8)
     budget: Budget = Budget()
     baseline_budget: Budget | None = None
     acquisition: Acquisition = Acquisition()
@@ -242,14 +323,14 @@ class Scenario(_Frozen):
         names = [s.name for s in segments]
         dupes = sorted({n for n in names if names.count(n) > 1})
         if dupes:
-            raise ValueError(f"segment names must be unique; repeated: {', '.join(dupes)}")
+            raise ValueError(f"segment names must be unique; repeated: {', '.join(clip(d) for d in dupes[:5])}")
         return segments
 
     @model_validator(mode="after")
     def _shares_and_weights(self):
-        problems = cross_field_problems(self.model_dump())
-        if problems:
-            raise ValueError(" | ".join(f"{path}: {msg}" for path, msg in problems))
+        # reported with their own field paths by scenario_from_dict, from cross_field_problems
+        if cross_field_problems(self.model_dump()):
+            raise ValueError(_CROSS_FIELD)
         return self
 
     # Derived values -----------------------------------------------------------------
@@ -323,6 +404,21 @@ def _toml_value(value) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
+_CROSS_FIELD = "cross-field problems"
+
+
+def _finite_numbers(values) -> bool:
+    try:
+        return all(isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(float(x)) for x in values)
+    except OverflowError:
+        return False
+
+
+def _listed(names, limit: int = 10) -> str:
+    shown = ", ".join(clip(str(n)) for n in names[:limit])
+    return shown + (f" and {len(names) - limit} more" if len(names) > limit else "")
+
+
 def cross_field_problems(data: dict) -> list[tuple[str, str]]:
     """Checks that involve several fields, run on raw data so they are reported with field errors."""
     problems: list[tuple[str, str]] = []
@@ -332,20 +428,29 @@ def cross_field_problems(data: dict) -> list[tuple[str, str]]:
     shares = [s.get("new_customer_share") for s in segments]
     given = [x for x in shares if x is not None]
     if given and len(given) != len(shares):
-        problems.append(("segments", "give new_customer_share for every segment or for none"))
-    elif given and all(isinstance(x, int | float) for x in given) and abs(sum(given) - 1) > SHARE_TOLERANCE:
-        problems.append(("segments", f"new_customer_share must sum to 1; they sum to {sum(given):.6g}"))
-    names = {s.get("name") for s in segments}
+        missing = [i for i, x in enumerate(shares) if x is None]
+        problems.append(
+            (f"segments[{missing[0]}].new_customer_share", "give new_customer_share for every segment or for none")
+        )
+    elif given and _finite_numbers(given) and abs(sum(given) - 1) > SHARE_TOLERANCE:
+        problems.append(
+            ("segments.new_customer_share", f"must sum to 1 over the segments; they sum to {sum(given):.6g}")
+        )
+    names = {s.get("name") for s in segments if isinstance(s.get("name"), str)}
     for lever in ("retention", "expansion", "winback"):
         section = data.get(lever)
         weights = section.get("weights") if isinstance(section, dict) else None
         if not isinstance(weights, dict):
             continue
-        unknown = sorted(set(weights) - names)
+        unknown = sorted(str(k) for k in set(weights) - names)
         if unknown:
-            known = ", ".join(sorted(str(n) for n in names))
-            problems.append((f"{lever}.weights", f"unknown segment(s) {', '.join(unknown)}; segments are {known}"))
-        elif all(isinstance(w, int | float) for w in weights.values()) and sum(weights.values()) <= 0:
+            problems.append(
+                (
+                    f"{lever}.weights",
+                    f"unknown segment(s) {_listed(unknown)}; segments are {_listed(sorted(names))}",
+                )
+            )
+        elif _finite_numbers(weights.values()) and sum(weights.values()) <= 0:
             problems.append((f"{lever}.weights", "at least one weight must be positive"))
     return problems
 
@@ -356,7 +461,9 @@ def _format_loc(loc: tuple) -> str:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += ("." if out else "") + str(part)
+            text = str(part)
+            text = text if len(text) <= MAX_SHOWN_CHARS else shorten(text)
+            out += ("." if out else "") + text
     return out
 
 
@@ -372,6 +479,8 @@ def _problems(exc: ValidationError, data: Any) -> list[tuple[str, str]]:
         loc = tuple(err["loc"])
         msg = err["msg"].removeprefix("Value error, ")
         kind = err["type"]
+        if msg == _CROSS_FIELD:
+            continue
         if kind in _FRIENDLY:
             msg = _FRIENDLY[kind]
             if kind == "extra_forbidden":
@@ -383,12 +492,7 @@ def _problems(exc: ValidationError, data: Any) -> list[tuple[str, str]]:
         else:
             msg = msg.replace("Input should be", "must be")
             if "input" in err and kind not in ("value_error", "assertion_error"):
-                msg += f"; got {err['input']!r}" if not isinstance(err["input"], dict | list) else ""
-        if kind == "value_error" and " | " in msg:
-            for part in msg.split(" | "):
-                path, _, rest = part.partition(": ")
-                problems.append((path, rest))
-            continue
+                msg += f"; got {shorten(err['input'])}" if not isinstance(err["input"], dict | list) else ""
         problems.append((_format_loc(loc), msg))
     return problems
 
@@ -418,31 +522,84 @@ def scenario_from_dict(data: Any) -> Scenario:
     """Validate a mapping into a :class:`Scenario`, raising :class:`ScenarioError`."""
     if not isinstance(data, dict):
         raise ScenarioError([("", "a scenario must be a table of fields")])
+    if _depth(data) > MAX_DEPTH:
+        raise ScenarioError([("", f"the scenario is nested more than {MAX_DEPTH} levels deep; a scenario needs 4")])
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
         problems = _problems(exc, data)
-        if not any(
-            path in ("segments", "retention.weights", "expansion.weights", "winback.weights") for path, _ in problems
-        ):
-            problems += cross_field_problems(data)
+        if not any(path == "segments" or path.endswith(".weights") for path, _ in problems):
+            problems += [p for p in cross_field_problems(data) if p not in problems]
         raise ScenarioError(problems) from None
+    except RecursionError:
+        raise ScenarioError([("", f"the scenario is nested more than {MAX_DEPTH} levels deep")]) from None
+
+
+MAX_DEPTH = 8  # tables or lists inside one another; a scenario needs 4 (segments, a segment, a distribution)
+MAX_FILE_BYTES = 1_000_000  # a scenario with fifty segments and long descriptions is under 100 kB
+
+
+def _depth(value: Any, limit: int = MAX_DEPTH + 1) -> int:
+    """Nesting depth of dicts and lists, counted no further than ``limit`` (so never deeply recursive)."""
+    stack = [(value, 1)]
+    deepest = 0
+    while stack:
+        item, level = stack.pop()
+        if isinstance(item, dict | list):
+            deepest = max(deepest, level)
+            if level >= limit:
+                return level
+            stack.extend((child, level + 1) for child in (item.values() if isinstance(item, dict) else item))
+    return deepest
+
+
+def _too_deep(text: str) -> bool:
+    """Whether brackets nest beyond :data:`MAX_DEPTH` (checked before parsing, which recurses)."""
+    level = 0
+    for ch in text:
+        if ch in "[{":
+            level += 1
+            if level > MAX_DEPTH + 2:
+                return True
+        elif ch in "]}":
+            level -= 1
+    return False
 
 
 def parse_scenario(text: str | bytes, fmt: str = "toml") -> Scenario:
-    """Parse TOML or JSON text into a :class:`Scenario`."""
+    """Parse TOML or JSON text into a :class:`Scenario`.
+
+    A UTF-8 byte-order mark is skipped. Text over :data:`MAX_FILE_BYTES`, nesting deeper than
+    :data:`MAX_DEPTH` and integers too long to read are refused with a message.
+    """
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(
+            [("", f"the file is {len(text):,} bytes; a scenario file may be at most {MAX_FILE_BYTES:,} bytes")]
+        )
     if isinstance(text, bytes):
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
             raise ScenarioError([("", "the file is not UTF-8 text")]) from None
+    text = text.removeprefix("\ufeff")
     fmt = fmt.lower().lstrip(".")
+    kind = "JSON" if fmt == "json" else "TOML"
+    # Brackets inside strings count too, which errs on the safe side: no scenario nests that deep.
+    if _too_deep(text):
+        raise ScenarioError([("", f"the file nests tables or lists more than {MAX_DEPTH} levels deep")])
     try:
         data = json.loads(text) if fmt == "json" else tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ScenarioError([("", f"not valid TOML: {exc}")]) from None
+        raise ScenarioError([("", f"not valid TOML: {clip(str(exc), 200)}")]) from None
     except json.JSONDecodeError as exc:
         raise ScenarioError([("", f"not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}")]) from None
+    except RecursionError:
+        raise ScenarioError([("", f"the file nests tables or lists more than {MAX_DEPTH} levels deep")]) from None
+    except ValueError as exc:
+        # Python refuses to read integers of more than 4,300 digits
+        if "digits" in str(exc):
+            raise ScenarioError([("", f"not valid {kind}: a number has thousands of digits")]) from None
+        raise ScenarioError([("", f"not valid {kind}: {clip(str(exc), 200)}")]) from None
     return scenario_from_dict(data)
 
 

@@ -29,6 +29,14 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
+# Most restarts of inversion and most rejections of BTPE before a draw gives up and returns the
+# count nearest the mean. Inversion restarts only when a uniform lands beyond ten standard
+# deviations above the mean (probability below 1e-20), and BTPE accepts each candidate with
+# probability above one half (Kachitvichyanukul & Schmeiser, 1988, table 2), so neither cap is
+# reached by any draw with a chance above 2**-60; the caps bound the work of a draw whatever its
+# arguments.
+MAX_RESTARTS = 64
+MAX_REJECTIONS = 64
 
 
 @njit(inline="always")
@@ -54,16 +62,26 @@ def _uniform(state):
 
 @njit(cache=True)
 def _inversion(state, n, p):
+    """Inversion for ``n p <= 30``: at most ``MAX_RESTARTS`` passes of at most ``bound + 1`` steps.
+
+    ``log1p`` keeps ``(1 - p) ** n`` exact to rounding when ``p`` is below the spacing of doubles
+    near 1; ``log(1 - p)`` there is off by up to a factor of two, which for ``n`` near 1e17 made
+    every pass restart (all the probability beyond the bound) and the loop never end.
+    """
     q = 1.0 - p
-    qn = math.exp(n * math.log(q))
+    qn = math.exp(n * math.log1p(-p))
     mean = n * p
     bound = min(n, mean + 10.0 * math.sqrt(mean * q + 1.0))
     x = 0
     px = qn
     u = _uniform(state)
+    restarts = 0
     while u > px:
         x += 1
         if x > bound:
+            restarts += 1
+            if restarts > MAX_RESTARTS:
+                return min(n, math.floor(mean + 0.5))
             x = 0
             px = qn
             u = _uniform(state)
@@ -81,7 +99,13 @@ def _stirling(x):
 
 @njit(cache=True)
 def _btpe(state, n, r):
-    """BTPE for ``r <= 0.5`` and ``n r > 30``."""
+    """BTPE for ``r <= 0.5`` and ``n r > 30``, with at most ``MAX_REJECTIONS`` rejected candidates.
+
+    Each candidate costs a bounded number of steps: the explicit ratio runs over ``|y - m|``
+    terms only when ``|y - m| <= 20`` or ``|y - m| >= n r q / 2 - 1``; the tails reach at most
+    ``p1 + 36.8 / lambda`` (about ``19 sqrt(n r q)``) from the mode for uniforms of 53 bits, so
+    the second case needs ``n r q`` below about 1,500 and is at most that many terms.
+    """
     q = 1.0 - r
     fm = n * r + r
     m = math.floor(fm)
@@ -98,7 +122,7 @@ def _btpe(state, n, r):
     p2 = p1 * (1.0 + 2.0 * c)
     p3 = p2 + c / laml
     p4 = p3 + c / lamr
-    while True:
+    for _ in range(MAX_REJECTIONS + 1):
         u = _uniform(state) * p4
         v = _uniform(state)
         if u <= p1:  # triangular centre: accepted at once
@@ -157,6 +181,7 @@ def _btpe(state, n, r):
         )
         if big_a <= bound:
             return y
+    return m
 
 
 @njit(cache=True)

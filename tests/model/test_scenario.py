@@ -77,7 +77,7 @@ def test_every_problem_is_listed_at_once():
     data = make(horizon=-1, budget={"acquisition": -5}, segment={"churn": 2, "new_customer_share": 0.4})
     data["segments"].append(dict(data["segments"][0], name="B", churn=0.1, new_customer_share=0.4))
     paths = paths_of(data)
-    for expected in ("horizon", "budget.acquisition", "segments[0].churn", "segments"):
+    for expected in ("horizon", "budget.acquisition", "segments[0].churn", "segments.new_customer_share"):
         assert expected in paths, f"{expected} missing from {paths}"
 
 
@@ -86,7 +86,7 @@ def test_shares_must_sum_to_one():
     data["segments"][0]["new_customer_share"] = 0.7
     data["segments"].append(dict(data["segments"][0], name="B", new_customer_share=0.2))
     probs = problems_of(data)
-    assert any(p == "segments" and "sum to 1" in m for p, m in probs), probs
+    assert any(p == "segments.new_customer_share" and "sum to 1" in m for p, m in probs), probs
 
 
 def test_shares_all_or_none():

@@ -14,6 +14,7 @@ from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
 from simulation.model import edits
 from ui import cache
+from ui.safe_text import shown
 
 from .conftest import start_app
 
@@ -57,7 +58,8 @@ def amount(text: str) -> float:
 
 
 def errors(at) -> str:
-    return "\n".join(e.value for e in at.error)
+    """The error messages as a person reads them (user text in them is escaped Markdown)."""
+    return "\n".join(shown(e.value) for e in at.error)
 
 
 def current(at):
@@ -306,7 +308,7 @@ def test_oversized_scenario_gets_a_message_not_a_stall(test_scenario):
     at = start_app(huge)
     assert not at.exception, "an oversized scenario must not raise"
     message = errors(at)
-    assert "simulation.runs" in message and "command line" in message, f"no actionable message: {message!r}"
+    assert "simulation.runs" in message and "runs or fewer" in message, f"no actionable message: {message!r}"
     assert any(e.label == "All assumptions" for e in at.expander), "the editor must stay available to shrink it"
     assert not at.metric, "no figures should be shown for a scenario that was not simulated"
 

@@ -1,0 +1,253 @@
+"""Load test: N real browser sessions on one Retention Lab server, moving the budget split.
+
+Each session opens the Plan page on its own copy of the default preset (a share link with a
+name of its own), then moves the acquisition-share slider one step every ``--interval``
+seconds. Reported: errors (exceptions on the page, timeouts), cross-talk (a session showing
+another session's scenario, or a split it did not set), first-load time (address to figures),
+slider-to-figures latency end to end, the server's own time per rerun (the figures' compute
+time the Plan page states, and the server process's CPU time over the reruns).
+
+Loopback only: the script refuses any other host, so it cannot load someone else's server.
+
+    python scripts/loadtest.py --start --sessions 1 --moves 10
+    python scripts/loadtest.py --url http://127.0.0.1:8501 --sessions 5 --moves 10 --interval 2
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import json
+import os
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from urllib.parse import urlsplit
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from simulation.io.presets import DEFAULT_PRESET, load_preset  # noqa: E402
+from simulation.io.sharing import share_query  # noqa: E402
+
+CHROMIUM = os.environ.get("RETENTION_LAB_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--disable-dev-shm-usage", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
+SPLIT = "Acquisition share of the budget"
+NPV = "NPV"
+P_BEATS = "Chance the plan beats the status quo"
+SERVER_MS = re.compile(r"Figures computed on the server in ([\d,]+) ms")
+LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+TIMEOUT_MS = 120_000
+# Counts script runs that end, from the attribute Streamlit sets on its root element; a
+# MutationObserver sees every change, however quick the rerun.
+WATCH_RUNS = """() => {
+    const app = document.querySelector('[data-testid=stApp]');
+    window.__runEnds = 0;
+    let running = false;
+    new MutationObserver(() => {
+        const state = app.getAttribute('data-test-script-state');
+        if (state === 'running') running = true;
+        else if (running && state === 'notRunning') { running = false; window.__runEnds += 1; }
+    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
+}"""
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@contextlib.contextmanager
+def serve(data_dir: str):
+    """Start ``streamlit run app.py`` on a free loopback port; yield (url, pid)."""
+    port = _free_port()
+    env = dict(os.environ, RETENTION_LAB_DATA_DIR=data_dir)
+    log = open(Path(data_dir) / "streamlit.log", "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(
+        [
+            sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+            "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+            "--browser.gatherUsageStats", "false",
+        ],
+        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
+                if response.read().decode().strip() == "ok":
+                    break
+            time.sleep(0.2)
+        else:
+            raise SystemExit(f"the server did not start; see {log.name}")
+        yield url, proc.pid
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        log.close()
+
+
+def cpu_seconds(pid: int | None) -> float | None:
+    """User + system CPU time of a process (Linux /proc), or None."""
+    if pid is None:
+        return None
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def metric(page, label: str):
+    card = page.get_by_test_id("stMetric").filter(
+        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
+    )
+    return card.first.get_by_test_id("stMetricValue")
+
+
+async def settled(page) -> None:
+    await page.wait_for_timeout(150)
+    await page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=TIMEOUT_MS)
+
+
+async def server_ms(page) -> float | None:
+    text = await page.get_by_text(SERVER_MS).first.inner_text()
+    m = SERVER_MS.search(text)
+    return float(m[1].replace(",", "")) if m else None
+
+
+async def session(browser, url: str, index: int, moves: int, interval: float, out: dict) -> None:
+    name = f"Load session {index}"
+    scenario = load_preset(DEFAULT_PRESET).replace(name=name)
+    context = await browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    rec = out.setdefault(index, {"errors": [], "crosstalk": [], "e2e": [], "server_ms": [], "first_load": None})
+    try:
+        t0 = time.perf_counter()
+        await page.goto(f"{url}/?{share_query(scenario)}")
+        await metric(page, P_BEATS).wait_for()
+        await settled(page)
+        rec["first_load"] = time.perf_counter() - t0
+        await page.evaluate(WATCH_RUNS)
+        slider = page.get_by_role("slider", name=SPLIT)
+        direction = "ArrowLeft"
+        next_at = time.perf_counter()
+        for _ in range(moves):
+            await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
+            next_at = time.perf_counter() + interval
+            before_value = float(await slider.input_value())
+            ends = await page.evaluate("window.__runEnds")
+            await slider.focus()
+            start = time.perf_counter()
+            await page.keyboard.press(direction)
+            try:
+                # a rerun has ended when the app's script state goes from running back to notRunning
+                await page.wait_for_function(f"window.__runEnds > {ends}", timeout=TIMEOUT_MS)
+            except Exception as exc:  # a timeout is an error of the run, reported, not raised
+                rec["errors"].append(f"no new figures: {type(exc).__name__}")
+                continue
+            rec["e2e"].append(time.perf_counter() - start)
+            ms = await server_ms(page)
+            if ms is not None:
+                rec["server_ms"].append(ms)
+            after_value = float(await slider.input_value())
+            moved_right = direction == "ArrowRight"
+            if (after_value > before_value) != moved_right or after_value == before_value:
+                rec["crosstalk"].append(f"split {before_value} -> {after_value} after {direction}")
+            title = (await page.get_by_role("heading", level=1).first.inner_text()).strip()
+            if title != name:
+                rec["crosstalk"].append(f"heading {title!r}")
+            if await page.get_by_test_id("stException").count():
+                rec["errors"].append("exception on the page")
+            if after_value <= 5:
+                direction = "ArrowRight"
+            elif after_value >= 95:
+                direction = "ArrowLeft"
+    except Exception as exc:
+        rec["errors"].append(f"{type(exc).__name__}: {str(exc)[:200]}")
+    finally:
+        await context.close()
+
+
+def pct(values, q):
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, max(0, round(q / 100 * (len(ordered) - 1))))]
+
+
+async def main_async(args, url: str, pid: int | None) -> dict:
+    from playwright.async_api import async_playwright
+
+    out: dict = {}
+    async with async_playwright() as p:
+        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        cpu0 = cpu_seconds(pid)
+        await asyncio.gather(*(session(browser, url, i, args.moves, args.interval, out) for i in range(args.sessions)))
+        cpu1 = cpu_seconds(pid)
+        await browser.close()
+    e2e = [x for r in out.values() for x in r["e2e"]]
+    srv = [x for r in out.values() for x in r["server_ms"]]
+    loads = [r["first_load"] for r in out.values() if r["first_load"] is not None]
+    reruns = len(e2e) + len(loads)
+    return {
+        "sessions": args.sessions,
+        "moves_per_session": args.moves,
+        "interval_s": args.interval,
+        "reruns_measured": len(e2e),
+        "errors": sum(len(r["errors"]) for r in out.values()),
+        "crosstalk": sum(len(r["crosstalk"]) for r in out.values()),
+        "first_load_median_s": statistics.median(loads) if loads else None,
+        "first_load_max_s": max(loads) if loads else None,
+        "e2e_p50_s": pct(e2e, 50),
+        "e2e_p95_s": pct(e2e, 95),
+        "e2e_max_s": max(e2e) if e2e else None,
+        "server_figures_p50_ms": pct(srv, 50),
+        "server_figures_p95_ms": pct(srv, 95),
+        "server_cpu_per_rerun_s": (cpu1 - cpu0) / reruns if cpu0 is not None and cpu1 is not None and reruns else None,
+        "details": {i: {"errors": r["errors"][:5], "crosstalk": r["crosstalk"][:5]} for i, r in sorted(out.items())},
+    }
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--url", help="a running server on loopback, e.g. http://127.0.0.1:8501")
+    parser.add_argument("--start", action="store_true", help="start a server of this working tree for the test")
+    parser.add_argument("--sessions", type=int, default=1, help="browser sessions at once (1-50)")
+    parser.add_argument("--moves", type=int, default=10, help="slider moves per session (1-1000)")
+    parser.add_argument("--interval", type=float, default=2.0, help="seconds between a session's moves")
+    parser.add_argument("--json", help="also write the figures to this file")
+    args = parser.parse_args(argv)
+    if not 1 <= args.sessions <= 50 or not 1 <= args.moves <= 1000 or not 0 <= args.interval <= 600:
+        parser.error("--sessions 1-50, --moves 1-1000, --interval 0-600")
+    if args.start == bool(args.url):
+        parser.error("give --url of a running server or --start, not both")
+    if args.url and urlsplit(args.url).hostname not in LOOPBACK:
+        parser.error(f"--url must be on this machine ({', '.join(sorted(LOOPBACK))}); got {args.url}")
+    if args.start:
+        with tempfile.TemporaryDirectory() as data, serve(data) as (url, pid):
+            report = asyncio.run(main_async(args, url, pid))
+    else:
+        report = asyncio.run(main_async(args, args.url.rstrip("/"), None))
+    text = json.dumps(report, indent=2)
+    print(text)
+    if args.json:
+        Path(args.json).write_text(text + "\n")
+    return 0 if report["errors"] == 0 and report["crosstalk"] == 0 else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
