@@ -101,8 +101,7 @@ def comparison_toml() -> str:
 
 
 def test_bridge_totals_match_the_pages(comparison):
-    from ui.state import bridge_totals as page_bridge
-
     from simulation.io.exports import bridge_totals
+    from ui.state import bridge_totals as page_bridge
 
     assert bridge_totals(comparison.plan) == page_bridge(comparison.plan), "the report's bridge must be the page's"
