@@ -1,0 +1,1 @@
+"""Your own customers: read, classify, calibrate and plan (no Streamlit here)."""
