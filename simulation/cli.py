@@ -209,6 +209,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     comp = sub.add_parser("compile", help="compile the engine now, so the first simulation is not slowed by it")
     comp.set_defaults(func=cmd_compile)
+
+    from .portfolio.cli import add_commands
+
+    add_commands(sub)
     return parser
 
 
