@@ -261,70 +261,79 @@ def fit_sbg(data: Lifetimes, name: str = "", *, intervals: bool = True) -> SBGFi
     )
 
 
-def _ab(churn: float, phi: float) -> tuple[float, float]:
+def _expit(z: float) -> float:
+    return 1.0 / (1.0 + math.exp(-z))
+
+
+def _logit(p: float) -> float:
+    return math.log(p / (1.0 - p))
+
+
+def _from_mean(churn: float, phi: float) -> tuple[float, float]:
     scale = 1.0 / phi - 1.0
     return churn * scale, (1.0 - churn) * scale
 
 
-_LOGIT_LO, _LOGIT_HI = -20.0, 12.0
-
-
-def _expit(z):
-    return 1.0 / (1.0 + math.exp(-z))
+# Each interval is found on a scale where the profile is smooth and unbounded: (profiled value,
+# other parameter) -> (a, b), both on log or logit scales, and back to the reported value.
+_PROFILES = {
+    "alpha": (lambda x, y: (math.exp(x), math.exp(y)), math.exp),
+    "beta": (lambda x, y: (math.exp(y), math.exp(x)), math.exp),
+    "churn": (lambda x, y: _from_mean(_expit(x), _expit(y)), _expit),
+    "churn_heterogeneity": (lambda x, y: _from_mean(_expit(y), _expit(x)), _expit),
+}
+_LIMIT = 30.0  # on the working scale: exp(30) or expit(30) is beyond any estimate worth reporting
 
 
 def profile_intervals(a: float, b: float, ll: float, data: Lifetimes) -> dict[str, tuple[float, float]]:
-    """Profile-likelihood 90 % intervals of alpha, beta, churn and churn_heterogeneity."""
+    """Profile-likelihood 90 % intervals of alpha, beta, churn and churn_heterogeneity.
+
+    For each quantity the other parameter is maximised out at every trial value; an end of the
+    interval is where that profile log-likelihood falls :data:`_DROP` below the maximum,
+    found by stepping out from the estimate and then by :func:`scipy.optimize.brentq`. An end
+    that is never reached is reported as the scale's limit (0 or 1 for shares).
+    """
     target = ll - _DROP
+    churn, phi = a / (a + b), 1.0 / (a + b + 1.0)
+    centres = {
+        "alpha": (math.log(a), math.log(b)),
+        "beta": (math.log(b), math.log(a)),
+        "churn": (_logit(churn), _logit(phi)),
+        "churn_heterogeneity": (_logit(phi), _logit(churn)),
+    }
+    out = {}
+    for key, (to_ab, back) in _PROFILES.items():
+        x0, y0 = centres[key]
+        warm = {"y": y0}
 
-    def profile_log(index):
-        # profile over the other log-parameter
-        def value(x):
+        def profile(x, to_ab=to_ab, warm=warm):
             def neg(y):
-                p = (x, y) if index == 0 else (y, x)
-                return -log_likelihood(math.exp(p[0]), math.exp(p[1]), data)
-
-            other = math.log(b if index == 0 else a)
-            r = minimize_scalar(neg, bounds=(other - 15, other + 15), method="bounded", options={"xatol": 1e-7})
-            return -r.fun
-
-        return value
-
-    def profile_mean(kind):
-        churn0, phi0 = a / (a + b), 1 / (a + b + 1)
-
-        def value(z):
-            def neg(w):
-                c, p = (_expit(z), _expit(w)) if kind == "churn" else (_expit(w), _expit(z))
-                aa, bb = _ab(c, p)
-                if not (aa > 0 and bb > 0):
+                aa, bb = to_ab(x, y)
+                if not (0 < aa < math.inf and 0 < bb < math.inf):
                     return 1e300
                 return -log_likelihood(aa, bb, data)
 
-            start = math.log((phi0 if kind == "churn" else churn0) / (1 - (phi0 if kind == "churn" else churn0)))
-            r = minimize_scalar(
-                neg,
-                bounds=(max(start - 15, _LOGIT_LO), min(start + 15, _LOGIT_HI)),
-                method="bounded",
-                options={"xatol": 1e-7},
-            )
-            return -r.fun
+            r = minimize_scalar(neg, bracket=(warm["y"], warm["y"] + 0.05), method="brent", options={"xtol": 1e-6})
+            warm["y"] = float(r.x)
+            return -float(r.fun) - target
 
-        return value
-
-    out = {}
-    for key, value, centre, lo, hi, back in (
-        ("alpha", profile_log(0), math.log(a), math.log(a) - 12, math.log(a) + 12, math.exp),
-        ("beta", profile_log(1), math.log(b), math.log(b) - 12, math.log(b) + 12, math.exp),
-        ("churn", profile_mean("churn"), math.log(a / b), _LOGIT_LO, _LOGIT_HI, _expit),
-        ("churn_heterogeneity", profile_mean("phi"), -math.log(a + b), _LOGIT_LO, _LOGIT_HI, _expit),
-    ):
         ends = []
-        for edge in (lo, hi):
-            f = lambda x, value=value: value(x) - target  # noqa: E731
-            if f(edge) >= 0:
-                ends.append(back(edge) if back is math.exp else (0.0 if edge == _LOGIT_LO else 1.0))
-            else:
-                ends.append(back(brentq(f, min(edge, centre), max(edge, centre), xtol=1e-9)))
+        for direction in (-1.0, 1.0):
+            warm["y"] = y0
+            inside, step, outside = x0, 0.05, None
+            while abs(inside + direction * step - x0) < _LIMIT:
+                trial = inside + direction * step
+                if profile(trial) < 0:
+                    outside = trial
+                    break
+                inside, step = trial, step * 2
+            if outside is None:
+                ends.append(
+                    0.0
+                    if back is _expit and direction < 0
+                    else (1.0 if back is _expit else back(x0 + direction * _LIMIT))
+                )
+                continue
+            ends.append(back(brentq(profile, min(inside, outside), max(inside, outside), xtol=1e-8)))
         out[key] = (min(ends), max(ends))
     return out
