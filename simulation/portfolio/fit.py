@@ -308,12 +308,16 @@ def profile_intervals(a: float, b: float, ll: float, data: Lifetimes) -> dict[st
 
         def profile(x, to_ab=to_ab, warm=warm):
             def neg(y):
-                aa, bb = to_ab(x, y)
-                if not (0 < aa < math.inf and 0 < bb < math.inf):
+                if not abs(y) <= _LIMIT:
                     return 1e300
-                return -log_likelihood(aa, bb, data)
+                aa, bb = to_ab(x, y)
+                value = -log_likelihood(aa, bb, data) if (0 < aa < math.inf and 0 < bb < math.inf) else math.nan
+                return value if math.isfinite(value) else 1e300
 
-            r = minimize_scalar(neg, bracket=(warm["y"], warm["y"] + 0.05), method="brent", options={"xtol": 1e-6})
+            try:
+                r = minimize_scalar(neg, bracket=(warm["y"], warm["y"] + 0.05), method="brent", options={"xtol": 1e-6})
+            except (ValueError, RuntimeError):  # a flat profile: search the whole working scale instead
+                r = minimize_scalar(neg, bounds=(-_LIMIT, _LIMIT), method="bounded", options={"xatol": 1e-6})
             warm["y"] = float(r.x)
             return -float(r.fun) - target
 
@@ -334,6 +338,9 @@ def profile_intervals(a: float, b: float, ll: float, data: Lifetimes) -> dict[st
                     else (1.0 if back is _expit else back(x0 + direction * _LIMIT))
                 )
                 continue
-            ends.append(back(brentq(profile, min(inside, outside), max(inside, outside), xtol=1e-8)))
+            try:
+                ends.append(back(brentq(profile, min(inside, outside), max(inside, outside), xtol=1e-8)))
+            except ValueError:  # a profile too flat to bracket its crossing: the first point known to be outside
+                ends.append(back(outside))
         out[key] = (min(ends), max(ends))
     return out

@@ -154,3 +154,22 @@ def test_observed_survival_is_kaplan_meier():
     s = data.observed_survival()
     # t=1: 4 at risk, 1 leaves -> 3/4; t=2: 3 at risk, none leave; t=3: 2 at risk (one was last seen at 2), 1 leaves
     assert s.tolist() == pytest.approx([1.0, 0.75, 0.75, 0.375]), f"Kaplan-Meier by hand: got {s}"
+
+
+def test_small_and_awkward_data_fit_or_give_a_message():
+    # Small samples, heavy censoring and near-homogeneous churn put the estimate at the edge of the
+    # parameter space, where the profile likelihood is flat: the fit must still return intervals
+    # that hold the estimate, or refuse with a message.
+    rng = np.random.default_rng(3)
+    fitted = 0
+    for _ in range(60):
+        n, periods = int(rng.integers(10, 60)), int(rng.integers(3, 30))
+        tenure, churned = rng.integers(0, periods, n), rng.random(n) < rng.random()
+        try:
+            fit = fit_sbg(Lifetimes.from_tenures(tenure, churned))
+        except TooLittleDataError:
+            continue
+        fitted += 1
+        lo, hi = fit.intervals["churn"]
+        assert lo <= fit.churn * (1 + 1e-9) and fit.churn <= hi * (1 + 1e-9), f"churn {fit.churn} outside ({lo}, {hi})"
+    assert fitted > 30, f"most of these data sets can be fitted; {fitted} were"
