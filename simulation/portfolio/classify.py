@@ -159,9 +159,10 @@ def classify(customers: pd.DataFrame, thresholds: Thresholds, cell_class: dict |
     p_level = level(out["potential"].to_numpy(dtype=float), thresholds.potential)
     out["contribution_level"] = c_level
     out["potential_level"] = p_level
-    out["cell"] = [cell_name(c, p) for c, p in zip(c_level, p_level, strict=True)]
-    keys = pd.Series(list(zip(c_level, p_level, strict=True)))
-    out["class"] = keys.map(mapping).to_numpy()
+    out["cell"] = c_level + " contribution · " + p_level + " potential"
+    table = np.array([[mapping[(c, p)] for p in LEVELS] for c in LEVELS], dtype=object)
+    index = {lv: i for i, lv in enumerate(LEVELS)}
+    out["class"] = table[pd.Series(c_level).map(index).to_numpy(), pd.Series(p_level).map(index).to_numpy()]
     status = out["status"].to_numpy()
     strategy = out["class"].map(STRATEGY_OF_CLASS).to_numpy(dtype=object)
     strategy = np.where(status == "prospect", np.where(p_level == "high", "acquire", NO_ACTION), strategy)

@@ -12,7 +12,7 @@ and one still active after surviving t renewals contributes
 Data are reduced to counts (customers lost at each t, customers still active after each t),
 so the likelihood costs as many terms as there are distinct tenures, not customers. The
 fit maximises the log-likelihood over (log a, log b) with :func:`scipy.optimize.minimize`
-(L-BFGS-B, analytic gradient). Intervals are profile-likelihood intervals: the values of a
+(BFGS, analytic gradient). Intervals are profile-likelihood intervals: the values of a
 quantity whose maximised log-likelihood (over the other parameter) is within
 chi2(1, 0.90) / 2 = 1.353 of the maximum.
 
@@ -39,7 +39,7 @@ INTERVAL_LEVEL = 0.90
 _DROP = float(chi2.ppf(INTERVAL_LEVEL, 1) / 2)
 MIN_PERIODS = 3
 MIN_CUSTOMERS = 10
-_LOG_BOUNDS = (-9.0, 12.0)
+_LOG_BOUNDS = (-12.0, 18.0)  # on log a and log b: far beyond any churn data can show
 
 
 class TooLittleDataError(InputError):
@@ -114,6 +114,7 @@ def log_likelihood(a: float, b: float, data: Lifetimes) -> float:
 
 
 def _negative_and_gradient(x, data: Lifetimes):
+    x = np.clip(x, *_LOG_BOUNDS)
     a, b = math.exp(x[0]), math.exp(x[1])
     t = np.arange(data.lost.size, dtype=float)
     lost, tl = data.lost[1:], t[1:]
@@ -231,17 +232,16 @@ def fit_sbg(data: Lifetimes, name: str = "", *, intervals: bool = True) -> SBGFi
     """
     check_data(data, name)
     best = None
-    for start in ((0.0, 0.0), (-1.0, 1.0), (1.0, 3.0)):
+    for start in ((0.0, 0.0), (-1.0, 2.0)):
         res = minimize(
             _negative_and_gradient,
             np.array(start),
             args=(data,),
             jac=True,
-            method="L-BFGS-B",
-            bounds=[_LOG_BOUNDS, _LOG_BOUNDS],
-            options={"ftol": 1e-13, "gtol": 1e-9, "maxiter": 500},
+            method="BFGS",
+            options={"gtol": 1e-8, "maxiter": 500},
         )
-        if best is None or res.fun < best.fun:
+        if best is None or (np.isfinite(res.fun) and res.fun < best.fun):
             best = res
     a, b = math.exp(best.x[0]), math.exp(best.x[1])
     ll = -float(best.fun)

@@ -90,16 +90,23 @@ def parse_numbers(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """
     s = text.astype(str).str.strip()
     empty = (s == "").to_numpy()
+    values = np.array(pd.to_numeric(s.where(~empty, "nan"), errors="coerce"), dtype=float)
+    retry = ~empty & ~np.isfinite(values)
+    if retry.any():  # written by people: thousands separators, decimal commas, currency, percent
+        values[retry] = _people_numbers(s[retry])
+    bad = ~empty & ~np.isfinite(values)
+    values[bad | empty] = np.nan
+    return values, bad
+
+
+def _people_numbers(s: pd.Series) -> np.ndarray:
     percent = s.str.endswith("%").to_numpy()
     s = s.str.rstrip("%").str.replace(_CURRENCY, "", regex=True)
     comma_decimal = s.str.fullmatch(r"-?\d{1,3}(\.\d{3})+,\d+|-?\d+,\d{1,2}") & ~s.str.contains(r"\.\d{1,2}$")
     dotted = s.where(~comma_decimal, s.str.replace(".", "", regex=False).str.replace(",", ".", regex=False))
     dotted = dotted.str.replace(r"(?<=\d),(?=\d{3}(\D|$))", "", regex=True)
     values = pd.to_numeric(dotted, errors="coerce").to_numpy(dtype=float)
-    values = np.where(percent, values / 100, values)
-    bad = ~empty & ~np.isfinite(values)
-    values[bad | empty] = np.nan
-    return values, bad
+    return np.where(percent, values / 100, values)
 
 
 def parse_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray, str | None, np.ndarray]:
