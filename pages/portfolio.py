@@ -51,8 +51,19 @@ K_CUTS = {
     "r_lo": "pf_r_lo",
     "r_hi": "pf_r_hi",
 }
-K_CELLS, K_PLANS, K_FIT = "pf_cells", "pf_plans", "pf_fit_choice"
-STATE_PREFIXES = ("pf_map_", "pf_c_", "pf_p_", "pf_r_", "pf_winback", "pf_cells", "pf_plans", "pf_sheet", "pf_kind")
+K_CELLS, K_PLANS, K_FIT, K_APPLIED = "pf_cells", "pf_plans", "pf_fit_choice", "pf_cuts_applied"
+STATE_PREFIXES = (
+    "pf_map_",
+    "pf_cuts",
+    "pf_c_",
+    "pf_p_",
+    "pf_r_",
+    "pf_winback",
+    "pf_cells",
+    "pf_plans",
+    "pf_sheet",
+    "pf_kind",
+)
 NONE = "—"
 
 
@@ -122,20 +133,30 @@ def _md(sentence: str) -> None:
     st.markdown(sentence.replace("$", "\\$"))
 
 
-def _settings(analysis_cuts: bool) -> str:
-    cuts = {k: float(st.session_state[v]) for k, v in K_CUTS.items() if v in st.session_state}
-    has_cuts = all(k in cuts for k in ("c_lo", "c_hi", "p_lo", "p_hi", "winback"))
-    plans = {k: v for k, v in st.session_state.get(K_PLANS, {}).items()}
-    risk = [cuts["r_lo"], cuts["r_hi"]] if "r_lo" in cuts and "r_hi" in cuts else None
-    return json.dumps(
-        {
-            "cuts": cuts if has_cuts and analysis_cuts else None,
-            "cells": st.session_state.get(K_CELLS, {}),
-            "plans": plans,
-            "risk": risk,
-        },
-        sort_keys=True,
-    )
+def _settings() -> str:
+    """The user's own thresholds, cell classes and contact plans, once applied (else the data's defaults)."""
+    cuts = None
+    if st.session_state.get(K_APPLIED):
+        cuts = {k: float(st.session_state[v]) for k, v in K_CUTS.items() if v in st.session_state}
+    risk = [cuts["r_lo"], cuts["r_hi"]] if cuts and "r_lo" in cuts and "r_hi" in cuts else None
+    if cuts:
+        try:
+            Thresholds(
+                contribution=(cuts["c_lo"], cuts["c_hi"]),
+                potential=(cuts["p_lo"], cuts["p_hi"]),
+                winback_min_value=cuts["winback"],
+                risk=tuple(risk) if risk else None,
+            )
+        except (InputError, KeyError) as exc:
+            _show_error("These thresholds were not applied; the data's defaults are used.", exc)
+            cuts = risk = None
+    settings = {
+        "cuts": cuts,
+        "cells": st.session_state.get(K_CELLS, {}),
+        "plans": st.session_state.get(K_PLANS, {}),
+        "risk": risk,
+    }
+    return json.dumps(settings, sort_keys=True)
 
 
 # The page -------------------------------------------------------------------------------------
@@ -255,7 +276,7 @@ try:
         period,
         days,
         margin,
-        _settings(True),
+        _settings(),
     )
 except InputError as exc:
     _show_error("The data could not be used as chosen. Fix the column choices or the file.", exc)
@@ -438,6 +459,7 @@ with tab_portfolio:
             key="pf_cells_editor",
         )
         if st.form_submit_button("Apply thresholds and classes"):
+            st.session_state[K_APPLIED] = True
             st.session_state[K_CELLS] = {
                 f"{row.split()[0]}|{col.split()[0]}": str(edited.loc[row, col])
                 for row in edited.index

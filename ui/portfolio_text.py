@@ -21,8 +21,8 @@ def money(value: float, currency: str = "USD") -> str:
     symbol = SYMBOLS.get(currency.upper(), currency.upper() + " ")
     sign = "-" if value < 0 else ""
     x = abs(value)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
-        if x >= size:
+    for start, size, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
+        if x >= start:
             return f"{sign}{symbol}{x / size:.3g}{suffix}"
     return f"{sign}{symbol}{x:,.0f}"
 
