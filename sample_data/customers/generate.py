@@ -1,6 +1,6 @@
 """Generate the example customer data with Retention Lab's own discrete-event engine.
 
-    python sample_data/customers/generate.py
+    python sample_data/customers/generate.py [--out FOLDER]
 
 Writes, next to this script:
 
@@ -16,6 +16,7 @@ from the distributions stated here with the same seed.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from pathlib import Path
 
@@ -222,17 +223,18 @@ def cohorts() -> pd.DataFrame:
     return table
 
 
-def main() -> None:
-    rng = np.random.default_rng(SEED)
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description="Generate the example customer data (seeded).")
+    parser.add_argument("--out", type=Path, default=HERE, help="folder to write to (default: next to this script)")
+    out = parser.parse_args(argv).out
     b2b_rng, shop_rng = (np.random.default_rng(s) for s in np.random.SeedSequence(SEED).spawn(2))
-    del rng
     outputs = {
         "b2b_accounts.csv": b2b_accounts(b2b_rng),
         "shop_transactions.csv": shop_transactions(shop_rng),
         "cohorts_fh_format.csv": cohorts(),
     }
     for name, frame in outputs.items():
-        path = HERE / name
+        path = out / name
         frame.to_csv(path, index=False, lineterminator="\n")
         print(f"{name}: {len(frame):,} rows, {path.stat().st_size / 1024:,.0f} kB")
 
