@@ -155,14 +155,18 @@ def classify(customers: pd.DataFrame, thresholds: Thresholds, cell_class: dict |
                 raise InputError(f"cell {cell_name(*key)}: class must be one of {', '.join(CLASSES)}; got {cls!r}")
             mapping[tuple(key)] = cls
     out = customers.copy()
-    c_level = level(out["contribution"].to_numpy(dtype=float), thresholds.contribution)
-    p_level = level(out["potential"].to_numpy(dtype=float), thresholds.potential)
+    contribution = out["contribution"].to_numpy(dtype=float)
+    potential = out["potential"].to_numpy(dtype=float)
+    c_level = level(contribution, thresholds.contribution)
+    p_level = level(potential, thresholds.potential)
     out["contribution_level"] = c_level
     out["potential_level"] = p_level
-    out["cell"] = c_level + " contribution · " + p_level + " potential"
-    table = np.array([[mapping[(c, p)] for p in LEVELS] for c in LEVELS], dtype=object)
-    index = {lv: i for i, lv in enumerate(LEVELS)}
-    out["class"] = table[pd.Series(c_level).map(index).to_numpy(), pd.Series(p_level).map(index).to_numpy()]
+    ci = np.searchsorted(np.asarray(thresholds.contribution, dtype=float), np.nan_to_num(contribution), side="right")
+    pi = np.searchsorted(np.asarray(thresholds.potential, dtype=float), np.nan_to_num(potential), side="right")
+    cells = np.array([[cell_name(c, p) for p in LEVELS] for c in LEVELS], dtype=object)
+    classes = np.array([[mapping[(c, p)] for p in LEVELS] for c in LEVELS], dtype=object)
+    out["cell"] = cells[ci, pi]
+    out["class"] = classes[ci, pi]
     status = out["status"].to_numpy()
     strategy = out["class"].map(STRATEGY_OF_CLASS).to_numpy(dtype=object)
     strategy = np.where(status == "prospect", np.where(p_level == "high", "acquire", NO_ACTION), strategy)

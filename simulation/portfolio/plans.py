@@ -178,9 +178,9 @@ def key_account_plans(
             "potential": rows["potential"].to_numpy(),
             "risk": rows["risk"].to_numpy() if "risk" in rows else np.nan,
             "plan_year": f"{start.date()} to {(start + pd.DateOffset(years=1) - pd.Timedelta(days=1)).date()}",
-            "contacts_per_year": [plans[c].contacts_per_year for c in rows["class"]],
-            "channel": [plans[c].channel for c in rows["class"]],
-            "budget_per_year": [plans[c].cost_per_year() for c in rows["class"]],
+            "contacts_per_year": rows["class"].map({k: p.contacts_per_year for k, p in plans.items()}).to_numpy(),
+            "channel": rows["class"].map({k: p.channel for k, p in plans.items()}).to_numpy(),
+            "budget_per_year": rows["class"].map({k: p.cost_per_year() for k, p in plans.items()}).to_numpy(),
         }
     )
     for i, day in enumerate(reviews, start=1):
