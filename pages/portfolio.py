@@ -316,7 +316,11 @@ def calibration_section(fits: dict, messages: dict) -> None:
     fit = fits[choice if choice in fits else names[0]]
     years = 3
     ahead = max(years * ppy, 2 * fit.periods)
-    st.altair_chart(charts.calibration_chart(calibration_frame(fit, ahead), fit.name, period), width="stretch")
+    st.altair_chart(
+        charts.calibration_chart(calibration_frame(fit, ahead), fit.name, period),
+        width="stretch",
+        height=charts.ELEMENT_HEIGHT,
+    )
     st.text(f"Fit shown: {fit.name}")
     _md(text.still_here_sentence(still_here(fit, years, ppy), years))
     _md(text.fit_sentence("Churn", fit.churn, fit.intervals["churn"], period))
@@ -381,7 +385,11 @@ with tab_portfolio:
         grid.loc[f"{row.contribution} contribution", f"{row.potential} potential"] = text.cell_label(
             box.loc[row.Index, "class"], row.customers, row.prospects, row.revenue, currency
         )
-    st.altair_chart(charts.nine_box_chart(charts.nine_box_frame(box, currency), currency, period), width="stretch")
+    st.altair_chart(
+        charts.nine_box_chart(charts.nine_box_frame(box, currency), currency, period),
+        width="stretch",
+        height=charts.NINE_BOX_ELEMENT_HEIGHT,
+    )
     st.dataframe(grid, width="stretch")
     conc = analysis.concentration
     _md(text.concentration_sentence(conc["top_10"], conc["top_20"], conc["customers"]))
@@ -490,7 +498,7 @@ with tab_plans:
             column_config={
                 "contacts_per_year": st.column_config.NumberColumn("contacts per year", min_value=0.0, step=1.0),
                 "cost_per_contact": st.column_config.NumberColumn(f"cost per contact ({currency})", min_value=0.0),
-                "budget_per_year": st.column_config.NumberColumn(f"budget per year ({currency})", format="%.0f"),
+                "budget_per_year": st.column_config.NumberColumn(f"budget per year ({currency})", format="localized"),
             },
             key="pf_plans_editor",
         )

@@ -9,6 +9,9 @@ CLASS_COLORS = {"A": "#1f5fa8", "B": "#5b8fd1", "C": "#d9822b", "D": "#8c8c8c"}
 SERIES_COLORS = {"observed": "#333333", "fitted": "#1f5fa8", "projected": "#1f5fa8"}
 LEVEL_ORDER = ["low", "medium", "high"]
 WIDTH = 600
+CHART_HEIGHT = 300
+ELEMENT_HEIGHT = 420  # the chart with its title, axes and legend, for st.altair_chart(height=...)
+NINE_BOX_HEIGHT, NINE_BOX_ELEMENT_HEIGHT = 400, 520
 
 
 def nine_box_chart(frame: pd.DataFrame, currency: str, period: str) -> alt.Chart:
@@ -17,7 +20,9 @@ def nine_box_chart(frame: pd.DataFrame, currency: str, period: str) -> alt.Chart
     ``frame``: one row per cell with ``contribution, potential, class, customers, revenue, label``.
     """
     base = alt.Chart(frame).encode(
-        x=alt.X("potential:N", sort=LEVEL_ORDER, title=f"Potential per {period} ({currency})"),
+        x=alt.X(
+            "potential:N", sort=LEVEL_ORDER, title=f"Potential per {period} ({currency})", axis=alt.Axis(labelAngle=0)
+        ),
         y=alt.Y("contribution:N", sort=list(reversed(LEVEL_ORDER)), title=f"Contribution per {period} ({currency})"),
     )
     cells = base.mark_rect(stroke="white", strokeWidth=3).encode(
@@ -38,7 +43,7 @@ def nine_box_chart(frame: pd.DataFrame, currency: str, period: str) -> alt.Chart
             "subtitle": f"Active customers and their revenue per {period} in each cell; colour = class",
         },
         width=WIDTH,
-        height=300,
+        height=NINE_BOX_HEIGHT,
     )
 
 
@@ -58,7 +63,11 @@ def calibration_chart(frame: pd.DataFrame, name: str, period: str) -> alt.Chart:
         alt.Tooltip("period:Q", title=period.capitalize()),
         alt.Tooltip("percent:Q", title="Still active (%)", format=".1f"),
     ]
-    observed = alt.Chart(data[data["series"] == "observed"]).mark_line(point=True).encode(x, y, color, tooltip=tooltip)
+    observed = (
+        alt.Chart(data[data["series"] == "observed"])
+        .mark_circle(size=30, opacity=0.9)
+        .encode(x, y, color, tooltip=tooltip)
+    )
     fitted = alt.Chart(data[data["series"] == "fitted"]).mark_line(strokeWidth=2).encode(x, y, color, tooltip=tooltip)
     projected = (
         alt.Chart(data[data["series"] == "projected"])
@@ -72,7 +81,7 @@ def calibration_chart(frame: pd.DataFrame, name: str, period: str) -> alt.Chart:
             "dashes: its projection",
         },
         width=WIDTH,
-        height=300,
+        height=CHART_HEIGHT,
     )
 
 
