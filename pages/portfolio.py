@@ -346,7 +346,7 @@ def calibration_section(fits: dict, messages: dict) -> None:
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     for name, message in messages.items():
-        st.caption(f"{name}: not fitted. {text.markdown_safe(message)}")
+        st.caption(text.markdown_safe(f"{name}: not fitted. {message}"))
 
 
 if kind == "cohorts":

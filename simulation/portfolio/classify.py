@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -225,14 +225,6 @@ def nine_box(classified: pd.DataFrame, cell_class: dict | None = None) -> pd.Dat
     return pd.DataFrame(rows)
 
 
-@dataclass
-class ClassSummary:
-    """What the page and the command line show per class (see :func:`summarise_classes`)."""
-
-    table: pd.DataFrame
-    notes: list[str] = field(default_factory=list)
-
-
 def summarise_classes(classified: pd.DataFrame) -> pd.DataFrame:
     """Per class A-D: active customers, revenue and contribution per period, revenue share, potential,
     median tenure, risk mix, lapsed and prospects in the class, and the class's strategy."""
@@ -262,7 +254,3 @@ def summarise_classes(classified: pd.DataFrame) -> pd.DataFrame:
             }
         )
     return pd.DataFrame(rows)
-
-
-def with_thresholds(thresholds: Thresholds, **changes) -> Thresholds:
-    return replace(thresholds, **changes)

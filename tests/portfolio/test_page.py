@@ -12,7 +12,9 @@ from simulation.portfolio.analysis import analyse, still_here
 from simulation.portfolio.classify import Thresholds
 from simulation.portfolio.columns import propose_mapping
 from simulation.portfolio.data import read_customers
+from simulation.portfolio.plans import ContactPlan
 from simulation.portfolio.reading import read_path
+from ui import portfolio_text as text
 
 from ..conftest import APP, APP_TIMEOUT
 from .helpers import SAMPLES
@@ -169,3 +171,34 @@ def test_excel_with_several_sheets_offers_a_sheet_choice():
         _texts(at),
         [e.value for e in at.error],
     )
+
+
+def test_contact_plans_set_the_budget_shown_and_the_key_account_table():
+    at = _open_example("b2b_accounts.csv")
+    at.session_state["pf_plans"] = {
+        "A": {"contacts_per_year": 4.0, "channel": "quarterly review", "cost_per_contact": 600.0}
+    }
+    at.run()
+    assert not at.exception, f"raised: {at.exception}"
+    a = _model(plans={"A": ContactPlan(4.0, "quarterly review", 600.0)})
+    levers = a.levers
+    total = sum(levers.values())
+    sentence = next(t for t in _texts(at) if t.startswith("The contact plans cost"))
+    assert sentence == text.budget_sentence(levers, "USD", "month"), sentence
+    assert f"${total / 1e3:.3g}k per month" in sentence, (
+        f"the total {total:.0f} per month as a person reads it: {sentence}"
+    )
+    plans = _frame(at, "review_4")
+    a_rows = plans[plans["class"] == "A"]
+    assert (a_rows["budget_per_year"] == 2400).all(), "A's yearly plan budget follows the edited plan (4 x 600)"
+    assert len(a_rows) == (a.customers.query("status == 'active'")["class"] == "A").sum(), "every A has a plan"
+
+
+def test_thresholds_that_make_no_sense_are_refused_with_a_message():
+    at = _open_example("b2b_accounts.csv")
+    at.number_input(key="pf_c_lo").set_value(5000.0)
+    at.number_input(key="pf_c_hi").set_value(100.0)
+    at.button(key="FormSubmitter:pf_thresholds-Apply thresholds and classes").click().run()
+    assert not at.exception, f"raised: {at.exception}"
+    assert any("These thresholds were not applied" in e.value for e in at.error), [e.value for e in at.error]
+    assert _frame(at, "strategy") is not None, "the page still shows the classes (with the data's defaults)"
