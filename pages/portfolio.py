@@ -245,7 +245,10 @@ proposed = propose_mapping(raw.columns, kind)
 columns_id = zlib.crc32("\x1f".join(raw.columns).encode())  # a choice is remembered per set of columns
 roles = roles_of(kind)
 wide_cohorts = kind == "cohorts" and proposed.get("period") is None and proposed.get("active") is None
-with st.expander("Columns: which column holds what", expanded=not all(proposed[r.key] for r in roles if r.required)):
+with st.expander(
+    "Columns: which column holds what",
+    expanded=not wide_cohorts and not all(proposed[r.key] for r in roles if r.required),
+):
     st.caption("Proposed from the column names; change any that is wrong. — means the file has no such column.")
     mapping = {}
     cols = st.columns(3)
