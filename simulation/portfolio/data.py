@@ -275,8 +275,14 @@ def read_customers(
         given = np.where(status == "lapsed", np.maximum(1, np.ceil(tenure_given)), np.floor(tenure_given))
         tenure = np.where(fill, given, tenure)
     missing_tenure = (status != "prospect") & np.isnan(tenure) & ~bad
+    no_end = missing_tenure & (status == "lapsed") & ~np.isnat(start)
+    problems.add(
+        lines[no_end],
+        m["end"] or m["status"],
+        "says lapsed but there is no end date: the date they left (or a tenure) is needed",
+    )
     where = m["start"] or m["tenure"]
-    problems.add(lines[missing_tenure], where, "is empty: a customer needs a start date or a tenure")
+    problems.add(lines[missing_tenure & ~no_end], where, "is empty: a customer needs a start date or a tenure")
     bad |= missing_tenure & (status != "prospect")
     tenure = np.where(status == "prospect", 0, tenure)
 

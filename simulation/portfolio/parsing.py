@@ -42,18 +42,26 @@ PROSPECT_WORDS = {"prospect", "lead", "target", "potential", "opportunity"}
 
 @dataclass
 class Problems:
-    """Rows that could not be used: a count per reason and the first few with their line numbers."""
+    """Rows that could not be used: how many, a count per reason, and the first few with their line numbers.
 
-    count: int = 0
+    A row with several problems counts once in :attr:`count` and once under each reason.
+    """
+
     by_reason: dict[str, int] = field(default_factory=dict)
     examples: list[tuple[int, str, str]] = field(default_factory=list)
+    lines: set[int] = field(default_factory=set)
+
+    @property
+    def count(self) -> int:
+        """Rows left out (each once, whatever the number of its problems)."""
+        return len(self.lines)
 
     def add(self, lines, column: str, reason: str, values=None, detail=None) -> None:
         """Record rows at file ``lines`` that failed for ``reason`` in ``column``."""
         lines = np.asarray(lines)
         if lines.size == 0:
             return
-        self.count += int(lines.size)
+        self.lines.update(int(x) for x in lines.tolist())
         self.by_reason[f"{column}: {reason}"] = self.by_reason.get(f"{column}: {reason}", 0) + int(lines.size)
         room = SHOWN_PROBLEMS - len(self.examples)
         for i in range(min(room, lines.size)):
@@ -61,12 +69,6 @@ class Problems:
             if values is not None:
                 shown = f"{values[i]!r} {reason}" if detail is None else f"{values[i]!r} {detail[i]}"
             self.examples.append((int(lines[i]), column, shown))
-
-    def merge(self, other: Problems) -> None:
-        self.count += other.count
-        for k, v in other.by_reason.items():
-            self.by_reason[k] = self.by_reason.get(k, 0) + v
-        self.examples = sorted(self.examples + other.examples)[:SHOWN_PROBLEMS]
 
     def lines_text(self) -> list[str]:
         """The examples as sentences: ``line 7, column revenue: 'abc' is not a number``."""

@@ -176,3 +176,19 @@ def test_tenure_from_dates_in_whole_months():
     # A left after exactly 2 months (paid 2), B in its third month (paid 3); C has survived 5 renewals by 14 June.
     assert data.customers["tenure"].tolist() == [2, 3, 5], f"tenures by hand: got {data.customers['tenure'].tolist()}"
     assert np.all(data.customers["status"] == ["lapsed", "lapsed", "active"]), "status from the end dates"
+
+
+def test_a_row_with_two_problems_counts_once():
+    _, data = read_text(CUSTOMERS.replace("C3,80,2024-02-10", "C3,eighty,someday"))
+    assert data.problems.count == 1, f"one row left out, whatever its problems; got {data.problems.count}"
+    assert len(data.problems.by_reason) == 2, f"both reasons are counted: {data.problems.by_reason}"
+    assert len(data.customers) == 3, "the other rows are kept"
+
+
+def test_a_lapsed_customer_without_an_end_date_is_explained():
+    text = "customer_id,revenue,start,status\nA,1,2024-01-15,active\nB,1,2023-01-15,lapsed\nC,2,2023-05-01,churned\n"
+    _, data = read_text(text.replace("2023-05-01,churned", "2023-05-01,active"))
+    lines = data.problems.lines_text()
+    assert lines == [
+        "line 3, column status: says lapsed but there is no end date: the date they left (or a tenure) is needed"
+    ], lines
