@@ -85,6 +85,8 @@ ROLES: dict[str, tuple[Role, ...]] = {
                 "joined",
                 "acquired",
                 "contract_start",
+                "seit",
+                "kunde_seit",
             ),
         ),
         Role(

@@ -121,7 +121,9 @@ def _decode(data: bytes, name: str) -> tuple[str, str]:
     if data.startswith((b"\xff\xfe", b"\xfe\xff")):
         candidates = ("utf-16",)
     else:
-        if b"\x00" in data[:_SNIFF_BYTES]:
+        head = data[:_SNIFF_BYTES]
+        controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
+        if b"\x00" in head or controls > max(2, len(head) // 100):
             raise FileProblemError(
                 f"{name} is not a text table (it contains binary data); export the data as CSV or .xlsx."
             )
