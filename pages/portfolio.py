@@ -14,7 +14,7 @@ import streamlit as st
 from simulation.errors import InputError
 from simulation.portfolio.analysis import ALL, analyse, build_scenario, calibration_frame, fit_cohorts, still_here
 from simulation.portfolio.classify import CLASSES, DEFAULT_CELL_CLASS, LEVELS, RISK_BANDS, Thresholds
-from simulation.portfolio.columns import KIND_LABELS, KINDS, guess_kind, propose_mapping, roles_of
+from simulation.portfolio.columns import KIND_LABELS, KINDS, currency_in, guess_kind, propose_mapping, roles_of
 from simulation.portfolio.data import PERIODS_PER_YEAR, read_cohorts, read_customers, read_transactions
 from simulation.portfolio.plans import PLAN_GROUPS, ContactPlan
 from simulation.portfolio.reading import MAX_FILE_TEXT, read_bytes
@@ -221,7 +221,14 @@ with st.sidebar:
         index=2 if kind == "cohorts" else 0,
         key=f"{K_PERIOD}_{kind}",
     )
-    currency = st.selectbox("Currency", CURRENCIES, key=K_CURRENCY)
+    named = currency_in(raw.columns, CURRENCIES)
+    currency = st.selectbox(
+        "Currency",
+        CURRENCIES,
+        index=CURRENCIES.index(named) if named else 0,
+        key=f"{K_CURRENCY}_{named}",
+        help="Proposed from the column names where they say it.",
+    )
     margin = (
         st.number_input(
             "Gross margin where the file has none (%)",

@@ -316,3 +316,12 @@ def check_mapping(columns: list[str], kind: str, mapping: dict[str, str | None])
     if twice:
         raise InputError(f"column {twice[0]!r} is chosen for more than one role")
     return full
+
+
+def currency_in(columns: list[str], codes: tuple[str, ...]) -> str | None:
+    """The first currency code (from ``codes``) named in a column header, e.g. ``EUR`` in ``Amount (EUR)``."""
+    for column in columns:
+        for code in codes:
+            if re.search(rf"(?<![A-Za-z]){code}(?![A-Za-z])", str(column)):
+                return code
+    return None

@@ -192,3 +192,12 @@ def test_a_lapsed_customer_without_an_end_date_is_explained():
     assert lines == [
         "line 3, column status: says lapsed but there is no end date: the date they left (or a tenure) is needed"
     ], lines
+
+
+def test_currency_named_in_a_header_is_found():
+    from simulation.portfolio.columns import currency_in
+
+    codes = ("USD", "EUR", "GBP")
+    assert currency_in(["Customer", "Amount (EUR)"], codes) == "EUR", "the code in the amount's header"
+    assert currency_in(["Monthly revenue (USD)"], codes) == "USD", "the code in the revenue's header"
+    assert currency_in(["EUROPE sales", "Amount"], codes) is None, "a code inside a word is not a currency"
