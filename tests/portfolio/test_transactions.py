@@ -55,7 +55,8 @@ def test_revenue_per_calendar_period(customers):
     assert table["revenue"].tolist() == pytest.approx([190.0, 100.0, 30.0]), "Jan 100+50+40, Feb 20+20+60, Mar 30"
     assert table["purchases"].tolist() == [3, 3, 1], "purchases per month"
     assert table["customers"].tolist() == [2, 2, 1], "buying customers per month"
-    assert list(table.index) == [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01")]
+    months = [pd.Timestamp("2024-01-01"), pd.Timestamp("2024-02-01"), pd.Timestamp("2024-03-01")]
+    assert list(table.index) == months, f"one row per calendar month, by its first day: {list(table.index)}"
     _, quarterly = read_text(LOG, as_of="2024-03-31", inactivity_days=30, period="quarter")
     assert quarterly.revenue_by_period["revenue"].tolist() == pytest.approx([320.0]), "one quarter holds it all"
     assert quarterly.customers.set_index("customer_id").loc["A", "revenue"] == pytest.approx(200.0), "per quarter"

@@ -32,7 +32,8 @@ def test_percent_and_churn_percent():
 
 
 def test_sentences_read_as_written():
-    assert text.still_here_sentence(82, 3) == "Of 100 new customers like these, about 82 are still here after 3 years."
+    sentence = text.still_here_sentence(82, 3)
+    assert sentence == "Of 100 new customers like these, about 82 are still here after 3 years.", sentence
     assert text.still_here_sentence(50, 1).endswith("after 1 year."), "singular year"
     assert text.concentration_sentence(0.3874, 0.6562, 2679) == (
         "The top 10 % of customers bring 39 % of revenue; the top 20 % bring 66 % (2,679 active customers)."
