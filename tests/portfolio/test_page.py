@@ -108,6 +108,8 @@ def test_simulate_this_portfolio_lands_on_plan_with_one_segment_per_class():
     assert [s.customers for s in scenario.segments] == [int(counts[s.name]) for s in scenario.segments], "customers"
     assert at.title[0].value == "Portfolio: b2b_accounts", f"the Plan page shows the portfolio: {at.title[0].value}"
     assert any("one segment per class" in s.value for s in at.success), "the Plan page says what was opened"
+    assert not at.error, f"the Plan page simulates the portfolio without errors: {[e.value for e in at.error]}"
+    assert any(m.label == "NPV" for m in at.metric), f"the Plan page shows its figures: {[m.label for m in at.metric]}"
 
 
 @pytest.mark.parametrize("name", ["shop_transactions.csv", "cohorts_fh_format.csv"])
