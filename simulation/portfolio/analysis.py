@@ -312,7 +312,9 @@ def build_scenario(
     (the fit of all customers where the class alone has too little data), each carried as a
     triangular distribution over its profile-likelihood 90 % interval with the estimate as the
     mode. New customers are shared between segments as the customers who joined in the last
-    year were; the budget per lever is what the contact plans cost per period. Acquisition, save,
+    year were; the budget per lever is what the contact plans cost per period, and the expansion
+    and win-back budgets go to the classes their plans target (retention is split by value at
+    risk, as the model does by default). Acquisition, save,
     upsell and win-back costs are the model's defaults, stated in the description.
 
     Raises
@@ -384,4 +386,11 @@ def build_scenario(
         "segments": segments,
         "simulation": {"runs": int(runs), "seed": int(seed)},
     }
+    # Develop and win back are aimed at particular classes (C's; lapsed customers of high past value),
+    # so their budgets follow the contact plans; retention keeps the model's split by value at risk.
+    names = [seg["name"] for seg in segments]
+    for lever in ("expansion", "winback"):
+        weights = {n: round(float(analysis.budget_shares.loc[n, lever]), 6) for n in names}
+        if levers[lever] > 0 and sum(weights.values()) > 0:
+            data[lever] = {"weights": weights}
     return scenario_from_dict(data)

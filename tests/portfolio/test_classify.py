@@ -163,6 +163,10 @@ def test_scenario_has_one_segment_per_class_with_fitted_churn():
     assert sum(s.new_customer_share for s in scenario.segments) == pytest.approx(1.0, abs=1e-9), "shares sum to 1"
     assert scenario.budget.retention == pytest.approx(a.levers["retention"], abs=0.01), "budget from the plans"
     assert scenario.currency == "EUR" and scenario.period == "month", "currency and period carried"
+    weights = scenario.expansion.weights
+    assert weights is not None and weights["C"] == pytest.approx(1.0), f"develop money goes to the C's: {weights}"
+    assert sum(v > 0 for v in weights.values()) == 1, f"only the C's are developed: {weights}"
+    assert scenario.retention.weights is None, "retention keeps the model's split by value at risk"
 
 
 def test_scenario_needs_a_churn_model():
