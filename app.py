@@ -9,6 +9,7 @@ workspace.require_password()
 navigation = st.navigation(
     [
         st.Page("pages/plan.py", title="Plan", icon=":material/tune:", default=True),
+        st.Page("pages/portfolio.py", title="Portfolio", icon=":material/groups:"),
         st.Page("pages/optimise.py", title="Optimise", icon=":material/target:"),
         st.Page("pages/compare.py", title="Compare", icon=":material/compare_arrows:"),
         st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:"),

@@ -232,8 +232,10 @@ def build_parser() -> argparse.ArgumentParser:
     comp.set_defaults(func=cmd_compile)
 
     from .decide.sweep_command import add_commands as add_sweep
+    from .portfolio.cli import add_commands as add_portfolio
 
     add_sweep(sub)
+    add_portfolio(sub)
     return parser
 
 

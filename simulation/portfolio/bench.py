@@ -1,0 +1,91 @@
+"""Time the Portfolio pipeline on synthetic customer tables: ``python -m simulation.portfolio.bench``.
+
+A table of N customers (ids, segment, revenue, potential, margin, start and end dates, status) is
+written as CSV in memory from stated sBG parameters, then read, classified, fitted per class (with
+profile-likelihood intervals) and turned into a scenario. Each step is timed; the median of
+``--repeat`` repetitions is printed. Timing is kept out of the test suite.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+
+import numpy as np
+import pandas as pd
+
+from .analysis import analyse, build_scenario
+from .columns import propose_mapping
+from .data import read_customers
+from .fit import Lifetimes, fit_sbg
+from .reading import read_bytes
+
+
+def synthetic_table(n: int, seed: int = 1, months: int = 60) -> bytes:
+    """CSV bytes of ``n`` customers with churn from Beta(0.8, 20) per month, joined over ``months`` months."""
+    rng = np.random.default_rng(seed)
+    theta = rng.beta(0.8, 20.0, n)
+    life = np.minimum(rng.geometric(theta), months + 1)
+    joined = rng.integers(0, months, n)
+    observed = months - joined
+    left = life <= observed
+    start = pd.Timestamp("2020-01-01") + pd.to_timedelta(joined * 30, unit="D")
+    end = start + pd.to_timedelta(life * 30, unit="D")
+    revenue = np.round(rng.lognormal(6, 1, n), 2)
+    frame = pd.DataFrame(
+        {
+            "customer_id": [f"C{i:07d}" for i in range(n)],
+            "segment": rng.choice(["North", "South", "East", "West"], n),
+            "revenue": revenue,
+            "potential": np.round(revenue * (1 + rng.lognormal(-0.5, 0.7, n)), 2),
+            "gross_margin": np.round(rng.uniform(0.4, 0.8, n), 2),
+            "start": start.strftime("%Y-%m-%d"),
+            "end": np.where(left, end.strftime("%Y-%m-%d"), ""),
+            "status": np.where(left, "lapsed", "active"),
+        }
+    )
+    return frame.to_csv(index=False).encode()
+
+
+def time_once(data: bytes) -> dict[str, float]:
+    times = {}
+    t0 = time.perf_counter()
+    raw = read_bytes(data, "bench.csv")
+    customers = read_customers(raw, propose_mapping(raw.columns, "customers"))
+    t1 = time.perf_counter()
+    analysis = analyse(customers)
+    t2 = time.perf_counter()
+    build_scenario(analysis)
+    t3 = time.perf_counter()
+    rows = customers.customers
+    lifetimes = Lifetimes.from_tenures(rows["tenure"].to_numpy(), rows["status"].to_numpy() == "lapsed")
+    t4 = time.perf_counter()
+    fit_sbg(lifetimes)
+    t5 = time.perf_counter()
+    times["read and parse"] = t1 - t0
+    times["classify, fit 5 models with intervals, risk, plans"] = t2 - t1
+    times["build the scenario"] = t3 - t2
+    times["one fit with intervals (all customers)"] = t5 - t4
+    times["total: file to scenario"] = t3 - t0
+    return times
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m simulation.portfolio.bench", description=__doc__.splitlines()[0])
+    parser.add_argument("--customers", type=int, action="append", help="table sizes (default 10,000 and 100,000)")
+    parser.add_argument("--repeat", type=int, default=5)
+    args = parser.parse_args(argv)
+    time_once(synthetic_table(2000))  # first calls import and warm up SciPy and pandas
+    for n in args.customers or [10_000, 100_000]:
+        data = synthetic_table(n)
+        runs = [time_once(data) for _ in range(args.repeat)]
+        print(f"{n:,} customers ({len(data) / 1e6:.1f} MB CSV), median of {args.repeat}:")
+        for key in runs[0]:
+            values = [r[key] for r in runs]
+            print(f"  {key:<55} {statistics.median(values):7.3f} s  (min {min(values):.3f}, max {max(values):.3f})")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,97 @@
+"""The Portfolio page's sentences and charts, as pure functions."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from simulation.portfolio.analysis import calibration_frame
+from simulation.portfolio.fit import Lifetimes, fit_sbg
+from ui import portfolio_charts as charts
+from ui import portfolio_text as text
+
+
+@pytest.mark.parametrize(
+    ("value", "currency", "expected"),
+    [
+        (1234.4, "USD", "$1,234"),
+        (12_345, "EUR", "€12.3k"),
+        (4_560_000, "GBP", "£4.56M"),
+        (-50, "CHF", "-CHF 50"),
+        (float("nan"), "USD", "—"),
+    ],
+)
+def test_money(value, currency, expected):
+    assert text.money(value, currency) == expected, f"money({value}, {currency})"
+
+
+def test_percent_and_churn_percent():
+    assert text.percent(0.4242) == "42 %", "shares read as whole percents"
+    assert text.churn_percent(0.01389) == "1.39 %", "small churn keeps three significant digits"
+    assert text.churn_percent(0.3699) == "37.0 %", "large churn one decimal"
+
+
+def test_sentences_read_as_written():
+    sentence = text.still_here_sentence(82, 3)
+    assert sentence == "Of 100 new customers like these, about 82 are still here after 3 years.", sentence
+    assert text.still_here_sentence(50, 1).endswith("after 1 year."), "singular year"
+    assert text.concentration_sentence(0.3874, 0.6562, 2679) == (
+        "The top 10 % of customers bring 39 % of revenue; the top 20 % bring 66 % (2,679 active customers)."
+    ), "concentration"
+    assert text.lapsed_sentence(1, 700, "USD", "month", 500) == (
+        "1 lapsed customer worth winning back: they contributed $700 per month together before leaving "
+        "(each at least $500)."
+    ), "lapsed, singular"
+    assert text.cell_label("A", 182, 0, 175_680, "USD") == "A · 182 customers · $176k", "nine-box cell"
+    assert text.cell_label("C", 1, 169, 0, "USD") == "C · 1 customer · $0 · 169 prospects", "cell with prospects"
+    assert text.budget_sentence(
+        {"acquisition": 100, "retention": 2000, "expansion": 0, "winback": 50}, "EUR", "quarter"
+    ) == (
+        "The contact plans cost €2,150 per quarter: acquisition €100, retention €2,000, expansion €0, win-back €50."
+    ), "budget"
+
+
+def test_markdown_safe_shows_user_text_as_typed():
+    assert text.markdown_safe("**Acme** [x](http://y) $5") == r"\*\*Acme\*\* \[x\]\(http\:\/\/y\) \$5".replace(
+        r"\/", "/"
+    ), "every Markdown sign escaped"
+
+
+def test_calibration_chart_has_titles_units_and_three_series():
+    fit = fit_sbg(Lifetimes.from_cohorts([[1000, 631, 468, 382, 326, 289, 262, 241]]), "Regular")
+    frame = calibration_frame(fit, 12)
+    assert set(frame["series"]) == {"observed", "fitted", "projected"}, "data, fit and projection"
+    assert frame[frame["series"] == "projected"]["period"].min() == 7, "the projection starts where the data end"
+    spec = charts.calibration_chart(frame, "Regular", "year").to_dict()
+    assert spec["title"]["text"] == "Retention of Regular: data and fitted model", spec["title"]
+    layer = spec["layer"][0]["encoding"]
+    assert layer["y"]["title"] == "Customers still active (%)" and layer["x"]["title"] == "Years since joining", layer
+
+
+def test_nine_box_and_budget_charts_are_labelled():
+    box = pd.DataFrame(
+        [
+            {
+                "contribution": c,
+                "potential": p,
+                "class": "A",
+                "customers": 2,
+                "prospects": 1,
+                "revenue": 1500.0,
+                "revenue_share": 1 / 9,
+            }
+            for c in ("low", "medium", "high")
+            for p in ("low", "medium", "high")
+        ]
+    )
+    framed = charts.nine_box_frame(box, "EUR")
+    assert framed["label"].iloc[0] == "A\n2 customers\n€1,500\n1 prospects", framed["label"].iloc[0]
+    spec = charts.nine_box_chart(framed, "EUR", "month").to_dict()
+    assert spec["layer"][0]["encoding"]["x"]["title"] == "Potential per month (EUR)", spec["layer"][0]["encoding"]
+    assert spec["layer"][0]["encoding"]["y"]["title"] == "Contribution per month (EUR)", "contribution axis with unit"
+    strategies = pd.DataFrame(
+        {"strategy": ["acquire", "retain"], "lever": ["acquisition", "retention"], "budget_per_period": [100.0, 200.0]}
+    )
+    bars = charts.budget_chart(strategies, "EUR", "month").to_dict()
+    assert bars["encoding"]["x"]["title"] == "Budget per month (EUR)", bars["encoding"]["x"]
+    assert bars["title"]["text"] == "What the contact plans cost, by strategy", bars["title"]
