@@ -50,7 +50,9 @@ def simulate(
         assumptions = draw_assumptions(scenario, runs, seed)
     module, func = ENGINES[engine]
     output = getattr(import_module(module), func)(scenario, budget, assumptions, seed, **engine_options)
-    return build_result(scenario, budget, engine, seed, assumptions, output)
+    # the event log is a by-product; the no-marketing counterfactual (marketing ROI) does not need one
+    kept = {k: v for k, v in engine_options.items() if k != "record_events"}
+    return build_result(scenario, budget, engine, seed, assumptions, output, kept)
 
 
 @dataclass(frozen=True)

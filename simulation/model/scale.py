@@ -62,6 +62,8 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
     for key in ("max_new_per_period", "market_size"):
         if key in acquisition:
             acquisition[key] = _scale_value(acquisition[key], factor)
+    if "operating_costs" in data:  # a business's fixed costs shrink with it, so margins stay comparable
+        data["operating_costs"] = _scale_value(data["operating_costs"], factor)
 
     name, total = scenario.name, factor
     earlier = _SCALED.search(name)
@@ -70,9 +72,9 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
     suffix = f" (scaled to {_percent(total)} %)"
     data["name"] = name[: NAME_MAX - len(suffix)] + suffix
     note = (
-        f"Scaled to {_percent(factor)} % of {scenario.name!r}: customers, budgets, the acquisition ceiling "
-        f"and the market size multiplied by {factor:g}; costs per unit, revenue per customer, rates and "
-        "shares unchanged."
+        f"Scaled to {_percent(factor)} % of {scenario.name!r}: customers, budgets, operating costs, the "
+        f"acquisition ceiling and the market size multiplied by {factor:g}; costs per unit, revenue per "
+        "customer, rates and shares unchanged."
     )
     data["description"] = (note + (" " + scenario.description if scenario.description else ""))[:DESCRIPTION_MAX]
     return scenario_from_dict(data)

@@ -200,6 +200,12 @@ class Segment(_Frozen):
     upsell_rate: Param(0, 1) = Field(0.0, description="Probability per period that a customer expands")
     upsell_uplift: Param(0) = Field(0.2, description="Revenue increase per expansion, share of revenue")
     new_customer_share: Share | None = Field(None, description="Share of new customers landing here")
+    cost_to_serve: Param(0) = Field(
+        0.0, description="Cost per active customer per period beyond the gross margin (support, hosting)"
+    )
+    referral_rate: Param(0, 1) = Field(
+        0.0, description="Expected customers referred per active customer per period, at no marketing cost"
+    )
 
 
 # A segment's numbers that may be uncertain (distributions), in the order people read them.
@@ -227,6 +233,9 @@ class Scenario(_Frozen):
     horizon: int = Field(60, ge=1, le=600, strict=True, description="Number of periods simulated")
     discount_rate: Param(0, 1) = Field(0.10, description="Discount rate per year")
     currency: str = Field("USD", min_length=1, max_length=8)
+    operating_costs: Param(0) = Field(
+        0.0, description="Costs per period that scale with neither customers nor marketing (salaries, rent)"
+    )
     budget: Budget = Budget()
     baseline_budget: Budget | None = None
     acquisition: Acquisition = Acquisition()
