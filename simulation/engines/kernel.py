@@ -16,7 +16,7 @@ from numba import njit
 
 from ..model.levers import response_compiled as _response
 from ..model.levers import split_compiled as _split
-from ..numerics.class_draws import binomial_in, class_key, multinomial_in
+from ..numerics.class_draws import binomial_in, class_key, multinomial_in, spread_over_members, sub_key
 from ..numerics.keyed_random import draw_key
 from .paths import RECORDED
 
@@ -41,6 +41,9 @@ RR_LOST = RECORDED.index("run_rate_lost")
 # One key per source of randomness; "join" and "start" place customers in latent classes.
 SOURCES = ("acquisition", "winback", "upsell", "churn", "referral", "join", "start")
 _ACQ, _WB, _UP, _CHURN, _REF, _JOIN, _START = range(len(SOURCES))
+# Expected events in a segment up to which an event that strikes every member alike is drawn as
+# one total and spread over the classes member by member; above it, one Binomial per class.
+FEW_EVENTS = 64.0
 
 
 @njit(cache=True, nogil=True)
@@ -76,6 +79,7 @@ def simulate_block(
     lapsed = np.zeros((S, C), dtype=np.int64)
     lapsed_rev = np.zeros((S, C))
     placed = np.empty(K, dtype=np.int64)
+    struck = np.zeros(C3, dtype=np.int64)
     active = np.empty(S, dtype=np.int64)
     lapsed_count = np.empty(S, dtype=np.int64)
     new = np.zeros(S, dtype=np.int64)
@@ -230,12 +234,24 @@ def simulate_block(
                     p = min(upsell_rate[r, s] + extra / max(active[s], 1), 1.0)
                     add = uplift[r, s] * base[r, s]
                     ups_total = 0
-                    for j in range(C3):
-                        if n[s, j] == 0:
-                            continue
-                        ups = binomial_in(state, class_key(keys[_UP], r, t, s, j), n[s, j], p)
-                        rev[s, j] += ups * add
-                        ups_total += ups
+                    if active[s] * p <= FEW_EVENTS:
+                        # every member has the same chance: draw the segment's total, then which
+                        # members expanded (exact, and far fewer draws than one per class)
+                        ups_total = binomial_in(state, draw_key(keys[_UP], r, t, s), active[s], p)
+                        if ups_total > 0:
+                            for j in range(C3):
+                                struck[j] = 0
+                            spread_over_members(state, class_key(keys[_UP], r, t, s, C3), ups_total, n[s], struck)
+                            for j in range(C3):
+                                rev[s, j] += struck[j] * add
+                    else:
+                        segment_key = draw_key(keys[_UP], r, t, s)
+                        for j in range(C3):
+                            if n[s, j] == 0:
+                                continue
+                            ups = binomial_in(state, sub_key(segment_key, j), n[s, j], p)
+                            rev[s, j] += ups * add
+                            ups_total += ups
                     revenue_after[s] += ups_total * add
                     rec[UPSELLS, r, t] += ups_total
                     rec[RR_EXPANSION, r, t] += ups_total * add
@@ -262,11 +278,12 @@ def simulate_block(
                     keep_rate = 1.0 - saves / max(at_risk[s], 1e-300)
                 churned = 0
                 run_rate = 0.0
+                segment_key = draw_key(keys[_CHURN], r, t, s)
                 for j in range(C3):
                     members = n[s, j]
                     if members == 0:
                         continue
-                    gone = binomial_in(state, class_key(keys[_CHURN], r, t, s, j), members, th[s, j] * keep_rate)
+                    gone = binomial_in(state, sub_key(segment_key, j), members, th[s, j] * keep_rate)
                     if gone > 0:
                         lost = rev[s, j] if gone == members else rev[s, j] * gone / members
                         rev[s, j] = 0.0 if gone == members else rev[s, j] - lost

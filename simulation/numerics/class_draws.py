@@ -15,13 +15,22 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .keyed_random import _btpe, _inversion, _mix, draw_key
+from .keyed_random import _btpe, _inversion, _mix, _uniform, draw_key
+
+# Members up to which a multinomial allocation is drawn member by member (one uniform each).
+FEW_PICKS = 64
+
+
+@njit(inline="always")
+def sub_key(segment_key, cls):
+    """The key of class ``cls``'s draw, from the key of its segment's draw (:func:`draw_key`)."""
+    return _mix(segment_key + np.uint64(cls + 1))
 
 
 @njit(inline="always")
 def class_key(source_key, run, period, segment, cls):
     """The key of one class's draw: the segment's key (:func:`draw_key`) hashed with the class index."""
-    return _mix(draw_key(source_key, run, period, segment) + np.uint64(cls + 1))
+    return sub_key(draw_key(source_key, run, period, segment), cls)
 
 
 @njit(cache=True)
@@ -47,13 +56,27 @@ def binomial_in(state, key, n, p):
 def multinomial_in(state, source_key, run, period, segment, total, weights, order, out):
     """Write into ``out`` a Multinomial(``total``, ``weights``) allocation to classes.
 
-    Drawn as sequential conditional Binomials in ``order`` (classes by falling weight, so that
-    the allocation usually ends, with nothing left to share, before the rarest classes): class
-    ``k`` receives Binomial(left, w_k / weight left), the last class what remains. Each class's
-    draw is keyed by its own index. ``out`` is overwritten.
+    Up to :data:`FEW_PICKS` members, each picks a class with probability ``w_k`` (one uniform,
+    classes scanned in ``order``, by falling weight, so the scan is short); above it, sequential
+    conditional Binomials in ``order``: class ``k`` receives Binomial(left, w_k / weight left),
+    the last class what remains, each class's draw keyed by its own index (the allocation
+    usually ends, with nothing left to share, before the rarest classes). Both are exact.
+    ``out`` is overwritten.
     """
     for i in range(out.size):
         out[i] = 0
+    segment_key = draw_key(source_key, run, period, segment)
+    if total <= FEW_PICKS:
+        state[0] = segment_key
+        last = order.size - 1
+        for _ in range(total):
+            u = _uniform(state)
+            i = 0
+            while i < last and u >= weights[order[i]]:
+                u -= weights[order[i]]
+                i += 1
+            out[order[i]] += 1
+        return
     left = total
     weight_left = 1.0
     last = order.size - 1
@@ -65,7 +88,39 @@ def multinomial_in(state, source_key, run, period, segment, total, weights, orde
         if i == last or w >= weight_left:
             out[k] = left
             break
-        x = binomial_in(state, class_key(source_key, run, period, segment, k), left, w / weight_left)
+        x = binomial_in(state, sub_key(segment_key, k), left, w / weight_left)
         out[k] = x
         left -= x
         weight_left -= w
+
+
+@njit(cache=True)
+def spread_over_members(state, key, picks, counts, out):
+    """Add to ``out`` where ``picks`` members chosen at random without replacement fall.
+
+    ``counts`` holds the members of each class (it is not changed); each pick takes one
+    member uniformly from those not yet picked, using the uniforms that start at ``key``. So
+    the allocation is multivariate hypergeometric: given a total of Binomial(sum counts, p)
+    events that strike every member alike, this is exactly how they fall across classes.
+    Cost: ``picks`` uniforms and scans of the classes.
+    """
+    left = 0
+    for j in range(counts.size):
+        left += counts[j]
+    if picks <= 0 or left <= 0:
+        return
+    taken = np.zeros(counts.size, dtype=np.int64)
+    state[0] = key
+    for _ in range(min(picks, left)):
+        target = min(int(_uniform(state) * left), left - 1)
+        j = 0
+        while True:
+            free = counts[j] - taken[j]
+            if target < free:
+                break
+            target -= free
+            j += 1
+        taken[j] += 1
+        left -= 1
+    for j in range(counts.size):
+        out[j] += taken[j]
