@@ -294,11 +294,6 @@ What the model leaves out, so that you can say so in front of a client:
   at the churn the plan's retention programme achieves on average.
 - **GRR and NRR** are measured over the first year on the customers held at the start (over the whole horizon if
   it is shorter than a year).
-- **Very small segments.** A segment that expects only a few leavers per {per} loses its riskiest customers a
-  little too slowly in the fast engine, so its later figures come out slightly low: survival after 60 {per}s is
-  1-2 % low with 8 customers, and value about 0.3 % low with segments of a few hundred; with 1,000 customers or
-  more per segment the difference is not measurable. Merge tiny segments, or check them with the discrete-event
-  engine.
 - **The bands are only as honest as the ranges.** They show chance and the ranges you give; an assumption
   entered as a single number is treated as known. They do not include the error of the model itself.
 - The rules of thumb in the literature ("a 5 % gain in retention lifts profit by 25-95 %") are not built in: try
