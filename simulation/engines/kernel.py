@@ -16,7 +16,14 @@ from numba import njit
 
 from ..model.levers import response_compiled as _response
 from ..model.levers import split_compiled as _split
-from ..numerics.class_draws import binomial_in, class_key, multinomial_in, spread_over_members, sub_key
+from ..numerics.class_draws import (
+    binomial_in,
+    binomial_rare,
+    class_key,
+    multinomial_in,
+    spread_over_members,
+    sub_key,
+)
 from ..numerics.keyed_random import draw_key
 from .paths import RECORDED
 
@@ -122,6 +129,8 @@ def simulate_block(
             for m in range(rec.shape[0]):
                 rec[m, r, t] = 0.0
             first_year = t <= year_end
+            # slots C.. hold period-0 customers won back in the first year: only then can they be occupied
+            slots = C3 if track_lapsed and first_year else C
             # 1. newly acquired, referred and won-back customers join
             if acq_budget > 0.0:
                 total_new = 0
@@ -198,7 +207,7 @@ def simulate_block(
                         pool = lapsed[s, j]
                         if pool == 0:
                             continue
-                        back = binomial_in(state, class_key(keys[_WB], r, t, s, j), pool, p)
+                        back = binomial_rare(state, class_key(keys[_WB], r, t, s, j), pool, p)
                         if back == 0:
                             continue
                         moved = lapsed_rev[s, j] * back / pool
@@ -217,7 +226,7 @@ def simulate_block(
             # 2. every active customer pays
             for s in range(S):
                 revenue = 0.0
-                for j in range(C3):
+                for j in range(slots):
                     revenue += rev[s, j]
                 revenue_after[s] = revenue
                 rec[REVENUE, r, t] += revenue
@@ -239,14 +248,13 @@ def simulate_block(
                         # members expanded (exact, and far fewer draws than one per class)
                         ups_total = binomial_in(state, draw_key(keys[_UP], r, t, s), active[s], p)
                         if ups_total > 0:
-                            for j in range(C3):
-                                struck[j] = 0
-                            spread_over_members(state, class_key(keys[_UP], r, t, s, C3), ups_total, n[s], struck)
-                            for j in range(C3):
+                            key = class_key(keys[_UP], r, t, s, C3)
+                            spread_over_members(state, key, ups_total, n[s], slots, struck)
+                            for j in range(slots):
                                 rev[s, j] += struck[j] * add
                     else:
                         segment_key = draw_key(keys[_UP], r, t, s)
-                        for j in range(C3):
+                        for j in range(slots):
                             if n[s, j] == 0:
                                 continue
                             ups = binomial_in(state, sub_key(segment_key, j), n[s, j], p)
@@ -260,7 +268,7 @@ def simulate_block(
             for s in range(S):
                 hazard = 0.0
                 rev_hazard = 0.0
-                for j in range(C3):
+                for j in range(slots):
                     if n[s, j] > 0:
                         hazard += n[s, j] * th[s, j]
                         rev_hazard += rev[s, j] * th[s, j]
@@ -279,11 +287,11 @@ def simulate_block(
                 churned = 0
                 run_rate = 0.0
                 segment_key = draw_key(keys[_CHURN], r, t, s)
-                for j in range(C3):
+                for j in range(slots):
                     members = n[s, j]
                     if members == 0:
                         continue
-                    gone = binomial_in(state, sub_key(segment_key, j), members, th[s, j] * keep_rate)
+                    gone = binomial_rare(state, sub_key(segment_key, j), members, th[s, j] * keep_rate)
                     if gone > 0:
                         lost = rev[s, j] if gone == members else rev[s, j] * gone / members
                         rev[s, j] = 0.0 if gone == members else rev[s, j] - lost

@@ -52,6 +52,26 @@ def binomial_in(state, key, n, p):
     return n - _btpe(state, n, q)
 
 
+@njit(inline="always")
+def binomial_rare(state, key, n, p):
+    """:func:`binomial_in`, returning its 0 without the logarithm and exponential when that is sure.
+
+    For a small mean (``p <= 0.5``, ``n p < 1``) the sampler is inversion, which returns 0 exactly
+    when its first uniform ``u <= (1 - p) ** n``; since ``(1 - p) ** n >= 1 - n p`` (Bernoulli's
+    inequality), ``u < (1 - n p)(1 - 1e-12)`` is such a case (the factor covers the rounding of the
+    sampler's ``exp(n log(1 - p))``, whose error is some 1e-16). The variate is the same; most classes
+    of a segment expect well under one event a period, so most draws end here.
+    """
+    if n <= 0 or not p > 0.0:
+        return 0
+    mean = n * p
+    if p <= 0.5 and mean < 1.0:
+        state[0] = key
+        if _uniform(state) < (1.0 - mean) * (1.0 - 1e-12):
+            return 0
+    return binomial_in(state, key, n, p)
+
+
 @njit(cache=True)
 def multinomial_in(state, source_key, run, period, segment, total, weights, order, out):
     """Write into ``out`` a Multinomial(``total``, ``weights``) allocation to classes.
@@ -95,21 +115,21 @@ def multinomial_in(state, source_key, run, period, segment, total, weights, orde
 
 
 @njit(cache=True)
-def spread_over_members(state, key, picks, counts, out):
-    """Add to ``out`` where ``picks`` members chosen at random without replacement fall.
+def spread_over_members(state, key, picks, counts, size, taken):
+    """Write into ``taken[:size]`` where ``picks`` members chosen at random without replacement fall.
 
-    ``counts`` holds the members of each class (it is not changed); each pick takes one
+    ``counts[:size]`` holds the members of each class (it is not changed); each pick takes one
     member uniformly from those not yet picked, using the uniforms that start at ``key``. So
     the allocation is multivariate hypergeometric: given a total of Binomial(sum counts, p)
     events that strike every member alike, this is exactly how they fall across classes.
     Cost: ``picks`` uniforms and scans of the classes.
     """
     left = 0
-    for j in range(counts.size):
+    for j in range(size):
+        taken[j] = 0
         left += counts[j]
     if picks <= 0 or left <= 0:
         return
-    taken = np.zeros(counts.size, dtype=np.int64)
     state[0] = key
     for _ in range(min(picks, left)):
         target = min(int(_uniform(state) * left), left - 1)
@@ -122,5 +142,3 @@ def spread_over_members(state, key, picks, counts, out):
             j += 1
         taken[j] += 1
         left -= 1
-    for j in range(counts.size):
-        out[j] += taken[j]
