@@ -92,22 +92,28 @@ class SimulationResult:
 
     @cached_property
     def no_marketing(self) -> SimulationResult:
-        """The same scenario with all four budgets at zero, on the same assumptions and random numbers.
-
-        Run once per set of assumptions, engine and seed (the plan and its status quo share it).
-        """
+        """The same scenario with all four budgets at zero, on the same assumptions and random numbers."""
         if self.budget.total == 0:
             return self
         from .runner import simulate
 
-        sc, options = self.scenario, dict(self.engine_options)
-        key = ("no marketing", self.engine, self.seed, sc.horizon, sc.period, tuple(sorted(options.items())))
+        return simulate(
+            self.scenario,
+            Budget(),
+            runs=self.runs,
+            seed=self.seed,
+            engine=self.engine,
+            assumptions=self.assumptions,
+            **self.engine_options,
+        )
 
-        def run():
-            return simulate(sc, Budget(), runs=self.runs, seed=self.seed, engine=self.engine, **options, **shared)
-
-        shared = {"assumptions": self.assumptions}
-        return self.assumptions.cached(key, run)
+    @property
+    def no_marketing_equity(self) -> np.ndarray:
+        """Customer equity per run with no marketing spend (see :func:`no_marketing_equity`)."""
+        if self.budget.total == 0:
+            return self.customer_equity
+        run = lambda: self.no_marketing  # noqa: E731
+        return no_marketing_equity(self.scenario, self.assumptions, self.seed, self.engine, run, **self.engine_options)
 
     @property
     def year_ends(self) -> np.ndarray:
@@ -190,6 +196,28 @@ def summarize(values: np.ndarray) -> dict[str, float | None]:
         return {"mean": None, "p5": None, "p50": None, "p95": None}
     p5, p50, p95 = np.percentile(finite, (5, 50, 95))
     return {"mean": float(finite.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
+
+
+def no_marketing_equity(scenario, assumptions, seed: int, engine: str = "vectorized", _run=None, **options):
+    """Customer equity per run of ``scenario`` with all four budgets at zero, on ``assumptions``.
+
+    The counterfactual of marketing ROI. It depends on the assumptions, not on the budget, so it is
+    computed once per set of assumptions (and engine, seed, horizon) and kept with them: every
+    budget run on the same draws (a moved slider, the optimiser's splits, the status quo) reuses it,
+    and a cache that keeps the assumptions keeps it too.
+    """
+    key = ("no marketing equity", engine, seed, scenario.horizon, scenario.period, tuple(sorted(options.items())))
+
+    def run():
+        if _run is not None:
+            return _run().customer_equity
+        from .runner import simulate
+
+        return simulate(
+            scenario, Budget(), runs=assumptions.runs, seed=seed, engine=engine, assumptions=assumptions, **options
+        ).customer_equity
+
+    return assumptions.cached(key, run)
 
 
 def build_result(

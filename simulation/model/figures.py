@@ -178,7 +178,7 @@ def _nrr_labels(scenario):
 
 
 def _roi(r):
-    gained = r.customer_equity - r.no_marketing.customer_equity
+    gained = r.customer_equity - r.no_marketing_equity
     spend = r.marketing_npv
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(spend > 0, gained / spend, np.nan)
