@@ -23,9 +23,10 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
 
     Scaled: each segment's ``customers`` (rounded to the nearest whole number, and
     at least 1 where the original had any), the plan and baseline budgets of every
-    lever, ``acquisition.max_new_per_period`` and ``acquisition.market_size``
-    (every parameter of a distribution). Unchanged: costs per unit (CAC, cost per
-    save, upsell and win-back), rates, shares, weights, revenue per customer, the
+    lever, ``operating_costs``, ``acquisition.max_new_per_period`` and
+    ``acquisition.market_size`` (every parameter of a distribution). Unchanged: costs
+    per unit (CAC, cost per save, upsell and win-back, cost to serve), rates (referral
+    rates too), shares, weights, revenue per customer, the
     horizon, and the retention, expansion and win-back ceilings, which are already
     shares of the customers they act on. The name and description say that the
     scenario was scaled and by how much.
