@@ -146,10 +146,10 @@ st.markdown(text("uncertainty"))
 
 st.header("5. The figures")
 st.markdown(text("figures"), unsafe_allow_html=True)
-st.latex(r"\text{NPV} = \sum_{t=1}^{H} \frac{\text{gross profit}_t - \text{spend}_t}{(1+d)^t}")
+st.latex(r"\text{NPV} = \sum_{t=1}^{H} \frac{\text{gross profit}_t - \text{cost to serve}_t - \text{spend}_t}{(1+d)^t}")
 st.latex(
-    r"\text{CLV} = \sum_{t \ge 0} \frac{m\,S(t)}{(1+d)^t}"
-    r" = m\,(1+d)\;\mathbb{E}\!\left[\frac{1}{d + \theta(1-\rho)}\right]"
+    r"\text{CLV} = \sum_{t \ge 0} \frac{(m - c)\,S(t)}{(1+d)^t}"
+    r" = (m - c)\,(1+d)\;\mathbb{E}\!\left[\frac{1}{d + \theta(1-\rho)}\right]"
 )
 # every figure but the two plain totals, in the model's own order
 rows = [(f.label, f.help) for k, f in FIGURES.items() if k not in ("revenue_total", "active_customers_final")]

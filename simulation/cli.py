@@ -131,6 +131,7 @@ def cmd_run(args) -> int:
             "kpis": plan.kpi_summary(),
             "baseline": baseline.kpi_summary(),
             "p_beats_baseline": comparison.p_beats_baseline,
+            "years": plan.year_summary().to_dict(orient="records"),
             "periods": table.to_dict(orient="records"),
         }
         _write(json.dumps(_json_safe(doc), indent=2) + "\n", args.out)

@@ -31,6 +31,11 @@ REQUIRED_METRICS = {
     "spend",
     "contribution",
     "cumulative_contribution",
+    "referred_customers",
+    "cost_to_serve",
+    "operating_costs",
+    "operating_profit",
+    "run_rate_referred",
 }
 REQUIRED_KPIS = {
     "revenue_total",
@@ -44,6 +49,8 @@ REQUIRED_KPIS = {
     "nrr",
     "roi",
     "active_customers_final",
+    "operating_npv",
+    "operating_margin_final_year",
 }
 
 
@@ -105,6 +112,20 @@ def test_run_json_has_figures_baseline_and_probability(tmp_path):
             assert set(stats) == {"mean", "p5", "p50", "p95"}, f"{section}.{name} has mean and percentiles"
     assert 0.0 <= doc["p_beats_baseline"] <= 1.0, "a probability"
     assert len(doc["periods"]) == 61 * len({r["metric"] for r in doc["periods"]}), "periods are the CSV rows"
+    years = pd.DataFrame(doc["years"])
+    assert list(years.columns) == ["year", "metric", "mean", "p5", "p50", "p95"], "years records"
+    assert sorted(set(years["year"])) == [1, 2, 3, 4, 5], "five years of months"
+    lines = {"revenue", "gross_profit", "cost_to_serve", "spend", "operating_costs", "operating_profit"}
+    assert lines <= set(years["metric"]), "the P&L lines"
+    pnl = years.set_index(["metric", "year"])["mean"]
+    rebuilt = pnl["gross_profit"] - pnl["cost_to_serve"] - pnl["spend"] - pnl["operating_costs"]
+    assert ((pnl["operating_profit"] - rebuilt).abs() <= 1e-6 * pnl["revenue"]).all(), "operating profit adds up"
+    assert (pnl["operating_costs"] > 0).all(), "the preset has operating costs"
+    periods = pd.DataFrame(doc["periods"])
+    final = periods[(periods.metric == "operating_profit") & (periods.period > 48)]["mean"].sum()
+    revenue = periods[(periods.metric == "revenue") & (periods.period > 48)]["mean"].sum()
+    margin = doc["kpis"]["operating_margin_final_year"]
+    assert margin["p5"] <= final / revenue <= margin["p95"], "operating margin of the last year is in its band"
 
 
 def test_same_seed_same_output():

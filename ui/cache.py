@@ -19,6 +19,7 @@ import streamlit as st
 
 from simulation import Budget, Scenario, parse_scenario, scenario_from_dict, simulate
 from simulation.decide import BudgetMap, SplitResult, Tornado, budget_map, optimize_split, sensitivity
+from simulation.engines.results import no_marketing_equity
 from simulation.engines.summary import Comparison, ResultSummary
 from simulation.engines.vectorized import CLASSES_PER_COHORT
 from simulation.errors import InputError
@@ -68,6 +69,9 @@ def assumptions_for(model: str, runs: int, seed: int) -> Assumptions:
     scenario, _ = _rebuild(model, json.dumps(Budget().model_dump()), runs, seed)
     drawn = draw_assumptions(scenario, runs, seed)
     drawn.latent_classes(CLASSES_PER_COHORT)
+    # marketing ROI's counterfactual depends on the draws, not the budget: kept with them, every
+    # budget of this model (a moved slider, the status quo) reuses it
+    no_marketing_equity(scenario, drawn, seed)
     return drawn
 
 

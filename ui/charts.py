@@ -21,6 +21,7 @@ PERCENTILE_COLUMNS = ("p5", "p25", "p50", "p75", "p95")
 BRIDGE_STEPS = (
     ("start", "Run-rate at the start"),
     ("new", "+ New customers"),
+    ("referred", "+ Referred"),
     ("expansion", "+ Expansion"),
     ("winback", "+ Won back"),
     ("lost", "− Lost to churn"),
@@ -123,15 +124,15 @@ def fan_frame(summaries: Mapping[str, pd.DataFrame], metric: str, first_period: 
 def bridge_frame(bridges: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
     """The revenue run-rate bridge as floating bars, one set per series.
 
-    ``bridges`` maps a series name to mean amounts ``start, new, expansion, winback,
-    lost, end`` (``lost`` positive). Returns columns ``series, order, step, amount,
-    bar_start, bar_end`` where each step's bar runs from the running total before it to
-    the one after it, and the two totals run from zero.
+    ``bridges`` maps a series name to mean amounts ``start, new, [referred,] expansion,
+    winback, lost, end`` (``lost`` positive; a step left out is not drawn). Returns columns
+    ``series, order, step, amount, bar_start, bar_end`` where each step's bar runs from the
+    running total before it to the one after it, and the two totals run from zero.
     """
     rows = []
     for series, b in bridges.items():
         level = 0.0
-        for order, (key, label) in enumerate(BRIDGE_STEPS):
+        for order, (key, label) in enumerate(step for step in BRIDGE_STEPS if step[0] in b):
             amount = float(b[key])
             if key in ("start", "end"):
                 start, end = 0.0, amount

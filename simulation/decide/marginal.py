@@ -143,7 +143,8 @@ def marginal_returns(result: SimulationResult, horizon_only: bool = False) -> Ma
     t_all = np.arange(1, H + 1)
     disc = (1.0 + a.discount[:, None]) ** -t_all[None, :]
     period_weight = disc / disc.sum(1, keepdims=True)
-    margin, cap, cost = a.margin_per_customer, a.max_churn_reduction[:, None], a.cost_per_save[:, None]
+    # a customer is worth their margin net of cost to serve, as NPV and customer equity count it
+    margin, cap, cost = a.net_margin_per_customer, a.max_churn_reduction[:, None], a.cost_per_save[:, None]
     theta, w_old, w_new = a.latent_classes(K)  # (R, S, 2K): existing customers' classes, then new ones'
     with np.errstate(invalid="ignore", divide="ignore"):
         rho = np.where(out.at_risk_by_segment > 0, out.saves_by_segment / out.at_risk_by_segment, 0.0)
@@ -152,10 +153,16 @@ def marginal_returns(result: SimulationResult, horizon_only: bool = False) -> Ma
     residual = not horizon_only
 
     new = result.paths["new_customers"][:, 1:]
-    won_before = np.cumsum(new, axis=1) - new
+    # the engine's reachable market: prospects not yet won by paid acquisition or referral
+    joined = new + result.paths["referred_customers"][:, 1:]
+    won_before = np.cumsum(joined, axis=1) - joined
+    finite = np.isfinite(a.market[:, None])
+    prospects = np.where(finite, a.market[:, None] - won_before, np.inf)
     with np.errstate(invalid="ignore"):
-        unsaturated = np.where(np.isfinite(a.market[:, None]), 1.0 - won_before / a.market[:, None], 1.0)
+        unsaturated = np.where(finite, prospects / a.market[:, None], 1.0)
     new_per_unit = marginal_response(acq_total, a.max_new[:, None] * np.clip(unsaturated, 0.0, 1.0), a.cac[:, None])
+    # with less than one prospect left the engine closes no deal, so the next unit buys nothing
+    new_per_unit = np.where(prospects < 1.0, 0.0, new_per_unit)
 
     kept_values = _ClassValues(theta, c, a.discount, residual)
     join_values = _ClassValues(theta[..., K:], c, a.discount, residual)

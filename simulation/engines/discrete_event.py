@@ -12,7 +12,7 @@ Period ``t`` occupies the simulated time ``[t, t + 1)``; its steps run in
 MODEL.md's order at fixed offsets (exact binary fractions, so times never drift):
 
 ==========  ======================================================================
-``t + 0``   acquisition: the period's new customers join, one process each
+``t + 0``   acquisition, then referrals: the period's new customers join, one process each
 ``t + 1/8`` win-back: chosen lapsed customers return
 ``t + 1/4`` every active customer pays the period's revenue (the ledger records it)
 ``t + 3/8`` expansion: customers who expand pay more from the next period on
@@ -28,8 +28,9 @@ Carlo error.
 Random streams. Run ``r`` draws each source of randomness from its own child of
 the per-source seed sequence (the one :func:`simulation.model.assumptions.stream_key` uses),
 ``SeedSequence(seed, spawn_key=(STREAMS[source], r))``: ``acquisition`` (new
-customers per segment), ``winback`` (who returns), ``theta`` (its children 0 and
-1: existing and new customers' churn probabilities), ``upsell`` and ``churn``.
+customers per segment), ``referral`` (referred customers per segment), ``winback``
+(who returns), ``theta`` (its children 0 and 1: existing and new customers' churn
+probabilities), ``upsell`` and ``churn``.
 The last two give each customer one uniform per period, read at a position that
 depends only on the period and the customer's id (existing customers are
 numbered first), so two budgets run with the same seed treat the same customer
@@ -66,9 +67,9 @@ DEFAULT_LIMIT = 30_000_000
 # Customers (each a process of about 1 KB) one run may hold, whatever the limit above.
 MAX_CUSTOMERS_PER_RUN = 2_000_000
 
-EVENTS = ("acquired", "saved", "expanded", "churned", "won_back")
+EVENTS = ("acquired", "saved", "expanded", "churned", "won_back", "referred")
 EVENT_COLUMNS = ("run", "period", "customer_id", "segment", "event", "revenue")
-_ACQUIRED, _SAVED, _EXPANDED, _CHURNED, _WON_BACK = range(len(EVENTS))
+_ACQUIRED, _SAVED, _EXPANDED, _CHURNED, _WON_BACK, _REFERRED = range(len(EVENTS))
 
 JOIN, WINBACK, PAY, EXPAND, RETAIN, RENEW = 0.0, 0.125, 0.25, 0.375, 0.5, 0.75
 
@@ -179,19 +180,27 @@ def estimate_customer_periods(scenario: Scenario, budget: Budget, assumptions: A
 
 
 def _expected_size(scenario: Scenario, budget: Budget, assumptions: Assumptions) -> tuple[np.ndarray, np.ndarray]:
-    """Expected customers acquired over the horizon and the customer-period bound, per run."""
+    """Expected customers acquired (paid and referred) over the horizon and the customer-period bound, per run.
+
+    Referrals are bounded by the busiest segment's rate applied to every customer held, churn ignored.
+    """
     a, H = assumptions, scenario.horizon
     acquired = np.zeros(a.runs)
     periods = np.full(a.runs, float(a.customers.sum()) * H)
-    if budget.acquisition <= 0:
+    rate = a.referral_rate.max(1) if a.referral_rate.size else np.zeros(a.runs)
+    if budget.acquisition <= 0 and not np.any(rate > 0):
         return acquired, periods
     finite = np.isfinite(a.market)
     prospects = np.where(finite, a.market, 0.0)
     market = np.where(finite, a.market, 1.0)
+    held = np.full(a.runs, float(a.customers.sum()))
     for t in range(1, H + 1):
-        ceiling = np.where(finite, a.max_new * prospects / market, a.max_new)
-        new = _response(budget.acquisition, ceiling, a.cac)
+        reach = np.where(finite, prospects / market, 1.0)
+        new = _response(budget.acquisition, a.max_new * reach, a.cac) if budget.acquisition > 0 else 0.0
+        new = new + np.minimum(rate * reach, 1.0) * held
+        new = np.where(finite, np.minimum(new, prospects), new)
         acquired += new
+        held += new
         periods += new * (H - t + 1)
         prospects = np.maximum(prospects - new, 0.0)
     return acquired, periods
@@ -296,6 +305,8 @@ class _Run:
         self.up_cap, self.up_cost = float(a.max_extra_upsell_rate[r]), float(a.cost_per_upsell[r])
         self.wb_cap, self.wb_cost = float(a.max_winback_rate[r]), float(a.cost_per_winback[r])
         self.weights = a.weights
+        self.cost_to_serve, self.referral_rate = a.cost_to_serve[r], a.referral_rate[r]
+        self.referrals_on = bool(np.any(self.referral_rate > 0))
         self.churn = a.churn[r]
         self.beta_a, self.beta_b = sbg_parameters(a.churn[r], a.heterogeneity[r])
         self.winback_on = budget.winback > 0
@@ -306,6 +317,7 @@ class _Run:
 
         self.rng_acq = np.random.default_rng(child("acquisition"))
         self.rng_wb = np.random.default_rng(child("winback"))
+        self.rng_ref = np.random.default_rng(child("referral"))
         self.rng_theta_old = np.random.default_rng(child("theta", 0))
         self.rng_theta_new = np.random.default_rng(child("theta", 1))
         self.rng_up = np.random.Generator(np.random.PCG64(child("upsell")))
@@ -319,6 +331,7 @@ class _Run:
         self.rev = np.zeros(capacity)
         self.seg = np.zeros(capacity, dtype=np.int64)
         self.active = np.zeros(capacity, dtype=bool)
+        self.left = np.zeros(capacity, dtype=bool)  # has left at least once (GRR counts them as lost)
         self.n = 0
         self.n_start = int(start.sum())
 
@@ -359,27 +372,55 @@ class _Run:
     def _acquisition(self):
         share, p = self.share, self.out.paths
         finite = math.isfinite(self.market)
+        paid = self.budget.acquisition > 0
         for t in range(1, self.H + 1):
             yield self._at(t, JOIN)
-            ceiling = (self.max_new * (self.prospects / self.market) if finite else self.max_new) * share
-            # each of the segment's ceil(ceiling) potential deals closes with the probability
-            # that makes the expected count equal the lever's response (as the vectorised engine)
-            trials = np.ceil(ceiling)
-            expected = _response(self.budget.acquisition * share, ceiling, self.cac)
-            new = self.rng_acq.binomial(trials.astype(np.int64), np.minimum(expected / np.maximum(trials, 1.0), 1.0))
-            if finite:
-                total = int(new.sum())
-                if total > self.prospects:
-                    new = np.floor(new * math.floor(self.prospects) / total).astype(np.int64)
-                self.prospects -= int(new.sum())
-            if not new.any():
-                continue
-            segs = np.repeat(np.arange(self.S), new)
-            thetas = [self._draw_theta(self.rng_theta_new, s, int(c), 0.0) for s, c in enumerate(new) if c]
-            ids = self._open_accounts(segs, np.concatenate(thetas))
-            p["new_customers"][self.r, t] = ids.size
-            p["run_rate_new"][self.r, t] = self.rev[ids].sum()
-            self._log(t, ids, _ACQUIRED)
+            if paid:
+                ceiling = (self.max_new * (self.prospects / self.market) if finite else self.max_new) * share
+                # each of the segment's ceil(ceiling) potential deals closes with the probability
+                # that makes the expected count equal the lever's response (as the vectorised engine)
+                trials = np.ceil(ceiling)
+                expected = _response(self.budget.acquisition * share, ceiling, self.cac)
+                new = self.rng_acq.binomial(
+                    trials.astype(np.int64), np.minimum(expected / np.maximum(trials, 1.0), 1.0)
+                )
+                new = self._within_market(new, finite)
+                ids = self._join(new)
+                if ids.size:
+                    p["new_customers"][self.r, t] = ids.size
+                    p["run_rate_new"][self.r, t] = self.rev[ids].sum()
+                    self._log(t, ids, _ACQUIRED)
+            if self.referrals_on:
+                # each customer active at the end of the last period refers one more with the segment's
+                # rate, thinned by the share of the market still unwon (as paid acquisition is)
+                current = self.seg[: self.n][self.active[: self.n]]
+                active = np.bincount(current, minlength=self.S)
+                reach = max(self.prospects / self.market, 0.0) if finite else 1.0
+                referred = self.rng_ref.binomial(active, np.minimum(self.referral_rate * reach, 1.0))
+                referred = self._within_market(referred, finite)
+                ids = self._join(referred)
+                if ids.size:
+                    p["referred_customers"][self.r, t] = ids.size
+                    p["run_rate_referred"][self.r, t] = self.rev[ids].sum()
+                    self._log(t, ids, _REFERRED)
+
+    def _within_market(self, new: np.ndarray, finite: bool) -> np.ndarray:
+        """Shrink a period's joiners to the prospects left (whole customers), and use them up."""
+        if not finite:
+            return new
+        total = int(new.sum())
+        if total > self.prospects:
+            new = np.floor(new * math.floor(self.prospects) / total).astype(np.int64)
+        self.prospects -= int(new.sum())
+        return new
+
+    def _join(self, new: np.ndarray) -> np.ndarray:
+        """Open accounts for ``new[s]`` customers of each segment s, churn drawn from Beta(a, b)."""
+        if not new.any():
+            return np.zeros(0, dtype=np.int64)
+        segs = np.repeat(np.arange(self.S), new)
+        thetas = [self._draw_theta(self.rng_theta_new, s, int(c), 0.0) for s, c in enumerate(new) if c]
+        return self._open_accounts(segs, np.concatenate(thetas))
 
     def _winback(self):
         p, S = self.out.paths, self.S
@@ -418,6 +459,7 @@ class _Run:
             self.customer_periods += ids.size
             p["revenue"][self.r, t] = self.revenue.sum()
             p["gross_profit"][self.r, t] = self.revenue @ self.margin
+            p["cost_to_serve"][self.r, t] = self.count @ self.cost_to_serve
 
     def _expansion(self):
         p = self.out.paths
@@ -466,7 +508,7 @@ class _Run:
     # Book-keeping ----------------------------------------------------------------------
     def simulate(self) -> None:
         env = self.env
-        if self.budget.acquisition > 0:
+        if self.budget.acquisition > 0 or self.referrals_on:
             env.process(self._acquisition())
         if self.winback_on:
             env.process(self._winback())
@@ -481,9 +523,10 @@ class _Run:
         self.out.active_by_segment[r, 0] = np.bincount(self.seg[: self.n], minlength=self.S)
         env.run()
         ids = np.flatnonzero(self.active[: self.n])
-        margin = self.margin[self.seg[ids]]
+        seg = self.seg[ids]
+        net = self.rev[ids] * self.margin[seg] - self.cost_to_serve[seg]
         with np.errstate(divide="ignore"):  # a customer who never leaves, valued at no discount, is worth infinity
-            self.out.residual[r] = (self.rev[ids] * margin / (self.discount + self.theta[ids])).sum()
+            self.out.residual[r] = (net / (self.discount + self.theta[ids])).sum()
 
     def release(self) -> None:
         """Drop the processes still waiting (on next period's renewal or on a win-back), so that
@@ -503,6 +546,7 @@ class _Run:
         p, r = self.out.paths, self.r
         churned = np.array(self.churned, dtype=np.int64)
         self.active[churned] = False
+        self.left[churned] = True
         if self.record:
             self._log(t, np.array(self.saved, dtype=np.int64), _SAVED)
             self._log(t, churned, _CHURNED)
@@ -517,7 +561,8 @@ class _Run:
         p["lapsed_customers"][r, t] = self.n - ids.size
         p["revenue_run_rate"][r, t] = self.rev[ids].sum()
         if t == self.year_end:
-            held = ids[ids < self.n_start]  # customers of period 0 (ids are given in order)
+            # customers of period 0 (ids are given in order) who never left: one lost and won back is lost
+            held = ids[(ids < self.n_start) & ~self.left[ids]]
             self.out.year_kept_base[r] = self.base[self.seg[held]].sum()
             self.out.year_cohort[r] = self.rev[held].sum()
 
@@ -526,7 +571,7 @@ class _Run:
         start, stop = self.n, self.n + segs.size
         if stop > self.theta.size:
             size = max(stop, 2 * self.theta.size)
-            for name in ("theta", "rev", "seg", "active"):
+            for name in ("theta", "rev", "seg", "active", "left"):
                 old = getattr(self, name)
                 grown = np.zeros(size, dtype=old.dtype)
                 grown[:start] = old[:start]

@@ -1,10 +1,10 @@
 """Compiled period loop of the vectorised engine.
 
-Per run and segment the state is the expected count and run-rate revenue of each latent
-churn class, with integer counts of active and lapsed customers; chance comes from keyed
-Binomial draws (:mod:`simulation.numerics.keyed_random`). The loop releases the interpreter
-lock, so blocks of runs proceed on several cores at once; it is compiled by Numba on first
-use and cached on disk.
+Per run and segment the state is the integer count and the run-rate revenue of each latent
+churn class; chance comes from keyed Binomial draws, one per class for every event whose
+outcome depends on who the customer is (:mod:`simulation.numerics.class_draws`). The loop
+releases the interpreter lock, so blocks of runs proceed on several cores at once; it is
+compiled by Numba on first use and cached on disk.
 """
 
 from __future__ import annotations
@@ -16,73 +16,109 @@ from numba import njit
 
 from ..model.levers import response_compiled as _response
 from ..model.levers import split_compiled as _split
-from ..numerics.keyed_random import binomial, draw_key
+from ..numerics.class_draws import (
+    binomial_in,
+    binomial_rare,
+    class_key,
+    multinomial_in,
+    spread_over_members,
+    sub_key,
+)
+from ..numerics.keyed_random import draw_key
 from .paths import RECORDED
 
-(ACTIVE, NEW, CHURNED, SAVED, UPSELLS, WINBACKS, LAPSED, REVENUE, GROSS_PROFIT, RUN_RATE,
- RR_NEW, RR_EXPANSION, RR_WINBACK, RR_LOST) = range(len(RECORDED))  # fmt: skip
+ACTIVE = RECORDED.index("active_customers")
+NEW = RECORDED.index("new_customers")
+REFERRED = RECORDED.index("referred_customers")
+CHURNED = RECORDED.index("churned_customers")
+SAVED = RECORDED.index("saved_customers")
+UPSELLS = RECORDED.index("upsells")
+WINBACKS = RECORDED.index("winbacks")
+LAPSED = RECORDED.index("lapsed_customers")
+REVENUE = RECORDED.index("revenue")
+GROSS_PROFIT = RECORDED.index("gross_profit")
+COST_TO_SERVE = RECORDED.index("cost_to_serve")
+RUN_RATE = RECORDED.index("revenue_run_rate")
+RR_NEW = RECORDED.index("run_rate_new")
+RR_REFERRED = RECORDED.index("run_rate_referred")
+RR_EXPANSION = RECORDED.index("run_rate_expansion")
+RR_WINBACK = RECORDED.index("run_rate_winback")
+RR_LOST = RECORDED.index("run_rate_lost")
 
-SOURCES = ("acquisition", "winback", "upsell", "churn")
+# One key per source of randomness; "join" and "start" place customers in latent classes.
+SOURCES = ("acquisition", "winback", "upsell", "churn", "referral", "join", "start")
+_ACQ, _WB, _UP, _CHURN, _REF, _JOIN, _START = range(len(SOURCES))
+# Expected events in a segment up to which an event that strikes every member alike is drawn as
+# one total and spread over the classes member by member; above it, one Binomial per class.
+FEW_EVENTS = 64.0
 
 
 @njit(cache=True, nogil=True)
 def simulate_block(
-    run_lo, run_hi, keys, budget, theta, w_old, w_new, base, uplift, margin, upsell_rate, share,
-    customers, cac, max_new, market, save_cap, save_cost, up_cap, up_cost, wb_cap, wb_cost,
-    discount, weights, use_weights, year_end, rec, active_by_segment, residual, year_kept_base,
+    run_lo, run_hi, keys, budget, theta, w_old, w_new, order_old, order_new, base, uplift, margin, upsell_rate,
+    cost_to_serve, referral_rate, share, customers, cac, max_new, market, save_cap, save_cost, up_cap, up_cost,
+    wb_cap, wb_cost, discount, weights, use_weights, year_end, rec, active_by_segment, residual, year_kept_base,
     year_cohort, saves_total, at_risk_total,
 ):  # fmt: skip
     """Simulate runs ``run_lo`` to ``run_hi - 1``, writing into the output arrays.
 
-    Per run and segment the state is the expected count and run-rate revenue of each latent
-    class (``K`` classes of today's customers, then ``K`` of new ones), with integer counts
-    of active and lapsed customers. ``budget`` is (acquisition, retention, expansion,
-    win-back) per period; ``weights`` (3, S) and ``use_weights`` give the explicit splits of
-    retention, expansion and win-back budgets.
+    Per run and segment the state is the integer count and run-rate revenue of ``3K`` class
+    slots: ``K`` latent classes of the customers held at period 0, ``K`` of customers who
+    joined later, and, until the end of the first year, ``K`` for customers held at period 0
+    who left and were won back (so that GRR and NRR count only those who never left; the
+    slots merge back into the first ``K`` after that year). Each class's churners are
+    Binomial(n_k, theta_k (1 - rho)); its upsells, win-backs and joiners are integer
+    draws too, so every path has the per-customer model's distribution, not only its mean.
+    A class's revenue is the sum over its members; a leaver takes the class's mean revenue.
+    ``budget`` is (acquisition, retention, expansion, win-back) per period; ``weights``
+    (3, S) and ``use_weights`` give the explicit splits of retention, expansion and win-back.
     """
     S, C = theta.shape[1], theta.shape[2]
     K = C // 2
+    C3 = C + K
     H = rec.shape[2] - 1
     acq_budget, ret_budget, exp_budget, wb_budget = budget[0], budget[1], budget[2], budget[3]
     track_lapsed = wb_budget > 0.0
-    n = np.empty((S, C))
-    rev = np.empty((S, C))
-    lapsed = np.zeros((S, C))
+    state = np.empty(1, dtype=np.uint64)
+    th = np.empty((S, C3))
+    n = np.zeros((S, C3), dtype=np.int64)
+    rev = np.zeros((S, C3))
+    lapsed = np.zeros((S, C), dtype=np.int64)
     lapsed_rev = np.zeros((S, C))
+    placed = np.empty(K, dtype=np.int64)
+    struck = np.zeros(C3, dtype=np.int64)
     active = np.empty(S, dtype=np.int64)
     lapsed_count = np.empty(S, dtype=np.int64)
-    new = np.empty(S, dtype=np.int64)
+    new = np.zeros(S, dtype=np.int64)
+    referred = np.zeros(S, dtype=np.int64)
     value = np.empty(S)
     spend = np.empty(S)
     revenue_after = np.empty(S)
     at_risk = np.empty(S)
-    squares = np.empty(S)
-    theta_max = np.empty(S)
-    capped = np.empty(C, dtype=np.bool_)
-    keep = np.empty(C)
     for r in range(run_lo, run_hi):
-        th = theta[r]
-        for s in range(S):
-            theta_max[s] = th[s].max()
+        referrals_on = False
         upsell_on = exp_budget > 0.0
         for s in range(S):
             upsell_on = upsell_on or upsell_rate[r, s] > 0.0
+            referrals_on = referrals_on or referral_rate[r, s] > 0.0
+            for j in range(C):
+                th[s, j] = theta[r, s, j]
+            for k in range(K):
+                th[s, C + k] = theta[r, s, k]
         finite_market = math.isfinite(market[r])
         prospects = market[r]
         run_rate0 = 0.0
         for s in range(S):
             active[s] = customers[s]
             lapsed_count[s] = 0
-            for k in range(K):
-                n[s, k] = customers[s] * w_old[r, s, k]
-                rev[s, k] = n[s, k] * base[r, s]
-                n[s, K + k] = 0.0
-                rev[s, K + k] = 0.0
-                run_rate0 += rev[s, k]
-            if track_lapsed:
-                for k in range(C):
-                    lapsed[s, k] = 0.0
-                    lapsed_rev[s, k] = 0.0
+            multinomial_in(state, keys[_START], r, 0, s, customers[s], w_old[r, s], order_old[r, s], placed)
+            for j in range(C3):
+                n[s, j] = placed[j] if j < K else 0
+                rev[s, j] = n[s, j] * base[r, s]
+                run_rate0 += rev[s, j]
+            for j in range(C):
+                lapsed[s, j] = 0
+                lapsed_rev[s, j] = 0.0
             active_by_segment[r, 0, s] = customers[s]
         for m in range(rec.shape[0]):
             rec[m, r, 0] = 0.0
@@ -92,7 +128,10 @@ def simulate_block(
         for t in range(1, H + 1):
             for m in range(rec.shape[0]):
                 rec[m, r, t] = 0.0
-            # 1. newly acquired and won-back customers join
+            first_year = t <= year_end
+            # slots C.. hold period-0 customers won back in the first year: only then can they be occupied
+            slots = C3 if track_lapsed and first_year else C
+            # 1. newly acquired, referred and won-back customers join
             if acq_budget > 0.0:
                 total_new = 0
                 for s in range(S):
@@ -103,7 +142,8 @@ def simulate_block(
                     # probability that makes the expected count the lever's response
                     trials = math.ceil(ceiling)
                     expected = _response(acq_budget * share[s], ceiling, cac[r])
-                    new[s] = binomial(draw_key(keys[0], r, t, s), int(trials), min(expected / max(trials, 1.0), 1.0))
+                    p = min(expected / max(trials, 1.0), 1.0)
+                    new[s] = binomial_in(state, draw_key(keys[_ACQ], r, t, s), int(trials), p)
                     total_new += new[s]
                 if finite_market:
                     if total_new > prospects:
@@ -114,78 +154,126 @@ def simulate_block(
                             shrunk += new[s]
                         total_new = shrunk
                     prospects -= total_new
+            if referrals_on:
+                # each active customer refers one more with the segment's rate, thinned as paid
+                # acquisition is by the share of the market still unwon; referrals use up the market too
+                reach = prospects / market[r] if finite_market else 1.0
+                total_ref = 0
                 for s in range(S):
+                    p = min(referral_rate[r, s] * max(reach, 0.0), 1.0)
+                    referred[s] = binomial_in(state, draw_key(keys[_REF], r, t, s), active[s], p)
+                    total_ref += referred[s]
+                if finite_market:
+                    if total_ref > prospects:
+                        room = math.floor(prospects)
+                        shrunk = 0
+                        for s in range(S):
+                            referred[s] = math.floor(referred[s] * room / total_ref)
+                            shrunk += referred[s]
+                        total_ref = shrunk
+                    prospects -= total_ref
+            if acq_budget > 0.0 or referrals_on:
+                for s in range(S):
+                    joining = (new[s] if acq_budget > 0.0 else 0) + (referred[s] if referrals_on else 0)
+                    if joining == 0:
+                        continue
+                    multinomial_in(state, keys[_JOIN], r, t, s, joining, w_new[r, s], order_new[r, s], placed)
                     for k in range(K):
-                        joined = new[s] * w_new[r, s, k]
-                        n[s, K + k] += joined
-                        rev[s, K + k] += joined * base[r, s]
-                    active[s] += new[s]
-                    rec[NEW, r, t] += new[s]
-                    rec[RR_NEW, r, t] += new[s] * base[r, s]
+                        if placed[k] > 0:
+                            n[s, K + k] += placed[k]
+                            rev[s, K + k] += placed[k] * base[r, s]
+                    active[s] += joining
+                    if acq_budget > 0.0:
+                        rec[NEW, r, t] += new[s]
+                        rec[RR_NEW, r, t] += new[s] * base[r, s]
+                    if referrals_on:
+                        rec[REFERRED, r, t] += referred[s]
+                        rec[RR_REFERRED, r, t] += referred[s] * base[r, s]
             if track_lapsed:
                 for s in range(S):
                     value[s] = 0.0
-                    for k in range(C):
-                        value[s] += lapsed_rev[s, k]
+                    for j in range(C):
+                        value[s] += lapsed_rev[s, j]
                 _split(wb_budget, weights[2], use_weights[2], value, spend)
                 for s in range(S):
                     count = lapsed_count[s]
+                    if count == 0:
+                        continue
                     expected = _response(spend[s], wb_cap[r] * count, wb_cost[r])
-                    back = binomial(draw_key(keys[1], r, t, s), count, min(expected / max(count, 1), 1.0))
-                    frac = back / max(count, 1)
+                    p = min(expected / count, 1.0)
+                    back_total = 0
                     moved_rev = 0.0
-                    for k in range(C):
-                        moved = lapsed[s, k] * frac
-                        lapsed[s, k] -= moved
-                        n[s, k] += moved
-                        moved = lapsed_rev[s, k] * frac
-                        lapsed_rev[s, k] -= moved
-                        rev[s, k] += moved
+                    for j in range(C):
+                        pool = lapsed[s, j]
+                        if pool == 0:
+                            continue
+                        back = binomial_rare(state, class_key(keys[_WB], r, t, s, j), pool, p)
+                        if back == 0:
+                            continue
+                        moved = lapsed_rev[s, j] * back / pool
+                        lapsed[s, j] = pool - back
+                        lapsed_rev[s, j] = 0.0 if back == pool else lapsed_rev[s, j] - moved
+                        dest = C + j if j < K and first_year else j  # period-0 customers back in year one
+                        n[s, dest] += back
+                        rev[s, dest] += moved
                         moved_rev += moved
-                    active[s] += back
-                    lapsed_count[s] -= back
-                    rec[WINBACKS, r, t] += back
+                        back_total += back
+                    active[s] += back_total
+                    lapsed_count[s] -= back_total
+                    rec[WINBACKS, r, t] += back_total
                     rec[RR_WINBACK, r, t] += moved_rev
 
             # 2. every active customer pays
             for s in range(S):
                 revenue = 0.0
-                for k in range(C):
-                    revenue += rev[s, k]
+                for j in range(slots):
+                    revenue += rev[s, j]
                 revenue_after[s] = revenue
                 rec[REVENUE, r, t] += revenue
                 rec[GROSS_PROFIT, r, t] += revenue * margin[r, s]
+                rec[COST_TO_SERVE, r, t] += active[s] * cost_to_serve[r, s]
 
-            # 3. expansions (revenue from the next period on)
+            # 3. expansions (revenue from the next period on), each customer with the segment's chance
             if upsell_on:
                 for s in range(S):
                     value[s] = revenue_after[s] * uplift[r, s]
                 _split(exp_budget, weights[1], use_weights[1], value, spend)
                 for s in range(S):
-                    per_customer = 1.0 / max(active[s], 1)
                     extra = _response(spend[s], up_cap[r] * active[s], up_cost[r]) if exp_budget > 0.0 else 0.0
-                    p = min(upsell_rate[r, s] + extra * per_customer, 1.0)
-                    ups = binomial(draw_key(keys[2], r, t, s), active[s], p)
-                    added = ups * uplift[r, s] * base[r, s]
-                    increment = added * per_customer
-                    for k in range(C):
-                        rev[s, k] += n[s, k] * increment
-                    revenue_after[s] += added
-                    rec[UPSELLS, r, t] += ups
-                    rec[RR_EXPANSION, r, t] += added
+                    p = min(upsell_rate[r, s] + extra / max(active[s], 1), 1.0)
+                    add = uplift[r, s] * base[r, s]
+                    ups_total = 0
+                    if active[s] * p <= FEW_EVENTS:
+                        # every member has the same chance: draw the segment's total, then which
+                        # members expanded (exact, and far fewer draws than one per class)
+                        ups_total = binomial_in(state, draw_key(keys[_UP], r, t, s), active[s], p)
+                        if ups_total > 0:
+                            key = class_key(keys[_UP], r, t, s, C3)
+                            spread_over_members(state, key, ups_total, n[s], slots, struck)
+                            for j in range(slots):
+                                rev[s, j] += struck[j] * add
+                    else:
+                        segment_key = draw_key(keys[_UP], r, t, s)
+                        for j in range(slots):
+                            if n[s, j] == 0:
+                                continue
+                            ups = binomial_in(state, sub_key(segment_key, j), n[s, j], p)
+                            rev[s, j] += ups * add
+                            ups_total += ups
+                    revenue_after[s] += ups_total * add
+                    rec[UPSELLS, r, t] += ups_total
+                    rec[RR_EXPANSION, r, t] += ups_total * add
 
             # 4. renew or leave, after the retention programme
             for s in range(S):
                 hazard = 0.0
                 rev_hazard = 0.0
-                square = 0.0
-                for k in range(C):
-                    hazard += n[s, k] * th[s, k]
-                    rev_hazard += rev[s, k] * th[s, k]
-                    square += n[s, k] * th[s, k] * th[s, k]
+                for j in range(slots):
+                    if n[s, j] > 0:
+                        hazard += n[s, j] * th[s, j]
+                        rev_hazard += rev[s, j] * th[s, j]
                 at_risk[s] = hazard  # churners expected without retention
                 value[s] = rev_hazard
-                squares[s] = square
                 at_risk_total[r, s] += hazard
             if ret_budget > 0.0:
                 _split(ret_budget, weights[0], use_weights[0], value, spend)
@@ -196,29 +284,24 @@ def simulate_block(
                     saves_total[r, s] += saves
                     rec[SAVED, r, t] += saves
                     keep_rate = 1.0 - saves / max(at_risk[s], 1e-300)
-                # The segment's churners are a sum of Binomial(n_k, q_k) over classes; draw them as
-                # one Binomial(m, p) with the same mean and variance (m = E^2 / sum n_k q_k^2 <= active),
-                # so that draws far above the mean, which no class could supply, are as rare as in the sum.
-                expected = at_risk[s] * keep_rate
-                square = squares[s] * keep_rate * keep_rate
-                trials = min(np.rint(expected * expected / max(square, 1e-300)), float(active[s]))
-                trials = max(trials, min(math.ceil(expected), float(active[s])))
-                churned = binomial(draw_key(keys[3], r, t, s), int(trials), min(expected / max(trials, 1.0), 1.0))
-                # class k loses theta_k * churned / at_risk of its members: expected class counts stay exact
-                scale = churned / max(at_risk[s], 1e-300)
-                if theta_max[s] * scale > 1.0:
-                    _water_fill(n[s], th[s], churned, scale, capped, keep)
-                else:
-                    for k in range(C):
-                        keep[k] = 1.0 - th[s, k] * scale
+                churned = 0
                 run_rate = 0.0
-                for k in range(C):
-                    if track_lapsed:
-                        lapsed[s, k] += n[s, k] * (1.0 - keep[k])
-                        lapsed_rev[s, k] += rev[s, k] * (1.0 - keep[k])
-                    n[s, k] *= keep[k]
-                    rev[s, k] *= keep[k]
-                    run_rate += rev[s, k]
+                segment_key = draw_key(keys[_CHURN], r, t, s)
+                for j in range(slots):
+                    members = n[s, j]
+                    if members == 0:
+                        continue
+                    gone = binomial_rare(state, sub_key(segment_key, j), members, th[s, j] * keep_rate)
+                    if gone > 0:
+                        lost = rev[s, j] if gone == members else rev[s, j] * gone / members
+                        rev[s, j] = 0.0 if gone == members else rev[s, j] - lost
+                        n[s, j] = members - gone
+                        churned += gone
+                        if track_lapsed:
+                            home = j - C if j >= C else j
+                            lapsed[s, home] += gone
+                            lapsed_rev[s, home] += lost
+                    run_rate += rev[s, j]
                 active[s] -= churned
                 lapsed_count[s] += churned
                 rec[CHURNED, r, t] += churned
@@ -228,49 +311,22 @@ def simulate_block(
                 rec[RUN_RATE, r, t] += run_rate
                 active_by_segment[r, t, s] = active[s]
             if t == year_end:
+                # customers of period 0 who never left: their base revenue, and their revenue with expansion
                 kept = 0.0
                 cohort = 0.0
                 for s in range(S):
                     for k in range(K):
                         kept += n[s, k] * base[r, s]
                         cohort += rev[s, k]
+                        n[s, k] += n[s, C + k]
+                        rev[s, k] += rev[s, C + k]
+                        n[s, C + k] = 0
+                        rev[s, C + k] = 0.0
                 year_kept_base[r] = kept
                 year_cohort[r] = cohort
         value_left = 0.0
         for s in range(S):
-            for k in range(C):
-                value_left += rev[s, k] * margin[r, s] / (discount[r] + th[s, k])
+            for j in range(C3):
+                if n[s, j] > 0:
+                    value_left += (rev[s, j] * margin[r, s] - n[s, j] * cost_to_serve[r, s]) / (discount[r] + th[s, j])
         residual[r] = value_left
-
-
-@njit(cache=True)
-def _water_fill(n, theta, churned, scale, capped, keep):
-    """Set ``keep`` to ``1 - min(1, lam theta_k)`` with ``sum n_k (1 - keep_k) = churned``.
-
-    The riskiest classes are capped at losing all their members and the rest of the draw is
-    spread over the others in proportion to their hazard: with capped set ``C``,
-    ``lam = (churned - members of C) / (hazard outside C)``. Capping only raises ``lam``, so the
-    set grows until it no longer changes (at most one step per class).
-    """
-    C = theta.size
-    for k in range(C):
-        capped[k] = scale * theta[k] > 1.0
-    lam = scale
-    for _ in range(C):
-        free_hazard = 0.0
-        gone = 0.0
-        for k in range(C):
-            if capped[k]:
-                gone += n[k]
-            else:
-                free_hazard += n[k] * theta[k]
-        lam = (churned - gone) / max(free_hazard, 1e-300)
-        changed = False
-        for k in range(C):
-            if not capped[k] and lam * theta[k] > 1.0:
-                capped[k] = True
-                changed = True
-        if not changed:
-            break
-    for k in range(C):
-        keep[k] = 0.0 if capped[k] else 1.0 - min(1.0, lam * theta[k])

@@ -3,6 +3,7 @@
 PATH_METRICS = (
     "active_customers",
     "new_customers",
+    "referred_customers",
     "churned_customers",
     "saved_customers",
     "upsells",
@@ -10,16 +11,20 @@ PATH_METRICS = (
     "lapsed_customers",
     "revenue",
     "gross_profit",
+    "cost_to_serve",
     "spend",
     "contribution",
+    "operating_costs",
+    "operating_profit",
     "cumulative_contribution",
     "revenue_run_rate",
     "run_rate_new",
+    "run_rate_referred",
     "run_rate_expansion",
     "run_rate_winback",
     "run_rate_lost",
 )
-# computed from the recorded paths and the budget after a run (see results.build_result)
-DERIVED = ("spend", "contribution", "cumulative_contribution")
+# computed from the recorded paths, the budget and the operating costs after a run (see results.build_result)
+DERIVED = ("spend", "contribution", "operating_costs", "operating_profit", "cumulative_contribution")
 # what an engine records, in the order of the vectorised engine's output array
 RECORDED = tuple(m for m in PATH_METRICS if m not in DERIVED)

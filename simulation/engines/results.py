@@ -13,6 +13,17 @@ from ..model.scenario import Budget, Scenario
 from .paths import PATH_METRICS
 
 PERCENTILES = (5, 25, 50, 75, 95)
+# The year-by-year profit and loss, top to bottom: operating profit = gross profit - cost to serve
+# - marketing spend - operating costs (contribution is the line before operating costs).
+PNL_METRICS = (
+    "revenue",
+    "gross_profit",
+    "cost_to_serve",
+    "spend",
+    "contribution",
+    "operating_costs",
+    "operating_profit",
+)
 
 
 @dataclass(frozen=True)
@@ -47,6 +58,7 @@ class SimulationResult:
     paths: dict[str, np.ndarray]
     assumptions: object = field(repr=False)
     output: EngineOutput = field(repr=False)
+    engine_options: dict = field(default_factory=dict, repr=False)
 
     @property
     def periods(self) -> np.ndarray:
@@ -68,6 +80,67 @@ class SimulationResult:
     @cached_property
     def customer_equity(self) -> np.ndarray:
         return self.npv + self.output.residual_value * self.discount_factors[:, -1]
+
+    @cached_property
+    def operating_npv(self) -> np.ndarray:
+        return (self.paths["operating_profit"] * self.discount_factors).sum(1)
+
+    @cached_property
+    def marketing_npv(self) -> np.ndarray:
+        """NPV of the four budgets over the horizon, per run."""
+        return (self.paths["spend"] * self.discount_factors).sum(1)
+
+    @cached_property
+    def no_marketing(self) -> SimulationResult:
+        """The same scenario with all four budgets at zero, on the same assumptions and random numbers."""
+        if self.budget.total == 0:
+            return self
+        from .runner import simulate
+
+        return simulate(
+            self.scenario,
+            Budget(),
+            runs=self.runs,
+            seed=self.seed,
+            engine=self.engine,
+            assumptions=self.assumptions,
+            **self.engine_options,
+        )
+
+    @property
+    def no_marketing_equity(self) -> np.ndarray:
+        """Customer equity per run with no marketing spend (see :func:`no_marketing_equity`)."""
+        if self.budget.total == 0:
+            return self.customer_equity
+        run = lambda: self.no_marketing  # noqa: E731
+        return no_marketing_equity(self.scenario, self.assumptions, self.seed, self.engine, run, **self.engine_options)
+
+    @property
+    def year_ends(self) -> np.ndarray:
+        """Last period of each year of the horizon (the last year may be shorter)."""
+        per_year, horizon = self.scenario.periods_per_year, self.scenario.horizon
+        return np.unique(np.minimum(np.arange(per_year, horizon + per_year, per_year), horizon))
+
+    def yearly(self, metric: str) -> np.ndarray:
+        """A flow path summed over each year of the horizon, (runs, years)."""
+        cumulative = np.cumsum(self.paths[metric], axis=1)
+        ends = cumulative[:, self.year_ends]
+        return np.diff(ends, axis=1, prepend=0.0)
+
+    def year_summary(self, metrics=PNL_METRICS) -> pd.DataFrame:
+        """The year-by-year P&L: long table ``year, metric, mean, p5, p50, p95`` (year 1 = the first year).
+
+        Each line is summed over the year's periods run by run, then summarised over runs, so the
+        90 % range of operating profit is the range of the sum, not the sum of ranges.
+        """
+        frames = []
+        years = np.arange(1, self.year_ends.size + 1)
+        for metric in metrics:
+            values = self.yearly(metric)
+            p5, p50, p95 = np.percentile(values, (5, 50, 95), axis=0)
+            summary = {"mean": values.mean(0), "p5": p5, "p50": p50, "p95": p95}
+            frames.append(pd.DataFrame({"year": years, "metric": metric, **summary}))
+        return pd.concat(frames, ignore_index=True)
 
     @cached_property
     def _figure_cache(self) -> dict[str, np.ndarray]:
@@ -96,9 +169,24 @@ class SimulationResult:
             frames.append(frame)
         return pd.concat(frames, ignore_index=True)
 
+    def headline(self, key: str) -> float | None:
+        """The figure's headline: the mean over runs, or the registry's own rule (a ratio of means, say)."""
+        return FIGURES[key].headline_of(self)
+
     def kpi_summary(self) -> dict[str, dict[str, float | None]]:
-        """``{kpi: {mean, p5, p50, p95}}``; None where a figure is undefined in every run."""
-        return {name: summarize(values) for name, values in self.kpis.items()}
+        """``{kpi: {mean, p5, p50, p95}}``; None where a figure is undefined in every run.
+
+        ``mean`` is the figure's headline (:meth:`headline`): for a figure whose headline is a
+        ratio of means, such as realised CAC, the ratio of the totals over runs, while the
+        percentiles stay those of the per-run values.
+        """
+        out = {}
+        for name, values in self.kpis.items():
+            summary = summarize(values)
+            if FIGURES[name].headline is not None:
+                summary["mean"] = self.headline(name)
+            out[name] = summary
+        return out
 
 
 def summarize(values: np.ndarray) -> dict[str, float | None]:
@@ -110,13 +198,46 @@ def summarize(values: np.ndarray) -> dict[str, float | None]:
     return {"mean": float(finite.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}
 
 
-def build_result(scenario, budget, engine, seed, assumptions, output: EngineOutput) -> SimulationResult:
-    """Add the money paths (spend, contribution, cumulative contribution) to an engine's output."""
+def no_marketing_equity(scenario, assumptions, seed: int, engine: str = "vectorized", _run=None, **options):
+    """Customer equity per run of ``scenario`` with all four budgets at zero, on ``assumptions``.
+
+    The counterfactual of marketing ROI. It depends on the assumptions, not on the budget, so it is
+    computed once per set of assumptions (and engine, seed, horizon) and kept with them: every
+    budget run on the same draws (a moved slider, the optimiser's splits, the status quo) reuses it,
+    and a cache that keeps the assumptions keeps it too.
+    """
+    key = ("no marketing equity", engine, seed, scenario.horizon, scenario.period, tuple(sorted(options.items())))
+
+    def run():
+        if _run is not None:
+            return _run().customer_equity
+        from .runner import simulate
+
+        return simulate(
+            scenario, Budget(), runs=assumptions.runs, seed=seed, engine=engine, assumptions=assumptions, **options
+        ).customer_equity
+
+    return assumptions.cached(key, run)
+
+
+def build_result(
+    scenario, budget, engine, seed, assumptions, output: EngineOutput, engine_options: dict | None = None
+) -> SimulationResult:
+    """Add the money paths to an engine's output.
+
+    Per period: spend (the four budgets), contribution = gross profit - cost to serve - spend,
+    operating costs (the run's draw), operating profit = contribution - operating costs, and
+    cumulative contribution; all zero at period 0.
+    """
     paths = dict(output.paths)
     spend = np.full_like(paths["revenue"], budget.total)
     spend[:, 0] = 0.0
     paths["spend"] = spend
-    paths["contribution"] = paths["gross_profit"] - spend
+    paths["contribution"] = paths["gross_profit"] - paths["cost_to_serve"] - spend
+    operating = np.repeat(np.asarray(assumptions.operating_costs, dtype=float)[:, None], spend.shape[1], axis=1)
+    operating[:, 0] = 0.0
+    paths["operating_costs"] = operating
+    paths["operating_profit"] = paths["contribution"] - operating
     paths["cumulative_contribution"] = np.cumsum(paths["contribution"], axis=1)
     return SimulationResult(
         scenario=scenario,
@@ -127,4 +248,5 @@ def build_result(scenario, budget, engine, seed, assumptions, output: EngineOutp
         paths=paths,
         assumptions=assumptions,
         output=output,
+        engine_options=dict(engine_options or {}),
     )

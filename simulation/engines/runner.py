@@ -48,7 +48,9 @@ def simulate(
         assumptions = draw_assumptions(scenario, runs, seed)
     module, func = ENGINES[engine]
     output = getattr(import_module(module), func)(scenario, budget, assumptions, seed, **engine_options)
-    return build_result(scenario, budget, engine, seed, assumptions, output)
+    # the event log is a by-product; the no-marketing counterfactual (marketing ROI) does not need one
+    kept = {k: v for k, v in engine_options.items() if k != "record_events"}
+    return build_result(scenario, budget, engine, seed, assumptions, output, kept)
 
 
 def compare(scenario: Scenario, *, runs=None, seed=None, engine="vectorized", **engine_options) -> Comparison:

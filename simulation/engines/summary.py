@@ -15,20 +15,27 @@ import pandas as pd
 
 from ..model.scenario import Budget
 
-BRIDGE_STEPS = ("start", "new", "expansion", "winback", "lost", "end")
+BRIDGE_STEPS = ("start", "new", "referred", "expansion", "winback", "lost", "end")
 
 
 def bridge_totals(result) -> dict[str, float]:
-    """Mean revenue run-rate bridge over the horizon: ``start + new + expansion + winback - lost = end``."""
+    """Mean revenue run-rate bridge over the horizon: ``start + new + referred + expansion + winback - lost = end``.
+
+    ``referred`` is there only when the scenario has referrals (a step that is always zero is left out).
+    """
     p = result.paths
-    return {
+    bridge = {
         "start": float(p["revenue_run_rate"][:, 0].mean()),
         "new": float(p["run_rate_new"][:, 1:].sum(1).mean()),
+        "referred": float(p["run_rate_referred"][:, 1:].sum(1).mean()),
         "expansion": float(p["run_rate_expansion"][:, 1:].sum(1).mean()),
         "winback": float(p["run_rate_winback"][:, 1:].sum(1).mean()),
         "lost": float(p["run_rate_lost"][:, 1:].sum(1).mean()),
         "end": float(p["revenue_run_rate"][:, -1].mean()),
     }
+    if not any(seg.referral_rate for seg in result.scenario.segments):
+        del bridge["referred"]
+    return bridge
 
 
 @dataclass(frozen=True)

@@ -4,10 +4,12 @@ Each segment's customers are represented by latent classes with fixed churn
 probabilities: ``K`` Gauss-Jacobi classes of Beta(a, b + tenure) for the customers
 held at period 0, and ``K`` of Beta(a, b) for customers acquired later, so that
 a closed cohort follows the shifted-beta-geometric survival curve exactly for
-``t < 2K`` (and to about 1e-6 well beyond). Chance enters through one Binomial draw
-per run, segment and period for each event type; the draw is then split across
-classes in proportion to each class's expected share, which keeps every class's
-expected count exact while the cost stays independent of the number of customers.
+``t < 2K`` (and to about 1e-6 well beyond). Class counts are integers: the customers held
+at period 0 and each period's joiners are placed in classes by a multinomial draw, and each
+class's churners, upsells and win-backs are its own Binomial draws (a class of ``n``
+customers with churn ``theta`` loses Binomial(n, theta (1 - rho))). So every path has the
+distribution of the per-customer model, not only its mean, and the cost grows with the
+number of occupied classes, not with the number of customers (large counts use BTPE).
 
 The period loop is compiled (:mod:`simulation.engines.kernel`); runs are split into blocks that
 run on all cores. Results depend only on the seed, never on the number of blocks.
@@ -55,6 +57,7 @@ def simulate_vectorized(
     a = assumptions
     R, S, H = a.runs, a.customers.size, scenario.horizon
     theta, w_old, w_new = a.latent_classes(classes)  # theta: (R, S, 2K), existing customers' classes first
+    order_old, order_new = a.cached(("class order", classes), lambda: _by_falling_weight(w_old, w_new))
     weights = np.zeros((3, S))
     use_weights = np.zeros(3, dtype=np.bool_)
     for i, lever in enumerate(("retention", "expansion", "winback")):
@@ -65,8 +68,9 @@ def simulate_vectorized(
     inputs = (
         np.array([stream_key(seed, source) for source in kernel.SOURCES], dtype=np.uint64),
         np.array([budget.acquisition, budget.retention, budget.expansion, budget.winback], dtype=np.float64),
-        np.ascontiguousarray(theta), np.ascontiguousarray(w_old), np.ascontiguousarray(w_new),
+        np.ascontiguousarray(theta), np.ascontiguousarray(w_old), np.ascontiguousarray(w_new), order_old, order_new,
         per_cell(a.revenue), per_cell(a.uplift), per_cell(a.margin), per_cell(a.upsell_rate),
+        per_cell(a.cost_to_serve), per_cell(a.referral_rate),
         np.ascontiguousarray(a.share, dtype=np.float64), np.ascontiguousarray(a.customers, dtype=np.int64),
         per_run(a.cac), per_run(a.max_new), per_run(a.market),
         per_run(a.max_churn_reduction), per_run(a.cost_per_save),
@@ -93,6 +97,12 @@ def simulate_vectorized(
         saves_by_segment=saves_total,
         at_risk_by_segment=at_risk_total,
     )
+
+
+def _by_falling_weight(w_old: np.ndarray, w_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each run and segment's classes in order of falling weight, (runs, segments, K) each."""
+    order = lambda w: np.ascontiguousarray(np.argsort(-w, axis=-1, kind="stable"), dtype=np.int64)  # noqa: E731
+    return order(w_old), order(w_new)
 
 
 def compile_kernels() -> float:

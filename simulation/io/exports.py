@@ -25,13 +25,15 @@ LEVER_ASSUMPTIONS = (
     ("winback.cost_per_winback", "cost_per_winback"),
     ("winback.max_winback_rate", "max_winback_rate"),
 )
-SEGMENT_ASSUMPTIONS = (
+SEGMENT_DRAWS = (
     ("revenue_per_customer", "revenue"),
     ("gross_margin", "margin"),
     ("churn", "churn"),
     ("churn_heterogeneity", "heterogeneity"),
     ("upsell_rate", "upsell_rate"),
     ("upsell_uplift", "uplift"),
+    ("cost_to_serve", "cost_to_serve"),
+    ("referral_rate", "referral_rate"),
 )
 STATUS_QUO_PREFIX = "status_quo."
 # The year-by-year table: (column, path summed over the year's periods, or None for a stock at year end).
@@ -72,7 +74,7 @@ def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = No
     for name, attr in LEVER_ASSUMPTIONS:
         columns[name] = np.asarray(getattr(a, attr), dtype=float)
     for j, segment in enumerate(plan.scenario.segments):
-        for name, attr in SEGMENT_ASSUMPTIONS:
+        for name, attr in SEGMENT_DRAWS:
             columns[f"segments.{segment.name}.{name}"] = np.asarray(getattr(a, attr)[:, j], dtype=float)
     for key in KPIS:
         columns[key] = np.asarray(plan.figure(key), dtype=float)

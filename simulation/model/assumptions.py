@@ -12,7 +12,17 @@ from .limits import check_simulation
 from .scenario import Acquisition, Expansion, Retention, Scenario, Segment, Winback, bounds_of
 
 # One random stream per source of randomness (SPEC 7); stream 0 is the assumptions'.
-STREAMS = {"acquisition": 1, "winback": 2, "upsell": 3, "churn": 4, "theta": 5, "segment": 6}
+STREAMS = {
+    "acquisition": 1,
+    "winback": 2,
+    "upsell": 3,
+    "churn": 4,
+    "theta": 5,
+    "segment": 6,
+    "referral": 7,
+    "join": 8,  # which latent class each joining customer falls in
+    "start": 9,  # which latent class each customer held at period 0 falls in
+}
 DEFAULT_COST_MULTIPLIER = 7.0
 
 
@@ -28,6 +38,8 @@ class Assumptions:
     heterogeneity: np.ndarray
     upsell_rate: np.ndarray
     uplift: np.ndarray
+    cost_to_serve: np.ndarray  # per active customer per period
+    referral_rate: np.ndarray  # expected referrals per active customer per period
     customers: np.ndarray  # (segments,) int
     tenure: np.ndarray  # (segments,) int
     share: np.ndarray  # (segments,)
@@ -41,6 +53,7 @@ class Assumptions:
     cost_per_winback: np.ndarray
     max_winback_rate: np.ndarray
     weights: dict  # lever -> (segments,) normalised weights, or None
+    operating_costs: np.ndarray  # (runs,) per period
     _cache: dict = field(default_factory=dict, repr=False, compare=False)
 
     def latent_classes(self, k: int):
@@ -59,6 +72,17 @@ class Assumptions:
     def margin_per_customer(self) -> np.ndarray:
         """Gross profit per customer per period before upsell, (runs, segments)."""
         return self.revenue * self.margin
+
+    @property
+    def net_margin_per_customer(self) -> np.ndarray:
+        """Gross profit less cost to serve, per customer per period before upsell, (runs, segments)."""
+        return self.revenue * self.margin - self.cost_to_serve
+
+    def cached(self, key, make):
+        """``make()``, computed once per set of assumptions under ``key`` (shared by every budget run on them)."""
+        if key not in self._cache:
+            self._cache[key] = make()
+        return self._cache[key]
 
 
 def _lever(scenario: Scenario, model, section: str, field: str, runs: int, seed: int) -> np.ndarray:
@@ -113,6 +137,8 @@ def draw_assumptions(scenario: Scenario, runs: int, seed: int) -> Assumptions:
         heterogeneity=_segment(scenario, "churn_heterogeneity", runs, seed),
         upsell_rate=_segment(scenario, "upsell_rate", runs, seed),
         uplift=_segment(scenario, "upsell_uplift", runs, seed),
+        cost_to_serve=_segment(scenario, "cost_to_serve", runs, seed),
+        referral_rate=_segment(scenario, "referral_rate", runs, seed),
         customers=np.array([s.customers for s in scenario.segments], dtype=np.int64),
         tenure=np.array([s.tenure for s in scenario.segments], dtype=float),
         share=np.array(scenario.shares, dtype=float),
@@ -126,6 +152,9 @@ def draw_assumptions(scenario: Scenario, runs: int, seed: int) -> Assumptions:
         cost_per_winback=lev(Winback, "winback", "cost_per_winback"),
         max_winback_rate=lev(Winback, "winback", "max_winback_rate"),
         weights=weights,
+        operating_costs=draw(
+            scenario.operating_costs, bounds_of(Scenario, "operating_costs"), seed, "operating_costs", runs
+        ),
     )
 
 

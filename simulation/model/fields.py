@@ -13,6 +13,7 @@ LEVER_MODELS = {"acquisition": Acquisition, "retention": Retention, "expansion":
 # Short labels of the assumptions, by field path (segment fields by their name).
 FIELD_LABELS = {
     "discount_rate": "Discount rate",
+    "operating_costs": "Operating costs",
     "acquisition.cost_multiplier": "Acquisition cost (multiple of a save)",
     "acquisition.cost_per_customer": "Cost per new customer",
     "acquisition.max_new_per_period": "Acquisition ceiling (new per period)",
@@ -29,11 +30,14 @@ FIELD_LABELS = {
     "churn_heterogeneity": "Churn heterogeneity",
     "upsell_rate": "Upsell rate",
     "upsell_uplift": "Upsell uplift",
+    "cost_to_serve": "Cost to serve",
+    "referral_rate": "Referral rate",
 }
 
 # The lever assumptions as the editor lists them: (path, description); "{period}" is the scenario's period word.
 LEVER_FIELDS = (
     ("discount_rate", "Discount rate per year"),
+    ("operating_costs", "Operating costs per {period} that stay flat (salaries, rent)"),
     ("acquisition.cost_multiplier", "Acquisition cost as a multiple of the cost of a save"),
     ("acquisition.cost_per_customer", "Acquisition cost per customer (CAC), instead of the multiple"),
     ("acquisition.max_new_per_period", "Most new customers per {period} at unlimited spend"),
@@ -57,6 +61,8 @@ SEGMENT_FIELDS = {
     "tenure": "Tenure",
     "upsell_rate": "Upsell rate",
     "upsell_uplift": "Upsell uplift",
+    "cost_to_serve": "Cost to serve",
+    "referral_rate": "Referrals per customer",
     "new_customer_share": "Share of new customers",
     "retention": "Retention weight",
     "expansion": "Expansion weight",

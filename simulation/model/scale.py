@@ -23,9 +23,10 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
 
     Scaled: each segment's ``customers`` (rounded to the nearest whole number, and
     at least 1 where the original had any), the plan and baseline budgets of every
-    lever, ``acquisition.max_new_per_period`` and ``acquisition.market_size``
-    (every parameter of a distribution). Unchanged: costs per unit (CAC, cost per
-    save, upsell and win-back), rates, shares, weights, revenue per customer, the
+    lever, ``operating_costs``, ``acquisition.max_new_per_period`` and
+    ``acquisition.market_size`` (every parameter of a distribution). Unchanged: costs
+    per unit (CAC, cost per save, upsell and win-back, cost to serve), rates (referral
+    rates too), shares, weights, revenue per customer, the
     horizon, and the retention, expansion and win-back ceilings, which are already
     shares of the customers they act on. The name and description say that the
     scenario was scaled and by how much.
@@ -62,6 +63,8 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
     for key in ("max_new_per_period", "market_size"):
         if key in acquisition:
             acquisition[key] = _scale_value(acquisition[key], factor)
+    if "operating_costs" in data:  # a business's fixed costs shrink with it, so margins stay comparable
+        data["operating_costs"] = _scale_value(data["operating_costs"], factor)
 
     name, total = scenario.name, factor
     earlier = _SCALED.search(name)
@@ -70,9 +73,9 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
     suffix = f" (scaled to {_percent(total)} %)"
     data["name"] = name[: NAME_MAX - len(suffix)] + suffix
     note = (
-        f"Scaled to {_percent(factor)} % of {scenario.name!r}: customers, budgets, the acquisition ceiling "
-        f"and the market size multiplied by {factor:g}; costs per unit, revenue per customer, rates and "
-        "shares unchanged."
+        f"Scaled to {_percent(factor)} % of {scenario.name!r}: customers, budgets, operating costs, the "
+        f"acquisition ceiling and the market size multiplied by {factor:g}; costs per unit, revenue per "
+        "customer, rates and shares unchanged."
     )
     data["description"] = (note + (" " + scenario.description if scenario.description else ""))[:DESCRIPTION_MAX]
     return scenario_from_dict(data)

@@ -281,6 +281,12 @@ class Segment(_Frozen):
     upsell_rate: Param(0, 1) = Field(0.0, description="Probability per period that a customer expands")
     upsell_uplift: Param(0, MAX_UPLIFT) = Field(0.2, description="Revenue increase per expansion, share of revenue")
     new_customer_share: Share | None = Field(None, description="Share of new customers landing here")
+    cost_to_serve: Param(0, MAX_UNIT_MONEY) = Field(
+        0.0, description="Cost per active customer per period beyond the gross margin (support, hosting)"
+    )
+    referral_rate: Param(0, 1) = Field(
+        0.0, description="Expected customers referred per active customer per period, at no marketing cost"
+    )
 
 
 # A segment's numbers that may be uncertain (distributions), in the order people read them.
@@ -291,6 +297,8 @@ SEGMENT_ASSUMPTIONS = (
     "churn_heterogeneity",
     "upsell_rate",
     "upsell_uplift",
+    "cost_to_serve",
+    "referral_rate",
 )
 
 
@@ -308,6 +316,9 @@ class Scenario(_Frozen):
     horizon: int = Field(60, ge=1, le=600, strict=True, description="Number of periods simulated")
     discount_rate: Param(MIN_DISCOUNT_RATE, 1) = Field(0.10, description="Discount rate per year")
     currency: Annotated[str, _plain(), AfterValidator(_currency)] = Field("USD", min_length=1, max_length=8)
+    operating_costs: Param(0, MAX_MONEY) = Field(
+        0.0, description="Costs per period that scale with neither customers nor marketing (salaries, rent)"
+    )
     budget: Budget = Budget()
     baseline_budget: Budget | None = None
     acquisition: Acquisition = Acquisition()
@@ -435,6 +446,16 @@ def cross_field_problems(data: dict) -> list[tuple[str, str]]:
     elif given and _finite_numbers(given) and abs(sum(given) - 1) > SHARE_TOLERANCE:
         problems.append(
             ("segments.new_customer_share", f"must sum to 1 over the segments; they sum to {sum(given):.6g}")
+        )
+    referring = [i for i, s in enumerate(segments) if s.get("referral_rate") not in (None, 0, 0.0)]
+    acquisition = data.get("acquisition")
+    if referring and not (isinstance(acquisition, dict) and acquisition.get("market_size") is not None):
+        problems.append(
+            (
+                "acquisition.market_size",
+                f"required when a segment has referrals (segments[{referring[0]}].referral_rate): referred "
+                "customers come out of the market, which keeps the base from growing without end",
+            )
         )
     names = {s.get("name") for s in segments if isinstance(s.get("name"), str)}
     for lever in ("retention", "expansion", "winback"):

@@ -43,8 +43,23 @@ PATH_METRICS = (
     "lapsed_customers",
     "gross_profit",
     "revenue_run_rate",
+    "referred_customers",
+    "cost_to_serve",
+    "operating_profit",
 )
-FIGURES = ("npv", "customer_equity", "revenue_total", "revenue_final", "grr", "nrr", "clv", "cac")
+FIGURES = (
+    "npv",
+    "customer_equity",
+    "revenue_total",
+    "revenue_final",
+    "grr",
+    "nrr",
+    "clv",
+    "cac",
+    "roi",
+    "operating_npv",
+    "operating_margin_final_year",
+)
 
 
 @cache

@@ -5,11 +5,11 @@ from __future__ import annotations
 import numpy as np
 
 # Paths that may be negative: money in minus money out.
-SIGNED_PATHS = {"contribution", "cumulative_contribution"}
+SIGNED_PATHS = {"contribution", "cumulative_contribution", "operating_profit"}
 
 
 def assert_sound(result) -> None:
-    """Every path finite and, except contribution, non-negative; no figure infinite.
+    """Every path finite and, except the profit paths, non-negative; no figure infinite.
 
     Run-rate differences are sums of many products, so a negative value within 1e-9 of the
     path's scale is rounding, not a negative count or amount.

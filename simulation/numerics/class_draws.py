@@ -1,0 +1,144 @@
+"""Keyed draws for latent classes: one Binomial per class, and multinomial allocations.
+
+A class's draw is keyed by its source, run, period, segment and class index, so it never
+depends on how many uniforms another class's draw used: two budgets on the same seed give
+the same class the same uniforms (common random numbers), and a run's draws do not depend on
+how the runs are split between threads.
+
+:func:`binomial_in` is :func:`simulation.numerics.keyed_random.binomial` (the same algorithms,
+the same variate for the same key) with the generator's one-word state supplied by the caller,
+so that a loop drawing millions of small counts does not allocate a state array per draw.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+from .keyed_random import _btpe, _inversion, _mix, _uniform, draw_key
+
+# Members up to which a multinomial allocation is drawn member by member (one uniform each).
+FEW_PICKS = 64
+
+
+@njit(inline="always")
+def sub_key(segment_key, cls):
+    """The key of class ``cls``'s draw, from the key of its segment's draw (:func:`draw_key`)."""
+    return _mix(segment_key + np.uint64(cls + 1))
+
+
+@njit(inline="always")
+def class_key(source_key, run, period, segment, cls):
+    """The key of one class's draw: the segment's key (:func:`draw_key`) hashed with the class index."""
+    return sub_key(draw_key(source_key, run, period, segment), cls)
+
+
+@njit(cache=True)
+def binomial_in(state, key, n, p):
+    """One Binomial(n, p) variate from the uniforms that start at ``key``, using ``state`` (a
+    one-element uint64 array) as the generator's state; 0 when ``p`` is not a number."""
+    if n <= 0 or not p > 0.0:
+        return 0
+    if p >= 1.0:
+        return n
+    state[0] = key
+    if p <= 0.5:
+        if p * n <= 30.0:
+            return _inversion(state, n, p)
+        return _btpe(state, n, p)
+    q = 1.0 - p
+    if q * n <= 30.0:
+        return n - _inversion(state, n, q)
+    return n - _btpe(state, n, q)
+
+
+@njit(inline="always")
+def binomial_rare(state, key, n, p):
+    """:func:`binomial_in`, returning its 0 without the logarithm and exponential when that is sure.
+
+    For a small mean (``p <= 0.5``, ``n p < 1``) the sampler is inversion, which returns 0 exactly
+    when its first uniform ``u <= (1 - p) ** n``; since ``(1 - p) ** n >= 1 - n p`` (Bernoulli's
+    inequality), ``u < (1 - n p)(1 - 1e-12)`` is such a case (the factor covers the rounding of the
+    sampler's ``exp(n log(1 - p))``, whose error is some 1e-16). The variate is the same; most classes
+    of a segment expect well under one event a period, so most draws end here.
+    """
+    if n <= 0 or not p > 0.0:
+        return 0
+    mean = n * p
+    if p <= 0.5 and mean < 1.0:
+        state[0] = key
+        if _uniform(state) < (1.0 - mean) * (1.0 - 1e-12):
+            return 0
+    return binomial_in(state, key, n, p)
+
+
+@njit(cache=True)
+def multinomial_in(state, source_key, run, period, segment, total, weights, order, out):
+    """Write into ``out`` a Multinomial(``total``, ``weights``) allocation to classes.
+
+    Up to :data:`FEW_PICKS` members, each picks a class with probability ``w_k`` (one uniform,
+    classes scanned in ``order``, by falling weight, so the scan is short); above it, sequential
+    conditional Binomials in ``order``: class ``k`` receives Binomial(left, w_k / weight left),
+    the last class what remains, each class's draw keyed by its own index (the allocation
+    usually ends, with nothing left to share, before the rarest classes). Both are exact.
+    ``out`` is overwritten.
+    """
+    for i in range(out.size):
+        out[i] = 0
+    segment_key = draw_key(source_key, run, period, segment)
+    if total <= FEW_PICKS:
+        state[0] = segment_key
+        last = order.size - 1
+        for _ in range(total):
+            u = _uniform(state)
+            i = 0
+            while i < last and u >= weights[order[i]]:
+                u -= weights[order[i]]
+                i += 1
+            out[order[i]] += 1
+        return
+    left = total
+    weight_left = 1.0
+    last = order.size - 1
+    for i in range(order.size):
+        if left <= 0:
+            break
+        k = order[i]
+        w = weights[k]
+        if i == last or w >= weight_left:
+            out[k] = left
+            break
+        x = binomial_in(state, sub_key(segment_key, k), left, w / weight_left)
+        out[k] = x
+        left -= x
+        weight_left -= w
+
+
+@njit(cache=True)
+def spread_over_members(state, key, picks, counts, size, taken):
+    """Write into ``taken[:size]`` where ``picks`` members chosen at random without replacement fall.
+
+    ``counts[:size]`` holds the members of each class (it is not changed); each pick takes one
+    member uniformly from those not yet picked, using the uniforms that start at ``key``. So
+    the allocation is multivariate hypergeometric: given a total of Binomial(sum counts, p)
+    events that strike every member alike, this is exactly how they fall across classes.
+    Cost: ``picks`` uniforms and scans of the classes.
+    """
+    left = 0
+    for j in range(size):
+        taken[j] = 0
+        left += counts[j]
+    if picks <= 0 or left <= 0:
+        return
+    state[0] = key
+    for _ in range(min(picks, left)):
+        target = min(int(_uniform(state) * left), left - 1)
+        j = 0
+        while True:
+            free = counts[j] - taken[j]
+            if target < free:
+                break
+            target -= free
+            j += 1
+        taken[j] += 1
+        left -= 1
