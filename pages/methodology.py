@@ -166,5 +166,8 @@ st.markdown(text("bridge"))
 st.header("6. The main controls on the Plan page")
 st.markdown(text("controls"))
 
-st.header("7. Assumptions and limits")
+st.header("7. Your own customers: classes, strategies and the churn fit")
+st.markdown(prose("portfolio_method"))
+
+st.header("8. Assumptions and limits")
 st.markdown(text("limits"))

@@ -21,6 +21,7 @@ from simulation.portfolio.reading import MAX_FILE_TEXT, read_bytes
 from ui import portfolio_charts as charts
 from ui import portfolio_text as text
 from ui import routing, state
+from ui.prose import prose
 
 routing.ensure_routed("pages/portfolio.py")
 
@@ -567,6 +568,5 @@ with tab_simulate:
         icon=":material/download:",
         help="Each customer with class, nine-box cell, strategy and risk.",
     )
-    method = Path(__file__).resolve().parents[1] / "ui" / "text" / "portfolio_method.md"
     with st.expander("How the classes, strategies and the fit work"):
-        st.markdown(method.read_text(encoding="utf-8"))
+        st.markdown(prose("portfolio_method"))
