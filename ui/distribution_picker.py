@@ -18,6 +18,7 @@ from simulation.model.distributions import Bounds, Distribution
 from simulation.model.scenario import bounds_of
 
 from . import style
+from .safe_text import md
 
 FORMS = {
     "number": "A number",
@@ -136,7 +137,7 @@ def distribution_picker(
     parts = _parts(value)
     centre = float(np.mean(list(parts.values()))) if form_of(value) != "normal" else parts["mean"]
     form = st.segmented_control(
-        label,
+        md(label),
         list(FORMS),
         default=form_of(value),
         format_func=FORMS.get,

@@ -15,9 +15,12 @@ import streamlit as st
 
 from simulation import Scenario
 from simulation.errors import InputError
-from simulation.model.scenario import PERIODS_PER_YEAR, Segment, Simulation, bounds_of
+from simulation.model import edits
+from simulation.model.fields import LEVER_MODELS
+from simulation.model.scenario import PERIODS_PER_YEAR, SEGMENT_ASSUMPTIONS, Segment, Simulation, bounds_of
 
 from . import editor_tables as tables
+from .distribution_picker import distribution_picker
 from .safe_text import md
 
 ROW_HEIGHT = 35  # pixels per table row in Streamlit's data editor
@@ -35,6 +38,47 @@ def _digest(scenario: Scenario) -> str:
 
 def assumptions_editor(scenario: Scenario) -> Scenario | None:
     """Render the editor; return the new scenario when changes were applied and are valid, else None."""
+    return _tables_editor(scenario) or uncertainty_picker(scenario)
+
+
+def uncertain_fields(scenario: Scenario) -> dict[str, tuple[str, type, str, object]]:
+    """Every number that may be uncertain: ``{path: (label, model, field, current value)}``."""
+    fields: dict[str, tuple[str, type, str, object]] = {}
+    for path, label in tables.LEVER_ROWS:
+        if "." in path:
+            section, field = path.split(".")
+            value, model = getattr(getattr(scenario, section), field), LEVER_MODELS[section]
+        else:
+            field, value, model = path, getattr(scenario, path), Scenario
+        if value is not None:
+            fields[path] = (label.format(period=scenario.period), model, field, value)
+    for i, segment in enumerate(scenario.segments):
+        for field in SEGMENT_ASSUMPTIONS:
+            label = f"Segment {segment.name}: {tables.SEGMENT_COLUMNS[field].lower()}"
+            fields[f"segments[{i}].{field}"] = (label, Segment, field, getattr(segment, field))
+    return fields
+
+
+def uncertainty_picker(scenario: Scenario) -> Scenario | None:
+    """One assumption at a time, as a number, a range, low / most likely / high or mean ± sd, with a preview."""
+    st.markdown("**One assumption and its uncertainty**")
+    st.caption("Choose an assumption, give it a form and its numbers, see what the simulation will draw, and apply.")
+    fields = uncertain_fields(scenario)
+    path = st.selectbox(
+        "Assumption", list(fields), format_func=lambda p: fields[p][0], key=f"pick_path_{_digest(scenario)}"
+    )
+    label, model, field, value = fields[path]
+    picked = distribution_picker(label, value, model, field, key=f"pick_{path}_{_digest(scenario)}", path=path)
+    if picked is None or not st.button("Apply this assumption", icon=":material/check:", key=f"pick_apply_{path}"):
+        return None
+    try:
+        return edits.with_value(scenario, path, picked)
+    except InputError as exc:
+        st.error(f"**Not applied.** {md(exc)}")
+        return None
+
+
+def _tables_editor(scenario: Scenario) -> Scenario | None:
     v = _digest(scenario)
     period = scenario.period
     with st.form(key=f"assumptions_{v}", border=False):

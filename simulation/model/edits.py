@@ -15,7 +15,7 @@ import numpy as np
 
 from .assumptions import DEFAULT_COST_MULTIPLIER
 from .distributions import Distribution, central
-from .scenario import Budget, Scenario, ScenarioError
+from .scenario import Budget, Scenario, ScenarioError, scenario_from_dict
 
 # The researched range of "acquiring a customer costs N x keeping one" (Bain & Co.; MODEL.md).
 RESEARCH_MULTIPLIER = (5.0, 25.0)
@@ -135,3 +135,18 @@ def with_segment_average(scenario: Scenario, field: str, target: float, basis: s
             data[field] = tidy(float(target))
         segments.append(data)
     return scenario.replace(segments=segments)
+
+
+def with_value(scenario: Scenario, path: str, value) -> Scenario:
+    """The scenario with one field set: ``discount_rate``, ``acquisition.cost_multiplier`` or
+    ``segments[2].churn``; ``value`` a number or a distribution mapping. Validated like any scenario."""
+    data = scenario.to_dict()
+    if path.startswith("segments["):
+        index, field = path[len("segments[") :].split("].", 1)
+        data["segments"][int(index)][field] = value
+    elif "." in path:
+        section, field = path.split(".", 1)
+        data.setdefault(section, {})[field] = value
+    else:
+        data[path] = value
+    return scenario_from_dict(data)

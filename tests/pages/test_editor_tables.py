@@ -74,3 +74,15 @@ def test_problems_name_the_segment_as_well_as_its_number(test_scenario):
         edits.with_segment_average(test_scenario, "churn", 0.9, "new")
     lines = editor_tables.describe_problems(info.value.problems, test_scenario.to_dict())
     assert any(line.startswith("segment 2 (Core) · churn") for line in lines), lines
+
+
+def test_one_assumption_can_be_set_by_its_path(test_scenario):
+    churn = {"low": 0.02, "mode": 0.03, "high": 0.05}
+    changed = edits.with_value(test_scenario, "segments[1].churn", churn)
+    assert changed.segments[1].churn.as_dict() == churn, "the segment's churn is the distribution given"
+    assert changed.segments[0] == test_scenario.segments[0], "the other segment is unchanged"
+    assert edits.with_value(test_scenario, "retention.cost_per_save", 500.0).retention.cost_per_save == 500.0
+    assert edits.with_value(test_scenario, "operating_costs", 1e5).operating_costs == 1e5, "a scenario-level field"
+    with pytest.raises(ScenarioError) as info:
+        edits.with_value(test_scenario, "segments[0].churn", {"low": 0.5, "high": 1.5})
+    assert "segments[0].churn" in str(info.value.problems), info.value.problems
