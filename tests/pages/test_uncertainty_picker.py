@@ -21,7 +21,7 @@ def test_a_range_picked_for_churn_reaches_the_scenario(test_scenario):
     inputs["Most likely"].set_value(0.03)
     inputs["High"].set_value(0.06).run()
     assert not at.exception, at.exception
-    [b for b in at.button if b.label == "Apply this assumption"][0].click().run()
+    next(b for b in at.button if b.label == "Apply this assumption").click().run()
     assert not at.exception, at.exception
     churn = at.session_state["scenario"].segments[0].churn
     assert churn.as_dict() == {"low": 0.02, "mode": 0.03, "high": 0.06}, f"applied: {churn}"
