@@ -59,7 +59,7 @@ def kpi_full_name(name: str, scenario: Scenario) -> str:
     }.get(name, FIGURES[name].label)
 
 
-def kpi_text(name: str, value: float | None, scenario: Scenario) -> str:
+def kpi_text(name: str, value: float | None, scenario: Scenario, percent_digits: int | None = None) -> str:
     """A headline figure written in its unit (money, ratio, periods, percent or count)."""
     if value is None or not math.isfinite(value):
         return "—"
@@ -67,13 +67,19 @@ def kpi_text(name: str, value: float | None, scenario: Scenario) -> str:
     if kind == "money":
         return style.money(value, scenario.currency)
     if kind == "ratio":
-        return f"{value:.1f}×"
+        return style.multiple(value)
     if kind == "periods":
         return f"{value:.1f} {PERIOD_SHORT[scenario.period]}"
     if kind == "percent":
-        # Retention rates near 100 % need a decimal; returns of several hundred per cent do not.
-        return style.percent(value, 0 if abs(value) >= 2 else 1)
+        digits = style.percent_digits(value) if percent_digits is None else percent_digits
+        return style.percent(value, digits)
     return style.number(value)
+
+
+def kpi_range_text(name: str, band: tuple[float, float], scenario: Scenario) -> str:
+    """A figure's 90 % range, both ends written alike: ``190 % – 275 %``, not ``192.2 % – 275 %``."""
+    digits = style.percent_digits(*band)
+    return f"{kpi_text(name, band[0], scenario, digits)} – {kpi_text(name, band[1], scenario, digits)}"
 
 
 def delta_text(name: str, value: float | None, scenario: Scenario) -> str | None:
@@ -86,12 +92,12 @@ def delta_text(name: str, value: float | None, scenario: Scenario) -> str | None
     if kind == "money":
         return sign + style.money(x, scenario.currency)
     if kind == "ratio":
-        return f"{sign}{x:.1f}×"
+        return sign + style.multiple(x)
     if kind == "periods":
         return f"{sign}{x:.1f}"
     if kind == "percent":
         return f"{sign}{x * 100:.1f} pts"
-    return sign + (f"{x:,.0f}" if x < 1e4 else style.number(x))
+    return sign + style.number(x)
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -222,7 +228,7 @@ def _kpi_card(name: str, figures: Comparison, scenario: Scenario) -> None:
     if band is None:
         st.caption("not defined in this plan")
     else:
-        st.caption(f"90 %: {kpi_text(name, band[0], scenario)} – {kpi_text(name, band[1], scenario)}")
+        st.caption(f"90 %: {kpi_range_text(name, band, scenario)}")
 
 
 # Downloads --------------------------------------------------------------------------------------
