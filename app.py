@@ -1,10 +1,15 @@
 """Retention Lab: page configuration and navigation only (the pages live in pages/)."""
 
+from pathlib import Path
+
 import streamlit as st
 
-from ui import routing
+from ui import routing, warmup
 
-st.set_page_config(page_title="Retention Lab", page_icon=":material/insights:", layout="wide")
+# The icon ships with the app: a Material icon or an emoji would be fetched from the internet.
+st.set_page_config(
+    page_title="Retention Lab", page_icon=str(Path(__file__).parent / "ui/assets/icon.png"), layout="wide"
+)
 navigation = st.navigation(
     [
         st.Page("pages/plan.py", title="Plan", icon=":material/tune:", default=True),
@@ -15,4 +20,5 @@ navigation = st.navigation(
 )
 routing.mark_routed()
 routing.resume()
+warmup.start()
 navigation.run()
