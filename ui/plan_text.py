@@ -13,13 +13,13 @@ import re
 import numpy as np
 
 from simulation import Budget, Scenario, ScenarioError
-from simulation.decide import NOISE_Z, SplitResult
+from simulation.decide import SplitResult
 from simulation.errors import InputError
 from simulation.model import edits
 from simulation.model.distributions import central
 from simulation.model.fields import FIELD_LABELS
 
-from . import style
+from . import precision, style
 
 # Above this share of what a lever can deliver per period, its ceiling, not its cost, sets the split.
 SATURATED = 0.8
@@ -219,37 +219,45 @@ def why_text(best: SplitResult, s: Scenario) -> str:
 def recommendation(best: SplitResult, plan_share: float, gain: np.ndarray, s: Scenario) -> str:
     """The best split for NPV, how the plan compares with it, and why, in one paragraph.
 
-    ``gain`` is the best split's NPV minus the plan's, run by run on the same futures. The
-    plan is "within noise" when the mean gain is within :data:`NOISE_Z` standard errors of
-    zero (the optimiser's own rule).
+    ``gain`` is the best split's NPV minus the plan's, run by run on the same futures. A
+    difference is stated as a gain only when it is beyond noise and material
+    (:func:`ui.precision.closeness`).
     """
     cur = s.currency
     lo, hi = best.best_share_range
-    pct = lambda x: style.percent(x, 0)  # noqa: E731
-    noise = f"anything from {pct(lo)} to {pct(hi)} is within noise" if round(lo, 2) != round(hi, 2) else ""
-    best_words = f"The best split for NPV puts **{pct(best.best_share)}** of the budget into acquisition" + (
-        f" ({noise})." if noise else "."
-    )
+    noise = f" (anything from {pct(lo)} to {pct(hi)} is within noise)" if round(lo * 100) != round(hi * 100) else ""
+    best_words = f"The best split for NPV puts **{pct(best.best_share)}** of the budget into acquisition{noise}."
     gain = np.asarray(gain, dtype=float)
     gain = gain[np.isfinite(gain)]
     mean = float(gain.mean()) if gain.size else 0.0
     se = float(gain.std(ddof=1) / math.sqrt(gain.size)) if gain.size > 1 else math.inf
-    moved = best.best_share - plan_share
-    if round(moved * 100) == 0:
-        compare = "**Your plan is at the best split.**"
-    elif mean <= NOISE_Z * se or lo - 1e-9 <= plan_share <= hi + 1e-9:
+    apart = round(best.best_share * 100) - round(plan_share * 100)
+    verdict_ = precision.closeness(apart, mean, se, best.best_value, is_money=True)
+    better = float(np.mean(gain > 0)) if gain.size else math.nan
+    if verdict_ == precision.SAME:
+        compare = f"**Your plan ({pct(plan_share)}) is at the best split.**"
+    elif verdict_ == precision.NOISE:
         compare = (
-            f"**Your plan ({pct(plan_share)}) is within noise of the best**: the difference in NPV "
-            f"({style.money(mean, cur)} on average) is smaller than the simulation can tell apart."
+            f"**Your plan ({pct(plan_share)}) is within noise of the best**: the best differs from it by "
+            f"{style.money(mean, cur)} of NPV on average, less than the simulation can tell apart."
+        )
+    elif verdict_ == precision.IMMATERIAL:
+        compare = (
+            f"**Your plan ({pct(plan_share)}) is as good as the best in practice**: moving "
+            f"{style.points(apart / 100)} adds {style.money(mean, cur)} of NPV on average, under 1 % of "
+            f"{style.money(best.best_value, cur)}, and does better in only {pct(better)} of futures."
         )
     else:
-        side = "acquisition" if moved > 0 else "retention"
-        better = float(np.mean(gain > 0))
+        side = "acquisition" if apart > 0 else "retention"
         compare = (
-            f"**Moving {style.points(abs(moved))} to {side} adds {style.money(mean, cur)} NPV** on average "
-            f"(± {style.money(NOISE_Z * se, cur)}), better in {pct(better)} of {gain.size:,} futures."
+            f"**Moving {style.points(apart / 100)} to {side} adds {style.money(mean, cur)} NPV** on average "
+            f"(± {style.money(precision.NOISE_Z * se, cur)}), better in {pct(better)} of {gain.size:,} futures."
         )
     return f"{compare} {best_words} {why_text(best, s)}"
+
+
+def pct(x: float) -> str:
+    return style.percent(x, 0)
 
 
 def beats_text(p: float | None, gain_median: float | None, band, runs: int, delta) -> str:
@@ -319,13 +327,12 @@ def gain_bins(gain: np.ndarray, bins: int = 30) -> list[dict]:
     if hi - lo <= 1e-9 * max(abs(lo), abs(hi), 1.0):
         width = max(abs(lo) * 0.01, 1.0)
         edges = np.array([lo - width / 2, lo + width / 2])
-    else:
+    elif lo < 0 < hi:
+        # edges at whole multiples of the width, so zero is an edge and no bin holds both gains and losses
         width = (hi - lo) / bins
-        # align the edges on zero so that no bin holds both gains and losses
-        start = math.floor(lo / width) * width if lo < 0 < hi else lo
-        edges = np.arange(start, hi + width, width)
-        if edges[-1] < hi:
-            edges = np.append(edges, edges[-1] + width)
+        edges = np.arange(math.floor(lo / width), math.ceil(hi / width) + 1) * width
+    else:
+        edges = np.linspace(lo, hi, bins + 1)
     counts, edges = np.histogram(gain, bins=edges)
     rows = []
     for a, b, n in zip(edges[:-1], edges[1:], counts, strict=True):
