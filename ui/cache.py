@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from dataclasses import dataclass
 
 import numpy as np
@@ -71,6 +72,34 @@ def assumptions_for(model: str, runs: int, seed: int) -> Assumptions:
     return drawn
 
 
+class _EngineSpeed:
+    """The engine's recent speed on this server (seconds per run x period x segment), for time estimates.
+
+    Shared by every session: it describes the machine, not anyone's scenario.
+    """
+
+    def __init__(self) -> None:
+        self.seconds_per_step: float | None = None
+
+    def record(self, seconds: float, steps: int) -> None:
+        if steps <= 0 or seconds <= 0:
+            return
+        rate = seconds / steps
+        old = self.seconds_per_step
+        self.seconds_per_step = rate if old is None else 0.7 * old + 0.3 * rate
+
+    def estimate(self, steps: int) -> float | None:
+        return None if self.seconds_per_step is None else self.seconds_per_step * steps
+
+
+_ENGINE_SPEED = _EngineSpeed()
+
+
+def estimate_seconds(scenario: Scenario, runs: int, engine_runs: int) -> float | None:
+    """About how long ``engine_runs`` runs of the engine on ``scenario`` take here (None until one was timed)."""
+    return _ENGINE_SPEED.estimate(engine_runs * runs * scenario.horizon * len(scenario.segments))
+
+
 @dataclass(frozen=True)
 class CachedRun:
     """What is kept of one engine run: the summary and the year-by-year table (see :mod:`ui.pnl`)."""
@@ -84,7 +113,9 @@ def cached_run(model: str, budget: str, runs: int, seed: int) -> CachedRun:
     """Simulate the model (see :func:`model_json`) under a budget and keep what the pages show of it."""
     scenario, plan_budget = _rebuild(model, budget, runs, seed)
     drawn = assumptions_for(model, runs, seed)
+    started = time.perf_counter()
     result = simulate(scenario, plan_budget, runs=runs, seed=seed, assumptions=drawn)
+    _ENGINE_SPEED.record(time.perf_counter() - started, runs * scenario.horizon * len(scenario.segments))
     return CachedRun(ResultSummary.of(result, CHART_METRICS), pnl.year_table(result.paths, scenario.period))
 
 

@@ -36,6 +36,16 @@ def signed_text(x: float | None, kind: str, currency: str) -> str | None:
     return sign + (style.money(abs(x), currency) if kind == "money" else f"{abs(x) * 100:.0f} pts")
 
 
+def sweep_wait_text(seconds: float | None, grid: int, runs: int) -> str:
+    """What the spinner says while the sweep runs: what is being done and, once the engine was timed, how long."""
+    text = f"Trying {grid} splits and refining the best, each on the same {runs:,} simulated futures"
+    if seconds is None or not math.isfinite(seconds):
+        return text + "…"
+    if seconds < 55:
+        return text + f" (about {max(round(seconds), 1)} s)…"
+    return text + f" (about {max(round(seconds / 60), 1)} min)…"
+
+
 def answer_text(r: SplitResult) -> str:
     """The answer in plain words: the split, its range within noise, and what it means in money."""
     lo, hi = r.best_share_range

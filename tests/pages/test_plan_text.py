@@ -189,3 +189,10 @@ def test_optimise_page_says_within_1_percent_rather_than_a_win(base):
     assert "as good as the best in practice" in text and "under 1 %" in text, text
     noisy = dataclasses.replace(tiny, best_minus_plan=5_000.0)
     assert "within noise of the best" in optimise_text.plan_text(noisy, "money")
+
+
+def test_long_runs_say_how_long_they_take():
+    assert optimise_text.sweep_wait_text(None, 41, 5000).endswith("futures…"), "no estimate before any timing"
+    assert "(about 26 s)" in optimise_text.sweep_wait_text(26.4, 41, 5000)
+    assert "(about 2 min)" in optimise_text.sweep_wait_text(130, 41, 5000)
+    assert plan_text.duration(200) == "3 min" and plan_text.duration(4.2) == "4 s"
