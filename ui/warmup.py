@@ -12,6 +12,7 @@ import importlib
 import logging
 import os
 import threading
+import time
 
 import streamlit as st
 
@@ -19,9 +20,15 @@ log = logging.getLogger("retention_lab.app")
 MODULES = ("ui.optimise_charts", "ui.optimise_text", "ui.editor", "ui.editor_tables", "vl_convert")
 
 
+# The first session computes what it shows itself; the warm-up starts after it so the two do not
+# compete for the processors, and then finds most of it cached.
+DELAY_SECONDS = 5.0
+
+
 def _warm() -> None:
     from . import cache
 
+    time.sleep(DELAY_SECONDS)
     try:
         for name in MODULES:
             importlib.import_module(name)
