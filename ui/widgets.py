@@ -194,7 +194,9 @@ def _p_beats_card(figures: Comparison, runs: int) -> None:
     help_text = (
         f"Share of the {runs:,} simulated futures in which the plan's NPV (contribution over the horizon, "
         "discounted) is higher than the status quo's. Both are run on the same random draws "
-        "(common random numbers), so the comparison is like for like."
+        "(common random numbers), so the comparison is like for like. For the decision: near 100 % the plan "
+        "is the safer choice; near 50 % it is a toss-up and the size of the gain decides; near 0 % keep the "
+        "status quo."
     )
     if p is None:
         st.metric(P_BEATS_LABEL, "—", help=help_text, border=True)
