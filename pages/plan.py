@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import time
 
 import streamlit as st
@@ -14,7 +13,6 @@ from ui.editor import assumptions_editor
 
 routing.ensure_routed("pages/plan.py")
 
-log = logging.getLogger("retention_lab.app")
 K_ASSUMPTIONS = "plan_assumptions_open"
 K_MORE = "plan_more_figures"
 
