@@ -286,6 +286,9 @@ def chart(spec: dict, stem: str, key: str, height: int | str = CHART_HEIGHT) -> 
     elif title:
         st.markdown(f"**{plan_text.markdown_escape(str(title))}**")
     several = any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat"))
+    if several:
+        # Streamlit would ask Vega to "fit" it, which only single and layered views can do
+        shown.setdefault("autosize", {"type": "pad", "contains": "padding"})
     st.vega_lite_chart(shown, width="content" if several else "stretch", height=height)
     chart_downloads(spec, stem, key)
 

@@ -126,3 +126,27 @@ def test_phone_screen_shows_the_answer_and_fits(browser, app_url, artifacts):
         page.screenshot(path=str(artifacts / "plan_on_a_phone.png"), full_page=True)
     finally:
         context.close()
+
+
+def test_optimise_charts_after_the_map_and_tornado_write_nothing_to_the_console(page, app_url):
+    """The tornado is two views side by side: asked to fit the page, Vega would warn."""
+    messages: list[tuple[str, str]] = []
+    page.on("console", lambda m: messages.append((m.type, m.text)))
+    open_plan(page, app_url)
+    page.get_by_test_id("stSidebarNav").get_by_text("Optimise", exact=True).click()
+    expect(page.get_by_text("Best split:").first).to_be_visible(timeout=300_000)
+    wait_for_rerun(page)
+    page.get_by_role("button", name="Map budget sizes").click()
+    wait_for_rerun(page, settle_ms=500)
+    expect(page.get_by_text("More budget stops paying").or_(page.get_by_text("still rises")).first).to_be_visible(
+        timeout=300_000
+    )
+    page.get_by_role("button", name="Run the sensitivity analysis").click()
+    wait_for_rerun(page, settle_ms=500)
+    expect(
+        page.get_by_text("Change at the low").or_(page.get_by_text("Which assumptions matter for")).first
+    ).to_be_visible(timeout=300_000)
+    page.wait_for_timeout(2500)
+    found = _vega_messages(messages)
+    assert not found, f"the Optimise page's charts wrote to the console: {found}"
+    expect(page.get_by_test_id("stException")).to_have_count(0)
