@@ -242,9 +242,10 @@ def recommendation(best: SplitResult, plan_share: float, gain: np.ndarray, s: Sc
             f"{style.money(mean, cur)} of NPV on average, less than the simulation can tell apart."
         )
     elif verdict_ == precision.IMMATERIAL:
+        side = "acquisition" if apart > 0 else "retention"
         compare = (
             f"**Your plan ({pct(plan_share)}) is as good as the best in practice**: moving "
-            f"{style.points(apart / 100)} adds {style.money(mean, cur)} of NPV on average, under 1 % of "
+            f"{style.points(apart / 100)} to {side} adds {style.money(mean, cur)} of NPV on average, under 1 % of "
             f"{style.money(best.best_value, cur)}, and does better in only {pct(better)} of futures."
         )
     else:

@@ -51,6 +51,7 @@ def test_a_tiny_gain_on_a_large_npv_is_not_presented_as_a_win(base):
     text = plan_text.recommendation(dataclasses.replace(best, best_value=77.6e6), plan, _gains(34_600, 131_000), sc)
     assert "as good as the best in practice" in text, f"a 0.04 % difference should not read as a win: {text}"
     assert "Moving" not in text.split("**")[1], f"the sentence should not lead with a move: {text}"
+    assert "moving 12 points to acquisition adds" in text, f"the move should say which way: {text}"
 
 
 def test_a_real_gain_says_how_many_points_which_way_and_how_often(base):
