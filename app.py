@@ -1,10 +1,15 @@
 """Retention Lab: page configuration and navigation only (the pages live in pages/)."""
 
+from pathlib import Path
+
 import streamlit as st
 
-from ui import routing, workspace
+from ui import routing, warmup, workspace
 
-st.set_page_config(page_title="Retention Lab", page_icon=":material/insights:", layout="wide")
+# The icon ships with the app: a Material icon or an emoji would be fetched from the internet.
+st.set_page_config(
+    page_title="Retention Lab", page_icon=str(Path(__file__).parent / "ui/assets/icon.png"), layout="wide"
+)
 workspace.require_password()
 navigation = st.navigation(
     [
@@ -19,4 +24,5 @@ navigation = st.navigation(
 )
 routing.mark_routed()
 routing.resume()
+warmup.start()
 navigation.run()

@@ -84,17 +84,6 @@ def _delete() -> None:
     state.notify("success", f"Deleted **{md(name)}**.")
 
 
-# Figures -------------------------------------------------------------------------------------
-def _cell(name: str, values: np.ndarray, scenario: Scenario) -> str:
-    mid, band = widgets.median_or_none(values), widgets.range_or_none(values)
-    if mid is None:
-        return "—"
-    return (
-        f"{widgets.kpi_text(name, mid, scenario)}  "
-        f"({widgets.kpi_text(name, band[0], scenario)} – {widgets.kpi_text(name, band[1], scenario)})"
-    )
-
-
 # The page ------------------------------------------------------------------------------------
 current = state.current_scenario()
 store = widgets.open_store()
@@ -272,7 +261,10 @@ widgets.chart(
 
 st.markdown("**Headline figures:** median, and in brackets the range that holds 90 % of the simulated futures")
 table = pd.DataFrame(
-    {name: [_cell(k, summaries[name].kpis[k], scenarios[name]) for k in TABLE_KPIS] for name in summaries},
+    {
+        name: [widgets.figure_cell(k, summaries[name].kpis[k], scenarios[name]) for k in TABLE_KPIS]
+        for name in summaries
+    },
     index=[FIGURES[k].label for k in TABLE_KPIS],
 )
 st.dataframe(table, width="stretch")

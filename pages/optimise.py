@@ -35,10 +35,7 @@ PLAN_PAGE = "pages/plan.py"
 pct = words.pct
 
 
-def progress_bar(label: str, count: int):
-    """A progress bar and the ``progress(done, count)`` callback that moves it."""
-    bar = st.progress(0.0, text=f"{label}: 0 of {count}")
-    return bar, lambda done, total: bar.progress(done / total, text=f"{label}: {done} of {total}")
+progress_bar = widgets.progress_bar
 
 
 # The page -------------------------------------------------------------------------------------
@@ -118,12 +115,14 @@ kind = "money" if obj.is_money else "percent"
 target = float(target_value) if objective == "target" else None
 
 result = None
+# the grid, about ten refinement steps and the plan's own split
+wait = words.sweep_wait_text(cache.estimate_seconds(scenario, int(runs), int(grid) + 11), int(grid), int(runs))
 with (
     widgets.errors_shown(
         "The optimiser cannot run with these settings.",
         "The optimiser could not finish on this scenario. Try fewer futures, or check the scenario on the Plan page.",
     ),
-    st.spinner("Trying every split on the same simulated futures…"),
+    st.spinner(wait),
 ):
     result = cache.split_sweep(text, objective, target, int(grid), int(runs), int(seed), executor)
 if result is None:

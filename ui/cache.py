@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import json
 import math
+import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -27,7 +29,7 @@ from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.model.assumptions import Assumptions, draw_assumptions
 from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
 
-from . import charts
+from . import charts, pnl
 
 CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
 CSV_FLOAT_FORMAT = "%.6g"  # the command line's format (simulation/cli.py)
@@ -75,13 +77,56 @@ def assumptions_for(model: str, runs: int, seed: int) -> Assumptions:
     return drawn
 
 
+class _EngineSpeed:
+    """The engine's recent speed on this server (seconds per run x period x segment), for time estimates.
+
+    Shared by every session: it describes the machine, not anyone's scenario.
+    """
+
+    def __init__(self) -> None:
+        self.seconds_per_step: float | None = None
+
+    def record(self, seconds: float, steps: int) -> None:
+        if steps <= 0 or seconds <= 0:
+            return
+        rate = seconds / steps
+        old = self.seconds_per_step
+        self.seconds_per_step = rate if old is None else 0.7 * old + 0.3 * rate
+
+    def estimate(self, steps: int) -> float | None:
+        return None if self.seconds_per_step is None else self.seconds_per_step * steps
+
+
+_ENGINE_SPEED = _EngineSpeed()
+
+
+def estimate_seconds(scenario: Scenario, runs: int, engine_runs: int) -> float | None:
+    """About how long ``engine_runs`` runs of the engine on ``scenario`` take here (None until one was timed)."""
+    return _ENGINE_SPEED.estimate(engine_runs * runs * scenario.horizon * len(scenario.segments))
+
+
+@dataclass(frozen=True)
+class CachedRun:
+    """What is kept of one engine run: the summary and the year-by-year table (see :mod:`ui.pnl`)."""
+
+    summary: ResultSummary
+    years: pd.DataFrame
+
+
 @st.cache_data(max_entries=256, show_spinner=False)
-def run_summary(model: str, budget: str, runs: int, seed: int) -> ResultSummary:
-    """Simulate the model (see :func:`model_json`) under a budget and keep the summary the pages need."""
+def cached_run(model: str, budget: str, runs: int, seed: int) -> CachedRun:
+    """Simulate the model (see :func:`model_json`) under a budget and keep what the pages show of it."""
     scenario, plan_budget = _rebuild(model, budget, runs, seed)
     drawn = assumptions_for(model, runs, seed)
+    started = time.perf_counter()
     result = simulate(scenario, plan_budget, runs=runs, seed=seed, assumptions=drawn)
-    return ResultSummary.of(result, CHART_METRICS)
+    _ENGINE_SPEED.record(time.perf_counter() - started, runs * scenario.horizon * len(scenario.segments))
+    return CachedRun(ResultSummary.of(result, CHART_METRICS), pnl.year_table(result.paths, scenario.period))
+
+
+def run_summary(model: str, budget: str, runs: int, seed: int) -> ResultSummary:
+    """The cached summary of the model under a budget (see :func:`cached_run`)."""
+    return cached_run(model, budget, runs, seed).summary
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
@@ -115,6 +160,57 @@ def summary(
     return run_summary(model_json(scenario), budget_json(budget), int(runs), int(seed))
 
 
+def year_by_year(scenario: Scenario, budget: Budget | None = None) -> pd.DataFrame:
+    """The plan's (or ``budget``'s) totals per year across futures: ``year, first, last, line, mean, p5, p95``."""
+    budget = scenario.budget if budget is None else budget
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    check_size(scenario, runs)
+    return cached_run(model_json(scenario), budget_json(budget), runs, seed).years
+
+
+# The Plan page's recommendation ---------------------------------------------------------------
+PLAN_SWEEP_GRID = 11  # 0, 10, ..., 100 %, then refined to one point on the same draws
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _best_split(model: str, core: float, expansion: float, winback: float, runs: int, seed: int) -> SplitResult:
+    budget = Budget(acquisition=core / 2, retention=core / 2, expansion=expansion, winback=winback)
+    scenario, _ = _rebuild(model, budget_json(budget), runs, seed)
+    drawn = assumptions_for(model, runs, seed)
+    return optimize_split(scenario, "npv", None, PLAN_SWEEP_GRID, runs, seed, assumptions=drawn)
+
+
+def best_split(scenario: Scenario) -> SplitResult | None:
+    """The split of the plan's acquisition + retention budget with the highest mean NPV.
+
+    It depends on the model, the total, runs and seed, never on the plan's own split, so it is
+    cached under those and a moved split slider reuses it. The sweep runs on the same cached
+    assumption draws as the plan. None when there is nothing to split.
+    """
+    b = scenario.budget
+    core = b.acquisition + b.retention
+    if core <= 0:
+        return None
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    check_size(scenario, runs)
+    return _best_split(model_json(scenario), float(core), float(b.expansion), float(b.winback), runs, seed)
+
+
+def best_against_plan(scenario: Scenario, best: SplitResult) -> np.ndarray:
+    """The best split's NPV minus the plan's, run by run (both cached runs on the same draws)."""
+    return summary(scenario, best.best_budget).kpis["npv"] - summary(scenario).kpis["npv"]
+
+
+def warm(key: str = DEFAULT_PRESET) -> None:
+    """Fill the caches a new session of the default example needs: its figures and its best split."""
+    scenario = preset(key)
+    plan_figures(scenario)
+    year_by_year(scenario)
+    best = best_split(scenario)
+    if best is not None:
+        best_against_plan(scenario, best)
+
+
 def plan_figures(scenario: Scenario) -> Comparison:
     """The plan and its status quo for the Plan page, on the same runs and seed (each cached on its own)."""
     plan = summary(scenario)
@@ -131,7 +227,7 @@ def csv_for(scenario: Scenario, budget: Budget | None = None):
 
 
 # Charts ---------------------------------------------------------------------------------------
-CHART_BUILDERS = {"fan": charts.fan_chart, "bridge": charts.bridge_chart}
+CHART_BUILDERS = {"fan": charts.fan_chart, "bridge": charts.bridge_chart, "gain": charts.gain_histogram}
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

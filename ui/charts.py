@@ -245,19 +245,24 @@ def bridge_chart(
 ) -> alt.LayerChart:
     """Waterfall of the revenue run-rate from the first period to the last, by source, per series.
 
-    ``frame`` comes from :func:`bridge_frame`. Bars of the series stand side by side at
-    each step; labels give each step's amount.
+    ``frame`` comes from :func:`bridge_frame`. The steps run down the page and the bars
+    across, so each amount's label has its own row and labels never run into each other,
+    on a phone as on a wide screen.
     """
     series = list(colors)
     steps = [label for _key, label in BRIDGE_STEPS]
     base = alt.Chart().encode(
-        x=alt.X("step:N", sort=steps, title=None, axis=alt.Axis(labelAngle=0, labelLimit=140)),
-        xOffset=alt.XOffset("series:N", sort=series),
+        y=alt.Y("step:N", sort=steps, title=None, axis=alt.Axis(labelLimit=150, labelFontSize=11)),
+        yOffset=alt.YOffset("series:N", sort=series),
     )
     unit_note = f"{currency} per {period}"
-    bars = base.mark_bar(width={"band": 0.9}).encode(
-        y=alt.Y("bar_start:Q", axis=_axis("money", f"Revenue run-rate ({unit_note})", currency)),
-        y2="bar_end:Q",
+    bars = base.mark_bar(height={"band": 0.9}).encode(
+        x=alt.X(
+            "bar_start:Q",
+            axis=_axis("money", f"Revenue run-rate ({unit_note})", currency),
+            scale=alt.Scale(nice=True, padding=0),
+        ),
+        x2="bar_end:Q",
         color=_color(series, colors),
         tooltip=[
             alt.Tooltip("series:N", title="Series"),
@@ -265,17 +270,21 @@ def bridge_chart(
             alt.Tooltip("amount:Q", title=f"Amount ({unit_note})", format=",.0f"),
         ],
     )
-    labels = base.mark_text(dy=-6, fontSize=10, font=style.FONT, color="#333333").encode(
-        y=alt.Y("label_y:Q"),
-        text=alt.Text("label:N"),
-    )
     symbol = json.dumps(style.currency_symbol(currency), ensure_ascii=False)
-    labels = labels.transform_calculate(
-        label_y="max(datum.bar_start, datum.bar_end)",
-        label=(
-            "(datum.amount < 0 ? '−' : (datum.order > 0 && datum.order < 5 ? '+' : '')) + "
-            f"{symbol} + replace(format(abs(datum.amount), '.3~s'), 'G', 'B')"
-        ),
+    labels = (
+        base.mark_text(align="right", dx=-4, fontSize=10, font=style.FONT, color="#ffffff", fontWeight="bold")
+        .encode(x=alt.X("label_x:Q"), text=alt.Text("label:N"))
+        .transform_calculate(
+            label_x="max(datum.bar_start, datum.bar_end)",
+            label=(
+                "(datum.amount < 0 ? '−' : (datum.order > 0 && datum.order < 5 ? '+' : '')) + "
+                f"{symbol} + replace(format(abs(datum.amount), '.3~s'), 'G', 'B')"
+            ),
+        )
+        # a label sits inside its bar; a bar too short to hold it (under 15 % of the widest, about
+        # 35 px on a phone) is labelled in its tooltip only
+        .transform_joinaggregate(widest="max(bar_end)")
+        .transform_filter("abs(datum.amount) >= 0.15 * datum.widest")
     )
     subtitle = [
         f"Revenue per {period} from the customers held at the start, the changes over {horizon} {period}s, "
@@ -284,6 +293,49 @@ def bridge_chart(
     ]
     return alt.layer(bars, labels, data=frame).properties(
         title=title_params(f"Where the revenue run-rate comes from over {horizon} {period}s", subtitle), height=height
+    )
+
+
+def gain_frame(rows: Sequence[Mapping]) -> pd.DataFrame:
+    """Histogram rows (from :func:`ui.plan_text.gain_bins`) as a frame: ``start, end, share, side``."""
+    return pd.DataFrame(list(rows), columns=["start", "end", "share", "side"])
+
+
+def gain_histogram(
+    frame: pd.DataFrame, *, currency: str, runs: int, p_loss: float, height: int = 300
+) -> alt.LayerChart:
+    """How the plan's NPV gain over the status quo spreads across futures; losses red, gains green, zero marked."""
+    sides = ["Gain", "Loss"]
+    bars = (
+        alt.Chart()
+        .mark_bar(binSpacing=0, stroke="#ffffff", strokeWidth=0.5)
+        .encode(
+            x=alt.X(
+                "start:Q",
+                bin="binned",
+                axis=_axis("money", f"NPV of the plan minus NPV of the status quo ({currency})", currency),
+            ),
+            x2="end:Q",
+            y=alt.Y("share:Q", title="Share of futures", axis=alt.Axis(format=".0%", grid=True)),
+            color=alt.Color(
+                "side:N",
+                scale=alt.Scale(domain=sides, range=[style.POSITIVE, style.NEGATIVE]),
+                legend=alt.Legend(title=None, orient="top", labelFont=style.FONT, labelFontSize=12),
+            ),
+            tooltip=[
+                alt.Tooltip("start:Q", title=f"From ({currency})", format=",.0f"),
+                alt.Tooltip("end:Q", title=f"To ({currency})", format=",.0f"),
+                alt.Tooltip("share:Q", title="Share of futures", format=".1%"),
+            ],
+        )
+    )
+    zero = alt.Chart().mark_rule(color="#333333", strokeDash=[4, 3]).encode(x=alt.datum(0))
+    subtitle = [
+        f"Each bar: the share of {runs:,} simulated futures with that difference in NPV (same futures for both).",
+        f"Red: the plan earns less than the status quo; {style.percent(p_loss, 0)} of futures.",
+    ]
+    return alt.layer(bars, zero, data=frame).properties(
+        title=title_params("The plan's NPV gain over the status quo, across futures", subtitle), height=height
     )
 
 
@@ -302,7 +354,10 @@ def survival_chart(frame: pd.DataFrame, *, period: str, title: str, subtitle: st
                 scale=alt.Scale(domain=curves, range=[palette[c] for c in curves]),
                 legend=alt.Legend(title=None, orient="top", labelLimit=400),
             ),
-            strokeDash=alt.StrokeDash("curve:N", legend=None, sort=curves),
+            # the same legend as the colour, so Vega merges them instead of warning about a conflict
+            strokeDash=alt.StrokeDash(
+                "curve:N", sort=curves, legend=alt.Legend(title=None, orient="top", labelLimit=400)
+            ),
             tooltip=[
                 alt.Tooltip("curve:N", title="Curve"),
                 alt.Tooltip("period:Q", title=period.capitalize()),

@@ -14,11 +14,11 @@ from simulation.model.figures import FIGURES
 
 from . import style
 
-HEADLINE_KPIS = (
-    "revenue_final",
-    "npv",
+# The figures a board reads first; the operating figure joins them when the model provides it.
+PRIMARY_KPIS = ("npv", "operating_npv", "revenue_final", "active_customers_final")
+MORE_KPIS = (
+    "operating_margin_final_year",
     "customer_equity",
-    "active_customers_final",
     "roi",
     "clv",
     "ltv_to_cac",
@@ -26,10 +26,17 @@ HEADLINE_KPIS = (
     "grr",
     "nrr",
 )
+
+
+def available(keys: tuple[str, ...]) -> tuple[str, ...]:
+    """The figures of ``keys`` the model's registry has (operating figures only where the model has them)."""
+    return tuple(k for k in keys if k in FIGURES)
+
+
+HEADLINE_KPIS = available(PRIMARY_KPIS) + available(MORE_KPIS)
 LOWER_IS_BETTER = {"cac", "cac_payback_periods"}
 
 
-# Numbers as people read them ---------------------------------------------------------------------
 PERIOD_SHORT = {"month": "mo", "quarter": "qtr", "year": "yr"}
 
 
@@ -48,7 +55,7 @@ def kpi_full_name(name: str, scenario: Scenario) -> str:
     }.get(name, FIGURES[name].label)
 
 
-def kpi_text(name: str, value: float | None, scenario: Scenario) -> str:
+def kpi_text(name: str, value: float | None, scenario: Scenario, percent_digits: int | None = None) -> str:
     """A headline figure written in its unit (money, ratio, periods, percent or count)."""
     if value is None or not math.isfinite(value):
         return "—"
@@ -56,13 +63,19 @@ def kpi_text(name: str, value: float | None, scenario: Scenario) -> str:
     if kind == "money":
         return style.money(value, scenario.currency)
     if kind == "ratio":
-        return f"{value:.1f}×"
+        return style.multiple(value)
     if kind == "periods":
         return f"{value:.1f} {PERIOD_SHORT[scenario.period]}"
     if kind == "percent":
-        # Retention rates near 100 % need a decimal; returns of several hundred per cent do not.
-        return style.percent(value, 0 if abs(value) >= 2 else 1)
+        digits = style.percent_digits(value) if percent_digits is None else percent_digits
+        return style.percent(value, digits)
     return style.number(value)
+
+
+def kpi_range_text(name: str, band: tuple[float, float], scenario: Scenario) -> str:
+    """A figure's 90 % range, both ends written alike: ``190 % – 275 %``, not ``192.2 % – 275 %``."""
+    digits = style.percent_digits(*band)
+    return f"{kpi_text(name, band[0], scenario, digits)} – {kpi_text(name, band[1], scenario, digits)}"
 
 
 def delta_text(name: str, value: float | None, scenario: Scenario) -> str | None:
@@ -75,12 +88,12 @@ def delta_text(name: str, value: float | None, scenario: Scenario) -> str | None
     if kind == "money":
         return sign + style.money(x, scenario.currency)
     if kind == "ratio":
-        return f"{sign}{x:.1f}×"
+        return sign + style.multiple(x)
     if kind == "periods":
         return f"{sign}{x:.1f}"
     if kind == "percent":
         return f"{sign}{x * 100:.1f} pts"
-    return sign + (f"{x:,.0f}" if x < 1e4 else style.number(x))
+    return sign + style.number(x)
 
 
 def _finite(values: np.ndarray) -> np.ndarray:
@@ -111,3 +124,11 @@ def verdict(p: float) -> str:
     if p > 0.1:
         return "probably falls short of"
     return "very likely falls short of"
+
+
+def figure_cell(name: str, values: np.ndarray, scenario: Scenario) -> str:
+    """A table cell: ``median  (low – high)``, the 90 % range written alike at both ends."""
+    mid, band = median_or_none(values), range_or_none(values)
+    if mid is None:
+        return "—"
+    return f"{kpi_text(name, mid, scenario)}  ({kpi_range_text(name, band, scenario)})"

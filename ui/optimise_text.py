@@ -9,7 +9,7 @@ import pandas as pd
 
 from simulation.decide import FLAT_TOLERANCE, OBJECTIVES, SplitResult, Tornado
 
-from . import style
+from . import precision, style
 from .optimise_charts import lower_first
 
 
@@ -34,6 +34,16 @@ def signed_text(x: float | None, kind: str, currency: str) -> str | None:
         return None
     sign = "+" if x >= 0 else "-"
     return sign + (style.money(abs(x), currency) if kind == "money" else f"{abs(x) * 100:.0f} pts")
+
+
+def sweep_wait_text(seconds: float | None, grid: int, runs: int) -> str:
+    """What the spinner says while the sweep runs: what is being done and, once the engine was timed, how long."""
+    text = f"Trying {grid} splits and refining the best, each on the same {runs:,} simulated futures"
+    if seconds is None or not math.isfinite(seconds):
+        return text + "…"
+    if seconds < 55:
+        return text + f" (about {max(round(seconds), 1)} s)…"
+    return text + f" (about {max(round(seconds / 60), 1)} min)…"
 
 
 def answer_text(r: SplitResult) -> str:
@@ -63,19 +73,38 @@ def flat_text(r: SplitResult, kind: str) -> str:
 
 
 def plan_text(r: SplitResult, kind: str) -> str | None:
+    """The plan's split against the best, stated as a gain only when it is beyond noise and material.
+
+    The plan's split is evaluated on the same futures as the best, so its row of
+    :attr:`SplitResult.points` holds the paired difference and its standard error; the
+    wording follows :func:`ui.precision.closeness`, as on the Plan page.
+    """
     if r.plan_share is None:
         return None
-    if abs(r.plan_share - r.best_share) < 0.005:
-        return f"Your plan already puts {pct(r.plan_share)} into acquisition: it is the best split."
-    gain = value_text(abs(r.best_minus_plan), kind, r.currency)
+    apart = round(r.best_share * 100) - round(r.plan_share * 100)
     what = lower_first(OBJECTIVES[r.objective].label)
-    if kind != "money":
-        gain = f"{abs(r.best_minus_plan) * 100:.0f} points"
-    verb = "adds" if r.best_minus_plan >= 0 else "loses"
-    text = f"Your plan puts {pct(r.plan_share)} into acquisition; the best split {verb} {gain} of {what}"
+    row = r.points.loc[(r.points["acquisition_share"] - r.plan_share).abs() < 1e-9]
+    se = float(row["diff_se"].iloc[0]) if len(row) else math.nan
+    gain = float(r.best_minus_plan)
+    verdict = precision.closeness(apart, gain, se, r.best_value, kind == "money")
+    amount = value_text(abs(gain), kind, r.currency) if kind == "money" else f"{abs(gain) * 100:.1f} points"
+    often = ""
     if r.p_best_beats_plan is not None:
-        text += f", and does better in {pct(r.p_best_beats_plan)} of the simulated futures"
-    return text + "."
+        often = f", better in {pct(r.p_best_beats_plan)} of the simulated futures"
+    if verdict == precision.SAME:
+        return f"Your plan already puts {pct(r.plan_share)} into acquisition: it is the best split."
+    if verdict == precision.NOISE:
+        return (
+            f"Your plan puts {pct(r.plan_share)} into acquisition: **within noise of the best**. The best split "
+            f"differs by {amount} of {what}{often}, less than two standard errors of the difference."
+        )
+    if verdict == precision.IMMATERIAL:
+        best = value_text(r.best_value, kind, r.currency) if kind == "money" else pct(r.best_value)
+        return (
+            f"Your plan puts {pct(r.plan_share)} into acquisition: **as good as the best in practice**. The best "
+            f"split adds {amount} on {best} of {what}, under 1 %{often}."
+        )
+    return f"Your plan puts {pct(r.plan_share)} into acquisition; the best split adds {amount} of {what}{often}."
 
 
 def returns_text(r: SplitResult) -> str:

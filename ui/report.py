@@ -34,7 +34,16 @@ from simulation.model.figures import FIGURES
 from . import charts, style
 from . import optimise_charts as oc
 from .compare_inputs import DIFFERS, check_comparable, inputs_table
-from .figure_text import HEADLINE_KPIS, delta_text, kpi_text, median_or_none, range_or_none, verdict
+from .figure_text import (
+    HEADLINE_KPIS,
+    delta_text,
+    figure_cell,
+    kpi_range_text,
+    kpi_text,
+    median_or_none,
+    range_or_none,
+    verdict,
+)
 
 TEMPLATE = Path(__file__).with_name("report.typ")
 PAPERS = {"a4": "a4", "letter": "us-letter"}
@@ -170,7 +179,7 @@ def _range_text(name: str, values: np.ndarray, scenario: Scenario) -> str:
     band = range_or_none(values)
     if band is None:
         return "not defined"
-    return f"{kpi_text(name, band[0], scenario)} – {kpi_text(name, band[1], scenario)}"
+    return kpi_range_text(name, band, scenario)
 
 
 def _spend(budget, cur: str, per: str) -> str:
@@ -415,16 +424,6 @@ def plan_report(
     return render(data, svgs)
 
 
-def compare_cells(name: str, values: np.ndarray, scenario: Scenario) -> str:
-    """A Compare table cell: ``median  (low – high)``, as on the Compare page."""
-    mid, band = median_or_none(values), range_or_none(values)
-    if mid is None:
-        return "—"
-    return (
-        f"{kpi_text(name, mid, scenario)}  ({kpi_text(name, band[0], scenario)} – {kpi_text(name, band[1], scenario)})"
-    )
-
-
 COMPARE_KPIS = (
     "revenue_final",
     "revenue_total",
@@ -471,7 +470,7 @@ def compare_report(
         "Headline figures: median (90 % of futures)",
         ["", *names],
         [
-            [FIGURES[k].label, *(compare_cells(k, results[n].figure(k), scenarios[n]) for n in names)]
+            [FIGURES[k].label, *(figure_cell(k, results[n].figure(k), scenarios[n]) for n in names)]
             for k in COMPARE_KPIS
         ],
     )

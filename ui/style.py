@@ -27,40 +27,110 @@ def currency_symbol(code: str) -> str:
     return CURRENCY_SYMBOLS.get(code.upper(), code.upper() + " ")
 
 
+SUFFIXES = ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k"))
+
+
+def _compact(x: float, digits: int, whole_below: float) -> str:
+    """A non-negative number in ``digits`` significant digits with a k/M/B/T suffix from ``whole_below`` up.
+
+    Below ``whole_below`` the number is written whole with thousands separators. Rounding
+    may carry into the next suffix (999,999 is ``1.00M``, not ``1000k``), so the size is
+    chosen after rounding.
+    """
+    if round(x) < whole_below:
+        return f"{x:,.0f}"
+    for index, (size, suffix) in enumerate(SUFFIXES):
+        if x >= size or index == len(SUFFIXES) - 1:
+            text = _sig(x / size, digits)
+            if float(text) >= 1000 and index > 0:
+                bigger, bigger_suffix = SUFFIXES[index - 1]
+                return f"{_sig(x / bigger, digits)}{bigger_suffix}"
+            return f"{text}{suffix}"
+    raise AssertionError("unreachable")
+
+
 def money(value: float | None, currency: str = "USD", digits: int = 3) -> str:
-    """Compact money: ``$1.23M``, ``€45.6k``, ``-$120``; an em dash when undefined."""
+    """Compact money: ``$1.23M``, ``€45.6k``, ``-$120``; an em dash when undefined.
+
+    Amounts under 1,000 are whole currency units; from 1,000 up, ``digits`` significant
+    digits with a k/M/B/T suffix.
+    """
     if value is None or not math.isfinite(value):
         return "—"
-    sign = "-" if value < 0 else ""
     x = abs(value)
-    for size, suffix in ((1e12, "T"), (1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if x >= size:
-            return f"{sign}{currency_symbol(currency)}{_sig(x / size, digits)}{suffix}"
-    return f"{sign}{currency_symbol(currency)}{x:,.0f}"
+    text = _compact(x, digits, 1e3)
+    sign = "-" if value < 0 and text.strip("0.,kMBT") else ""
+    return f"{sign}{currency_symbol(currency)}{text}"
 
 
 def number(value: float | None, digits: int = 3) -> str:
+    """A count or plain number: whole with separators below 10,000 (``7,960``), then ``79.6k``, ``1.23M``.
+
+    Counts are whole things, so no decimals are shown below 10,000 either; a fraction of a
+    customer (a median of futures) is rounded.
+    """
     if value is None or not math.isfinite(value):
         return "—"
-    sign = "-" if value < 0 else ""
-    x = abs(value)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e4, "k")):
-        if x >= size:
-            return f"{sign}{_sig(x / size, digits)}{suffix}"
-    return f"{sign}{x:,.0f}" if x >= 100 else f"{sign}{_sig(x, digits)}"
+    text = _compact(abs(value), digits, 1e4)
+    sign = "-" if value < 0 and text.strip("0.,kMBT") else ""
+    return f"{sign}{text}"
 
 
 def percent(value: float | None, digits: int = 1) -> str:
+    """A share as a percentage with ``digits`` decimals: ``12.5 %``; never ``-0.0 %``."""
     if value is None or not math.isfinite(value):
         return "—"
-    return f"{value * 100:.{digits}f} %"
+    text = f"{value * 100:.{digits}f}"
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")
+    return f"{text} %"
+
+
+def percent_digits(*values: float) -> int:
+    """Decimals for percentages shown together: none from 200 % up (returns of several hundred per cent), else one.
+
+    Every number of a range gets the same decimals, so a range never reads ``192.2 % – 275 %``.
+    """
+    finite = [abs(v) for v in values if v is not None and math.isfinite(v)]
+    return 0 if finite and min(finite) >= 2 else 1
+
+
+def multiple(value: float | None) -> str:
+    """A ratio such as LTV:CAC: ``3.4×``."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    text = f"{value:,.1f}"
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")
+    return f"{text}×"
+
+
+def periods(value: float | None, period: str) -> str:
+    """A duration in the scenario's periods: ``7.5 months``, ``1.0 quarter``... always one decimal."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    word = PERIOD_WORD.get(period, period)
+    text = f"{value:,.1f}"
+    if text.lstrip("-").strip("0.") == "":
+        text = text.lstrip("-")
+    return f"{text} {word}{'' if text == '1.0' else 's'}"
+
+
+def points(value: float | None, digits: int = 0) -> str:
+    """Percentage points, singular for exactly one: ``1 point``, ``12 points``, ``2.5 points``."""
+    if value is None or not math.isfinite(value):
+        return "—"
+    text = f"{abs(value) * 100:.{digits}f}"
+    return f"{text} point{'' if float(text) == 1 else 's'}"
 
 
 def _sig(x: float, digits: int) -> str:
+    """``x`` (non-negative) in ``digits`` significant digits, rounded first so 9.999 becomes ``10.0``, not ``10.00``."""
     if x == 0:
         return "0"
-    decimals = max(digits - 1 - math.floor(math.log10(x)), 0)
-    return f"{x:.{decimals}f}"
+    rounded = float(f"{x:.{digits - 1}e}")
+    decimals = max(digits - 1 - math.floor(math.log10(rounded)), 0)
+    return f"{rounded:.{decimals}f}"
 
 
 def d3_money_format(currency: str) -> str:

@@ -6,6 +6,7 @@ import contextlib
 import logging
 import math
 import re
+import time
 
 import streamlit as st
 
@@ -15,14 +16,19 @@ from simulation.errors import InputError
 from simulation.io.storage import ScenarioStore
 from simulation.model.figures import FIGURES
 
-from . import charts, style
+from . import charts, plan_text
 from .figure_text import (  # noqa: F401 - the pages read these names from widgets
     HEADLINE_KPIS,
     LOWER_IS_BETTER,
+    MORE_KPIS,
     PERIOD_SHORT,
+    PRIMARY_KPIS,
+    available,
     delta_text,
+    figure_cell,
     kpi_full_name,
     kpi_label,
+    kpi_range_text,
     kpi_text,
     median_or_none,
     range_or_none,
@@ -70,39 +76,36 @@ def errors_shown(cannot_run: str, failed: str):
 
 # Headline figures -------------------------------------------------------------------------------
 def headline(figures: Comparison, scenario: Scenario) -> None:
-    """The answer first: the chance the plan beats the status quo, in a card and in a sentence."""
+    """The plan against the status quo: the chance it beats it, in a card and in a sentence."""
     left, right = st.columns([1.6, 3], vertical_alignment="center")
     with left:
         _p_beats_card(figures, figures.plan.runs)
     with right:
-        p = figures.p_beats_baseline
-        if p is None:
-            st.markdown(
-                "**The plan's budget is the status quo's.** Move the split or the total budget to see what a "
-                "change would do."
-            )
-            return
-        gain = median_or_none(figures.difference("npv"))
-        band = range_or_none(figures.difference("npv"))
+        diff = figures.difference("npv")
         st.markdown(
-            f"#### The plan {verdict(p)} the status quo\n"
-            f"It earns more (by NPV) in **{style.percent(p, 0)}** of {figures.plan.runs:,} simulated futures. "
-            f"Median change in NPV **{delta_text('npv', gain, scenario)}**; in 90 % of futures between "
-            f"{delta_text('npv', band[0], scenario)} and {delta_text('npv', band[1], scenario)}."
+            plan_text.beats_text(
+                figures.p_beats_baseline,
+                median_or_none(diff),
+                range_or_none(diff),
+                figures.plan.runs,
+                lambda x: delta_text("npv", x, scenario),
+            )
         )
 
 
-def headline_metrics(figures: Comparison, scenario: Scenario, columns: int = 5) -> None:
-    """The plan's headline figures: median, 90 % range, and the change against the status quo."""
-    for start in range(0, len(HEADLINE_KPIS), columns):
-        for col, name in zip(st.columns(columns), HEADLINE_KPIS[start : start + columns], strict=False):
+def headline_metrics(figures: Comparison, scenario: Scenario, keys: tuple[str, ...], columns: int = 4) -> None:
+    """Figures of the plan: median, 90 % range, and the change against the status quo."""
+    keys = available(keys)
+    for start in range(0, len(keys), columns):
+        for col, name in zip(st.columns(columns), keys[start : start + columns], strict=False):
             with col:
                 _kpi_card(name, figures, scenario)
-    if not figures.identical:
-        st.caption(
-            "Big numbers: the plan's median future. Arrows: change against the status quo, the median of the "
-            "future-by-future difference. Under each: the range that holds 90 % of the futures."
-        )
+
+
+FIGURES_NOTE = (
+    "Big numbers: the plan's median future. Arrows: change against the status quo, the median of the "
+    "future-by-future difference. Under each: the range that holds 90 % of the futures."
+)
 
 
 def _p_beats_card(figures: Comparison, runs: int) -> None:
@@ -110,7 +113,9 @@ def _p_beats_card(figures: Comparison, runs: int) -> None:
     help_text = (
         f"Share of the {runs:,} simulated futures in which the plan's NPV (contribution over the horizon, "
         "discounted) is higher than the status quo's. Both are run on the same random draws "
-        "(common random numbers), so the comparison is like for like."
+        "(common random numbers), so the comparison is like for like. For the decision: near 100 % the plan "
+        "is the safer choice; near 50 % it is a toss-up and the size of the gain decides; near 0 % keep the "
+        "status quo."
     )
     if p is None:
         st.metric(P_BEATS_LABEL, "—", help=help_text, border=True)
@@ -131,13 +136,13 @@ def _kpi_card(name: str, figures: Comparison, scenario: Scenario) -> None:
         kpi_text(name, value, scenario),
         delta=delta_text(name, delta, scenario),
         delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
-        help=f"**{kpi_full_name(name, scenario)}.** {FIGURES[name].help}",
+        help=f"**{kpi_full_name(name, scenario)}.** {FIGURES[name].help} {plan_text.decision_help(name)}".strip(),
         border=True,
     )
     if band is None:
         st.caption("not defined in this plan")
     else:
-        st.caption(f"90 %: {kpi_text(name, band[0], scenario)} – {kpi_text(name, band[1], scenario)}")
+        st.caption(f"90 %: {kpi_range_text(name, band, scenario)}")
 
 
 # Downloads --------------------------------------------------------------------------------------
@@ -177,14 +182,84 @@ def chart_downloads(spec: dict, stem: str, key: str) -> None:
 CHART_HEIGHT = 460  # pixels for the whole chart: Streamlit fits title, legend, axes and plot into it
 
 
-def chart(spec: dict, stem: str, key: str, height: int = CHART_HEIGHT) -> None:
-    """A chart from its Vega-Lite dict, with its PNG and SVG downloads under it.
+def chart(spec: dict, stem: str, key: str, height: int | str = CHART_HEIGHT) -> None:
+    """A chart from its Vega-Lite dict, its title above it as page text, its PNG and SVG downloads under it.
 
+    On the page the title and subtitle are text, which wraps on a narrow screen where a
+    chart's own title would be cut off; the downloaded image keeps them inside the chart.
     The element's height is given explicitly: Streamlit fits the whole chart into the
-    element, so without it the plot shrinks to make room for the title and legend.
+    element, so without it the plot shrinks to make room for the legend. A chart of
+    several views side by side keeps its own width (fitting it to the page is not possible
+    and makes Vega warn).
     """
-    st.vega_lite_chart(spec, width="stretch", height=height)
+    title = spec.get("title")
+    shown = {k: v for k, v in spec.items() if k != "title"}
+    if isinstance(title, dict):
+        st.markdown(f"**{md(str(title.get('text', '')))}**")
+        subtitle = title.get("subtitle") or []
+        subtitle = [subtitle] if isinstance(subtitle, str) else subtitle
+        if any(subtitle):
+            st.caption(md(" ".join(str(line) for line in subtitle)))
+        if isinstance(height, int):
+            height -= 40 + 14 * len(subtitle)  # the room the title took inside the chart
+    elif title:
+        st.markdown(f"**{md(str(title))}**")
+    several = any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat"))
+    if several:
+        # Streamlit would ask Vega to "fit" it, which only single and layered views can do
+        shown.setdefault("autosize", {"type": "pad", "contains": "padding"})
+    st.vega_lite_chart(shown, width="content" if several else "stretch", height=height)
     chart_downloads(spec, stem, key)
+
+
+def progress_bar(label: str, count: int):
+    """A progress bar that says how long is left, and the ``progress(done, count)`` callback that moves it."""
+    started = time.perf_counter()
+    bar = st.progress(0.0, text=f"{label}: 0 of {count}")
+
+    def moved(done: int, total: int) -> None:
+        elapsed = time.perf_counter() - started
+        left = elapsed / done * (total - done) if done else math.nan
+        eta = f", about {plan_text.duration(left)} left" if done and done < total else ""
+        bar.progress(done / total, text=f"{label}: {done} of {total}{eta}")
+
+    return bar, moved
+
+
+def plan_downloads(scenario: Scenario, simulated: bool) -> None:
+    """The scenario as TOML, and the plan's and the status quo's projections as CSV (once simulated)."""
+    from . import cache
+
+    st.download_button(
+        "Scenario (TOML)",
+        data=scenario.to_toml(),
+        file_name=f"{slug(scenario.name)}.toml",
+        mime="application/toml",
+        icon=":material/description:",
+        on_click="ignore",
+        help="The whole scenario as a file you can edit, keep, and open again here or with the command line.",
+    )
+    if not simulated:
+        st.caption("The projections can be downloaded once the scenario can be simulated.")
+        return
+    st.download_button(
+        "Projections of the plan (CSV)",
+        data=cache.csv_for(scenario),
+        file_name=f"{slug(scenario.name)}-plan.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        on_click="ignore",
+        help="Per period and metric: mean and 5th, 25th, 50th, 75th, 95th percentiles (the command line's format).",
+    )
+    st.download_button(
+        "Projections of the status quo (CSV)",
+        data=cache.csv_for(scenario, scenario.baseline),
+        file_name=f"{slug(scenario.name)}-status-quo.csv",
+        mime="text/csv",
+        icon=":material/table:",
+        on_click="ignore",
+        help="The same table for the status-quo budget.",
+    )
 
 
 # Saving -----------------------------------------------------------------------------------------

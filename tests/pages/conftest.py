@@ -17,8 +17,12 @@ APP_TIMEOUT = 60
 
 
 @pytest.fixture(autouse=True)
-def empty_caches():
-    """Each test starts with empty Streamlit caches (they are shared across AppTest instances)."""
+def empty_caches(monkeypatch):
+    """Each test starts with empty Streamlit caches (they are shared across AppTest instances).
+
+    The server's background warm-up is off: it would fill the caches while a test measures them.
+    """
+    monkeypatch.setenv("RETENTION_LAB_WARMUP", "0")
     st.cache_data.clear()
     st.cache_resource.clear()
     yield

@@ -103,9 +103,28 @@ def test_bridge_chart_labels_currency_period_and_series():
     ).to_dict()
     assert spec["title"]["text"] == "Where the revenue run-rate comes from over 20 quarters", spec["title"]
     bars = spec["layer"][0]
-    assert bars["encoding"]["y"]["axis"]["title"] == "Revenue run-rate (USD per quarter)", bars["encoding"]["y"]
-    assert bars["encoding"]["xOffset"]["field"] == "series", "plan and status quo should stand side by side"
+    assert bars["encoding"]["x"]["axis"]["title"] == "Revenue run-rate (USD per quarter)", bars["encoding"]["x"]
+    # steps run down the page, so each label has its own row and labels cannot run into each other on a phone
+    assert bars["encoding"]["y"]["field"] == "step", "the steps should run down the chart"
+    assert bars["encoding"]["yOffset"]["field"] == "series", "plan and status quo should stand one above the other"
     assert len(spec["layer"]) == 2 and spec["layer"][1]["mark"]["type"] == "text", "amount labels missing"
+
+
+def test_gain_histogram_marks_losses_and_zero():
+    from ui.plan_text import gain_bins
+
+    rows = gain_bins(np.random.default_rng(0).normal(1e5, 2e5, 1000))
+    spec = charts.gain_histogram(charts.gain_frame(rows), currency="USD", runs=1000, p_loss=0.31).to_dict()
+    bars, zero = spec["layer"]
+    assert bars["encoding"]["color"]["scale"]["domain"] == ["Gain", "Loss"], "gains and losses in their own colours"
+    assert zero["mark"]["type"] == "rule" and zero["encoding"]["x"]["datum"] == 0, "zero should be marked"
+    assert "31 %" in " ".join(spec["title"]["subtitle"]), "the chance of a loss should be in the subtitle"
+
+
+def test_survival_chart_legends_agree_so_vega_does_not_warn():
+    frame = pd.DataFrame({"period": [0, 1, 0, 1], "curve": ["a", "a", "b", "b"], "share": [1, 0.9, 1, 0.8]})
+    enc = charts.survival_chart(frame, period="month", title="t", subtitle="s").to_dict()["encoding"]
+    assert enc["strokeDash"]["legend"] == enc["color"]["legend"], "differing legends make Vega warn of a conflict"
 
 
 def test_with_data_reuses_a_template_exactly(fan_frame):

@@ -13,8 +13,8 @@ from simulation import KPIS, PATH_METRICS, compare
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
 from simulation.model import edits
-from ui import cache
-from ui.safe_text import shown
+from ui import cache, widgets
+from ui.safe_text import md, shown
 
 from .conftest import start_app
 
@@ -71,6 +71,11 @@ def assert_clean(at) -> None:
     assert not at.error, f"the page shows errors: {errors(at)}"
 
 
+def title_is(at, name: str) -> bool:
+    """The page's title shows ``name`` literally (escaped for Markdown)."""
+    return at.title[0].value == md(name)
+
+
 def figures(at) -> dict[str, tuple[str, str]]:
     return {m.label: (m.value, m.delta) for m in at.metric}
 
@@ -79,8 +84,12 @@ def figures(at) -> dict[str, tuple[str, str]]:
 def test_default_page_renders_the_default_preset():
     at = start_app()
     assert_clean(at)
-    assert at.title[0].value == load_preset(DEFAULT_PRESET).name, "the app should open on the default preset"
-    assert len(at.metric) == 11, f"expected the chance card and ten headline figures, got {len(at.metric)}"
+    assert title_is(at, load_preset(DEFAULT_PRESET).name), "the app should open on the default preset"
+    expected = 1 + len(widgets.HEADLINE_KPIS)
+    assert len(at.metric) == expected, f"expected the chance card and every headline figure, got {len(at.metric)}"
+    assert "operating_npv" in widgets.PRIMARY_KPIS and "operating_npv" in widgets.HEADLINE_KPIS, (
+        "operating profit is a headline figure now that the model has it"
+    )
 
 
 def test_key_widgets_have_their_stable_labels(app):
@@ -140,7 +149,7 @@ def test_plan_equal_to_status_quo_says_so(app):
 
 
 def test_total_budget_keeps_the_split(app):
-    labelled(app.number_input, r"^Total budget per month").set_value(120000.0).run()
+    labelled(app.text_input, r"^Total budget per month").set_value("120,000").run()
     assert_clean(app)
     budget = current(app).budget
     assert (budget.acquisition, budget.retention) == pytest.approx((108000, 12000)), f"got {budget}"
@@ -159,13 +168,27 @@ def test_churn_control_scales_every_segment_and_keeps_the_ranges(app, test_scena
         assert seg.churn.high == pytest.approx(was.high * factor), f"{seg.name}: high not scaled by {factor:.4f}"
 
 
-def test_impossible_control_value_names_the_field_and_changes_nothing(app, test_scenario):
-    labelled(app.number_input, r"^Churn per month").set_value(90.0).run()
+def test_churn_control_stops_where_every_segment_stays_valid(app, test_scenario):
+    # Core's churn range tops out at 7 %; scaling it past 100 % is impossible, so the control stops there.
+    churn = labelled(app.number_input, r"^Churn per month")
+    average = edits.segment_average(test_scenario, "churn", "new")
+    limit = average / 0.07 * 100 * 0.999
+    assert churn.max == pytest.approx(limit, abs=1e-3), f"the churn control should stop at {limit:.3f} %"
+    churn.set_value(churn.max).run()
+    assert_clean(app)
+    top = max(s.churn.high for s in current(app).segments)
+    assert top < 1, f"at the control's end every churn range should stay below 100 %; the top is {top}"
+
+
+def test_a_typed_amount_that_is_not_one_is_explained_in_business_words(app, test_scenario):
+    labelled(app.text_input, r"^Total budget per month").set_value("lots").run()
     assert not app.exception, "a bad value must not raise"
     message = errors(app)
-    assert "Churn was not changed" in message, f"no message for the rejected churn: {message!r}"
-    assert "churn" in message and "Core" in message, f"the message should name the segment and field: {message!r}"
+    assert "The total budget was not changed" in message, f"no message for the bad amount: {message!r}"
+    assert "250,000" in message, f"the message should say how to type an amount: {message!r}"
+    assert not re.search(r"\bbudget\.|\w+\.\w+:", message), f"the message should not name field paths: {message!r}"
     assert current(app) == test_scenario, "a rejected value must leave the scenario as it was"
+    assert labelled(app.text_input, r"^Total budget per month").value == "60,000", "the box should show the plan again"
 
 
 # Opening scenarios ----------------------------------------------------------------------------
@@ -178,11 +201,11 @@ def test_bad_upload_shows_the_problems_and_keeps_the_scenario(app, test_scenario
     app.file_uploader[0].set_value(("broken.toml", bad.encode(), "application/toml")).run()
     assert not app.exception, "a bad file must not raise"
     message = errors(app)
-    assert "broken.toml could not be opened" in message, f"no message for the bad file: {message!r}"
+    assert "broken.toml" in message and "could not be opened" in message, f"no message for the bad file: {message!r}"
     assert "gross_margin" in message and "Key" in message, f"the bad field is not named: {message!r}"
     assert "colour" in message and "unknown field" in message, f"the unknown key is not named: {message!r}"
     assert current(app) == test_scenario, "a bad file must leave the scenario as it was"
-    assert len(app.metric) == 11, "the page should keep working after a bad file"
+    assert len(app.metric) == 1 + len(widgets.HEADLINE_KPIS), "the page should keep working after a bad file"
 
 
 def test_unreadable_upload_says_it_is_not_toml(app):
@@ -195,7 +218,7 @@ def test_good_json_upload_opens_it(app, test_scenario):
     data = test_scenario.replace(name="From a JSON file", horizon=24).to_dict()
     app.file_uploader[0].set_value(("plan.json", json.dumps(data).encode(), "application/json")).run()
     assert_clean(app)
-    assert app.title[0].value == "From a JSON file", "the uploaded scenario should replace the current one"
+    assert title_is(app, "From a JSON file"), "the uploaded scenario should replace the current one"
     assert current(app).horizon == 24, "the uploaded scenario's fields should be used"
 
 
@@ -209,8 +232,8 @@ def test_broken_share_link_shows_a_message_and_opens_the_default(token):
     at = start_app(token=token)
     assert not at.exception, f"a broken link must not raise: {at.exception}"
     assert "could not be opened" in errors(at), f"no message for link {token!r}: {errors(at)!r}"
-    assert at.title[0].value == load_preset(DEFAULT_PRESET).name, "a broken link should fall back to the default"
-    assert len(at.metric) == 11, "the page should work after a broken link"
+    assert title_is(at, load_preset(DEFAULT_PRESET).name), "a broken link should fall back to the default"
+    assert len(at.metric) == 1 + len(widgets.HEADLINE_KPIS), "the page should work after a broken link"
 
 
 def test_tampered_share_link_is_caught(test_scenario):
@@ -277,7 +300,7 @@ def test_assumptions_editor_applies_valid_changes(app):
     widget(app.button, "Apply changes").click().run()
     assert_clean(app)
     assert current(app).horizon == 24, "the edited horizon was not applied"
-    assert app.title[0].value == "Shorter horizon", "the edited title was not applied"
+    assert title_is(app, "Shorter horizon"), "the edited title was not applied"
 
 
 def test_assumptions_editor_names_every_bad_field(app, test_scenario):
@@ -299,8 +322,8 @@ def test_every_preset_opens_cleanly(key):
     at = start_app()
     widget(at.selectbox, "Start from an example").select(key).run()
     assert_clean(at)
-    assert at.title[0].value == load_preset(key).name, f"choosing {key} should open it"
-    assert len(at.metric) == 11, f"{key}: the headline figures are missing"
+    assert title_is(at, load_preset(key).name), f"choosing {key} should open it"
+    assert len(at.metric) == 1 + len(widgets.HEADLINE_KPIS), f"{key}: the headline figures are missing"
 
 
 def test_oversized_scenario_gets_a_message_not_a_stall(test_scenario):

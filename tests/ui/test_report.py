@@ -14,7 +14,7 @@ from simulation import compare, simulate
 from simulation.decide import optimize_split
 from simulation.io.presets import load_preset
 from ui import report
-from ui.figure_text import HEADLINE_KPIS, delta_text, kpi_text, median_or_none, range_or_none
+from ui.figure_text import HEADLINE_KPIS, delta_text, figure_cell, kpi_text, median_or_none, range_or_none
 
 THAI_VIET = "Kế hoạch giữ chân 2027 · แผนรักษาลูกค้า"
 PAGE_POINTS = {"a4": (595, 842), "letter": (612, 792)}
@@ -107,7 +107,7 @@ def test_compare_report_puts_scenarios_side_by_side(scenario):
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1, "the comparison should fit one page"
     for name, s in scenarios.items():
         npv = results[name].figure("npv")
-        cell = report.compare_cells("npv", npv, s)
+        cell = figure_cell("npv", npv, s)
         assert squeeze(cell) in squeeze(text), f"{name}: NPV cell {cell!r} is missing"
     assert "Acquisition share" in text and "95 %" in text and "50 %" in text, "the inputs table is missing"
     with pytest.raises(Exception, match="same scenario"):

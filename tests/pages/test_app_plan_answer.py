@@ -1,0 +1,101 @@
+"""The Plan page answers first: the best split above the figures, a few headline figures, the outcome and the years."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from simulation.model import edits
+from simulation.model.figures import FIGURES
+from ui import cache, widgets
+
+from .conftest import start_app
+from .test_app_plan import assert_clean, current, errors, widget
+
+SPLIT = "Acquisition share of the budget"
+MULTIPLIER = "Acquiring a customer costs N× retaining one"
+
+
+def answer(at) -> str:
+    found = [i.value for i in at.info if "The best split for NPV puts" in i.value]
+    assert found, f"no recommendation on the page; info boxes: {[i.value[:80] for i in at.info]}"
+    return found[0]
+
+
+def test_the_recommendation_comes_first_and_matches_the_optimiser(app, test_scenario):
+    assert_clean(app)
+    text = answer(app)
+    best = cache.best_split(test_scenario)
+    assert f"puts **{round(best.best_share * 100)} %**" in text, f"the best split should be the optimiser's: {text}"
+    # 25x acquisition cost and a 90 % acquisition plan: the gain of moving to retention is far beyond noise
+    assert "to retention adds" in text, f"the plan should be told to move budget to retention: {text}"
+    assert "Why:" in text, f"the reason is missing: {text}"
+
+
+def test_moving_the_split_reuses_the_cached_sweep(app, monkeypatch):
+    calls = []
+    real = cache.optimize_split
+    monkeypatch.setattr(cache, "optimize_split", lambda *a, **k: calls.append(a) or real(*a, **k))
+    widget(app.slider, SPLIT).set_value(40.0).run()
+    assert_clean(app)
+    assert not calls, "moving the split should not run the sweep again (it does not depend on the split)"
+    assert edits.acquisition_share(current(app).budget) == pytest.approx(0.4), "the split did not move"
+    answer(app)
+    widget(app.slider, MULTIPLIER).set_value(10.0).run()
+    assert len(calls) == 1, "a new cost multiple is a new model: the sweep runs once for it"
+
+
+def test_few_headline_figures_by_default_and_the_rest_one_click_away(app):
+    in_expander = {m.label for e in app.expander for m in e.metric}
+    top = [m.label for m in app.metric if m.label not in in_expander]
+    shown = {FIGURES[k].short for k in widgets.available(widgets.PRIMARY_KPIS)}
+    assert set(top) == shown | {"Chance the plan beats the status quo"}, f"headline figures: {top}"
+    more = {FIGURES[k].short for k in widgets.available(widgets.MORE_KPIS)}
+    assert more <= in_expander, f"the other figures should be in the expander: {in_expander}"
+    for m in app.metric:
+        assert m.help and len(m.help) > 60, f"{m.label}: the help should say what the figure means: {m.help!r}"
+
+
+def test_outcome_view_and_year_table_are_shown(app):
+    widget(app.slider, SPLIT).set_value(40.0).run()
+    assert_clean(app)
+    assert any(
+        "Chance of a loss against the status quo" in m.value or "at least as well" in m.value for m in app.markdown
+    )
+    table = app.dataframe[0].value
+    assert list(table.columns) == ["Year", "Revenue", "Gross profit", "Marketing spend", "Contribution"], table.columns
+    assert table["Year"].tolist() == ["Year 1", "Year 2", "Year 3"], "a 36-month horizon is three years"
+
+
+def test_multiplier_slider_shows_the_mode_and_starts_where_the_range_is_valid(test_scenario):
+    sc = test_scenario.replace(
+        acquisition={"cost_multiplier": {"low": 4, "mode": 6, "high": 14}, "max_new_per_period": 80}
+    )
+    at = start_app(sc)
+    slider = widget(at.slider, MULTIPLIER)
+    assert slider.value == pytest.approx(6.0), "the slider should show the file's mode, not its mean (8)"
+    assert slider.min == pytest.approx(1.5), "the low end keeps the range's low (4 x 1.5/6 = 1) at the bound"
+    assert any("the mode of 4–14×" in c.value for c in at.caption), "the caption should say which value is shown"
+    slider.set_value(slider.min).run()
+    assert_clean(at)
+    assert current(at).acquisition.cost_multiplier.low == pytest.approx(1.0), "the low end was applied"
+    assert widget(at.slider, MULTIPLIER).value == pytest.approx(1.5), "and the slider stays there"
+
+
+def test_a_rejected_file_is_not_left_listed(app, test_scenario):
+    bad = test_scenario.to_toml().replace("gross_margin = 0.8", "gross_margin = 1.8").encode()
+    key = app.file_uploader[0].key
+    app.file_uploader[0].set_value(("broken.toml", bad, "application/toml")).run()
+    assert not app.exception, "a bad file must not raise"
+    assert "could not be opened" in errors(app), "the problems should be listed"
+    assert app.file_uploader[0].key != key, "the uploader should be emptied after reading a file"
+    assert app.file_uploader[0].value is None, "the rejected file should not stay listed"
+
+
+def test_counts_read_as_whole_numbers(app):
+    customers = widget(app.metric, "Final customers")
+    assert re.fullmatch(r"[\d,]+|[\d.]+k", customers.value), f"a count should be whole: {customers.value!r}"
+    mixed = re.compile(r"(?<![\d.])\d+\.\d+ % – \d+ %|(?<![\d.])\d+ % – \d+\.\d+ %")
+    for caption in app.caption:
+        assert not mixed.search(caption.value), f"a range with mixed decimals: {caption.value}"
