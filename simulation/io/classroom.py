@@ -115,29 +115,33 @@ def clean_code(code) -> str:
     return text
 
 
+def _clean_text(value, what: str, max_chars: int, *, default: str = "", empty: str = "", control: str = "") -> str:
+    # a name or title as stored: NFC, spaces collapsed, ``default`` when that leaves nothing
+    if not isinstance(value, str):
+        raise ClassroomError(f"{what}: must be text")
+    text = " ".join(unicodedata.normalize("NFC", value).split()) or default
+    if not text:
+        raise ClassroomError(f"{what}: {empty}")
+    if len(text) > max_chars:
+        raise ClassroomError(f"{what}: at most {max_chars} characters; got {len(text)}")
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise ClassroomError(f"{what}: contains control characters{control}")
+    return text
+
+
 def clean_name(name) -> str:
     """A display name, tidied (spaces collapsed), or :class:`ClassroomError` saying what is allowed."""
-    if not isinstance(name, str):
-        raise ClassroomError("display name: must be text")
-    text = " ".join(unicodedata.normalize("NFC", name).split())
-    if not text:
-        raise ClassroomError("display name: give a name the trainer will recognise (it is empty)")
-    if len(text) > NAME_MAX_CHARS:
-        raise ClassroomError(f"display name: at most {NAME_MAX_CHARS} characters; got {len(text)}")
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
-        raise ClassroomError("display name: contains control characters; use letters, digits and punctuation")
-    return text
+    return _clean_text(
+        name,
+        "display name",
+        NAME_MAX_CHARS,
+        empty="give a name the trainer will recognise (it is empty)",
+        control="; use letters, digits and punctuation",
+    )
 
 
 def clean_title(title) -> str:
-    if not isinstance(title, str):
-        raise ClassroomError("class title: must be text")
-    text = " ".join(unicodedata.normalize("NFC", title).split()) or "Class"
-    if len(text) > TITLE_MAX_CHARS:
-        raise ClassroomError(f"class title: at most {TITLE_MAX_CHARS} characters; got {len(text)}")
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
-        raise ClassroomError("class title: contains control characters")
-    return text
+    return _clean_text(title, "class title", TITLE_MAX_CHARS, default="Class")
 
 
 def _check_lesson(lesson) -> str:
@@ -172,8 +176,7 @@ class ClassroomStore:
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            conn = connect(self.path)
+            conn = connect(self.path, create_folder=True)
         except (OSError, sqlite3.Error) as exc:
             raise ClassroomError(f"cannot open the class store in {self.directory}: {exc}") from None
         try:

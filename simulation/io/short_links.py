@@ -110,8 +110,7 @@ class ShortLinks:
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            conn = connect(self.path)
+            conn = connect(self.path, create_folder=True)
         except (OSError, sqlite3.Error) as exc:
             raise ShortLinkError(f"cannot open the scenario library {self.path}: {exc}") from None
         try:

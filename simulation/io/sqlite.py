@@ -29,9 +29,15 @@ def data_dir(directory: str | os.PathLike | None = None) -> Path:
     return Path(env).expanduser() if env else Path(DEFAULT_DATA_DIR)
 
 
-def connect(path: str | os.PathLike) -> sqlite3.Connection:
+def connect(path: Path, *, create_folder: bool = False) -> sqlite3.Connection:
     """A connection to ``path`` in autocommit mode (transactions are explicit, see :func:`atomic`)
-    that waits up to :data:`BUSY_TIMEOUT_SECONDS` for another session's lock."""
+    that waits up to :data:`BUSY_TIMEOUT_SECONDS` for another session's lock.
+
+    With ``create_folder`` the file's folder is made first if missing (:class:`OSError` if it
+    cannot be); :class:`sqlite3.Error` if the file cannot be opened.
+    """
+    if create_folder:
+        path.parent.mkdir(parents=True, exist_ok=True)
     return sqlite3.connect(path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
 
 

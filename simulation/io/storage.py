@@ -48,8 +48,8 @@ _KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
 PASSPHRASE_MIN_CHARS = 10
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS scenarios (
+# The scenarios table, as created now and as version 1 libraries are migrated to.
+_SCENARIOS_TABLE = """scenarios (
     workspace TEXT NOT NULL DEFAULT 'default',
     name TEXT NOT NULL COLLATE NOCASE,
     title TEXT NOT NULL,
@@ -57,7 +57,9 @@ CREATE TABLE IF NOT EXISTS scenarios (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (workspace, name)
-);
+)"""
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {_SCENARIOS_TABLE};
 CREATE TABLE IF NOT EXISTS workspaces (
     name TEXT PRIMARY KEY COLLATE NOCASE,
     salt BLOB NOT NULL,
@@ -67,17 +69,9 @@ CREATE TABLE IF NOT EXISTS workspaces (
 """
 # Version 1 had one library for everyone, without the workspace column: its scenarios move to
 # the default workspace.
-_MIGRATE_FROM_1 = """
+_MIGRATE_FROM_1 = f"""
 ALTER TABLE scenarios RENAME TO scenarios_v1;
-CREATE TABLE scenarios (
-    workspace TEXT NOT NULL DEFAULT 'default',
-    name TEXT NOT NULL COLLATE NOCASE,
-    title TEXT NOT NULL,
-    scenario_json TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (workspace, name)
-);
+CREATE TABLE {_SCENARIOS_TABLE};
 INSERT INTO scenarios (workspace, name, title, scenario_json, created_at, updated_at)
     SELECT 'default', name, title, scenario_json, created_at, updated_at FROM scenarios_v1;
 DROP TABLE scenarios_v1;
