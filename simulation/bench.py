@@ -49,7 +49,7 @@ def _command_line_run(scenario, runs: int) -> None:
     (the no-marketing counterfactual of marketing ROI included), the year-by-year P&L and JSON."""
     import json
 
-    from .cli import _json_safe
+    from .cli_common import json_safe
     from .engines.runner import compare
 
     comparison = compare(scenario, runs=runs, seed=1)
@@ -61,7 +61,7 @@ def _command_line_run(scenario, runs: int) -> None:
         "years": plan.year_summary().to_dict(orient="records"),
         "periods": plan.path_summary().to_dict(orient="records"),
     }
-    json.dumps(_json_safe(doc))
+    json.dumps(json_safe(doc))
 
 
 def _peak_mb(func) -> float:

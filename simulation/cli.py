@@ -7,12 +7,10 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import sys
 from pathlib import Path
 
-import numpy as np
-
+from .cli_common import check_split_search, fraction, int_in, json_safe, write_output
 from .engines.runner import compare, engine_name
 from .errors import InputError
 from .model.scenario import ScenarioError, Simulation, bounds_of, load_scenario
@@ -24,64 +22,18 @@ class BadInputError(InputError):
     """A problem with the command's arguments, reported on stderr with exit status 2."""
 
 
-def _int_in(minimum: int, maximum: int | None = None):
-    def parse(text: str) -> int:
-        # Python refuses to read integers of more than 4,300 digits; no option needs 20
-        if len(text.strip()) > 20:
-            raise argparse.ArgumentTypeError(
-                f"must be a whole number of at most 20 digits; got {len(text):,} characters"
-            )
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be {minimum:,} or more; got {value:,}")
-        if maximum is not None and value > maximum:
-            raise argparse.ArgumentTypeError(f"must be {maximum:,} or less; got {value:,}")
-        return value
-
-    return parse
-
-
 _RUNS = bounds_of(Simulation, "runs")
 _SEED = bounds_of(Simulation, "seed")
-_positive_int = _int_in(1)
-_runs = _int_in(int(_RUNS.lo), int(_RUNS.hi))
-_seed = _int_in(int(_SEED.lo), int(_SEED.hi))
+_positive_int = int_in(1)
+_runs = int_in(int(_RUNS.lo), int(_RUNS.hi))
+_seed = int_in(int(_SEED.lo), int(_SEED.hi))
 
 
-def _scale(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be in (0, 1]; got {value:g}")
-    return value
-
-
-def _json_safe(value):
-    """NaN and infinities become null so the JSON is standard."""
-    if isinstance(value, dict):
-        return {k: _json_safe(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_json_safe(v) for v in value]
-    if isinstance(value, float | np.floating):
-        return float(value) if math.isfinite(value) else None
-    if isinstance(value, np.integer):
-        return int(value)
-    return value
+_scale = fraction("must be in (0, 1]")
 
 
 def _write(text: str, out: str | None) -> None:
-    if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise BadInputError(f"--out: cannot write {out}: {exc.strerror}") from None
-    else:
-        sys.stdout.write(text)
+    write_output(text, out, BadInputError)
 
 
 def _load(path: str, scale: float | None = None):
@@ -134,7 +86,7 @@ def cmd_run(args) -> int:
             "years": plan.year_summary().to_dict(orient="records"),
             "periods": table.to_dict(orient="records"),
         }
-        _write(json.dumps(_json_safe(doc), indent=2) + "\n", args.out)
+        _write(json.dumps(json_safe(doc), indent=2) + "\n", args.out)
     return EXIT_OK
 
 
@@ -149,17 +101,10 @@ def cmd_validate(args) -> int:
 
 
 def cmd_optimize(args) -> int:
-    from .decide import MAX_GRID, MIN_RUNS, OBJECTIVES, optimize_split
+    from .decide import MIN_RUNS, optimize_split
 
     scenario = _load(args.scenario)
-    if args.objective not in OBJECTIVES:
-        raise BadInputError(f"--objective: must be one of {', '.join(OBJECTIVES)}; got {args.objective!r}")
-    if args.objective == "target" and args.target is None:
-        raise BadInputError("--target: the 'target' objective needs a revenue target (revenue in the last period)")
-    if args.target is not None and not math.isfinite(args.target):
-        raise BadInputError(f"--target: must be a finite number; got {args.target}")
-    if not 2 <= args.grid <= MAX_GRID:
-        raise BadInputError(f"--grid: must be from 2 to {MAX_GRID} points (0 % and 100 % included); got {args.grid}")
+    check_split_search(args, BadInputError)
     if args.runs is not None and args.runs < MIN_RUNS:
         raise BadInputError(f"--runs: the optimiser needs at least {MIN_RUNS} runs to measure noise; got {args.runs}")
     result = optimize_split(
@@ -168,7 +113,7 @@ def cmd_optimize(args) -> int:
     if args.format == "csv":
         _write(result.grid_frame().to_csv(index=False, float_format="%.6g"), args.out)
     else:
-        _write(json.dumps(_json_safe(result.to_dict()), indent=2) + "\n", args.out)
+        _write(json.dumps(json_safe(result.to_dict()), indent=2) + "\n", args.out)
     return EXIT_OK
 
 
@@ -213,8 +158,8 @@ def build_parser() -> argparse.ArgumentParser:
     opt.add_argument("scenario")
     opt.add_argument("--objective", default="npv", help="npv (default), equity, revenue, p10_npv or target")
     opt.add_argument("--target", type=float, help="revenue target for --objective target")
-    opt.add_argument("--grid", type=_int_in(1, 10_000), default=21, help="grid points from 0 to 100%% (default 21)")
-    opt.add_argument("--runs", type=_int_in(2, int(_RUNS.hi)), help=f"Monte Carlo runs, 2 to {int(_RUNS.hi):,}")
+    opt.add_argument("--grid", type=int_in(1, 10_000), default=21, help="grid points from 0 to 100%% (default 21)")
+    opt.add_argument("--runs", type=int_in(2, int(_RUNS.hi)), help=f"Monte Carlo runs, 2 to {int(_RUNS.hi):,}")
     opt.add_argument("--seed", type=_seed)
     opt.add_argument("--format", choices=("csv", "json"), default="json")
     opt.add_argument("--out")
@@ -223,7 +168,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench = sub.add_parser("bench", help="time the engines on the default preset")
     bench.add_argument("--scenario", help="scenario file (default: the default preset)")
     bench.add_argument("--runs", type=_runs, action="append", help="runs to time (repeatable)")
-    bench.add_argument("--repeat", type=_int_in(1, 100), default=7, help="timed repetitions (median reported)")
+    bench.add_argument("--repeat", type=int_in(1, 100), default=7, help="timed repetitions (median reported)")
     bench.add_argument("--des-scale", type=_scale, default=0.1, help="scale for the discrete-event comparison")
     bench.add_argument("--skip-des", action="store_true", help="leave out the discrete-event engine")
     bench.add_argument("--skip-optimizer", action="store_true", help="leave out the optimiser")

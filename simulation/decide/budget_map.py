@@ -8,6 +8,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..engines.runner import runs_and_seed
 from ..engines.vectorized import CLASSES_PER_COHORT
 from ..errors import InputError
 from ..model import limits
@@ -43,8 +44,7 @@ def sweep_total(
     executor: Executor | None = None,
 ) -> MapRow:
     """The objective at every grid split of one acquisition + retention total (one row of the map)."""
-    runs = scenario.simulation.runs if runs is None else int(runs)
-    seed = scenario.simulation.seed if seed is None else int(seed)
+    runs, seed = runs_and_seed(scenario, runs, seed)
     obj = check_request(objective, target, grid, runs)
     limits.check_request(
         scenario, runs, int(grid), f"one budget total's sweep of {int(grid)} splits", "the grid or the runs"
@@ -130,8 +130,7 @@ def budget_map(
     made once and shared by all of them. ``progress(done, count)`` is called from the
     calling thread as cells finish (``count`` = totals x grid).
     """
-    runs = scenario.simulation.runs if runs is None else int(runs)
-    seed = scenario.simulation.seed if seed is None else int(seed)
+    runs, seed = runs_and_seed(scenario, runs, seed)
     obj = check_request(objective, target, grid, runs)
     totals = [float(x) for x in totals]
     limits.check_request(

@@ -25,7 +25,7 @@ import pandas as pd
 from scipy.stats import bootstrap
 
 from ..engines.results import PERCENTILES, SimulationResult
-from ..engines.runner import simulate
+from ..engines.runner import runs_and_seed, simulate
 from ..engines.vectorized import CLASSES_PER_COHORT
 from ..model import limits
 from ..model.assumptions import Assumptions, draw_assumptions
@@ -403,8 +403,7 @@ def optimize_split(
         :data:`NOISE_Z` standard errors), each run's own best grid split (for mean
         objectives), the plan's split for comparison, and the marginal returns at the best.
     """
-    runs = scenario.simulation.runs if runs is None else int(runs)
-    seed = scenario.simulation.seed if seed is None else int(seed)
+    runs, seed = runs_and_seed(scenario, runs, seed)
     obj = check_request(objective, target, grid, runs)
     limits.check_request(
         scenario,

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..engines.runner import runs_and_seed
 from ..model import limits
 from ..model.assumptions import DEFAULT_COST_MULTIPLIER
 from ..model.distributions import Distribution, central, quantile
@@ -180,8 +181,7 @@ def tornado_side(
     None the scenario is not moved: the reference against which :class:`Tornado` measures
     shifts of the best split, so that the fit's own error cancels.
     """
-    runs = scenario.simulation.runs if runs is None else int(runs)
-    seed = scenario.simulation.seed if seed is None else int(seed)
+    runs, seed = runs_and_seed(scenario, runs, seed)
     obj = check_request(objective, target, DEFAULT_GRID, runs)
     limits.check_request(scenario, runs, limits.TORNADO_SIDE_SIMULATIONS, "one side of the tornado", "the runs")
     total = total_to_split(scenario, total)
@@ -351,8 +351,7 @@ def sensitivity(
     ``executor`` (see :func:`tornado_sides`); ``progress(done, count)`` is called as sides
     finish (``count`` = 2 x assumptions + 1, the unmoved reference).
     """
-    runs = scenario.simulation.runs if runs is None else int(runs)
-    seed = scenario.simulation.seed if seed is None else int(seed)
+    runs, seed = runs_and_seed(scenario, runs, seed)
     items = tornado_assumptions(scenario, by_segment)
     limits.check_request(
         scenario,

@@ -2,28 +2,14 @@
 
 from __future__ import annotations
 
-import argparse
-import math
 import sys
 import time
 from pathlib import Path
 
+from ..cli_common import check_split_search, int_in
 from ..errors import InputError
 
 SWEEP_HELP = "the best split and the objective curve for many scenario files at once (locally or on Dask)"
-
-
-def _whole(minimum: int):
-    def parse(text: str) -> int:
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"must be a whole number; got {text!r}") from None
-        if value < minimum:
-            raise argparse.ArgumentTypeError(f"must be {minimum} or more; got {value}")
-        return value
-
-    return parse
 
 
 def add_commands(subparsers) -> None:
@@ -32,9 +18,9 @@ def add_commands(subparsers) -> None:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO", help="scenario files (.toml or .json)")
     p.add_argument("--objective", default="npv", help="npv (default), equity, revenue, p10_npv or target")
     p.add_argument("--target", type=float, help="revenue target for --objective target")
-    p.add_argument("--grid", type=_whole(2), default=21, help="grid points from 0 to 100%% (default 21)")
-    p.add_argument("--runs", type=_whole(2), help="Monte Carlo runs (default: each scenario's)")
-    p.add_argument("--seed", type=_whole(0), help="random seed (default: each scenario's)")
+    p.add_argument("--grid", type=int_in(2), default=21, help="grid points from 0 to 100%% (default 21)")
+    p.add_argument("--runs", type=int_in(2), help="Monte Carlo runs (default: each scenario's)")
+    p.add_argument("--seed", type=int_in(0), help="random seed (default: each scenario's)")
     p.add_argument(
         "--scheduler",
         metavar="ADDRESS",
@@ -47,16 +33,7 @@ def add_commands(subparsers) -> None:
 
 
 def _check(args):
-    from ..decide import MAX_GRID, OBJECTIVES
-
-    if args.objective not in OBJECTIVES:
-        raise InputError(f"--objective: must be one of {', '.join(OBJECTIVES)}; got {args.objective!r}")
-    if args.objective == "target" and args.target is None:
-        raise InputError("--target: the 'target' objective needs a revenue target (revenue in the last period)")
-    if args.target is not None and not math.isfinite(args.target):
-        raise InputError(f"--target: must be a finite number; got {args.target}")
-    if args.grid > MAX_GRID:
-        raise InputError(f"--grid: must be from 2 to {MAX_GRID} points (0 % and 100 % included); got {args.grid}")
+    check_split_search(args)
     out = Path(args.out)
     if out.is_dir() or not out.parent.is_dir():
         raise InputError(f"--out: cannot write {args.out}: not a file in an existing folder")

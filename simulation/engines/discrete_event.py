@@ -370,7 +370,7 @@ class _Run:
 
     # The levers and the ledger -------------------------------------------------------
     def _acquisition(self):
-        share, p = self.share, self.out.paths
+        share = self.share
         finite = math.isfinite(self.market)
         paid = self.budget.acquisition > 0
         for t in range(1, self.H + 1):
@@ -384,12 +384,7 @@ class _Run:
                 new = self.rng_acq.binomial(
                     trials.astype(np.int64), np.minimum(expected / np.maximum(trials, 1.0), 1.0)
                 )
-                new = self._within_market(new, finite)
-                ids = self._join(new)
-                if ids.size:
-                    p["new_customers"][self.r, t] = ids.size
-                    p["run_rate_new"][self.r, t] = self.rev[ids].sum()
-                    self._log(t, ids, _ACQUIRED)
+                self._admit(t, new, finite, "new_customers", "run_rate_new", _ACQUIRED)
             if self.referrals_on:
                 # each customer active at the end of the last period refers one more with the segment's
                 # rate, thinned by the share of the market still unwon (as paid acquisition is)
@@ -397,12 +392,16 @@ class _Run:
                 active = np.bincount(current, minlength=self.S)
                 reach = max(self.prospects / self.market, 0.0) if finite else 1.0
                 referred = self.rng_ref.binomial(active, np.minimum(self.referral_rate * reach, 1.0))
-                referred = self._within_market(referred, finite)
-                ids = self._join(referred)
-                if ids.size:
-                    p["referred_customers"][self.r, t] = ids.size
-                    p["run_rate_referred"][self.r, t] = self.rev[ids].sum()
-                    self._log(t, ids, _REFERRED)
+                self._admit(t, referred, finite, "referred_customers", "run_rate_referred", _REFERRED)
+
+    def _admit(self, t: int, joining: np.ndarray, finite: bool, count_path: str, run_rate_path: str, event: int):
+        """Let a period's joiners in, within the prospects left, and record them (count, run rate, log)."""
+        ids = self._join(self._within_market(joining, finite))
+        if ids.size:
+            p = self.out.paths
+            p[count_path][self.r, t] = ids.size
+            p[run_rate_path][self.r, t] = self.rev[ids].sum()
+            self._log(t, ids, event)
 
     def _within_market(self, new: np.ndarray, finite: bool) -> np.ndarray:
         """Shrink a period's joiners to the prospects left (whole customers), and use them up."""

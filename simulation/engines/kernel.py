@@ -53,6 +53,23 @@ _ACQ, _WB, _UP, _CHURN, _REF, _JOIN, _START = range(len(SOURCES))
 FEW_EVENTS = 64.0
 
 
+@njit(inline="always")
+def _fit_to_prospects(drawn, total, prospects, S):
+    """The prospects left once ``drawn`` (per segment, ``total`` in all) have joined.
+
+    A draw larger than the prospects left is shrunk first, each segment's count scaled down
+    (rounded down) to fit the whole prospects: the market cannot give more than it holds.
+    """
+    if total > prospects:
+        room = math.floor(prospects)
+        shrunk = 0
+        for s in range(S):
+            drawn[s] = math.floor(drawn[s] * room / total)
+            shrunk += drawn[s]
+        total = shrunk
+    return prospects - total
+
+
 @njit(cache=True, nogil=True)
 def simulate_block(
     run_lo, run_hi, keys, budget, theta, w_old, w_new, order_old, order_new, base, uplift, margin, upsell_rate,
@@ -146,14 +163,7 @@ def simulate_block(
                     new[s] = binomial_in(state, draw_key(keys[_ACQ], r, t, s), int(trials), p)
                     total_new += new[s]
                 if finite_market:
-                    if total_new > prospects:
-                        room = math.floor(prospects)
-                        shrunk = 0
-                        for s in range(S):
-                            new[s] = math.floor(new[s] * room / total_new)
-                            shrunk += new[s]
-                        total_new = shrunk
-                    prospects -= total_new
+                    prospects = _fit_to_prospects(new, total_new, prospects, S)
             if referrals_on:
                 # each active customer refers one more with the segment's rate, thinned as paid
                 # acquisition is by the share of the market still unwon; referrals use up the market too
@@ -164,14 +174,7 @@ def simulate_block(
                     referred[s] = binomial_in(state, draw_key(keys[_REF], r, t, s), active[s], p)
                     total_ref += referred[s]
                 if finite_market:
-                    if total_ref > prospects:
-                        room = math.floor(prospects)
-                        shrunk = 0
-                        for s in range(S):
-                            referred[s] = math.floor(referred[s] * room / total_ref)
-                            shrunk += referred[s]
-                        total_ref = shrunk
-                    prospects -= total_ref
+                    prospects = _fit_to_prospects(referred, total_ref, prospects, S)
             if acq_budget > 0.0 or referrals_on:
                 for s in range(S):
                     joining = (new[s] if acq_budget > 0.0 else 0) + (referred[s] if referrals_on else 0)

@@ -1,5 +1,16 @@
 """The per-period paths a simulation produces: one list, read by both engines, results and exports."""
 
+# The year-by-year profit and loss, top to bottom: operating profit = gross profit - cost to serve
+# - marketing spend - operating costs (contribution is the line before operating costs).
+PNL_METRICS = (
+    "revenue",
+    "gross_profit",
+    "cost_to_serve",
+    "spend",
+    "contribution",
+    "operating_costs",
+    "operating_profit",
+)
 PATH_METRICS = (
     "active_customers",
     "new_customers",
@@ -9,13 +20,7 @@ PATH_METRICS = (
     "upsells",
     "winbacks",
     "lapsed_customers",
-    "revenue",
-    "gross_profit",
-    "cost_to_serve",
-    "spend",
-    "contribution",
-    "operating_costs",
-    "operating_profit",
+    *PNL_METRICS,
     "cumulative_contribution",
     "revenue_run_rate",
     "run_rate_new",

@@ -10,20 +10,9 @@ import pandas as pd
 
 from ..model.figures import FIGURES, KPIS
 from ..model.scenario import Budget, Scenario
-from .paths import PATH_METRICS
+from .paths import PATH_METRICS, PNL_METRICS
 
 PERCENTILES = (5, 25, 50, 75, 95)
-# The year-by-year profit and loss, top to bottom: operating profit = gross profit - cost to serve
-# - marketing spend - operating costs (contribution is the line before operating costs).
-PNL_METRICS = (
-    "revenue",
-    "gross_profit",
-    "cost_to_serve",
-    "spend",
-    "contribution",
-    "operating_costs",
-    "operating_profit",
-)
 
 
 @dataclass(frozen=True)

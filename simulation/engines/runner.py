@@ -24,6 +24,13 @@ def engine_name(name: str) -> str:
     return key
 
 
+def runs_and_seed(scenario: Scenario, runs: int | None = None, seed: int | None = None) -> tuple[int, int]:
+    """``runs`` and ``seed`` as whole numbers, each defaulting to the scenario's ``[simulation]`` setting."""
+    runs = scenario.simulation.runs if runs is None else int(runs)
+    seed = scenario.simulation.seed if seed is None else int(seed)
+    return runs, seed
+
+
 def simulate(
     scenario: Scenario,
     budget: Budget | None = None,
@@ -42,8 +49,7 @@ def simulate(
     """
     engine = engine_name(engine)
     budget = scenario.budget if budget is None else budget
-    runs = scenario.simulation.runs if runs is None else int(runs)
-    seed = scenario.simulation.seed if seed is None else int(seed)
+    runs, seed = runs_and_seed(scenario, runs, seed)
     if assumptions is None:
         assumptions = draw_assumptions(scenario, runs, seed)
     module, func = ENGINES[engine]
@@ -55,8 +61,7 @@ def simulate(
 
 def compare(scenario: Scenario, *, runs=None, seed=None, engine="vectorized", **engine_options) -> Comparison:
     """Simulate the plan's budget and the baseline budget on the same random numbers."""
-    runs = scenario.simulation.runs if runs is None else int(runs)
-    seed = scenario.simulation.seed if seed is None else int(seed)
+    runs, seed = runs_and_seed(scenario, runs, seed)
     assumptions = draw_assumptions(scenario, runs, seed)
     kw = dict(runs=runs, seed=seed, engine=engine, assumptions=assumptions, **engine_options)
     plan = simulate(scenario, scenario.budget, **kw)

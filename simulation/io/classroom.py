@@ -26,10 +26,9 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from ..errors import InputError
-from .storage import BUSY_TIMEOUT_SECONDS, data_dir
+from .sqlite import atomic, connect, data_dir, is_busy, utc_now
 
 DB_FILE = "classroom.sqlite3"
 SCHEMA_VERSION = 1
@@ -116,29 +115,33 @@ def clean_code(code) -> str:
     return text
 
 
+def _clean_text(value, what: str, max_chars: int, *, default: str = "", empty: str = "", control: str = "") -> str:
+    # a name or title as stored: NFC, spaces collapsed, ``default`` when that leaves nothing
+    if not isinstance(value, str):
+        raise ClassroomError(f"{what}: must be text")
+    text = " ".join(unicodedata.normalize("NFC", value).split()) or default
+    if not text:
+        raise ClassroomError(f"{what}: {empty}")
+    if len(text) > max_chars:
+        raise ClassroomError(f"{what}: at most {max_chars} characters; got {len(text)}")
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise ClassroomError(f"{what}: contains control characters{control}")
+    return text
+
+
 def clean_name(name) -> str:
     """A display name, tidied (spaces collapsed), or :class:`ClassroomError` saying what is allowed."""
-    if not isinstance(name, str):
-        raise ClassroomError("display name: must be text")
-    text = " ".join(unicodedata.normalize("NFC", name).split())
-    if not text:
-        raise ClassroomError("display name: give a name the trainer will recognise (it is empty)")
-    if len(text) > NAME_MAX_CHARS:
-        raise ClassroomError(f"display name: at most {NAME_MAX_CHARS} characters; got {len(text)}")
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
-        raise ClassroomError("display name: contains control characters; use letters, digits and punctuation")
-    return text
+    return _clean_text(
+        name,
+        "display name",
+        NAME_MAX_CHARS,
+        empty="give a name the trainer will recognise (it is empty)",
+        control="; use letters, digits and punctuation",
+    )
 
 
 def clean_title(title) -> str:
-    if not isinstance(title, str):
-        raise ClassroomError("class title: must be text")
-    text = " ".join(unicodedata.normalize("NFC", title).split()) or "Class"
-    if len(text) > TITLE_MAX_CHARS:
-        raise ClassroomError(f"class title: at most {TITLE_MAX_CHARS} characters; got {len(text)}")
-    if any(unicodedata.category(ch).startswith("C") for ch in text):
-        raise ClassroomError("class title: contains control characters")
-    return text
+    return _clean_text(title, "class title", TITLE_MAX_CHARS, default="Class")
 
 
 def _check_lesson(lesson) -> str:
@@ -173,8 +176,7 @@ class ClassroomStore:
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            conn = connect(self.path, create_folder=True)
         except (OSError, sqlite3.Error) as exc:
             raise ClassroomError(f"cannot open the class store in {self.directory}: {exc}") from None
         try:
@@ -188,7 +190,7 @@ class ClassroomStore:
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
             yield conn
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if is_busy(exc):
                 raise ClassroomError("the class store is busy; nothing was changed, try again") from None
             raise ClassroomError(f"the class store {self.path} cannot be used ({exc}); nothing was changed") from None
         except sqlite3.DatabaseError as exc:
@@ -198,18 +200,8 @@ class ClassroomStore:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    @staticmethod
-    def _now() -> str:
-        return datetime.now(UTC).isoformat(timespec="seconds")
+        with self._connect() as conn, atomic(conn):
+            yield conn
 
     def _session_row(self, conn, code: str):
         row = conn.execute("SELECT code, title, created_at, closed_at, secret_sha256 FROM sessions WHERE code = ?",
@@ -237,7 +229,7 @@ class ClassroomStore:
             else:  # pragma: no cover - 32**6 codes; twenty collisions in a row do not happen
                 raise ClassroomError("could not find a free class code; try again")
             conn.execute("INSERT INTO sessions (code, title, secret_sha256, created_at) VALUES (?, ?, ?, ?)",
-                         (code, title, _hash(secret), self._now()))  # fmt: skip
+                         (code, title, _hash(secret), utc_now()))  # fmt: skip
         return StartedClass(code=code, secret=secret)
 
     def verify(self, code, secret) -> bool:
@@ -264,7 +256,7 @@ class ClassroomStore:
         code = clean_code(code)
         with self._transaction() as conn:
             self._trainer(conn, code, secret)
-            conn.execute("UPDATE sessions SET closed_at = ? WHERE code = ? AND closed_at IS NULL", (self._now(), code))
+            conn.execute("UPDATE sessions SET closed_at = ? WHERE code = ? AND closed_at IS NULL", (utc_now(), code))
 
     def export_csv(self, code, secret) -> str:
         """Every answer of the class as CSV (trainer only): one row per learner, lesson and kind."""
@@ -335,7 +327,7 @@ class ClassroomStore:
             if taken:
                 raise ClassroomError("display name: someone in this class already uses it; add an initial")
             conn.execute("INSERT INTO learners (code, learner_id, name, joined_at) VALUES (?, ?, ?, ?)",
-                         (code, learner_id, name, self._now()))  # fmt: skip
+                         (code, learner_id, name, utc_now()))  # fmt: skip
         return learner_id
 
     def learner_name(self, code, learner_id: str) -> str | None:
@@ -366,7 +358,7 @@ class ClassroomStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code, learner_id, lesson, kind) DO UPDATE SET "
                 "value = excluded.value, correct = excluded.correct, answered_at = excluded.answered_at",
                 (code, str(learner_id), lesson, kind, float(value), None if correct is None else int(bool(correct)),
-                 self._now()),
+                 utc_now()),
             )  # fmt: skip
 
     def own_answers(self, code, learner_id: str) -> dict[tuple[str, str], float]:

@@ -29,17 +29,16 @@ import secrets
 import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from ..errors import InputError
 from ..model.scenario import Scenario, ScenarioError, scenario_from_dict
-from .storage import DB_FILE, ScenarioStore, StorageError, data_dir
+from .sqlite import connect, data_dir, utc_now
+from .storage import DB_FILE, ScenarioStore, StorageError
 
 QUERY_PARAM = "k"
 TOKEN_BYTES = 9  # 72 random bits, 12 characters
 TOKEN_CHARS = 12
 DEFAULT_WORKSPACE = "default"
-BUSY_TIMEOUT_SECONDS = 10.0
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_CHARS}}}")
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS short_links (
@@ -111,8 +110,7 @@ class ShortLinks:
     @contextlib.contextmanager
     def _connect(self) -> Iterator[sqlite3.Connection]:
         try:
-            self.directory.mkdir(parents=True, exist_ok=True)
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            conn = connect(self.path, create_folder=True)
         except (OSError, sqlite3.Error) as exc:
             raise ShortLinkError(f"cannot open the scenario library {self.path}: {exc}") from None
         try:
@@ -126,12 +124,8 @@ class ShortLinks:
         finally:
             conn.close()
 
-    @staticmethod
-    def _now() -> str:
-        return datetime.now(UTC).isoformat(timespec="seconds")
-
     def _insert(self, scenario_json: str | None, saved_name: str | None) -> ShortLink:
-        now = self._now()
+        now = utc_now()
         with self._connect() as conn:
             # 72 random bits make a collision unlikely beyond belief; the loop keeps one harmless.
             for _ in range(5):
@@ -207,7 +201,7 @@ class ShortLinks:
             changed = conn.execute(
                 "UPDATE short_links SET scenario_json = NULL, deleted_at = ? "
                 "WHERE token = ? AND workspace = ? AND deleted_at IS NULL",
-                (self._now(), token, self.workspace),
+                (utc_now(), token, self.workspace),
             ).rowcount
         if changed == 0:
             raise ShortLinkError("no such short link to delete")

@@ -33,18 +33,14 @@ import sqlite3
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from pathlib import Path
 
 from ..errors import InputError
 from ..model.scenario import Scenario, ScenarioError, scenario_from_dict
+from .sqlite import atomic, connect, data_dir, is_busy, utc_now
 
-DATA_DIR_ENV = "RETENTION_LAB_DATA_DIR"
-DEFAULT_DATA_DIR = "data"
 DB_FILE = "scenarios.sqlite3"
 NAME_MAX_CHARS = 80
 SCHEMA_VERSION = 2
-BUSY_TIMEOUT_SECONDS = 10.0
 DEFAULT_WORKSPACE_ID = "default"
 KEY_BYTES = 24  # 192 random bits: a key cannot be guessed
 _KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
@@ -52,8 +48,8 @@ _KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
 PASSPHRASE_MIN_CHARS = 10
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS scenarios (
+# The scenarios table, as created now and as version 1 libraries are migrated to.
+_SCENARIOS_TABLE = """scenarios (
     workspace TEXT NOT NULL DEFAULT 'default',
     name TEXT NOT NULL COLLATE NOCASE,
     title TEXT NOT NULL,
@@ -61,7 +57,9 @@ CREATE TABLE IF NOT EXISTS scenarios (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     PRIMARY KEY (workspace, name)
-);
+)"""
+_SCHEMA = f"""
+CREATE TABLE IF NOT EXISTS {_SCENARIOS_TABLE};
 CREATE TABLE IF NOT EXISTS workspaces (
     name TEXT PRIMARY KEY COLLATE NOCASE,
     salt BLOB NOT NULL,
@@ -71,17 +69,9 @@ CREATE TABLE IF NOT EXISTS workspaces (
 """
 # Version 1 had one library for everyone, without the workspace column: its scenarios move to
 # the default workspace.
-_MIGRATE_FROM_1 = """
+_MIGRATE_FROM_1 = f"""
 ALTER TABLE scenarios RENAME TO scenarios_v1;
-CREATE TABLE scenarios (
-    workspace TEXT NOT NULL DEFAULT 'default',
-    name TEXT NOT NULL COLLATE NOCASE,
-    title TEXT NOT NULL,
-    scenario_json TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (workspace, name)
-);
+CREATE TABLE {_SCENARIOS_TABLE};
 INSERT INTO scenarios (workspace, name, title, scenario_json, created_at, updated_at)
     SELECT 'default', name, title, scenario_json, created_at, updated_at FROM scenarios_v1;
 DROP TABLE scenarios_v1;
@@ -145,14 +135,6 @@ class SavedScenario:
     updated_at: str
 
 
-def data_dir(directory: str | os.PathLike | None = None) -> Path:
-    """The data folder: ``directory``, else ``$RETENTION_LAB_DATA_DIR``, else ``./data``."""
-    if directory is not None and str(directory).strip():
-        return Path(directory).expanduser()
-    env = os.environ.get(DATA_DIR_ENV, "").strip()
-    return Path(env).expanduser() if env else Path(DEFAULT_DATA_DIR)
-
-
 def clean_name(name: str) -> str:
     """A saved scenario's name, tidied (spaces collapsed), or :class:`StorageError` saying what is allowed."""
     if not isinstance(name, str):
@@ -209,7 +191,7 @@ class ScenarioStore:
                     raise StorageError(f"a workspace is already called {row[0]!r}: choose another name")
                 conn.execute(
                     "INSERT INTO workspaces (name, salt, passphrase_hash, created_at) VALUES (?, ?, ?, ?)",
-                    (key, salt, digest, self._now()),
+                    (key, salt, digest, utc_now()),
                 )
             return Workspace(f"name:{key.casefold()}", key)
         with self._connect(write=False) as conn:
@@ -236,7 +218,7 @@ class ScenarioStore:
             yield None
             return
         try:
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None)
+            conn = connect(self.path)
         except sqlite3.Error as exc:
             raise StorageError(f"cannot open the scenario library {self.path}: {exc}") from None
         try:
@@ -252,7 +234,7 @@ class ScenarioStore:
                 self._upgrade(conn, version)
             yield conn
         except sqlite3.OperationalError as exc:
-            if "locked" in str(exc) or "busy" in str(exc):
+            if is_busy(exc):
                 raise StorageError(
                     "the scenario library is busy with another change; nothing was changed, try again"
                 ) from None
@@ -270,8 +252,7 @@ class ScenarioStore:
     @staticmethod
     def _upgrade(conn: sqlite3.Connection, version: int) -> None:
         # one transaction: a library is either still at its old version or fully upgraded
-        conn.execute("BEGIN IMMEDIATE")
-        try:
+        with atomic(conn):
             current = conn.execute("PRAGMA user_version").fetchone()[0]
             if current < SCHEMA_VERSION:
                 if current == 1 and ScenarioStore._has_table(conn, "scenarios"):
@@ -282,27 +263,11 @@ class ScenarioStore:
                     if statement.strip():
                         conn.execute(statement)
                 conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
-        conn.execute("COMMIT")
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        # BEGIN IMMEDIATE takes the write lock before reading, so a check ("is the name free?")
-        # and the change it guards cannot be interleaved with another session's write.
-        with self._connect(write=True) as conn:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
-
-    @staticmethod
-    def _now() -> str:
-        return datetime.now(UTC).isoformat(timespec="seconds")
+        with self._connect(write=True) as conn, atomic(conn):
+            yield conn
 
     def _find(self, conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
         return conn.execute(
@@ -362,7 +327,7 @@ class ScenarioStore:
         key = clean_name(name)
         if not isinstance(scenario, Scenario):
             raise StorageError("only a validated scenario can be saved")
-        now = self._now()
+        now = utc_now()
         with self._transaction() as conn:
             row = self._find(conn, key)
             if row is not None and not replace:
@@ -379,7 +344,7 @@ class ScenarioStore:
     def rename(self, name: str, new_name: str) -> SavedScenario:
         """Give a saved scenario a new name (a change of case only is allowed)."""
         key, new_key = clean_name(name), clean_name(new_name)
-        now = self._now()
+        now = utc_now()
         with self._transaction() as conn:
             row = self._find(conn, key)
             if row is None:
@@ -396,7 +361,7 @@ class ScenarioStore:
     def duplicate(self, name: str, new_name: str | None = None) -> SavedScenario:
         """Copy a saved scenario under ``new_name`` (default: ``"<name> (copy)"``, numbered if taken)."""
         key = clean_name(name)
-        now = self._now()
+        now = utc_now()
         with self._transaction() as conn:
             row = self._find(conn, key)
             if row is None:

@@ -5,9 +5,10 @@ depends on how many uniforms another class's draw used: two budgets on the same 
 the same class the same uniforms (common random numbers), and a run's draws do not depend on
 how the runs are split between threads.
 
-:func:`binomial_in` is :func:`simulation.numerics.keyed_random.binomial` (the same algorithms,
-the same variate for the same key) with the generator's one-word state supplied by the caller,
-so that a loop drawing millions of small counts does not allocate a state array per draw.
+:func:`binomial_in` (defined in :mod:`simulation.numerics.keyed_random`, where
+:func:`~simulation.numerics.keyed_random.binomial` is built on it) takes the generator's
+one-word state from the caller, so that a loop drawing millions of small counts does not
+allocate a state array per draw.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .keyed_random import _btpe, _inversion, _mix, _uniform, draw_key
+from .keyed_random import _mix, _uniform, binomial_in, draw_key
 
 # Members up to which a multinomial allocation is drawn member by member (one uniform each).
 FEW_PICKS = 64
@@ -31,25 +32,6 @@ def sub_key(segment_key, cls):
 def class_key(source_key, run, period, segment, cls):
     """The key of one class's draw: the segment's key (:func:`draw_key`) hashed with the class index."""
     return sub_key(draw_key(source_key, run, period, segment), cls)
-
-
-@njit(cache=True)
-def binomial_in(state, key, n, p):
-    """One Binomial(n, p) variate from the uniforms that start at ``key``, using ``state`` (a
-    one-element uint64 array) as the generator's state; 0 when ``p`` is not a number."""
-    if n <= 0 or not p > 0.0:
-        return 0
-    if p >= 1.0:
-        return n
-    state[0] = key
-    if p <= 0.5:
-        if p * n <= 30.0:
-            return _inversion(state, n, p)
-        return _btpe(state, n, p)
-    q = 1.0 - p
-    if q * n <= 30.0:
-        return n - _inversion(state, n, q)
-    return n - _btpe(state, n, q)
 
 
 @njit(inline="always")

@@ -185,13 +185,13 @@ def _btpe(state, n, r):
 
 
 @njit(cache=True)
-def binomial(key, n, p):
-    """One Binomial(n, p) variate from the uniforms that start at ``key`` (0 when p is not a number)."""
+def binomial_in(state, key, n, p):
+    """One Binomial(n, p) variate from the uniforms that start at ``key``, using ``state`` (a
+    one-element uint64 array) as the generator's state; 0 when ``p`` is not a number."""
     if n <= 0 or not p > 0.0:
         return 0
     if p >= 1.0:
         return n
-    state = np.empty(1, dtype=np.uint64)
     state[0] = key
     if p <= 0.5:
         if p * n <= 30.0:
@@ -201,6 +201,12 @@ def binomial(key, n, p):
     if q * n <= 30.0:
         return n - _inversion(state, n, q)
     return n - _btpe(state, n, q)
+
+
+@njit(cache=True)
+def binomial(key, n, p):
+    """One Binomial(n, p) variate from the uniforms that start at ``key`` (0 when p is not a number)."""
+    return binomial_in(np.empty(1, dtype=np.uint64), key, n, p)
 
 
 @njit(cache=True)

@@ -23,7 +23,7 @@ from .classify import (
     risk_bands,
     summarise_classes,
 )
-from .data import PERIODS_PER_YEAR, CohortData, CustomerData
+from .data import PERIODS_PER_YEAR, CohortData, CustomerData, started_in_last_year
 from .fit import INTERVAL_LEVEL, Lifetimes, SBGFit, TooLittleDataError, fit_sbg
 from .plans import (
     DEFAULT_PLANS,
@@ -355,7 +355,7 @@ def build_scenario(
         members = c[(c["class"] == cls) & (c["status"] != "prospect")]
         recent = 0
         if analysis.data.as_of is not None:
-            recent = int((members["start"] > analysis.data.as_of - pd.Timedelta(days=365.25)).sum())
+            recent = started_in_last_year(members["start"], analysis.data.as_of)
         weights.append(recent)
         used.append((cls, fit.name))
     if not segments:

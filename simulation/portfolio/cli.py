@@ -13,6 +13,7 @@ import math
 import sys
 from pathlib import Path
 
+from ..cli_common import fraction, json_safe, write_output
 from ..errors import InputError
 
 
@@ -24,14 +25,7 @@ def _cuts(text: str) -> tuple[float, float]:
     return lo, hi
 
 
-def _margin(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number; got {text!r}") from None
-    if not 0 < value <= 1:
-        raise argparse.ArgumentTypeError(f"must be above 0 and at most 1; got {value:g}")
-    return value
+_margin = fraction("must be above 0 and at most 1")
 
 
 def _common(p: argparse.ArgumentParser) -> None:
@@ -142,19 +136,7 @@ def load(args):
 
 
 def _json(doc) -> str:
-    from ..cli import _json_safe
-
-    return json.dumps(_json_safe(doc), indent=2, ensure_ascii=False) + "\n"
-
-
-def _write(text: str, out: str | None) -> None:
-    if out:
-        try:
-            Path(out).write_text(text, encoding="utf-8")
-        except OSError as exc:
-            raise InputError(f"--out: cannot write {out}: {exc.strerror}") from None
-    else:
-        sys.stdout.write(text)
+    return json.dumps(json_safe(doc), indent=2, ensure_ascii=False) + "\n"
 
 
 def fits_for(kind, data, gross_margin: float = 1.0):
@@ -190,7 +172,7 @@ def cmd_fit(args) -> int:
             for key, (lo, hi) in r["intervals"].items():
                 flat[f"{key}_low"], flat[f"{key}_high"] = lo, hi
             rows.append(flat)
-        _write(pd.DataFrame(rows).to_csv(index=False, float_format="%.6g"), args.out)
+        write_output(pd.DataFrame(rows).to_csv(index=False, float_format="%.6g"), args.out)
     else:
         doc = {
             "fits": records,
@@ -201,7 +183,7 @@ def cmd_fit(args) -> int:
             "rows": data.rows,
             "rows_not_used": data.problems.count,
         }
-        _write(_json(doc), args.out)
+        write_output(_json(doc), args.out)
     return 0
 
 
@@ -278,7 +260,7 @@ def cmd_portfolio(args) -> int:
         analysis, source_name=Path(args.data).stem, currency=args.currency, runs=args.runs, seed=args.seed
     )
     if args.out:
-        _write(scenario.to_toml(), args.out)
+        write_output(scenario.to_toml(), args.out)
     if args.format == "json":
         sys.stdout.write(_json(portfolio_document(analysis, scenario)))
     elif not args.out:

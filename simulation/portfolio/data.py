@@ -23,6 +23,13 @@ PERIOD_DAYS = {"month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 DEFAULT_INACTIVITY_DAYS = 365
 MIN_INACTIVITY_DAYS = 7
+
+
+def started_in_last_year(starts: pd.Series, as_of: pd.Timestamp) -> int:
+    """How many of ``starts`` fall in the year (365.25 days) before ``as_of``."""
+    return int((starts > as_of - pd.Timedelta(days=365.25)).sum())
+
+
 CUSTOMER_COLUMNS = (
     "customer_id",
     "line",
@@ -322,8 +329,7 @@ def read_customers(
     _refuse_empty(frame, n, problems, raw)
     new_rate = None
     if stamp is not None and m["start"]:
-        recent = frame["start"] > (stamp - pd.Timedelta(days=365.25))
-        new_rate = float(recent.sum()) / PERIODS_PER_YEAR[period]
+        new_rate = started_in_last_year(frame["start"], stamp) / PERIODS_PER_YEAR[period]
     return CustomerData(
         customers=frame,
         kind="customers",
@@ -465,7 +471,6 @@ def read_transactions(
         }
     )
     by_period = revenue_by_period(dates, amount, ids, period)
-    recent = customers["start"] > (stamp - pd.Timedelta(days=365.25))
     return CustomerData(
         customers=customers,
         kind="transactions",
@@ -478,7 +483,7 @@ def read_transactions(
         inactivity_days=window,
         inactivity_reason=reason,
         revenue_by_period=by_period,
-        new_per_period=float(recent.sum()) / PERIODS_PER_YEAR[period],
+        new_per_period=started_in_last_year(customers["start"], stamp) / PERIODS_PER_YEAR[period],
     )
 
 
