@@ -462,8 +462,10 @@ def _format_loc(loc: tuple) -> str:
             out += f"[{part}]"
         else:
             text = str(part)
-            text = text if len(text) <= MAX_SHOWN_CHARS else shorten(text)
-            out += ("." if out else "") + text
+            # a key that is empty or holds spaces or dots is quoted, so the path stays readable
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+                text = json.dumps(text, ensure_ascii=False)
+            out += ("." if out else "") + clip(text)
     return out
 
 

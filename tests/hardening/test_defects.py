@@ -298,3 +298,9 @@ def test_share_token_with_deep_json_is_a_message():
     token = "v1." + base64.urlsafe_b64encode(payload).decode().rstrip("=")
     with pytest.raises(SharingError):
         decode_scenario(token)
+
+
+def test_an_unknown_empty_key_has_a_quoted_path():
+    data = make()
+    data[""] = 1
+    assert [p for p, _ in problems(data)] == ['""'], "an empty key is named, quoted"

@@ -13,7 +13,7 @@ import json
 import math
 
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, event, given
 from hypothesis import strategies as st
 
 from simulation import Scenario, ScenarioError, compare, scenario_from_dict
@@ -131,11 +131,13 @@ def check_outcome(doc) -> None:
         for path, message in exc.problems:
             assert message, f"problem at {path!r} has a message"
             assert path or "scenario" in message or "table" in message, f"problem without a field: {message}"
+        event("refused with a message")
         return
     assume(scenario.horizon * len(scenario.segments) <= 3_000)  # 10 runs: at most 30,000 steps
     comparison = compare(scenario, runs=10)
     assert_sound(comparison.plan)
     assert_sound(comparison.baseline)
+    event("valid, simulated and sound")
 
 
 @pytest.mark.timeout(1800, method="thread")
