@@ -71,7 +71,10 @@ def _ltv_to_cac(r):
 
 def _cac_payback(r):
     a = r.assumptions
-    return r.figure("cac") / (a.margin_per_customer @ a.share)
+    margin = a.margin_per_customer @ a.share
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # a new customer who brings no margin never pays back: undefined, not infinite
+        return np.where(margin > 0, r.figure("cac") / margin, np.nan)
 
 
 def _grr(r):

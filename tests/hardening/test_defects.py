@@ -304,3 +304,17 @@ def test_an_unknown_empty_key_has_a_quoted_path():
     data = make()
     data[""] = 1
     assert [p for p, _ in problems(data)] == ['""'], "an empty key is named, quoted"
+
+
+def test_a_budget_with_nothing_to_split_by_gives_zero_not_nan():
+    # found by the long fuzz run: no customers and no churn, a retention budget of 1.8e8
+    data = make(budget={"retention": 179_769_314.0}, segment={"customers": 0, "revenue_per_customer": 0, "churn": 0})
+    comparison = compare(scenario_from_dict(data), runs=10)
+    assert_sound(comparison.plan)
+
+
+def test_payback_without_margin_is_undefined_not_infinite():
+    # found by the long fuzz run: revenue 0 makes CAC / margin infinite
+    data = make(budget={"acquisition": 164.0}, segment={"customers": 0, "revenue_per_customer": 0, "churn": 0})
+    payback = compare(scenario_from_dict(data), runs=10).plan.kpis["cac_payback_periods"]
+    assert np.isnan(payback).all(), f"payback without margin is undefined: {payback}"

@@ -40,7 +40,7 @@ EXTREMES = [
     1e18, 1.8e308, math.inf, -math.inf, math.nan, 2**63, 2**64, 10**400, None, True, "1", [], {}, [1, 2],
     {"low": None, "high": 0.1}, {"mean": 1, "sd": math.nan}, {"low": 2, "high": 1}, {"low": 0, "mode": 5, "high": 1},
 ]  # fmt: skip
-extreme = st.sampled_from(EXTREMES)
+extreme = st.sampled_from(EXTREMES).map(copy.deepcopy)  # a fresh copy: mutations must not share lists
 
 
 def number_in(bounds, integer: bool = False):
