@@ -63,6 +63,11 @@ def split(amount, weights, use_weights, value, out):
             out[s] = 0.0
         return
     factor = amount / max(total, TINY)
+    if factor > 1e300:
+        # a total near the smallest doubles: shares first, so nothing overflows
+        for s in range(out.size):
+            out[s] = amount * (value[s] / total)
+        return
     for s in range(out.size):
         out[s] = value[s] * factor
 

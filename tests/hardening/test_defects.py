@@ -318,3 +318,11 @@ def test_payback_without_margin_is_undefined_not_infinite():
     data = make(budget={"acquisition": 164.0}, segment={"customers": 0, "revenue_per_customer": 0, "churn": 0})
     payback = compare(scenario_from_dict(data), runs=10).plan.kpis["cac_payback_periods"]
     assert np.isnan(payback).all(), f"payback without margin is undefined: {payback}"
+
+
+def test_a_budget_split_by_a_subnormal_value_stays_finite():
+    # found by the long fuzz run: churn 5e-324 makes the value at risk subnormal and amount / value overflow
+    data = make(budget={"retention": 179_769_314.0}, segment={"customers": 0, "revenue_per_customer": 0, "churn": 0})
+    data["segments"].append({"name": "B", "customers": 1, "revenue_per_customer": 1.0, "churn": 5e-324})
+    comparison = compare(scenario_from_dict(data), runs=10)
+    assert_sound(comparison.plan)
