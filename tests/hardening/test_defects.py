@@ -326,3 +326,9 @@ def test_a_budget_split_by_a_subnormal_value_stays_finite():
     data["segments"].append({"name": "B", "customers": 1, "revenue_per_customer": 1.0, "churn": 5e-324})
     comparison = compare(scenario_from_dict(data), runs=10)
     assert_sound(comparison.plan)
+
+
+def test_a_spend_below_a_cent_is_refused():
+    # found by the long fuzz run: a status-quo budget of 5e-324 made the return on spend infinite
+    found = problems(make(baseline_budget={"acquisition": 5e-324}))
+    assert found == [("baseline_budget.acquisition", "must be 0 or at least 0.01; got 5e-324")], found
