@@ -143,6 +143,7 @@ def _ltv_to_cac(r):
 def _cac_payback(r):
     per_period = net_margin_per_new_customer(r) @ r.assumptions.share
     with np.errstate(divide="ignore", invalid="ignore"):
+        # a new customer who brings no net margin never pays back: undefined, not infinite
         return np.where(per_period > 0, r.figure("cac") / per_period, np.nan)
 
 

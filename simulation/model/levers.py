@@ -57,7 +57,17 @@ def split(amount, weights, use_weights, value, out):
     total = 0.0
     for s in range(value.size):
         total += value[s]
+    if not total > 0.0:
+        # nothing to split by: amount / TINY would overflow to infinity and 0 * inf is NaN
+        for s in range(out.size):
+            out[s] = 0.0
+        return
     factor = amount / max(total, TINY)
+    if factor > 1e300:
+        # a total near the smallest doubles: shares first, so nothing overflows
+        for s in range(out.size):
+            out[s] = amount * (value[s] / total)
+        return
     for s in range(out.size):
         out[s] = value[s] * factor
 

@@ -37,6 +37,7 @@ SHARE_TOLERANCE = 1e-6
 # new customers times prospects left is at most MAX_COUNT ** 2 = 1e18 < 9.2e18, and money summed
 # over 600 periods, 50 segments and 1e9-customer counts stays far below the float limit.
 MAX_MONEY = 1e12  # spend per period on one lever
+MIN_MONEY = 0.01  # the smallest positive spend per period
 MAX_UNIT_MONEY = 1e9  # a cost per customer, per save, per upsell, per win-back; revenue per customer
 MAX_COUNT = 1e9  # new customers per period, prospects in the market
 MAX_UPLIFT = 10.0  # revenue increase per expansion, as a share of revenue
@@ -47,8 +48,8 @@ MAX_SHOWN_CHARS = 60  # of a value echoed back in a message
 
 def number_text(x: float) -> str:
     """``x`` in short form, or in full where the short form would round it (0.9999999999999999)."""
-    short = f"{x:g}"
-    return short if float(short) == x else repr(float(x))
+    short, exact = f"{x:g}", repr(float(x))
+    return short if float(short) == x and len(short) < len(exact) else exact
 
 
 def clip(text: str, limit: int = MAX_SHOWN_CHARS) -> str:
@@ -186,7 +187,14 @@ def bounds_of(model: type[BaseModel], field: str) -> Bounds:
     return Bounds()
 
 
-Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False, strict=True)]
+def _whole_cents(value: float) -> float:
+    # a positive amount below a cent is a typing slip or an attack: ratios to spend would overflow
+    if 0 < value < MIN_MONEY:
+        raise ValueError(f"must be 0 or at least {MIN_MONEY:g}; got {number_text(value)}")
+    return value
+
+
+Money = Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False, strict=True), AfterValidator(_whole_cents)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 
 
@@ -483,8 +491,10 @@ def _format_loc(loc: tuple) -> str:
             out += f"[{part}]"
         else:
             text = str(part)
-            text = text if len(text) <= MAX_SHOWN_CHARS else shorten(text)
-            out += ("." if out else "") + text
+            # a key that is empty or holds spaces or dots is quoted, so the path stays readable
+            if not re.fullmatch(r"[A-Za-z0-9_-]+", text):
+                text = json.dumps(text, ensure_ascii=False)
+            out += ("." if out else "") + clip(text)
     return out
 
 

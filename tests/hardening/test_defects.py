@@ -298,3 +298,37 @@ def test_share_token_with_deep_json_is_a_message():
     token = "v1." + base64.urlsafe_b64encode(payload).decode().rstrip("=")
     with pytest.raises(SharingError):
         decode_scenario(token)
+
+
+def test_an_unknown_empty_key_has_a_quoted_path():
+    data = make()
+    data[""] = 1
+    assert [p for p, _ in problems(data)] == ['""'], "an empty key is named, quoted"
+
+
+def test_a_budget_with_nothing_to_split_by_gives_zero_not_nan():
+    # found by the long fuzz run: no customers and no churn, a retention budget of 1.8e8
+    data = make(budget={"retention": 179_769_314.0}, segment={"customers": 0, "revenue_per_customer": 0, "churn": 0})
+    comparison = compare(scenario_from_dict(data), runs=10)
+    assert_sound(comparison.plan)
+
+
+def test_payback_without_margin_is_undefined_not_infinite():
+    # found by the long fuzz run: revenue 0 makes CAC / margin infinite
+    data = make(budget={"acquisition": 164.0}, segment={"customers": 0, "revenue_per_customer": 0, "churn": 0})
+    payback = compare(scenario_from_dict(data), runs=10).plan.kpis["cac_payback_periods"]
+    assert np.isnan(payback).all(), f"payback without margin is undefined: {payback}"
+
+
+def test_a_budget_split_by_a_subnormal_value_stays_finite():
+    # found by the long fuzz run: churn 5e-324 makes the value at risk subnormal and amount / value overflow
+    data = make(budget={"retention": 179_769_314.0}, segment={"customers": 0, "revenue_per_customer": 0, "churn": 0})
+    data["segments"].append({"name": "B", "customers": 1, "revenue_per_customer": 1.0, "churn": 5e-324})
+    comparison = compare(scenario_from_dict(data), runs=10)
+    assert_sound(comparison.plan)
+
+
+def test_a_spend_below_a_cent_is_refused():
+    # found by the long fuzz run: a status-quo budget of 5e-324 made the return on spend infinite
+    found = problems(make(baseline_budget={"acquisition": 5e-324}))
+    assert found == [("baseline_budget.acquisition", "must be 0 or at least 0.01; got 5e-324")], found

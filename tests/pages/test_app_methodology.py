@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from simulation.engines.vectorized import CLASSES_PER_COHORT
+from ui.safe_text import shown
 
 from .conftest import start_app
 
@@ -28,5 +29,5 @@ def test_methodology_explains_the_model_with_formulas():
 
 def test_methodology_follows_the_open_scenario(test_scenario):
     at = _render(start_app(test_scenario))
-    text = " ".join(m.value for m in at.markdown)
+    text = " ".join(shown(m.value) for m in at.markdown)  # as read: the name is escaped Markdown
     assert test_scenario.name in text, "the illustrations should name the scenario they use"
