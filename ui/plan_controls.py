@@ -29,9 +29,10 @@ from .upload import read_upload
 
 K_PRESET, K_UPLOAD, K_UPLOADS = "plan_preset", "plan_upload", "_plan_uploads"
 K_TOTAL, K_SPLIT, K_MULT = "plan_total", "plan_split", "plan_multiplier"
+K_BASE = "plan_status_quo_total"
 K_CHURN, K_REVENUE, K_UPSELL = "plan_churn", "plan_revenue", "plan_upsell"
 K_SHOWN = "_plan_controls_show"  # the scenario the controls were last written from
-CONTROL_KEYS = (K_TOTAL, K_SPLIT, K_MULT, K_CHURN, K_REVENUE, K_UPSELL)
+CONTROL_KEYS = (K_TOTAL, K_BASE, K_SPLIT, K_MULT, K_CHURN, K_REVENUE, K_UPSELL)
 SPLIT_LABEL = "Acquisition share of the budget"
 MULT_LABEL = "Acquiring a customer costs N× retaining one"
 MULT_STEP = 0.1
@@ -152,6 +153,7 @@ def control_values(s: Scenario) -> dict:
     mc = multiplier_control(s)
     return {
         K_TOTAL: amount_text(s.budget.total),
+        K_BASE: amount_text(s.baseline.total),
         K_SPLIT: float(round(edits.acquisition_share(s.budget) * 100)),
         K_MULT: float(min(max(round(mc.value / MULT_STEP) * MULT_STEP, mc.low), mc.high)),
         K_CHURN: round(edits.segment_average(s, "churn", "new") * 100, 3),
@@ -171,6 +173,8 @@ def show(scenario: Scenario) -> None:
 def _edit(key: str, s: Scenario, value) -> Scenario:
     if key == K_TOTAL:
         return edits.with_total(s, parse_amount(value))
+    if key == K_BASE:
+        return edits.with_baseline_total(s, parse_amount(value))
     if key == K_SPLIT:
         return edits.with_split(s, float(value) / 100)
     if key == K_MULT:
@@ -196,7 +200,7 @@ def _apply(key: str) -> None:
         return
     state.set_scenario(new)
     st.session_state[K_SHOWN] = new  # the control already shows the value: do not write it back
-    if key in (K_TOTAL, K_REVENUE):
+    if key in (K_TOTAL, K_BASE, K_REVENUE):
         st.session_state[key] = control_values(new)[key]  # typed text is shown back in the house format
 
 
@@ -283,6 +287,14 @@ def total_control(scenario: Scenario) -> None:
         args=(K_TOTAL,),
         help=f"All spend per {per}: acquisition, retention, expansion and win-back (type 250,000 or 250k). "
         f"The split shares out what is left after expansion and win-back ({style.money(fixed, cur)}).",
+    )
+    st.text_input(
+        f"Status quo budget per {per} ({cur})",
+        key=K_BASE,
+        on_change=_apply,
+        args=(K_BASE,),
+        help="What is spent today, the plan's yardstick: every figure is compared with it, future by future. "
+        f"Its own split is kept ({style.percent(edits.acquisition_share(scenario.baseline), 0)} to acquisition).",
     )
 
 

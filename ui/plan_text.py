@@ -87,6 +87,7 @@ def multiplier_caption(s: Scenario, mc) -> str:
 # Messages -------------------------------------------------------------------------------------
 CONTROL_NAMES = {
     "plan_total": "The total budget",
+    "plan_status_quo_total": "The status quo's budget",
     "plan_split": "The split",
     "plan_multiplier": "The acquisition cost",
     "plan_churn": "Churn",
@@ -112,8 +113,8 @@ def control_problem(key: str, value, exc: Exception, s: Scenario) -> str:
     head = f"**{what} was not changed.**"
     if isinstance(exc, ValueError) and not isinstance(exc, InputError):
         return f"{head} {code_span(str(value))} is not an amount: type it as 250,000, 250k or 1.5M."
-    if key == "plan_total":
-        fixed = edits.fixed_spend(s.budget)
+    if key in ("plan_total", "plan_status_quo_total"):
+        fixed = edits.fixed_spend(s.budget if key == "plan_total" else s.baseline)
         return (
             f"{head} The total must at least cover expansion and win-back "
             f"({style.money(fixed, s.currency)} per {s.period}); change those in All assumptions."

@@ -73,6 +73,22 @@ def with_total(scenario: Scenario, total: float) -> Scenario:
     return scenario.with_budget(budget.with_split(total, acquisition_share(budget)))
 
 
+def with_baseline_total(scenario: Scenario, total: float) -> Scenario:
+    """The status quo's total budget per period set to ``total``; its own acquisition share is kept."""
+    base = scenario.baseline
+    if not math.isfinite(total) or total < fixed_spend(base):
+        raise ScenarioError(
+            [
+                (
+                    "baseline_budget",
+                    f"the status quo's total must be at least its expansion and win-back budgets "
+                    f"({fixed_spend(base):,.0f} per {scenario.period}); got {total:,.0f}",
+                )
+            ]
+        )
+    return scenario.replace(baseline_budget=base.with_split(total, acquisition_share(base)).model_dump())
+
+
 # Acquisition cost -------------------------------------------------------------------------
 def cost_multiplier(scenario: Scenario) -> float:
     """Central cost of acquiring a customer as a multiple of the central cost of a save."""

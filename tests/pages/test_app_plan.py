@@ -358,3 +358,15 @@ def test_revenue_bridge_adds_up(test_scenario):
     bridge = cache.plan_figures(edits.with_split(test_scenario, 0.5)).plan.bridge
     total = bridge["start"] + bridge["new"] + bridge["expansion"] + bridge["winback"] - bridge["lost"]
     assert total == pytest.approx(bridge["end"], rel=1e-9), f"the bridge does not close: {bridge}"
+
+
+def test_the_status_quo_budget_is_edited_beside_the_plan(app, test_scenario):
+    box = widget(app.text_input, f"Status quo budget per {test_scenario.period} ({test_scenario.currency})")
+    assert box.value == "60,000", f"the status quo's total as read: {box.value!r}"
+    box.set_value("80k").run()
+    assert_clean(app)
+    s = current(app)
+    assert s.baseline.total == pytest.approx(80_000), "the status quo's total follows the box"
+    assert edits.acquisition_share(s.baseline) == pytest.approx(0.9), "the status quo keeps its own split"
+    assert s.budget.total == pytest.approx(60_000), "the plan is unchanged"
+    assert widget(app.text_input, box.label).value == "80,000", "the box shows the amount in the house format"
