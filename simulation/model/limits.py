@@ -19,7 +19,7 @@ from ..errors import InputError
 
 MAX_SIMULATION_STEPS = 20_000_000
 PATH_STEPS = 6  # a recorded run-period costs about the memory of six segment steps (163 / 13 bytes, halved)
-MAX_REQUEST_STEPS = 400_000_000
+MAX_REQUEST_STEPS = 1_000_000_000  # the default preset's tornado at 1,000 runs is about 405,000,000
 # Simulations an optimiser sweep runs besides its grid: the plan's own split and the refinement,
 # which halves a step of at least 1/200 down to the 1 % tolerance in at most 8 rounds of 2 points.
 OPTIMISER_EXTRA_SIMULATIONS = 17

@@ -144,7 +144,7 @@ def test_optimise_charts_after_the_map_and_tornado_write_nothing_to_the_console(
     page.get_by_role("button", name="Run the sensitivity analysis").click()
     wait_for_rerun(page, settle_ms=500)
     expect(
-        page.get_by_text("Change at the low").or_(page.get_by_text("Which assumptions matter for")).first
+        page.get_by_text("The recommended split holds up").or_(page.get_by_text("The split depends on")).first
     ).to_be_visible(timeout=300_000)
     page.wait_for_timeout(2500)
     found = _vega_messages(messages)
