@@ -57,36 +57,30 @@ def with_split(scenario: Scenario, share: float) -> Scenario:
     return scenario.with_budget(budget.with_split(budget.total, share))
 
 
-def with_total(scenario: Scenario, total: float) -> Scenario:
-    """The plan's total budget per period set to ``total``; the acquisition share is kept."""
-    budget = scenario.budget
+def _resized(budget: Budget, total: float, field: str, what: str, period: str) -> Budget:
+    """``budget`` with its total set to ``total`` and its acquisition share kept; ``field`` names it in messages."""
     if not math.isfinite(total) or total < fixed_spend(budget):
         raise ScenarioError(
             [
                 (
-                    "budget",
-                    f"the total budget must be at least the expansion and win-back budgets "
-                    f"({fixed_spend(budget):,.0f} per {scenario.period}); got {total:,.0f}",
+                    field,
+                    f"{what} must be at least the expansion and win-back budgets "
+                    f"({fixed_spend(budget):,.0f} per {period}); got {total:,.0f}",
                 )
             ]
         )
-    return scenario.with_budget(budget.with_split(total, acquisition_share(budget)))
+    return budget.with_split(total, acquisition_share(budget))
+
+
+def with_total(scenario: Scenario, total: float) -> Scenario:
+    """The plan's total budget per period set to ``total``; the acquisition share is kept."""
+    return scenario.with_budget(_resized(scenario.budget, total, "budget", "the total budget", scenario.period))
 
 
 def with_baseline_total(scenario: Scenario, total: float) -> Scenario:
     """The status quo's total budget per period set to ``total``; its own acquisition share is kept."""
-    base = scenario.baseline
-    if not math.isfinite(total) or total < fixed_spend(base):
-        raise ScenarioError(
-            [
-                (
-                    "baseline_budget",
-                    f"the status quo's total must be at least its expansion and win-back budgets "
-                    f"({fixed_spend(base):,.0f} per {scenario.period}); got {total:,.0f}",
-                )
-            ]
-        )
-    return scenario.replace(baseline_budget=base.with_split(total, acquisition_share(base)).model_dump())
+    base = _resized(scenario.baseline, total, "baseline_budget", "the status quo's total", scenario.period)
+    return scenario.replace(baseline_budget=base.model_dump())
 
 
 # Acquisition cost -------------------------------------------------------------------------
