@@ -25,18 +25,6 @@ K_SELECTED, K_NEW_NAME, K_CONFIRM = "cmp_selected", "cmp_new_name", "cmp_confirm
 K_PICK, K_TARGET, K_MEASURE, K_BANDS = "cmp_pick", "cmp_target", "cmp_measure", "cmp_bands"
 K_RUNS, K_SEED = "cmp_runs", "cmp_seed"
 MEASURES = {key: FIGURES[key].label for key in ("npv", "customer_equity", "revenue_final", "revenue_total")}
-TABLE_KPIS = (
-    "revenue_final",
-    "revenue_total",
-    "npv",
-    "customer_equity",
-    "active_customers_final",
-    "clv",
-    "ltv_to_cac",
-    "cac_payback_periods",
-    "grr",
-    "nrr",
-)
 MAX_COMPARED = 5
 SAFE_INT = 2**53 - 1  # the largest whole number a browser's number input holds exactly
 
@@ -262,10 +250,10 @@ widgets.chart(
 st.markdown("**Headline figures:** median, and in brackets the range that holds 90 % of the simulated futures")
 table = pd.DataFrame(
     {
-        name: [widgets.figure_cell(k, summaries[name].kpis[k], scenarios[name]) for k in TABLE_KPIS]
+        name: [widgets.figure_cell(k, summaries[name].kpis[k], scenarios[name]) for k in widgets.COMPARE_KPIS]
         for name in summaries
     },
-    index=[FIGURES[k].label for k in TABLE_KPIS],
+    index=[FIGURES[k].label for k in widgets.COMPARE_KPIS],
 )
 st.dataframe(table, width="stretch")
 

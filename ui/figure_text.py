@@ -34,6 +34,19 @@ def available(keys: tuple[str, ...]) -> tuple[str, ...]:
 
 
 HEADLINE_KPIS = available(PRIMARY_KPIS) + available(MORE_KPIS)
+# The figures a comparison of scenarios shows, on the Compare page and in its report.
+COMPARE_KPIS = (
+    "revenue_final",
+    "revenue_total",
+    "npv",
+    "customer_equity",
+    "active_customers_final",
+    "clv",
+    "ltv_to_cac",
+    "cac_payback_periods",
+    "grr",
+    "nrr",
+)
 LOWER_IS_BETTER = {"cac", "cac_payback_periods"}
 
 

@@ -35,6 +35,7 @@ from . import charts, style
 from . import optimise_charts as oc
 from .compare_inputs import DIFFERS, check_comparable, inputs_table
 from .figure_text import (
+    COMPARE_KPIS,
     HEADLINE_KPIS,
     delta_text,
     figure_cell,
@@ -422,20 +423,6 @@ def plan_report(
         "bridge": _bridge_svg(results, colors, scenario),
     }
     return render(data, svgs)
-
-
-COMPARE_KPIS = (
-    "revenue_final",
-    "revenue_total",
-    "npv",
-    "customer_equity",
-    "active_customers_final",
-    "clv",
-    "ltv_to_cac",
-    "cac_payback_periods",
-    "grr",
-    "nrr",
-)
 
 
 def compare_report(

@@ -18,6 +18,7 @@ from simulation.model.figures import FIGURES
 
 from . import charts, plan_text
 from .figure_text import (  # noqa: F401 - the pages read these names from widgets
+    COMPARE_KPIS,
     HEADLINE_KPIS,
     LOWER_IS_BETTER,
     MORE_KPIS,
