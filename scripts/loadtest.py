@@ -2,10 +2,14 @@
 
 Each session opens the Plan page on its own copy of the default preset (a share link with a
 name of its own), then moves the acquisition-share slider one step every ``--interval``
-seconds. Reported: errors (exceptions on the page, timeouts), cross-talk (a session showing
-another session's scenario, or a split it did not set), first-load time (address to figures),
-slider-to-figures latency end to end, the server's own time per rerun (the figures' compute
-time the Plan page states, and the server process's CPU time over the reruns).
+seconds. Sessions on one model share the server's cached figures, as a class or a demo on one
+example does; ``--distinct`` gives each session its own seed, so that nothing one session
+computes serves another (the worst case: every session on its own data). Reported: errors
+(exceptions on the page, timeouts), cross-talk (a session showing another session's scenario,
+or a split it did not set), first figures (address to the headline figures shown) and the
+whole page settled, slider-to-figures latency end to end, the server's own time per rerun
+(the figures' compute time the Plan page states, and the server process's CPU time over the
+reruns).
 
 Loopback only: the script refuses any other host, so it cannot load someone else's server.
 
@@ -128,17 +132,23 @@ async def server_ms(page) -> float | None:
     return float(m[1].replace(",", "")) if m else None
 
 
-async def session(browser, url: str, index: int, moves: int, interval: float, out: dict) -> None:
+async def session(browser, url: str, index: int, args, out: dict) -> None:
+    moves, interval = args.moves, args.interval
     name = f"Load session {index}"
     scenario = load_preset(DEFAULT_PRESET).replace(name=name)
+    if args.distinct:
+        scenario = scenario.replace(simulation={"runs": scenario.simulation.runs, "seed": 1000 + index})
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
-    rec = out.setdefault(index, {"errors": [], "crosstalk": [], "e2e": [], "server_ms": [], "first_load": None})
+    rec = out.setdefault(
+        index, {"errors": [], "crosstalk": [], "e2e": [], "server_ms": [], "first_figures": None, "first_load": None}
+    )
     try:
         t0 = time.perf_counter()
         await page.goto(f"{url}/?{share_query(scenario)}")
         await metric(page, P_BEATS).wait_for()
+        rec["first_figures"] = time.perf_counter() - t0
         await settled(page)
         rec["first_load"] = time.perf_counter() - t0
         await page.evaluate(WATCH_RUNS)
@@ -182,6 +192,17 @@ async def session(browser, url: str, index: int, moves: int, interval: float, ou
         await context.close()
 
 
+async def warm_up(browser, url: str) -> None:
+    """Open the app once and wait for the whole page, unmeasured."""
+    context = await browser.new_context()
+    page = await context.new_page()
+    page.set_default_timeout(TIMEOUT_MS)
+    await page.goto(url)
+    await metric(page, P_BEATS).wait_for()
+    await settled(page)
+    await context.close()
+
+
 def pct(values, q):
     if not values:
         return float("nan")
@@ -195,21 +216,29 @@ async def main_async(args, url: str, pid: int | None) -> dict:
     out: dict = {}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        if args.warm:
+            # a running server: one session has opened the app before, as on any server in use
+            await warm_up(browser, url)
         cpu0 = cpu_seconds(pid)
-        await asyncio.gather(*(session(browser, url, i, args.moves, args.interval, out) for i in range(args.sessions)))
+        await asyncio.gather(*(session(browser, url, i, args, out) for i in range(args.sessions)))
         cpu1 = cpu_seconds(pid)
         await browser.close()
     e2e = [x for r in out.values() for x in r["e2e"]]
     srv = [x for r in out.values() for x in r["server_ms"]]
     loads = [r["first_load"] for r in out.values() if r["first_load"] is not None]
+    firsts = [r["first_figures"] for r in out.values() if r["first_figures"] is not None]
     reruns = len(e2e) + len(loads)
     return {
         "sessions": args.sessions,
+        "server": "warm" if args.warm else "cold",
+        "models": "one per session" if args.distinct else "one, shared",
         "moves_per_session": args.moves,
         "interval_s": args.interval,
         "reruns_measured": len(e2e),
         "errors": sum(len(r["errors"]) for r in out.values()),
         "crosstalk": sum(len(r["crosstalk"]) for r in out.values()),
+        "first_figures_median_s": statistics.median(firsts) if firsts else None,
+        "first_figures_max_s": max(firsts) if firsts else None,
         "first_load_median_s": statistics.median(loads) if loads else None,
         "first_load_max_s": max(loads) if loads else None,
         "e2e_p50_s": pct(e2e, 50),
@@ -229,6 +258,13 @@ def main(argv=None) -> int:
     parser.add_argument("--sessions", type=int, default=1, help="browser sessions at once (1-50)")
     parser.add_argument("--moves", type=int, default=10, help="slider moves per session (1-1000)")
     parser.add_argument("--interval", type=float, default=2.0, help="seconds between a session's moves")
+    parser.add_argument(
+        "--distinct", action="store_true", help="each session on its own seed: no figures shared between sessions"
+    )
+    parser.add_argument(
+        "--cold", dest="warm", action="store_false",
+        help="start measuring on the server's very first session (default: one unmeasured session opens it first)",
+    )  # fmt: skip
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 50 or not 1 <= args.moves <= 1000 or not 0 <= args.interval <= 600:

@@ -1,10 +1,12 @@
 """Cached engine calls and chart templates, shared by every session of the server.
 
 Engine results are cached with ``st.cache_data`` keyed by plain text: the scenario's canonical
-JSON without its budgets (the model), the budget, the number of runs and the seed. The status
-quo therefore stays cached while the plan's split moves, and a moved slider costs one engine
-run. What is cached is a summary (:class:`simulation.engines.summary.ResultSummary`), not the
-raw run arrays, so a cache hit costs a small unpickle. A cached function uses only its
+JSON without its budgets, name and description (the model), the budget, the number of runs and
+the seed. The status quo therefore stays cached while the plan's split moves, and a moved slider
+costs one engine run; sessions on the same model share the figures whatever they call it (a
+class or a demo opening one example), and a session that renames its scenario recomputes nothing.
+What is cached is a summary (:class:`simulation.engines.summary.ResultSummary`), not the raw run
+arrays, so a cache hit costs a small unpickle. A cached function uses only its
 arguments, never a session's state.
 """
 
@@ -39,10 +41,16 @@ MAX_INTERACTIVE_WORK = MAX_SIMULATION_STEPS
 
 
 # Cache keys -----------------------------------------------------------------------------------
+# What a budget is not run on: the budgets themselves, the run settings (keyed on their own) and
+# the words a person gives the scenario.
+NOT_MODEL = ("budget", "baseline_budget", "simulation", "name", "description")
+REBUILT_NAME = "Scenario"
+
+
 def model_json(scenario: Scenario) -> str:
-    """The scenario's canonical JSON without its budgets and run settings: what a budget is run on."""
+    """The scenario's canonical JSON without budgets, run settings, name and description: what a budget is run on."""
     data = scenario.to_dict()
-    for key in ("budget", "baseline_budget", "simulation"):
+    for key in NOT_MODEL:
         data.pop(key, None)
     return json.dumps(data, sort_keys=True, separators=(",", ":"))
 
@@ -53,6 +61,7 @@ def budget_json(budget: Budget) -> str:
 
 def _rebuild(model: str, budget: str, runs: int, seed: int) -> tuple[Scenario, Budget]:
     data = json.loads(model)
+    data["name"] = REBUILT_NAME
     data["budget"] = json.loads(budget)
     data["simulation"] = {"runs": runs, "seed": seed}
     scenario = scenario_from_dict(data)

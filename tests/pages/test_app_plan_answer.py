@@ -99,3 +99,19 @@ def test_counts_read_as_whole_numbers(app):
     mixed = re.compile(r"(?<![\d.])\d+\.\d+ % – \d+ %|(?<![\d.])\d+ % – \d+\.\d+ %")
     for caption in app.caption:
         assert not mixed.search(caption.value), f"a range with mixed decimals: {caption.value}"
+
+
+def test_a_session_on_the_same_model_under_another_name_computes_nothing(app, test_scenario, monkeypatch):
+    # a class or a demo opens one example in many sessions; names and descriptions are not part of the model
+    runs, sweeps = [], []
+    real_run, real_sweep = cache.simulate, cache.optimize_split
+    monkeypatch.setattr(cache, "simulate", lambda *a, **k: runs.append(a) or real_run(*a, **k))
+    monkeypatch.setattr(cache, "optimize_split", lambda *a, **k: sweeps.append(a) or real_sweep(*a, **k))
+    other = start_app(test_scenario.replace(name="Client B", description="Their own words"))
+    assert_clean(other)
+    assert current(other).name == "Client B", "the page shows the session's own name"
+    answer(other)
+    assert not runs and not sweeps, f"the second session recomputed {len(runs)} runs and {len(sweeps)} sweeps"
+    other = start_app(test_scenario.replace(discount_rate=test_scenario.discount_rate + 0.01))
+    assert_clean(other)
+    assert runs and sweeps, "a changed assumption is a new model: it must be simulated"
