@@ -170,12 +170,16 @@ st.subheader(widgets.SHARE_HEADING)
 token = encode_scenario(scenario)
 if st.query_params.get(QUERY_PARAM) != token:
     st.query_params[QUERY_PARAM] = token
-# one line with its own copy button: the link is long, and wrapped it would fill a phone's screen
-st.code(share_url(st.context.url, scenario), language=None, wrap_lines=False)
-st.caption(
-    "Copy it with the button at the right of the box. The link holds the whole scenario, including its runs "
-    "and seed: whoever opens it sees exactly these figures. Nothing is stored on the server."
-)
+# The link's box is drawn when the popover opens: a code box costs the browser about half a second to
+# set up, which would otherwise delay every new session's first figures.
+with st.popover(widgets.SHARE_LINK_LABEL, icon=":material/share:"):
+    # one line with its own copy button: the link is long, and wrapped it would fill a phone's screen
+    st.code(share_url(st.context.url, scenario), language=None, wrap_lines=False)
+    st.caption(
+        "Copy it with the button at the right of the box. The link holds the whole scenario, including its "
+        "runs and seed: whoever opens it sees exactly these figures. Nothing is stored on the server."
+    )
+st.caption("The address in your browser's address bar is the same link; it follows every change.")
 short_link_view.short_link_block(scenario)
 
 save_col, export_col = st.columns(2)

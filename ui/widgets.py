@@ -44,6 +44,7 @@ P_BEATS_LABEL = "Chance the plan beats the status quo"
 SAVE_NAME_LABEL = "Scenario name"
 SAVE_BUTTON_LABEL = "Save scenario"
 SHARE_HEADING = "Share this scenario"
+SHARE_LINK_LABEL = "Show the share link"
 
 
 # Messages ---------------------------------------------------------------------------------------
