@@ -17,7 +17,11 @@ its own workspace's scenarios. The default workspace needs nothing (one person
 on their own machine); a private workspace is reached by an unguessable key
 (:func:`new_workspace_key`, kept by its owner as a link), or by a name and a
 passphrase (:meth:`ScenarioStore.named_workspace`). The library keeps only
-SHA-256 digests of keys and scrypt hashes of passphrases.
+SHA-256 digests of keys and scrypt hashes of passphrases. Wrong passphrases are
+counted per workspace in the library itself (so the count survives restarts and
+is shared by every server on the same data folder): after
+:data:`FREE_PASSPHRASE_TRIES` in a row, each further try must wait a delay that
+doubles with every failure, up to :data:`MAX_PASSPHRASE_WAIT_SECONDS`.
 """
 
 from __future__ import annotations
@@ -26,10 +30,12 @@ import contextlib
 import hashlib
 import hmac
 import json
+import math
 import os
 import re
 import secrets
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -40,13 +46,18 @@ from .sqlite import atomic, connect, data_dir, is_busy, utc_now
 
 DB_FILE = "scenarios.sqlite3"
 NAME_MAX_CHARS = 80
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 DEFAULT_WORKSPACE_ID = "default"
 KEY_BYTES = 24  # 192 random bits: a key cannot be guessed
 _KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 # scrypt at n = 2**14, r = 8 (16 MiB, about 50 ms): slow enough to make guessing passphrases dear
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
 PASSPHRASE_MIN_CHARS = 10
+# Guessing a passphrase: a few free tries (typing slips), then a wait that doubles with each
+# failure, from 10 s to at most 15 minutes; a right passphrase clears the count.
+FREE_PASSPHRASE_TRIES = 5
+FIRST_PASSPHRASE_WAIT_SECONDS = 10.0
+MAX_PASSPHRASE_WAIT_SECONDS = 900.0
 
 # The scenarios table, as created now and as version 1 libraries are migrated to.
 _SCENARIOS_TABLE = """scenarios (
@@ -65,6 +76,11 @@ CREATE TABLE IF NOT EXISTS workspaces (
     salt BLOB NOT NULL,
     passphrase_hash BLOB NOT NULL,
     created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS passphrase_failures (
+    name TEXT PRIMARY KEY COLLATE NOCASE,
+    failures INTEGER NOT NULL,
+    last_failure REAL NOT NULL
 );
 """
 # Version 1 had one library for everyone, without the workspace column: its scenarios move to
@@ -119,6 +135,24 @@ def workspace_from_key(key: str) -> Workspace:
         raise StorageError("the workspace key is not valid: copy the whole link you were given")
     digest = hashlib.sha256(key.encode("ascii")).hexdigest()
     return Workspace(f"key:{digest}", "Private (by link)")
+
+
+def passphrase_wait_seconds(failures: int) -> float:
+    """How long the next try must wait after ``failures`` wrong passphrases in a row (0 while tries are free)."""
+    if failures < FREE_PASSPHRASE_TRIES:
+        return 0.0
+    doublings = min(failures - FREE_PASSPHRASE_TRIES, 16)
+    return min(FIRST_PASSPHRASE_WAIT_SECONDS * 2.0**doublings, MAX_PASSPHRASE_WAIT_SECONDS)
+
+
+def _passphrase_wait(conn: sqlite3.Connection, name: str, now: float) -> float:
+    """Seconds before the workspace ``name`` may be tried again (0: now)."""
+    row = conn.execute("SELECT failures, last_failure FROM passphrase_failures WHERE name = ?", (name,)).fetchone()
+    if row is None:
+        return 0.0
+    # a clock set back must not lock a workspace for longer than the longest wait
+    elapsed = max(0.0, now - row[1])
+    return max(0.0, passphrase_wait_seconds(row[0]) - elapsed)
 
 
 def _passphrase_hash(passphrase: str, salt: bytes) -> bytes:
@@ -202,9 +236,26 @@ class ScenarioStore:
             )
         if row is None:
             raise StorageError(f"no workspace is called {key!r}: check the name, or create it")
-        if not hmac.compare_digest(_passphrase_hash(passphrase, row[1]), row[2]):
-            raise StorageError(f"wrong passphrase for the workspace {row[0]!r}")
-        return Workspace(f"name:{row[0].casefold()}", row[0])
+        label = row[0]
+        with self._transaction() as conn:
+            wait = _passphrase_wait(conn, label, time.time())
+        if wait > 0:
+            raise StorageError(
+                f"too many wrong passphrases for the workspace {label!r}: try again in {math.ceil(wait):,} s"
+            )
+        right = hmac.compare_digest(_passphrase_hash(passphrase, row[1]), row[2])
+        with self._transaction() as conn:
+            if right:
+                conn.execute("DELETE FROM passphrase_failures WHERE name = ?", (label,))
+            else:
+                conn.execute(
+                    "INSERT INTO passphrase_failures (name, failures, last_failure) VALUES (?, 1, ?) "
+                    "ON CONFLICT(name) DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure",
+                    (label, time.time()),
+                )
+        if not right:
+            raise StorageError(f"wrong passphrase for the workspace {label!r}")
+        return Workspace(f"name:{label.casefold()}", label)
 
     # Connection -----------------------------------------------------------------------
     @contextlib.contextmanager

@@ -92,3 +92,36 @@ def test_a_version_1_library_moves_to_the_default_workspace(tmp_path):
     store = ScenarioStore(tmp_path)
     assert store.names() == ["Old"] and store.load("Old") == sc, "old scenarios open in the default workspace"
     assert store.in_workspace(workspace_from_key(new_workspace_key())).names() == [], "and nowhere else"
+
+
+def test_guessing_a_passphrase_is_slowed_down_and_the_count_survives_a_restart(lib, monkeypatch):
+    from simulation.io import storage
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(storage.time, "time", lambda: clock[0])
+    lib.named_workspace("Client", "a long passphrase", create=True)
+    for _ in range(storage.FREE_PASSPHRASE_TRIES):
+        with pytest.raises(StorageError, match="wrong passphrase"):
+            lib.named_workspace("Client", "a wrong guess")
+    restarted = ScenarioStore(lib.directory)
+    with pytest.raises(StorageError, match=r"too many wrong passphrases .* try again in 10 s"):
+        restarted.named_workspace("client", "a long passphrase")
+    clock[0] += 10
+    with pytest.raises(StorageError, match="wrong passphrase"):
+        restarted.named_workspace("Client", "another guess")
+    with pytest.raises(StorageError, match="try again in 20 s"):
+        restarted.named_workspace("Client", "a long passphrase")
+    clock[0] += 20
+    assert restarted.named_workspace("Client", "a long passphrase").label == "Client", "the owner gets in"
+    for _ in range(storage.FREE_PASSPHRASE_TRIES):
+        with pytest.raises(StorageError, match="wrong passphrase"):
+            lib.named_workspace("Client", "a wrong guess")  # a right passphrase cleared the count
+
+
+def test_the_wait_doubles_up_to_a_bound():
+    from simulation.io.storage import FREE_PASSPHRASE_TRIES, MAX_PASSPHRASE_WAIT_SECONDS, passphrase_wait_seconds
+
+    waits = [passphrase_wait_seconds(n) for n in range(FREE_PASSPHRASE_TRIES + 12)]
+    assert waits[:FREE_PASSPHRASE_TRIES] == [0.0] * FREE_PASSPHRASE_TRIES
+    assert waits[FREE_PASSPHRASE_TRIES : FREE_PASSPHRASE_TRIES + 3] == [10.0, 20.0, 40.0]
+    assert max(waits) == MAX_PASSPHRASE_WAIT_SECONDS == passphrase_wait_seconds(10**9)
