@@ -49,18 +49,10 @@ P_BEATS = "Chance the plan beats the status quo"
 SERVER_MS = re.compile(r"Figures computed on the server in ([\d,]+) ms")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TIMEOUT_MS = 120_000
-# Counts script runs that end, from the attribute Streamlit sets on its root element; a
-# MutationObserver sees every change, however quick the rerun.
-WATCH_RUNS = """() => {
-    const app = document.querySelector('[data-testid=stApp]');
-    window.__runEnds = 0;
-    let running = false;
-    new MutationObserver(() => {
-        const state = app.getAttribute('data-test-script-state');
-        if (state === 'running') running = true;
-        else if (running && state === 'notRunning') { running = false; window.__runEnds += 1; }
-    }).observe(app, {attributes: true, attributeFilter: ['data-test-script-state']});
-}"""
+# A rerun's end: the server has answered the key press (a websocket message arrived after it)
+# and the app's script state is back to notRunning. A quick rerun may never show 'running' in
+# the page at all, so the state attribute alone cannot tell that a rerun happened.
+SETTLED = "[data-testid='stApp'][data-test-script-state='notRunning']"
 
 
 def _free_port() -> int:
@@ -114,6 +106,38 @@ def cpu_seconds(pid: int | None) -> float | None:
         return None
 
 
+def _stat(pid: int) -> list[str] | None:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+
+
+def browsers_cpu_seconds(exclude: int | None) -> float | None:
+    """CPU time of this script's descendants (the browsers and their driver), leaving out the server.
+
+    Each process counts its own time and that of children it has already reaped, so renderers of
+    closed sessions are counted too.
+    """
+    if not Path("/proc").is_dir():
+        return None
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit() and (fields := _stat(int(entry.name))) is not None:
+            parents[int(entry.name)] = int(fields[1])
+    tick = os.sysconf("SC_CLK_TCK")
+    total, stack = 0.0, [os.getpid()]
+    while stack:
+        pid = stack.pop()
+        for child, parent in parents.items():
+            if parent == pid and child != exclude:
+                stack.append(child)
+                fields = _stat(child)
+                if fields is not None:
+                    total += sum(int(x) for x in fields[11:15]) / tick
+    return total
+
+
 def metric(page, label: str):
     card = page.get_by_test_id("stMetric").filter(
         has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
@@ -123,7 +147,7 @@ def metric(page, label: str):
 
 async def settled(page) -> None:
     await page.wait_for_timeout(150)
-    await page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=TIMEOUT_MS)
+    await page.wait_for_selector(SETTLED, timeout=TIMEOUT_MS)
 
 
 async def server_ms(page) -> float | None:
@@ -141,9 +165,16 @@ async def session(browser, url: str, index: int, args, out: dict) -> None:
     context = await browser.new_context(viewport={"width": 1400, "height": 1000})
     page = await context.new_page()
     page.set_default_timeout(TIMEOUT_MS)
+    received = [0]
+
+    def on_socket(ws) -> None:
+        ws.on("framereceived", lambda _frame: received.__setitem__(0, received[0] + 1))
+
+    page.on("websocket", on_socket)
     rec = out.setdefault(
         index, {"errors": [], "crosstalk": [], "e2e": [], "server_ms": [], "first_figures": None, "first_load": None}
     )
+    await asyncio.sleep(index * args.stagger)
     try:
         t0 = time.perf_counter()
         await page.goto(f"{url}/?{share_query(scenario)}")
@@ -151,7 +182,6 @@ async def session(browser, url: str, index: int, args, out: dict) -> None:
         rec["first_figures"] = time.perf_counter() - t0
         await settled(page)
         rec["first_load"] = time.perf_counter() - t0
-        await page.evaluate(WATCH_RUNS)
         slider = page.get_by_role("slider", name=SPLIT)
         direction = "ArrowLeft"
         next_at = time.perf_counter()
@@ -159,13 +189,16 @@ async def session(browser, url: str, index: int, args, out: dict) -> None:
             await asyncio.sleep(max(0.0, next_at - time.perf_counter()))
             next_at = time.perf_counter() + interval
             before_value = float(await slider.input_value())
-            ends = await page.evaluate("window.__runEnds")
             await slider.focus()
+            heard = received[0]
             start = time.perf_counter()
             await page.keyboard.press(direction)
             try:
-                # a rerun has ended when the app's script state goes from running back to notRunning
-                await page.wait_for_function(f"window.__runEnds > {ends}", timeout=TIMEOUT_MS)
+                while received[0] == heard:
+                    if time.perf_counter() - start > TIMEOUT_MS / 1000:
+                        raise TimeoutError("the server did not answer the key press")
+                    await asyncio.sleep(0.01)
+                await page.wait_for_selector(SETTLED, timeout=TIMEOUT_MS)
             except Exception as exc:  # a timeout is an error of the run, reported, not raised
                 rec["errors"].append(f"no new figures: {type(exc).__name__}")
                 continue
@@ -219,9 +252,9 @@ async def main_async(args, url: str, pid: int | None) -> dict:
         if args.warm:
             # a running server: one session has opened the app before, as on any server in use
             await warm_up(browser, url)
-        cpu0 = cpu_seconds(pid)
+        cpu0, browsers0 = cpu_seconds(pid), browsers_cpu_seconds(pid)
         await asyncio.gather(*(session(browser, url, i, args, out) for i in range(args.sessions)))
-        cpu1 = cpu_seconds(pid)
+        cpu1, browsers1 = cpu_seconds(pid), browsers_cpu_seconds(pid)
         await browser.close()
     e2e = [x for r in out.values() for x in r["e2e"]]
     srv = [x for r in out.values() for x in r["server_ms"]]
@@ -234,6 +267,7 @@ async def main_async(args, url: str, pid: int | None) -> dict:
         "models": "one per session" if args.distinct else "one, shared",
         "moves_per_session": args.moves,
         "interval_s": args.interval,
+        "stagger_s": args.stagger,
         "reruns_measured": len(e2e),
         "errors": sum(len(r["errors"]) for r in out.values()),
         "crosstalk": sum(len(r["crosstalk"]) for r in out.values()),
@@ -247,6 +281,8 @@ async def main_async(args, url: str, pid: int | None) -> dict:
         "server_figures_p50_ms": pct(srv, 50),
         "server_figures_p95_ms": pct(srv, 95),
         "server_cpu_per_rerun_s": (cpu1 - cpu0) / reruns if cpu0 is not None and cpu1 is not None and reruns else None,
+        "server_cpu_s": cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None,
+        "browsers_cpu_s": browsers1 - browsers0 if browsers0 is not None and browsers1 is not None else None,
         "details": {i: {"errors": r["errors"][:5], "crosstalk": r["crosstalk"][:5]} for i, r in sorted(out.items())},
     }
 
@@ -265,10 +301,18 @@ def main(argv=None) -> int:
         "--cold", dest="warm", action="store_false",
         help="start measuring on the server's very first session (default: one unmeasured session opens it first)",
     )  # fmt: skip
+    parser.add_argument(
+        "--stagger",
+        type=float,
+        default=0.0,
+        help="seconds between one session's arrival and the next (0: all at once)",
+    )
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 50 or not 1 <= args.moves <= 1000 or not 0 <= args.interval <= 600:
         parser.error("--sessions 1-50, --moves 1-1000, --interval 0-600")
+    if not 0 <= args.stagger <= 60:
+        parser.error("--stagger 0-60")
     if args.start == bool(args.url):
         parser.error("give --url of a running server or --start, not both")
     if args.url and urlsplit(args.url).hostname not in LOOPBACK:
