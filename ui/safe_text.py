@@ -29,7 +29,6 @@ import re
 _LINE_BREAK = re.compile(r"\r\n?|\n")
 _TICKS = re.compile(r"`+")
 _ACTIVE = re.compile(r"([\\`*_{}\[\]<>#+!|~$:@.])")
-_ESCAPED = re.compile(r"\\([\\`*_{}\[\]<>#+!|~$:@.])")
 
 # st.title's own style (Streamlit 1.67 theme: h1 2.75rem, bold, heading line height, xl / lg padding),
 # so the heading looks like the other pages' titles.
@@ -78,13 +77,3 @@ def literal(text: object) -> str:
     escaping does not stop a bare web or e-mail address from becoming a link (use :func:`code`).
     """
     return _ACTIVE.sub(r"\\\1", str(text))
-
-
-def md(text: object) -> str:
-    """``text`` escaped for a Markdown string, so that it renders as typed (line breaks kept)."""
-    return _ACTIVE.sub(r"\\\1", str(text))
-
-
-def shown(markdown: str) -> str:
-    """The characters a person reads where :func:`md` escaped them (the inverse of :func:`md`)."""
-    return _ESCAPED.sub(r"\1", markdown)

@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
+import types
+
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from simulation import ScenarioError
+from simulation.decide import OBJECTIVES
+from tests.helpers import scenario
 from tests.pages.markdown_reading import CODE_SPAN, as_read, outside_code, page_heading
+from ui import optimise_text, plan_text
 from ui.safe_text import code, literal
 
 HOSTILE = [
@@ -64,3 +71,33 @@ def test_heading_is_an_html_h1_reading_exactly_the_name():
     body = at.get("html")[0].proto.body
     assert "<img" not in body and "&lt;img" in body, f"the name is HTML-escaped: {body!r}"
     assert page_heading(at) == name, f"the heading reads exactly the name: {page_heading(at)!r}"
+
+
+def test_a_segment_name_in_a_control_message_is_a_code_span():
+    sc = scenario(segment={"name": "www.x.com a@b.co"})
+    exc = ScenarioError([("segments[0].churn", "distribution high must be in [0, 1); got 1.2")])
+    text = plan_text.control_problem("plan_churn", 120.0, exc, sc)
+    assert "churn of segment www.x.com a@b.co" in as_read(text), text
+    assert "x.com" not in outside_code(text), f"the segment name is only in a code span: {text}"
+    other = plan_text.control_problem("plan_total", "https://evil.example", ValueError("no"), sc)
+    assert "evil.example" not in outside_code(other), f"the typed value is only in a code span: {other}"
+
+
+@pytest.mark.parametrize("regret", [0.0, 1e6], ids=["holds", "depends"])
+def test_a_segment_name_in_the_tornado_sentence_is_a_code_span(regret):
+    label = "Churn, segment https://evil.example"
+    frame = pd.DataFrame(
+        {
+            "assumption": [label],
+            "low": ["1 %"],
+            "high": ["2 %"],
+            "regret_low": [0.0],
+            "regret_high": [regret],
+            "best_share_low": [0.5],
+            "best_share_high": [0.6],
+        }
+    )
+    tornado = types.SimpleNamespace(frame=frame, base_share=0.5, base_value=1e7)
+    text = optimise_text.tornado_text(tornado, OBJECTIVES["npv"], "money", "USD")
+    assert label in as_read(text), text
+    assert "evil.example" not in outside_code(text), f"the label is only in a code span: {text}"
