@@ -15,7 +15,7 @@ from simulation.errors import InputError
 from simulation.model.figures import FIGURES
 from simulation.model.scenario import Simulation, bounds_of
 from ui import cache, charts, compare_inputs, downloads, routing, state, style, widgets, workspace
-from ui.safe_text import md
+from ui.safe_text import code
 
 routing.ensure_routed("pages/compare.py")
 
@@ -40,12 +40,12 @@ def _rename() -> None:
     try:
         saved = widgets.open_store().rename(old, new)
     except InputError as exc:
-        state.notify("error", f"Not renamed: {md(exc)}")
+        state.notify("error", f"Not renamed: {code(exc)}")
         return
     st.session_state[K_SELECTED] = saved.name
     st.session_state[K_NEW_NAME] = ""
     _replace_in_pick(old, saved.name)
-    state.notify("success", f"Renamed **{md(old)}** to **{md(saved.name)}**.")
+    state.notify("success", f"Renamed {code(old)} to {code(saved.name)}.")
 
 
 def _duplicate() -> None:
@@ -53,10 +53,10 @@ def _duplicate() -> None:
     try:
         saved = widgets.open_store().duplicate(name)
     except InputError as exc:
-        state.notify("error", f"Not duplicated: {md(exc)}")
+        state.notify("error", f"Not duplicated: {code(exc)}")
         return
     st.session_state[K_SELECTED] = saved.name
-    state.notify("success", f"Saved a copy of **{md(name)}** as **{md(saved.name)}**.")
+    state.notify("success", f"Saved a copy of {code(name)} as {code(saved.name)}.")
 
 
 def _delete() -> None:
@@ -64,12 +64,12 @@ def _delete() -> None:
     try:
         widgets.open_store().delete(name)
     except InputError as exc:
-        state.notify("error", f"Not deleted: {md(exc)}")
+        state.notify("error", f"Not deleted: {code(exc)}")
         return
     st.session_state.pop(K_SELECTED, None)
     st.session_state[K_CONFIRM] = False
     _replace_in_pick(name, None)
-    state.notify("success", f"Deleted **{md(name)}**.")
+    state.notify("success", f"Deleted {code(name)}.")
 
 
 # The page ------------------------------------------------------------------------------------
@@ -86,16 +86,16 @@ widgets.show_notices()
 try:
     library = store.list()
 except InputError as exc:
-    st.error(f"**The saved scenarios cannot be read.** {md(exc)}")
+    st.error(f"**The saved scenarios cannot be read.** {code(exc)}")
     library = []
 
 save_col, manage_col = st.columns(2, gap="large")
 with save_col:
     st.subheader("Save the current scenario")
-    st.caption(f"The scenario now on the Plan page: **{md(current.name)}**.")
+    st.caption(f"The scenario now on the Plan page: {code(current.name)}.")
     widgets.save_form(current, key="compare_save")
     st.caption(
-        f"Saved scenarios are kept in `{store.path}` on the server (set the folder with the "
+        f"Saved scenarios are kept in {code(store.path)} on the server (set the folder with the "
         "`RETENTION_LAB_DATA_DIR` environment variable) and survive restarts. Everyone using this app "
         "sees the same library."
     )
@@ -130,7 +130,7 @@ with manage_col:
         if b3.button("Delete…", icon=":material/delete:", width="stretch"):
             st.session_state[K_CONFIRM] = True
         if st.session_state.get(K_CONFIRM):
-            st.warning(f"Delete **{md(selected)}**? This cannot be undone.")
+            st.warning(f"Delete {code(selected)}? This cannot be undone.")
             c1, c2 = st.columns(2)
             c1.button("Yes, delete it", type="primary", on_click=_delete, width="stretch")
             if c2.button("Keep it", width="stretch"):
@@ -143,9 +143,9 @@ with manage_col:
             try:
                 state.set_scenario(store.load(selected))
             except InputError as exc:
-                st.error(f"Not opened: {md(exc)}")
+                st.error(f"Not opened: {code(exc)}")
             else:
-                state.notify("success", f"Opened the saved scenario **{md(selected)}**.")
+                state.notify("success", f"Opened the saved scenario {code(selected)}.")
                 st.switch_page("pages/plan.py")
 
 st.divider()
@@ -174,7 +174,7 @@ for name in picked:
     try:
         scenarios[name] = current if name == CURRENT else store.load(name)
     except InputError as exc:
-        st.error(f"**{md(name)}** cannot be opened: {md(exc)}")
+        st.error(f"{code(name)} cannot be opened: {code(exc)}")
 if len(scenarios) < 2:
     st.stop()
 first = next(iter(scenarios.values()))
@@ -206,7 +206,7 @@ bands = s4.segmented_control(
 try:
     compare_inputs.check_comparable(scenarios)
 except InputError as exc:
-    st.error(f"**These scenarios cannot be compared:** {exc}.")
+    st.error(f"**These scenarios cannot be compared:** {code(exc)}.")
     st.stop()
 st.markdown("**Inputs:** what each scenario assumes; shaded rows differ between them")
 st.dataframe(compare_inputs.highlighted(compare_inputs.inputs_table(scenarios)), width="stretch")
@@ -221,7 +221,7 @@ summaries = {}
 with st.spinner("Simulating…"):
     for name, scenario in scenarios.items():
         with widgets.errors_shown(
-            f"{md(name)} cannot be simulated.", f"The simulation of **{md(name)}** failed unexpectedly."
+            f"{code(name)} cannot be simulated.", f"The simulation of {code(name)} failed unexpectedly."
         ):
             summaries[name] = cache.summary(scenario, runs=int(runs), seed=int(seed))
 if len(summaries) < 2:

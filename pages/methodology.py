@@ -14,6 +14,7 @@ from simulation.model.figures import FIGURES
 from simulation.model.levers import response as lever_response
 from ui import charts, routing, state, style
 from ui.prose import prose
+from ui.safe_text import code
 from ui.widgets import CHART_HEIGHT, P_BEATS_LABEL
 
 routing.ensure_routed("pages/methodology.py")
@@ -24,7 +25,7 @@ per, cur = scenario.period, scenario.currency
 quoted = dict(
     per=per,
     horizon=scenario.horizon,
-    name=scenario.name,
+    name=code(scenario.name),
     classes=CLASSES_PER_COHORT,
     exact_periods=2 * CLASSES_PER_COHORT,
 )

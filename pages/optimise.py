@@ -13,7 +13,7 @@ from ui import cache, downloads, routing, state, style, where_it_runs, widgets
 from ui import optimise_charts as oc
 from ui import optimise_text as words
 from ui.prose import prose
-from ui.safe_text import md
+from ui.safe_text import code
 
 routing.ensure_routed("pages/optimise.py")
 
@@ -55,7 +55,7 @@ where_it_runs.show(executor)
 total = split_total(scenario)
 if total <= 0:
     st.info(
-        f"**{md(scenario.name)}** has no acquisition or retention budget to split. "
+        f"{code(scenario.name)} has no acquisition or retention budget to split. "
         "Give it one on the Plan page, then come back."
     )
     st.page_link(PLAN_PAGE, label="Go to the Plan page", icon=":material/tune:")
@@ -65,7 +65,7 @@ seed = scenario.simulation.seed
 runs_default = scenario.simulation.runs
 run_choices = sorted({*RUN_CHOICES, runs_default})
 st.caption(
-    f"Scenario **{md(scenario.name)}**: {style.money(total, cur)} per {per} to split between acquisition and "
+    f"Scenario {code(scenario.name)}: {style.money(total, cur)} per {per} to split between acquisition and "
     f"retention; the plan now puts {pct(scenario.budget.acquisition / total)} into acquisition."
 )
 

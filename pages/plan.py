@@ -10,7 +10,7 @@ from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
 from simulation.model import edits
 from ui import cache, charts, downloads, plan_controls, plan_text, pnl, routing, short_link_view, state, style, widgets
 from ui.editor import assumptions_editor
-from ui.safe_text import md
+from ui.safe_text import heading
 
 routing.ensure_routed("pages/plan.py")
 
@@ -29,7 +29,7 @@ with st.sidebar:
     st.markdown("#### Costs and customers")
     plan_controls.assumption_controls(scenario)
 
-st.title(md(scenario.name))
+heading(scenario.name)
 if scenario.description:
     st.text(scenario.description)
 st.markdown(plan_text.intro(scenario))

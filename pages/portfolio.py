@@ -22,6 +22,7 @@ from ui import portfolio_charts as charts
 from ui import portfolio_text as text
 from ui import routing, state
 from ui.prose import prose
+from ui.safe_text import code
 
 routing.ensure_routed("pages/portfolio.py")
 
@@ -126,7 +127,8 @@ def _open_upload() -> None:
 
 
 def _show_error(heading: str, exc: Exception) -> None:
-    st.error(f"**{heading}**\n\n{text.markdown_safe(str(exc))}")
+    # the message may quote a file name, a column name or a value from the user's file
+    st.error(f"**{heading}**\n\n{code(exc)}")
 
 
 def _md(sentence: str) -> None:
@@ -357,7 +359,7 @@ def calibration_section(fits: dict, messages: dict) -> None:
         )
     st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
     for name, message in messages.items():
-        st.caption(text.markdown_safe(f"{name}: not fitted. {message}"))
+        st.caption(f"{code(name)}: not fitted. {code(message)}")
 
 
 if kind == "cohorts":

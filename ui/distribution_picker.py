@@ -18,7 +18,7 @@ from simulation.model.distributions import Bounds, Distribution
 from simulation.model.scenario import bounds_of
 
 from . import style
-from .safe_text import md
+from .safe_text import code
 
 FORMS = {
     "number": "A number",
@@ -137,7 +137,7 @@ def distribution_picker(
     parts = _parts(value)
     centre = float(np.mean(list(parts.values()))) if form_of(value) != "normal" else parts["mean"]
     form = st.segmented_control(
-        md(label),
+        code(label),  # the label may name a user's segment
         list(FORMS),
         default=form_of(value),
         format_func=FORMS.get,

@@ -21,7 +21,7 @@ from simulation.model.scenario import PERIODS_PER_YEAR, SEGMENT_ASSUMPTIONS, Seg
 
 from . import editor_tables as tables
 from .distribution_picker import distribution_picker
-from .safe_text import md
+from .safe_text import code
 
 ROW_HEIGHT = 35  # pixels per table row in Streamlit's data editor
 PARAM_HELP = (
@@ -74,7 +74,7 @@ def uncertainty_picker(scenario: Scenario) -> Scenario | None:
     try:
         return edits.with_value(scenario, path, picked)
     except InputError as exc:
-        st.error(f"**Not applied.** {md(exc)}")
+        st.error(f"**Not applied.** {code(exc)}")
         return None
 
 
@@ -188,7 +188,7 @@ def _tables_editor(scenario: Scenario) -> Scenario | None:
     except InputError as exc:
         problems = getattr(exc, "problems", [("", str(exc))])
         lines = tables.describe_problems(problems, {"segments": segments.to_dict("records")})
-        st.error("**Not applied: fix these and apply again.**\n\n" + "\n".join(f"- {md(line)}" for line in lines))
+        st.error("**Not applied: fix these and apply again.**\n\n" + "\n".join(f"- {code(line)}" for line in lines))
         return None
 
 

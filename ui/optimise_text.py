@@ -11,6 +11,7 @@ from simulation.decide import FLAT_TOLERANCE, OBJECTIVES, SplitResult, Tornado
 
 from . import precision, style
 from .optimise_charts import lower_first
+from .safe_text import code
 
 
 # Words ----------------------------------------------------------------------------------------
@@ -168,13 +169,13 @@ def tornado_text(t: Tornado, obj, kind: str, currency: str) -> str:
         return (
             f"**The recommended split holds up.** Moving any one assumption to its low or high value moves the "
             f"best split by {points_text(shift_points)}, and re-optimising would gain at most {loss} of "
-            f"{what}. What moves the {what} most is **{table.iloc[0]['assumption']}**."
+            f"{what}. What moves the {what} most is {code(table.iloc[0]['assumption'])}."
         )
     row, side = table.iloc[row_i], ("low", "high")[side_i]
     loss = value_text(worst, kind, currency) if kind == "money" else f"{worst * 100:.0f} points"
     return (
-        f"**The split depends on {row['assumption']}.** At its {side} value ({row[side]}) the best split would be "
-        f"{pct(row[f'best_share_{side}'])}, and keeping {pct(t.base_share)} would give up {loss} of {what}. "
+        f"**The split depends on {code(row['assumption'])}.** At its {side} value ({row[side]}) the best split "
+        f"would be {pct(row[f'best_share_{side}'])}, and keeping {pct(t.base_share)} would give up {loss} of {what}. "
         "Pin that assumption down before committing the budget."
     )
 

@@ -1,8 +1,8 @@
 """The Plan page's sentences, in business words, as plain functions (unit-tested as text).
 
 Nothing here calls Streamlit: each function takes figures and returns the text a person reads.
-Text that comes from a user (a scenario's name, a file name) is never put into Markdown here;
-the page shows it with ``st.text`` or in a code span.
+Text that comes from a user (a segment's name, a typed value, a message quoting them) goes into
+these sentences only as a code span (:func:`ui.safe_text.code`), which shows it literally.
 """
 
 from __future__ import annotations
@@ -21,18 +21,13 @@ from simulation.model.fields import FIELD_LABELS
 
 from . import precision, style
 from .figure_text import verdict
+from .safe_text import code
 
 # Above this share of what a lever can deliver per period, its ceiling, not its cost, sets the split.
 SATURATED = 0.8
 
 
 # Small words ----------------------------------------------------------------------------------
-def code_span(text: str) -> str:
-    """User text as a Markdown code span (shown literally): backticks cannot end it early."""
-    ticks = "`" * (max((len(m) for m in re.findall(r"`+", text)), default=0) + 1)
-    return f"{ticks} {text} {ticks}"
-
-
 def duration(seconds: float) -> str:
     """A time left in words: ``5 s``, ``about a minute``, ``3 min``."""
     if not math.isfinite(seconds):
@@ -102,7 +97,7 @@ def _who(path: str, s: Scenario) -> str:
     if m and path.startswith("segments"):
         field = FIELD_LABELS.get(m[2], m[2].replace("_", " ")).lower()
         if m[1] is not None and int(m[1]) < len(s.segments):
-            return f"{field} of segment {s.segments[int(m[1])].name}"
+            return f"{field} of segment {code(s.segments[int(m[1])].name)}"
         return f"{field} of a segment"
     return FIELD_LABELS.get(path, path.replace("_", " ").replace(".", " ")).lower()
 
@@ -112,7 +107,7 @@ def control_problem(key: str, value, exc: Exception, s: Scenario) -> str:
     what = CONTROL_NAMES.get(key, "The value")
     head = f"**{what} was not changed.**"
     if isinstance(exc, ValueError) and not isinstance(exc, InputError):
-        return f"{head} {code_span(str(value))} is not an amount: type it as 250,000, 250k or 1.5M."
+        return f"{head} {code(value)} is not an amount: type it as 250,000, 250k or 1.5M."
     if key in ("plan_total", "plan_status_quo_total"):
         fixed = edits.fixed_spend(s.budget if key == "plan_total" else s.baseline)
         return (
@@ -125,7 +120,7 @@ def control_problem(key: str, value, exc: Exception, s: Scenario) -> str:
             f"{head} With that value the {', '.join(fields)} would leave the range the model allows "
             "(for example a churn of 100 % or more, or a negative revenue). The scenario is as it was."
         )
-    return f"{head} {exc}"
+    return f"{head} {code(exc)}"
 
 
 def lever_fill(units_per_1000: float, unit_cost: float) -> float:

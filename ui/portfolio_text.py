@@ -108,12 +108,3 @@ def rows_sentence(count: int, rows: int) -> str:
     if count == 0:
         return f"All {rows:,} rows were read."
     return f"{count:,} of {rows:,} rows could not be used and were left out; the first ones are listed below."
-
-
-def markdown_safe(text: str) -> str:
-    """Text shown through Markdown (``st.markdown``, ``st.error``) with every Markdown sign escaped,
-    so that a file name, a column name or a value from a user's file is shown as typed."""
-    return "".join("\\" + ch if ch in MARKDOWN_SIGNS else ch for ch in text)
-
-
-MARKDOWN_SIGNS = set("\\`*_{}[]()#+-.!|<>~$:=")

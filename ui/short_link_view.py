@@ -11,6 +11,7 @@ from simulation.errors import InputError
 from simulation.io.short_links import QUERY_PARAM, ShortLinks, short_url
 
 from . import state
+from .safe_text import code
 
 log = logging.getLogger("retention_lab.app")
 
@@ -31,7 +32,9 @@ def open_from_link(workspace: str = "default") -> None:
     try:
         scenario = ShortLinks(workspace=workspace).resolve(token)
     except InputError as exc:
-        state.notify("error", f"**This short link could not be opened**, so the default example is shown.\n\n{exc}")
+        state.notify(
+            "error", f"**This short link could not be opened**, so the default example is shown.\n\n{code(exc)}"
+        )
         return
     state.set_scenario(scenario)
     state.notify("success", "Opened the scenario from the short link.")
@@ -45,7 +48,7 @@ def short_link_block(scenario: Scenario, workspace: str = "default") -> None:
         try:
             made[text] = ShortLinks(workspace=workspace).create(scenario).token
         except InputError as exc:
-            st.error(f"No short link was made: {exc}")
+            st.error(f"No short link was made: {code(exc)}")
     token = made.get(text)
     if token is not None:
         st.code(short_url(st.context.url, token), language=None)

@@ -16,7 +16,7 @@ from simulation.errors import InputError
 from simulation.io.sharing import QUERY_PARAM, decode_scenario
 
 from .cache import preset
-from .safe_text import md
+from .safe_text import code
 
 log = logging.getLogger("retention_lab.app")
 
@@ -37,8 +37,9 @@ def pop_notices() -> list[tuple[str, str]]:
 
 
 def problems_text(exc: InputError, context: Scenario | dict | None = None) -> str:
-    """A user-facing error as Markdown: one bullet per named problem.
+    """A user-facing error as Markdown: one bullet per named problem, each shown literally.
 
+    The problems quote names and values from the user's scenario, so each is a code span.
     ``context`` (the scenario, or the raw data that failed) lets a segment be named as
     well as numbered: ``segment 2 (Core) · churn``.
     """
@@ -47,8 +48,8 @@ def problems_text(exc: InputError, context: Scenario | dict | None = None) -> st
 
         data = context.to_dict() if isinstance(context, Scenario) else context
         lines = describe_problems(exc.problems, data if isinstance(data, dict) else None)
-        return "\n".join(f"- {md(line)}" for line in lines)
-    return md(exc)
+        return "\n".join(f"- {code(line)}" for line in lines)
+    return code(exc)
 
 
 def current_scenario() -> Scenario:

@@ -9,7 +9,7 @@ from simulation import Scenario, parse_scenario
 from simulation.errors import InputError
 from simulation.model.scenario import MAX_FILE_BYTES
 
-from .safe_text import md
+from .safe_text import code
 from .state import problems_text
 
 
@@ -24,8 +24,8 @@ def read_upload(file_name: str, data: bytes) -> tuple[Scenario | None, str]:
         scenario = parse_scenario(data, fmt)
     except InputError as exc:
         problems = problems_text(exc, _raw_data(data, fmt))
-        return None, f"**{md(file_name)} could not be opened; nothing was changed.**\n\n{problems}"
-    return scenario, f"Opened **{md(scenario.name)}** from {md(file_name)}."
+        return None, f"**{code(file_name)} could not be opened; nothing was changed.**\n\n{problems}"
+    return scenario, f"Opened {code(scenario.name)} from {code(file_name)}."
 
 
 def _raw_data(data: bytes, fmt: str) -> dict | None:

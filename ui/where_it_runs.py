@@ -6,6 +6,8 @@ import streamlit as st
 
 from simulation.numerics.executor import ENV, Executor, executor_for
 
+from .safe_text import literal
+
 
 def executor() -> Executor:
     """The executor for this run of the page (one client per process; see ``executor_for``).
@@ -14,14 +16,6 @@ def executor() -> Executor:
     in between, the page works on this machine straight away.
     """
     return executor_for()
-
-
-_MARKDOWN = set("\\`*_{}[]()#+-.!|<>~$:=")
-
-
-def plain(text: str) -> str:
-    """``text`` with every Markdown character escaped, so that it shows as typed."""
-    return "".join("\\" + c if c in _MARKDOWN else c for c in text)
 
 
 def where_text(ex: Executor) -> str:
@@ -35,10 +29,10 @@ def where_text(ex: Executor) -> str:
 def show(ex: Executor) -> None:
     """A caption saying where the work runs, and a warning when a named cluster was not used.
 
-    The address and the connection error come from the environment and the network, so they
-    are shown as plain text, never as Markdown.
+    The address and the connection error come from the server's setting and the network, not from
+    users: their Markdown signs are escaped, so they show as written.
     """
-    st.caption(plain(where_text(ex)), help=f"Set {ENV} to a Dask scheduler's address to run the sweeps on a cluster.")
+    st.caption(literal(where_text(ex)), help=f"Set {ENV} to a Dask scheduler's address to run the sweeps on a cluster.")
     note = getattr(ex, "note", None)
     if note:
-        st.warning(plain(note), icon=":material/cloud_off:")
+        st.warning(literal(note), icon=":material/cloud_off:")

@@ -35,7 +35,7 @@ from .figure_text import (  # noqa: F401 - the pages read these names from widge
     range_or_none,
     verdict,
 )
-from .safe_text import md
+from .safe_text import code, literal
 from .state import pop_notices
 
 log = logging.getLogger("retention_lab.app")
@@ -197,15 +197,15 @@ def chart(spec: dict, stem: str, key: str, height: int | str = CHART_HEIGHT) -> 
     title = spec.get("title")
     shown = {k: v for k, v in spec.items() if k != "title"}
     if isinstance(title, dict):
-        st.markdown(f"**{md(str(title.get('text', '')))}**")
+        st.markdown(f"**{literal(title.get('text', ''))}**")
         subtitle = title.get("subtitle") or []
         subtitle = [subtitle] if isinstance(subtitle, str) else subtitle
         if any(subtitle):
-            st.caption(md(" ".join(str(line) for line in subtitle)))
+            st.caption(literal(" ".join(str(line) for line in subtitle)))
         if isinstance(height, int):
             height -= 40 + 14 * len(subtitle)  # the room the title took inside the chart
     elif title:
-        st.markdown(f"**{md(str(title))}**")
+        st.markdown(f"**{literal(title)}**")
     several = any(k in spec for k in ("hconcat", "vconcat", "concat", "facet", "repeat"))
     if several:
         # Streamlit would ask Vega to "fit" it, which only single and layered views can do
@@ -290,6 +290,6 @@ def save_form(scenario: Scenario, key: str) -> None:
         try:
             saved = store.save(name.strip() or scenario.name, scenario, replace=replace)
         except InputError as exc:
-            st.error(f"Not saved: {md(exc)}")
+            st.error(f"Not saved: {code(exc)}")
         else:
-            st.success(f"Saved as **{md(saved.name)}**. Open Compare to see it beside other scenarios.")
+            st.success(f"Saved as {code(saved.name)}. Open Compare to see it beside other scenarios.")

@@ -15,7 +15,7 @@ import streamlit as st
 from simulation.errors import InputError
 from simulation.io.storage import DEFAULT_WORKSPACE, ScenarioStore, Workspace, new_workspace_key, workspace_from_key
 
-from .safe_text import md
+from .safe_text import code
 
 WORKSPACE_KEY = "_workspace"
 NEW_KEY_KEY = "_workspace_new_key"
@@ -31,7 +31,7 @@ def current() -> Workspace:
         try:
             st.session_state[WORKSPACE_KEY] = workspace_from_key(key)
         except InputError as exc:
-            st.session_state.setdefault("_notices", []).append(("error", f"Workspace not opened: {md(exc)}"))
+            st.session_state.setdefault("_notices", []).append(("error", f"Workspace not opened: {code(exc)}"))
     return st.session_state.get(WORKSPACE_KEY, DEFAULT_WORKSPACE)
 
 
@@ -54,7 +54,9 @@ def _shared() -> None:
 def panel() -> None:
     """Where the session's scenarios are saved, and how to move to a private or named workspace."""
     ws = current()
-    with st.expander(f"Workspace: {md(ws.label)}", icon=":material/folder_shared:"):
+    # a named workspace's label is the name a person typed
+    label = code(ws.label) if ws.is_named else ws.label
+    with st.expander(f"Workspace: {label}", icon=":material/folder_shared:"):
         st.caption(
             "Scenarios saved in a workspace are seen only from that workspace. The shared one is seen by everyone "
             "using this server; a private one only through its link, or its name and passphrase."
@@ -75,7 +77,7 @@ def panel() -> None:
                 try:
                     st.session_state[WORKSPACE_KEY] = ScenarioStore().named_workspace(name, passphrase, create=create)
                 except InputError as exc:
-                    st.error(f"Workspace not opened: {md(exc)}")
+                    st.error(f"Workspace not opened: {code(exc)}")
                 else:
                     st.session_state.pop(NEW_KEY_KEY, None)
                     st.rerun()

@@ -48,6 +48,7 @@ DB_FILE = "scenarios.sqlite3"
 NAME_MAX_CHARS = 80
 SCHEMA_VERSION = 3
 DEFAULT_WORKSPACE_ID = "default"
+NAMED_PREFIX = "name:"  # the id of a workspace opened by its name and passphrase
 KEY_BYTES = 24  # 192 random bits: a key cannot be guessed
 _KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 # scrypt at n = 2**14, r = 8 (16 MiB, about 50 ms): slow enough to make guessing passphrases dear
@@ -112,6 +113,11 @@ class Workspace:
     @property
     def is_default(self) -> bool:
         return self.id == DEFAULT_WORKSPACE_ID
+
+    @property
+    def is_named(self) -> bool:
+        """Whether ``label`` is the name a person gave the workspace (not one of the app's own labels)."""
+        return self.id.startswith(NAMED_PREFIX)
 
 
 DEFAULT_WORKSPACE = Workspace(DEFAULT_WORKSPACE_ID, "Shared on this server")
@@ -227,7 +233,7 @@ class ScenarioStore:
                     "INSERT INTO workspaces (name, salt, passphrase_hash, created_at) VALUES (?, ?, ?, ?)",
                     (key, salt, digest, utc_now()),
                 )
-            return Workspace(f"name:{key.casefold()}", key)
+            return Workspace(f"{NAMED_PREFIX}{key.casefold()}", key)
         with self._connect(write=False) as conn:
             row = (
                 conn.execute("SELECT name, salt, passphrase_hash FROM workspaces WHERE name = ?", (key,)).fetchone()
@@ -255,7 +261,7 @@ class ScenarioStore:
                 )
         if not right:
             raise StorageError(f"wrong passphrase for the workspace {label!r}")
-        return Workspace(f"name:{label.casefold()}", label)
+        return Workspace(f"{NAMED_PREFIX}{label.casefold()}", label)
 
     # Connection -----------------------------------------------------------------------
     @contextlib.contextmanager

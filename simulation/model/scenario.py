@@ -86,9 +86,12 @@ def text_problem(text: str, *, multiline: bool = False) -> str | None:
 
 
 def _currency(value: str) -> str:
-    # a code or a symbol: it is printed beside every amount, so it may not carry formatting
+    # a code or a symbol: it is printed beside every amount, in labels and sentences a page reads as
+    # Markdown, so it may not carry formatting, nor be a web address (Markdown makes "www.x.co" a link)
     if not all(ch.isalnum() or ch in " ." or unicodedata.category(ch) == "Sc" for ch in value):
         raise ValueError("must be a currency code or symbol (letters, digits, currency signs, spaces and dots)")
+    if "www." in value.casefold():
+        raise ValueError("must be a currency code or symbol, not a web address")
     return value
 
 

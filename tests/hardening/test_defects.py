@@ -252,6 +252,13 @@ def test_invisible_and_control_characters_are_refused_in_names(bad, where):
     assert paths == [{"name": "name", "segment": "segments[0].name", "currency": "currency"}[where]], paths
 
 
+@pytest.mark.parametrize("currency", ["www.x.co", "WWW.X.CO", "a www.xy"])
+def test_a_currency_cannot_be_a_web_address(currency):
+    # it is printed inside Markdown beside every amount, where "www.x.co" would be a live link
+    assert [p for p, _ in problems(make(currency=currency))] == ["currency"], f"{currency!r} refused"
+    assert scenario_from_dict(make(currency="kr.")).currency == "kr.", "a symbol with a dot is still a currency"
+
+
 def test_description_keeps_line_breaks_but_not_bidi_overrides():
     assert scenario_from_dict(make(description="line one\nline two")).description.count("\n") == 1, "newline kept"
     assert [p for p, _ in problems(make(description="evil \u202e text"))] == ["description"], "override refused"

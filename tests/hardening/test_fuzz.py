@@ -31,6 +31,7 @@ from simulation.model.scenario import (
     bounds_of,
 )
 from tests.hardening.invariants import assert_sound
+from tests.pages.markdown_reading import outside_code
 from ui.upload import read_upload
 
 MESSAGE_LIMIT = 20_000  # characters of one whole message, however bad the input
@@ -255,7 +256,8 @@ def test_uploads_open_or_give_a_message(file):
     scenario, message = read_upload(name, data)
     assert isinstance(message, str) and 0 < len(message) < MESSAGE_LIMIT, f"message of {len(message):,} characters"
     assert scenario is None or isinstance(scenario, Scenario), "a scenario or nothing"
-    assert "](" not in message.replace("\\]", ""), f"file name escaped: {message[:200]!r}"
+    outside = outside_code(message)
+    assert "](" not in outside and "e.example" not in outside, f"file name only in code spans: {message[:200]!r}"
 
 
 def test_distribution_refuses_every_non_finite_value():

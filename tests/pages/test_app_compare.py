@@ -10,6 +10,7 @@ from simulation.model import edits
 from ui import cache
 
 from .conftest import start_app
+from .markdown_reading import as_read
 from .test_app_plan import SPLIT, current, errors, percent, widget
 
 COMPARE = "pages/compare.py"
@@ -32,7 +33,7 @@ def save(at, name: str, replace: bool = False):
 
 
 def successes(at) -> str:
-    return "\n".join(s.value for s in at.success)
+    return "\n".join(as_read(s.value) for s in at.success)
 
 
 def test_compare_page_renders_with_an_empty_library(app):
@@ -46,7 +47,7 @@ def test_save_reopen_rename_duplicate_and_delete(app):
     saved_plan = current(app)
     to_compare(app)
     save(app, "Retention push")
-    assert "Saved as **Retention push**" in successes(app), f"no confirmation: {successes(app)!r}"
+    assert "Saved as Retention push." in successes(app), f"no confirmation: {successes(app)!r}"
     store = ScenarioStore()
     assert store.names() == ["Retention push"], f"the library holds {store.names()}"
     assert store.load("Retention push") == saved_plan, "the saved scenario differs from the plan"

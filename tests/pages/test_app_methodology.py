@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from simulation.engines.vectorized import CLASSES_PER_COHORT
-from ui.safe_text import shown
 
 from .conftest import start_app
+from .markdown_reading import as_read
 
 
 def _render(at):
@@ -29,5 +29,5 @@ def test_methodology_explains_the_model_with_formulas():
 
 def test_methodology_follows_the_open_scenario(test_scenario):
     at = _render(start_app(test_scenario))
-    text = " ".join(shown(m.value) for m in at.markdown)  # as read: the name is escaped Markdown
+    text = " ".join(as_read(m.value) for m in at.markdown)  # as read: the name is a code span
     assert test_scenario.name in text, "the illustrations should name the scenario they use"

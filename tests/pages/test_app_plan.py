@@ -14,9 +14,9 @@ from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
 from simulation.model import edits
 from ui import cache, widgets
-from ui.safe_text import md, shown
 
 from .conftest import start_app
+from .markdown_reading import as_read, page_heading
 
 SPLIT = "Acquisition share of the budget"
 MULTIPLIER = "Acquiring a customer costs N× retaining one"
@@ -58,8 +58,8 @@ def amount(text: str) -> float:
 
 
 def errors(at) -> str:
-    """The error messages as a person reads them (user text in them is escaped Markdown)."""
-    return "\n".join(shown(e.value) for e in at.error)
+    """The error messages as a person reads them (user text in them is in code spans)."""
+    return "\n".join(as_read(e.value) for e in at.error)
 
 
 def current(at):
@@ -72,8 +72,8 @@ def assert_clean(at) -> None:
 
 
 def title_is(at, name: str) -> bool:
-    """The page's title shows ``name`` literally (escaped for Markdown)."""
-    return at.title[0].value == md(name)
+    """The page's heading reads exactly ``name``."""
+    return page_heading(at) == name
 
 
 def figures(at) -> dict[str, tuple[str, str]]:

@@ -16,9 +16,9 @@ from simulation.portfolio.plans import ContactPlan
 from simulation.portfolio.reading import read_path
 from tests.portfolio.helpers import SAMPLES
 from ui import portfolio_text as text
-from ui.safe_text import shown
 
 from .conftest import APP, APP_TIMEOUT
+from .markdown_reading import as_read, live_user_text, page_heading
 
 PAGE = "pages/portfolio.py"
 
@@ -107,7 +107,7 @@ def test_simulate_this_portfolio_lands_on_plan_with_one_segment_per_class():
     counts = a.classes.set_index("class")["customers"]
     assert [s.name for s in scenario.segments] == [c for c in counts.index if counts[c] > 0], "one segment per class"
     assert [s.customers for s in scenario.segments] == [int(counts[s.name]) for s in scenario.segments], "customers"
-    title = shown(at.title[0].value)
+    title = page_heading(at)
     assert title == "Portfolio: b2b_accounts", f"the Plan page shows the portfolio: {title}"
     assert any("one segment per class" in s.value for s in at.success), "the Plan page says what was opened"
     assert not at.error, f"the Plan page simulates the portfolio without errors: {[e.value for e in at.error]}"
@@ -132,7 +132,7 @@ def _with_file(name: str, data: bytes) -> AppTest:
 def test_bad_file_gives_a_message_and_the_page_keeps_working():
     at = _with_file("photo.csv", b"\x89PNG\x00\x00\x00binary")
     assert not at.exception, f"a bad file must not raise: {at.exception}"
-    assert "photo\\.csv is not a text table" in at.error[0].value, at.error[0].value
+    assert "photo.csv is not a text table" in as_read(at.error[0].value), at.error[0].value
     at.sidebar.selectbox(key="pf_example").set_value("b2b_accounts.csv").run()
     assert not at.exception and not at.error, "an example opens after a bad file"
 
@@ -147,12 +147,14 @@ def test_rows_that_cannot_be_read_are_listed_with_lines():
 
 
 def test_missing_column_names_the_role_and_user_text_stays_plain():
-    at = _with_file("[x](y).csv", b"name,city\n**Acme**,Paris\n")
+    name = "[x](https://evil.example) www.x.com.csv"
+    at = _with_file(name, b"name,a@b.co\n**Acme**,https://evil.example\n")
     assert not at.exception, f"raised: {at.exception}"
     message = at.error[0].value
-    assert "no column for customer\\_id" in message, message
-    assert "\\*\\*" not in message or "Acme" not in message, "cell values are not shown as Markdown"
-    assert any("[x](y).csv" in t.value for t in at.text), "the file name is shown as plain text"
+    assert "no column for customer_id" in as_read(message), message
+    live = live_user_text(at, ("evil.example", "x.com", "a@b.co", "Acme"))
+    assert not live, f"file name, columns and cells only in code spans: {live}"
+    assert any(name in t.value for t in at.text), "the file name is shown as plain text"
 
 
 def test_excel_with_several_sheets_offers_a_sheet_choice():

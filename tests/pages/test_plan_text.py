@@ -16,6 +16,8 @@ from simulation.model.distributions import central
 from tests.helpers import scenario
 from ui import optimise_text, plan_controls, plan_text, pnl, precision
 
+from .markdown_reading import as_read
+
 
 @pytest.fixture(scope="module")
 def base():
@@ -173,7 +175,7 @@ def test_multiplier_message_is_in_business_words():
     exc = ScenarioError([("segments[0].churn", "distribution high must be in [0, 1); got 1.2")])
     text = plan_text.control_problem("plan_churn", 120.0, exc, sc)
     assert text.startswith("**Churn was not changed.**"), text
-    assert "churn of segment A" in text, f"the segment is named in words: {text}"
+    assert "churn of segment A" in as_read(text), f"the segment is named in words: {text}"
     assert "segments[" not in text and "distribution high" not in text, f"no field paths: {text}"
 
 

@@ -51,12 +51,6 @@ def test_sentences_read_as_written():
     ), "budget"
 
 
-def test_markdown_safe_shows_user_text_as_typed():
-    assert text.markdown_safe("**Acme** [x](http://y) $5") == r"\*\*Acme\*\* \[x\]\(http\:\/\/y\) \$5".replace(
-        r"\/", "/"
-    ), "every Markdown sign escaped"
-
-
 def test_calibration_chart_has_titles_units_and_three_series():
     fit = fit_sbg(Lifetimes.from_cohorts([[1000, 631, 468, 382, 326, 289, 262, 241]]), "Regular")
     frame = calibration_frame(fit, 12)

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulation.model.distributions import Distribution
 from simulation.model.scenario import Segment, bounds_of
+from tests.pages.markdown_reading import as_read
 from ui.distribution_picker import build_value, preview_frame
 
 
@@ -43,7 +44,7 @@ def number(at: AppTest, label: str):
 
 
 def form(at: AppTest):
-    return next(w for w in at.get("button_group") if w.label == "Churn per month")
+    return next(w for w in at.get("button_group") if as_read(w.label) == "Churn per month")
 
 
 def test_a_plain_number_is_returned_as_a_number():
