@@ -62,8 +62,8 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(data_dir: str):
-    """Start ``streamlit run app.py`` on a free loopback port; yield (url, pid)."""
+def serve(data_dir: str, cpus: set[int] | None = None):
+    """Start ``streamlit run app.py`` on a free loopback port (on ``cpus`` only, if given); yield (url, pid)."""
     port = _free_port()
     env = dict(os.environ, RETENTION_LAB_DATA_DIR=data_dir)
     log = open(Path(data_dir) / "streamlit.log", "w")  # noqa: SIM115 - closed below
@@ -74,6 +74,7 @@ def serve(data_dir: str):
             "--browser.gatherUsageStats", "false",
         ],
         cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
     )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     try:
@@ -264,6 +265,7 @@ async def main_async(args, url: str, pid: int | None) -> dict:
     return {
         "sessions": args.sessions,
         "server": "warm" if args.warm else "cold",
+        "cores": "server on its own core" if args.split_cores else "shared with the browsers",
         "models": "one per session" if args.distinct else "one, shared",
         "moves_per_session": args.moves,
         "interval_s": args.interval,
@@ -307,18 +309,33 @@ def main(argv=None) -> int:
         default=0.0,
         help="seconds between one session's arrival and the next (0: all at once)",
     )
+    parser.add_argument(
+        "--split-cores", action="store_true",
+        help="with --start: the server on one core, the browsers on the others, so that the server's time "
+        "per rerun is not the browsers' queue",
+    )  # fmt: skip
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if not 1 <= args.sessions <= 50 or not 1 <= args.moves <= 1000 or not 0 <= args.interval <= 600:
         parser.error("--sessions 1-50, --moves 1-1000, --interval 0-600")
     if not 0 <= args.stagger <= 60:
         parser.error("--stagger 0-60")
+    if args.split_cores and not args.start:
+        parser.error("--split-cores needs --start")
     if args.start == bool(args.url):
         parser.error("give --url of a running server or --start, not both")
     if args.url and urlsplit(args.url).hostname not in LOOPBACK:
         parser.error(f"--url must be on this machine ({', '.join(sorted(LOOPBACK))}); got {args.url}")
     if args.start:
-        with tempfile.TemporaryDirectory() as data, serve(data) as (url, pid):
+        server_cpus = None
+        if args.split_cores:
+            cores = sorted(os.sched_getaffinity(0))
+            if len(cores) < 2:
+                parser.error("--split-cores needs at least two cores")
+            # the server on the first core; this script, the driver and the browsers it starts on the rest
+            server_cpus = {cores[0]}
+            os.sched_setaffinity(0, set(cores[1:]))
+        with tempfile.TemporaryDirectory() as data, serve(data, server_cpus) as (url, pid):
             report = asyncio.run(main_async(args, url, pid))
     else:
         report = asyncio.run(main_async(args, args.url.rstrip("/"), None))
