@@ -18,7 +18,6 @@ from ..model.levers import response_compiled as _response
 from ..model.levers import split_compiled as _split
 from ..numerics.class_draws import (
     binomial_in,
-    binomial_rare,
     class_key,
     multinomial_in,
     spread_over_members,
@@ -210,7 +209,7 @@ def simulate_block(
                         pool = lapsed[s, j]
                         if pool == 0:
                             continue
-                        back = binomial_rare(state, class_key(keys[_WB], r, t, s, j), pool, p)
+                        back = binomial_in(state, class_key(keys[_WB], r, t, s, j), pool, p)
                         if back == 0:
                             continue
                         moved = lapsed_rev[s, j] * back / pool
@@ -294,7 +293,7 @@ def simulate_block(
                     members = n[s, j]
                     if members == 0:
                         continue
-                    gone = binomial_rare(state, sub_key(segment_key, j), members, th[s, j] * keep_rate)
+                    gone = binomial_in(state, sub_key(segment_key, j), members, th[s, j] * keep_rate)
                     if gone > 0:
                         lost = rev[s, j] if gone == members else rev[s, j] * gone / members
                         rev[s, j] = 0.0 if gone == members else rev[s, j] - lost

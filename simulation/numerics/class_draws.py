@@ -34,26 +34,6 @@ def class_key(source_key, run, period, segment, cls):
     return sub_key(draw_key(source_key, run, period, segment), cls)
 
 
-@njit(inline="always")
-def binomial_rare(state, key, n, p):
-    """:func:`binomial_in`, returning its 0 without the logarithm and exponential when that is sure.
-
-    For a small mean (``p <= 0.5``, ``n p < 1``) the sampler is inversion, which returns 0 exactly
-    when its first uniform ``u <= (1 - p) ** n``; since ``(1 - p) ** n >= 1 - n p`` (Bernoulli's
-    inequality), ``u < (1 - n p)(1 - 1e-12)`` is such a case (the factor covers the rounding of the
-    sampler's ``exp(n log(1 - p))``, whose error is some 1e-16). The variate is the same; most classes
-    of a segment expect well under one event a period, so most draws end here.
-    """
-    if n <= 0 or not p > 0.0:
-        return 0
-    mean = n * p
-    if p <= 0.5 and mean < 1.0:
-        state[0] = key
-        if _uniform(state) < (1.0 - mean) * (1.0 - 1e-12):
-            return 0
-    return binomial_in(state, key, n, p)
-
-
 @njit(cache=True)
 def multinomial_in(state, source_key, run, period, segment, total, weights, order, out):
     """Write into ``out`` a Multinomial(``total``, ``weights``) allocation to classes.
