@@ -1,10 +1,11 @@
 """Compiled period loop of the vectorised engine.
 
 Per run and segment the state is the integer count and the run-rate revenue of each latent
-churn class; chance comes from keyed Binomial draws, one per class for every event whose
-outcome depends on who the customer is (:mod:`simulation.numerics.class_draws`). The loop
-releases the interpreter lock, so blocks of runs proceed on several cores at once; it is
-compiled by Numba on first use and cached on disk.
+churn class; chance comes from keyed Binomial draws, one per occupied class for every event
+whose outcome depends on who the customer is, a segment's draws of one kind made together
+(:func:`~simulation.numerics.class_draws.class_binomials`). The loop releases the interpreter
+lock, so blocks of runs proceed on several cores at once; it is compiled by Numba on first use
+and cached on disk.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ from ..model.levers import response_compiled as _response
 from ..model.levers import split_compiled as _split
 from ..numerics.class_draws import (
     binomial_in,
+    class_binomials,
     class_key,
     multinomial_in,
     spread_over_members,
-    sub_key,
 )
 from ..numerics.keyed_random import draw_key
 from .paths import RECORDED
@@ -103,6 +104,13 @@ def simulate_block(
     lapsed_rev = np.zeros((S, C))
     placed = np.empty(K, dtype=np.int64)
     struck = np.zeros(C3, dtype=np.int64)
+    # one draw per occupied class: class indices, counts, probabilities, variates, scratch space
+    draw_cls = np.empty(C3, dtype=np.int64)
+    draw_n = np.empty(C3, dtype=np.int64)
+    draw_p = np.empty(C3)
+    drawn = np.empty(C3, dtype=np.int64)
+    draw_index = np.empty((2, C3), dtype=np.int64)
+    draw_work = np.empty((5, C3))
     active = np.empty(S, dtype=np.int64)
     lapsed_count = np.empty(S, dtype=np.int64)
     new = np.zeros(S, dtype=np.int64)
@@ -127,7 +135,17 @@ def simulate_block(
         for s in range(S):
             active[s] = customers[s]
             lapsed_count[s] = 0
-            multinomial_in(state, keys[_START], r, 0, s, customers[s], w_old[r, s], order_old[r, s], placed)
+            multinomial_in(
+                state,
+                keys[_START],
+                r,
+                0,
+                s,
+                customers[s],
+                w_old[r, s],
+                order_old[r, s],
+                placed,
+            )
             for j in range(C3):
                 n[s, j] = placed[j] if j < K else 0
                 rev[s, j] = n[s, j] * base[r, s]
@@ -179,7 +197,17 @@ def simulate_block(
                     joining = (new[s] if acq_budget > 0.0 else 0) + (referred[s] if referrals_on else 0)
                     if joining == 0:
                         continue
-                    multinomial_in(state, keys[_JOIN], r, t, s, joining, w_new[r, s], order_new[r, s], placed)
+                    multinomial_in(
+                        state,
+                        keys[_JOIN],
+                        r,
+                        t,
+                        s,
+                        joining,
+                        w_new[r, s],
+                        order_new[r, s],
+                        placed,
+                    )
                     for k in range(K):
                         if placed[k] > 0:
                             n[s, K + k] += placed[k]
@@ -205,13 +233,21 @@ def simulate_block(
                     p = min(expected / count, 1.0)
                     back_total = 0
                     moved_rev = 0.0
+                    pools = 0
                     for j in range(C):
-                        pool = lapsed[s, j]
-                        if pool == 0:
-                            continue
-                        back = binomial_in(state, class_key(keys[_WB], r, t, s, j), pool, p)
+                        if lapsed[s, j] > 0:
+                            draw_cls[pools] = j
+                            draw_n[pools] = lapsed[s, j]
+                            draw_p[pools] = p
+                            pools += 1
+                    segment_key = draw_key(keys[_WB], r, t, s)
+                    class_binomials(state, segment_key, draw_cls, draw_n, draw_p, drawn, pools, draw_index, draw_work)
+                    for i in range(pools):
+                        back = drawn[i]
                         if back == 0:
                             continue
+                        j = draw_cls[i]
+                        pool = draw_n[i]
                         moved = lapsed_rev[s, j] * back / pool
                         lapsed[s, j] = pool - back
                         lapsed_rev[s, j] = 0.0 if back == pool else lapsed_rev[s, j] - moved
@@ -255,13 +291,20 @@ def simulate_block(
                             for j in range(slots):
                                 rev[s, j] += struck[j] * add
                     else:
-                        segment_key = draw_key(keys[_UP], r, t, s)
+                        occupied = 0
                         for j in range(slots):
-                            if n[s, j] == 0:
-                                continue
-                            ups = binomial_in(state, sub_key(segment_key, j), n[s, j], p)
-                            rev[s, j] += ups * add
-                            ups_total += ups
+                            if n[s, j] > 0:
+                                draw_cls[occupied] = j
+                                draw_n[occupied] = n[s, j]
+                                draw_p[occupied] = p
+                                occupied += 1
+                        segment_key = draw_key(keys[_UP], r, t, s)
+                        class_binomials(
+                            state, segment_key, draw_cls, draw_n, draw_p, drawn, occupied, draw_index, draw_work
+                        )
+                        for i in range(occupied):
+                            rev[s, draw_cls[i]] += drawn[i] * add
+                            ups_total += drawn[i]
                     revenue_after[s] += ups_total * add
                     rec[UPSELLS, r, t] += ups_total
                     rec[RR_EXPANSION, r, t] += ups_total * add
@@ -288,12 +331,19 @@ def simulate_block(
                     keep_rate = 1.0 - saves / max(at_risk[s], 1e-300)
                 churned = 0
                 run_rate = 0.0
-                segment_key = draw_key(keys[_CHURN], r, t, s)
+                occupied = 0
                 for j in range(slots):
-                    members = n[s, j]
-                    if members == 0:
-                        continue
-                    gone = binomial_in(state, sub_key(segment_key, j), members, th[s, j] * keep_rate)
+                    if n[s, j] > 0:
+                        draw_cls[occupied] = j
+                        draw_n[occupied] = n[s, j]
+                        draw_p[occupied] = th[s, j] * keep_rate
+                        occupied += 1
+                segment_key = draw_key(keys[_CHURN], r, t, s)
+                class_binomials(state, segment_key, draw_cls, draw_n, draw_p, drawn, occupied, draw_index, draw_work)
+                for i in range(occupied):
+                    j = draw_cls[i]
+                    members = draw_n[i]
+                    gone = drawn[i]
                     if gone > 0:
                         lost = rev[s, j] if gone == members else rev[s, j] * gone / members
                         rev[s, j] = 0.0 if gone == members else rev[s, j] - lost

@@ -5,10 +5,12 @@ depends on how many uniforms another class's draw used: two budgets on the same 
 the same class the same uniforms (common random numbers), and a run's draws do not depend on
 how the runs are split between threads.
 
-:func:`binomial_in` (defined in :mod:`simulation.numerics.keyed_random`, where
-:func:`~simulation.numerics.keyed_random.binomial` is built on it) takes the generator's
-one-word state from the caller, so that a loop drawing millions of small counts does not
-allocate a state array per draw.
+A segment's draws of one kind (its classes' churners, their upsells, the won-back customers of
+each lapsed class) are made together by :func:`class_binomials`, in passes that let the work of
+one draw overlap with the next's; each class still gets exactly the variate its key gives alone
+(:func:`binomial_in`, defined in :mod:`simulation.numerics.keyed_random`, which takes the
+generator's one-word state from the caller so that a loop drawing millions of small counts does
+not allocate a state array per draw).
 """
 
 from __future__ import annotations
@@ -16,10 +18,29 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-from .keyed_random import _mix, _uniform, binomial_in, draw_key
+from .keyed_random import (
+    _GOLDEN,
+    INVERSION_BELOW,
+    _mix,
+    _uniform,
+    binomial_in,
+    binomial_rest,
+    btrd_attempt,
+    btrd_centre,
+    btrd_rest,
+    btrd_shape,
+    draw_key,
+    first_uniform,
+    inversion_start,
+    surely_zero,
+    uniform_at,
+)
 
 # Members up to which a multinomial allocation is drawn member by member (one uniform each).
 FEW_PICKS = 64
+# Steps of inversion taken for all of a segment's small class draws at once (below the bound of
+# inversion's restarts, which is at least 10); a count beyond them is finished draw by draw.
+FIRST_STEPS = 8
 
 
 @njit(inline="always")
@@ -34,7 +55,7 @@ def class_key(source_key, run, period, segment, cls):
     return sub_key(draw_key(source_key, run, period, segment), cls)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def multinomial_in(state, source_key, run, period, segment, total, weights, order, out):
     """Write into ``out`` a Multinomial(``total``, ``weights``) allocation to classes.
 
@@ -76,7 +97,7 @@ def multinomial_in(state, source_key, run, period, segment, total, weights, orde
         weight_left -= w
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def spread_over_members(state, key, picks, counts, size, taken):
     """Write into ``taken[:size]`` where ``picks`` members chosen at random without replacement fall.
 
@@ -104,3 +125,94 @@ def spread_over_members(state, key, picks, counts, size, taken):
             j += 1
         taken[j] += 1
         left -= 1
+
+
+@njit(cache=True, error_model="numpy")
+def class_binomials(state, segment_key, cls, n, p, out, count, index, work):
+    """Write into ``out[:count]`` one Binomial(``n[i]``, ``p[i]``) per class ``cls[i]``, keyed by
+    :func:`sub_key` of ``segment_key``: the variates :func:`binomial_in` gives for those keys.
+
+    The draws are independent, so they are made in passes, each over the draws of one kind, rather
+    than one after the other. The first, branch-free over all draws, takes each draw's first
+    uniform and settles the sure 0s and the draws whose uniform falls in the centre of BTRD's hat;
+    the second takes the first :data:`FIRST_STEPS` steps of inversion for every small draw left,
+    all draws in step; the third makes BTRD's next candidate for every large draw left; the few
+    draws still open are finished one by one. The passes give exactly the variates of the draw made
+    alone. ``index`` (int64, 2 rows) and ``work`` (float64, 5 rows) are scratch space, each row at
+    least ``count`` long.
+    """
+    uniforms, px, cdf, ratio_s, ratio_a = work[0], work[1], work[2], work[3], work[4]
+    pending, stage = index[0], index[1]
+    for i in range(count):  # no branch: every draw, its uniform, its sure answer or what it waits for
+        ni = n[i]
+        pi = p[i]
+        u = first_uniform(sub_key(segment_key, cls[i]))
+        uniforms[i] = u
+        r = min(pi, 1.0 - pi)
+        nf = np.float64(ni)
+        mean = nf * r
+        small = mean < INVERSION_BELOW
+        nb = 40.0 if small else nf  # any draw that does not use BTRD gets a harmless hat (mean 10)
+        rb = 0.25 if small else r
+        b, a, vr = btrd_shape(nb, rb)
+        x = 0.0 if small else np.float64(btrd_centre(nb, rb, b, a, vr, u))
+        settled = surely_zero(u, mean) if small else u <= 0.86 * vr
+        x = nf - x if pi > 0.5 else x
+        empty = ni <= 0 or not pi > 0.0
+        full = pi >= 1.0
+        x = nf if full else x
+        out[i] = np.int64(0.0 if empty else x)
+        stage[i] = 0 if (settled or empty or full) else (1 if small else 2)
+    small = 0
+    big = count
+    for i in range(count):
+        if stage[i] == 1:
+            pending[small] = i
+            small += 1
+        elif stage[i] == 2:
+            big -= 1
+            pending[big] = i
+    # inversion's first steps for the small draws, in step: x counts the cumulative probabilities below u
+    for j in range(small):
+        i = pending[j]
+        qn, ratio_s[j], ratio_a[j] = inversion_start(n[i], min(p[i], 1.0 - p[i]))
+        px[j] = qn
+        cdf[j] = qn
+        stage[j] = 1 if uniforms[i] > qn else 0
+    for k in range(1, FIRST_STEPS):
+        for j in range(small):
+            px[j] *= ratio_a[j] / k - ratio_s[j]
+            cdf[j] += px[j]
+            stage[j] += 1 if uniforms[pending[j]] > cdf[j] else 0
+    left = 0
+    for j in range(small):
+        i = pending[j]
+        x = stage[j]
+        if x < FIRST_STEPS and x <= n[i]:
+            out[i] = n[i] - x if p[i] > 0.5 else x
+        else:
+            pending[left] = i
+            left += 1
+    small_left = left
+    # BTRD's second uniform and the candidate it makes, for the large draws off the centre
+    for j in range(big, count):
+        i = pending[j]
+        ni = n[i]
+        r = min(p[i], 1.0 - p[i])
+        b, a, vr = btrd_shape(ni, r)
+        k, accepted = btrd_attempt(ni, r, b, a, vr, uniforms[i], uniform_at(sub_key(segment_key, cls[i]), 2))
+        if accepted:
+            out[i] = ni - k if p[i] > 0.5 else k
+        else:
+            pending[left] = i
+            left += 1
+    for j in range(left):
+        i = pending[j]
+        key = sub_key(segment_key, cls[i])
+        if j < small_left:
+            out[i] = binomial_rest(state, key, n[i], p[i], uniforms[i])
+        else:
+            r = min(p[i], 1.0 - p[i])
+            state[0] = key + np.uint64(2) * _GOLDEN
+            k = btrd_rest(state, n[i], r, 0.0, 1)
+            out[i] = n[i] - k if p[i] > 0.5 else k

@@ -7,7 +7,14 @@ from scipy import stats
 
 from simulation.model.assumptions import stream_key
 from simulation.numerics import keyed_random
-from simulation.numerics.class_draws import binomial_in, multinomial_in, spread_over_members, sub_key
+from simulation.numerics.class_draws import (
+    FEW_PICKS,
+    binomial_in,
+    class_binomials,
+    multinomial_in,
+    spread_over_members,
+    sub_key,
+)
 
 KEY = np.uint64(stream_key(5, "churn"))
 
@@ -30,6 +37,63 @@ def test_class_sampler_gives_the_keyed_samplers_variate(n, p):
 
 
 @njit
+def _batched_and_alone(source, n, p, segments):
+    """Each segment's class draws made together by class_binomials, and one by one by binomial_in."""
+    count = n.size
+    together = np.empty((segments, count), dtype=np.int64)
+    alone = np.empty((segments, count), dtype=np.int64)
+    cls = np.arange(count).astype(np.int64)
+    index = np.empty((2, count), dtype=np.int64)
+    work = np.empty((5, count))
+    state = np.empty(1, dtype=np.uint64)
+    for s in range(segments):
+        segment_key = keyed_random.draw_key(source, s, 3, 1)
+        class_binomials(state, segment_key, cls, n, p, together[s], count, index, work)
+        for i in range(count):
+            alone[s, i] = binomial_in(state, sub_key(segment_key, cls[i]), n[i], p[i])
+    return together, alone
+
+
+def test_class_draws_made_together_are_the_draws_made_alone():
+    """Every kind of draw, mixed as a segment's classes mix them: empty classes, a NaN or certain
+    probability, sure 0s, inversion within and beyond its first steps, BTRD at its centre and off
+    it, and complements of each."""
+    n = np.array(
+        [0, 5, 7, 12, 1, 40, 300, 99, 100, 1000, 25, 60, 2_000_000, 10**12, 3, 80, 500, 64, 9, 20, 4000, 17],
+        dtype=np.int64,
+    )
+    p = np.array(
+        [
+            0.3,
+            float("nan"),
+            1.0,
+            0.0,
+            0.001,
+            0.05,
+            0.01,
+            0.1,
+            0.1,
+            0.2,
+            0.9,
+            0.97,
+            0.003,
+            1e-9,
+            0.5,
+            0.45,
+            0.6,
+            0.5,
+            0.99,
+            0.6,
+            0.999,
+            0.35,
+        ]
+    )
+    together, alone = _batched_and_alone(KEY, n, p, 20_000)
+    assert np.array_equal(together, alone), "class_binomials gives each class the variate its key gives alone"
+    assert together[:, 1].max() == 0 and np.all(together[:, 2] == 7), "NaN gives 0, certainty gives n"
+
+
+@njit
 def _multinomials(source, total, weights, order, count):
     out = np.empty((count, weights.size), dtype=np.int64)
     state = np.empty(1, dtype=np.uint64)
@@ -38,9 +102,9 @@ def _multinomials(source, total, weights, order, count):
     return out
 
 
-@pytest.mark.parametrize("total", [7, 64, 65, 5000])
+@pytest.mark.parametrize("total", [7, FEW_PICKS, FEW_PICKS + 1, 5000])
 def test_multinomial_allocation_is_multinomial(total):
-    """Member by member (up to 64) or by conditional Binomials (above): each class's count is
+    """Member by member (up to FEW_PICKS) or by conditional Binomials (above): each class's count is
     Binomial(total, w_k). Its mean is checked against the sample's SE, its variance against the SE
     of a sample variance, var * sqrt(2 / (n - 1) + kurtosis / n), the Binomial's excess kurtosis
     being (1 - 6 w (1 - w)) / var; 4.5 SE over 12 checks keeps a false failure below 1e-4."""
@@ -56,6 +120,18 @@ def test_multinomial_allocation_is_multinomial(total):
         assert abs(x.mean() - dist.mean()) <= 4.5 * se_mean, f"class {k}: mean {x.mean():.3f} vs {dist.mean():.3f}"
         se_var = dist.var() * np.sqrt(2 / (x.size - 1) + (1 - 6 * w * (1 - w)) / (dist.var() * x.size))
         assert abs(x.var(ddof=1) - dist.var()) <= 4.5 * se_var, f"class {k}: variance {x.var():.3f} vs {dist.var():.3f}"
+
+
+def test_members_placed_one_by_one_follow_the_multinomial_pmf():
+    """Chi-square of the joint counts of 4 members over 3 classes (15 outcomes) against the
+    multinomial pmf; fixed keys, so a correct sampler fails only for a 1-in-10,000 key set."""
+    weights = np.array([0.6, 0.3, 0.1])
+    order = np.arange(3, dtype=np.int64)
+    draws = _multinomials(KEY, 4, weights, order, 40_000)
+    outcomes, observed = np.unique(draws, axis=0, return_counts=True)
+    expected = np.array([stats.multinomial.pmf(o, 4, weights) for o in outcomes]) * draws.shape[0]
+    assert outcomes.shape[0] == 15, "every outcome occurs"
+    assert stats.chisquare(observed, expected).pvalue > 1e-4
 
 
 @njit
