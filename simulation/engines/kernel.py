@@ -72,7 +72,8 @@ def _fit_to_prospects(drawn, total, prospects, S):
 
 @njit(cache=True, nogil=True)
 def simulate_block(
-    run_lo, run_hi, keys, budget, theta, w_old, w_new, order_old, order_new, base, uplift, margin, upsell_rate,
+    run_lo, run_hi, keys, budget, theta, w_old, w_new, order_old, order_new, prob_old, alias_old, prob_new, alias_new,
+    base, uplift, margin, upsell_rate,
     cost_to_serve, referral_rate, share, customers, cac, max_new, market, save_cap, save_cost, up_cap, up_cost,
     wb_cap, wb_cost, discount, weights, use_weights, year_end, rec, active_by_segment, residual, year_kept_base,
     year_cohort, saves_total, at_risk_total,
@@ -144,6 +145,8 @@ def simulate_block(
                 customers[s],
                 w_old[r, s],
                 order_old[r, s],
+                prob_old[r, s],
+                alias_old[r, s],
                 placed,
             )
             for j in range(C3):
@@ -206,6 +209,8 @@ def simulate_block(
                         joining,
                         w_new[r, s],
                         order_new[r, s],
+                        prob_new[r, s],
+                        alias_new[r, s],
                         placed,
                     )
                     for k in range(K):

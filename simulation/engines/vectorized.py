@@ -23,6 +23,7 @@ import numpy as np
 
 from ..model.assumptions import Assumptions, draw_assumptions, stream_key
 from ..model.scenario import Budget, Scenario
+from ..numerics.class_draws import alias_tables
 from ..numerics.parallel import in_blocks
 from . import kernel
 from .paths import RECORDED
@@ -58,6 +59,7 @@ def simulate_vectorized(
     R, S, H = a.runs, a.customers.size, scenario.horizon
     theta, w_old, w_new = a.latent_classes(classes)  # theta: (R, S, 2K), existing customers' classes first
     order_old, order_new = a.cached(("class order", classes), lambda: _by_falling_weight(w_old, w_new))
+    alias_old, alias_new = a.cached(("alias tables", classes), lambda: (_alias(w_old), _alias(w_new)))
     weights = np.zeros((3, S))
     use_weights = np.zeros(3, dtype=np.bool_)
     for i, lever in enumerate(("retention", "expansion", "winback")):
@@ -69,6 +71,7 @@ def simulate_vectorized(
         np.array([stream_key(seed, source) for source in kernel.SOURCES], dtype=np.uint64),
         np.array([budget.acquisition, budget.retention, budget.expansion, budget.winback], dtype=np.float64),
         np.ascontiguousarray(theta), np.ascontiguousarray(w_old), np.ascontiguousarray(w_new), order_old, order_new,
+        *alias_old, *alias_new,
         per_cell(a.revenue), per_cell(a.uplift), per_cell(a.margin), per_cell(a.upsell_rate),
         per_cell(a.cost_to_serve), per_cell(a.referral_rate),
         np.ascontiguousarray(a.share, dtype=np.float64), np.ascontiguousarray(a.customers, dtype=np.int64),
@@ -103,6 +106,14 @@ def _by_falling_weight(w_old: np.ndarray, w_new: np.ndarray) -> tuple[np.ndarray
     """Each run and segment's classes in order of falling weight, (runs, segments, K) each."""
     order = lambda w: np.ascontiguousarray(np.argsort(-w, axis=-1, kind="stable"), dtype=np.int64)  # noqa: E731
     return order(w_old), order(w_new)
+
+
+def _alias(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Walker's alias tables of each run and segment's class weights: (probabilities, aliases)."""
+    w = np.ascontiguousarray(weights, dtype=np.float64)
+    prob, alias = np.empty_like(w), np.empty(w.shape, dtype=np.int64)
+    alias_tables(w, prob, alias)
+    return prob, alias
 
 
 def compile_kernels() -> float:

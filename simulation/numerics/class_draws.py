@@ -56,29 +56,70 @@ def class_key(source_key, run, period, segment, cls):
 
 
 @njit(cache=True, error_model="numpy")
-def multinomial_in(state, source_key, run, period, segment, total, weights, order, out):
+def alias_tables(weights, prob, alias):
+    """Fill ``prob`` and ``alias`` with Walker's alias tables of each row of ``weights`` (rows sum to 1).
+
+    A uniform ``u`` then picks column ``i = floor(u K)``, or ``alias[i]`` when the rest of ``u K``
+    is at least ``prob[i]``: column ``j`` with probability ``weights[j]``, in one step (Vose's
+    construction, which keeps the tables exact to rounding).
+    """
+    K = weights.shape[-1]
+    flat_w = weights.reshape(-1, K)
+    flat_p = prob.reshape(-1, K)
+    flat_a = alias.reshape(-1, K)
+    scaled = np.empty(K)
+    small = np.empty(K, dtype=np.int64)
+    large = np.empty(K, dtype=np.int64)
+    for row in range(flat_w.shape[0]):
+        ns = 0
+        nl = 0
+        for i in range(K):
+            scaled[i] = flat_w[row, i] * K
+            flat_a[row, i] = i
+            if scaled[i] < 1.0:
+                small[ns] = i
+                ns += 1
+            else:
+                large[nl] = i
+                nl += 1
+        while ns > 0 and nl > 0:
+            ns -= 1
+            lo = small[ns]
+            hi = large[nl - 1]
+            flat_p[row, lo] = scaled[lo]
+            flat_a[row, lo] = hi
+            scaled[hi] = (scaled[hi] + scaled[lo]) - 1.0
+            if scaled[hi] < 1.0:
+                nl -= 1
+                small[ns] = hi
+                ns += 1
+        for j in range(ns):
+            flat_p[row, small[j]] = 1.0
+        for j in range(nl):
+            flat_p[row, large[j]] = 1.0
+
+
+@njit(cache=True, error_model="numpy")
+def multinomial_in(state, source_key, run, period, segment, total, weights, order, prob, alias, out):
     """Write into ``out`` a Multinomial(``total``, ``weights``) allocation to classes.
 
-    Up to :data:`FEW_PICKS` members, each picks a class with probability ``w_k`` (one uniform,
-    classes scanned in ``order``, by falling weight, so the scan is short); above it, sequential
-    conditional Binomials in ``order``: class ``k`` receives Binomial(left, w_k / weight left),
-    the last class what remains, each class's draw keyed by its own index (the allocation
-    usually ends, with nothing left to share, before the rarest classes). Both are exact.
-    ``out`` is overwritten.
+    Up to :data:`FEW_PICKS` members, each picks a class with probability ``w_k`` by one uniform
+    and the alias tables ``prob`` and ``alias`` (:func:`alias_tables`); above it, sequential
+    conditional Binomials in ``order`` (by falling weight): class ``k`` receives Binomial(left,
+    w_k / weight left), the last class what remains, each class's draw keyed by its own index
+    (the allocation usually ends, with nothing left to share, before the rarest classes). Both
+    are exact. ``out`` is overwritten.
     """
-    for i in range(out.size):
+    K = out.size
+    for i in range(K):
         out[i] = 0
     segment_key = draw_key(source_key, run, period, segment)
     if total <= FEW_PICKS:
         state[0] = segment_key
-        last = order.size - 1
         for _ in range(total):
-            u = _uniform(state)
-            i = 0
-            while i < last and u >= weights[order[i]]:
-                u -= weights[order[i]]
-                i += 1
-            out[order[i]] += 1
+            x = _uniform(state) * K
+            i = min(int(x), K - 1)
+            out[i if x - i < prob[i] else alias[i]] += 1
         return
     left = total
     weight_left = 1.0

@@ -9,6 +9,7 @@ from simulation.model.assumptions import stream_key
 from simulation.numerics import keyed_random
 from simulation.numerics.class_draws import (
     FEW_PICKS,
+    alias_tables,
     binomial_in,
     class_binomials,
     multinomial_in,
@@ -94,12 +95,35 @@ def test_class_draws_made_together_are_the_draws_made_alone():
 
 
 @njit
-def _multinomials(source, total, weights, order, count):
+def _multinomials(source, total, weights, order, prob, alias, count):
     out = np.empty((count, weights.size), dtype=np.int64)
     state = np.empty(1, dtype=np.uint64)
     for i in range(count):
-        multinomial_in(state, source, i, 1, 0, total, weights, order, out[i])
+        multinomial_in(state, source, i, 1, 0, total, weights, order, prob, alias, out[i])
     return out
+
+
+def _tables(weights):
+    prob, alias = np.empty_like(weights), np.empty(weights.shape, dtype=np.int64)
+    alias_tables(weights, prob, alias)
+    return prob, alias
+
+
+@pytest.mark.parametrize(
+    "weights",
+    [
+        np.array([0.05, 0.5, 0.3, 0.1, 0.04, 0.01]),
+        np.array([0.3, 0.27, 0.2, 0.13, 0.065, 0.028, 0.01, 0.003, 6e-4, 1e-4, 1.6e-5, 1.4e-6, 0.0, 0.0, 0.0, 0.0]),
+        np.array([1.0, 0.0, 0.0]),
+    ],
+)
+def test_alias_tables_give_each_class_its_weight(weights):
+    weights = weights / weights.sum()
+    prob, alias = _tables(weights)
+    K = weights.size
+    implied = prob / K
+    np.add.at(implied, alias, (1 - prob) / K)
+    assert np.allclose(implied, weights, rtol=0, atol=1e-15), f"alias tables give {implied}, not {weights}"
 
 
 @pytest.mark.parametrize("total", [7, FEW_PICKS, FEW_PICKS + 1, 5000])
@@ -110,7 +134,7 @@ def test_multinomial_allocation_is_multinomial(total):
     being (1 - 6 w (1 - w)) / var; 4.5 SE over 12 checks keeps a false failure below 1e-4."""
     weights = np.array([0.05, 0.5, 0.3, 0.1, 0.04, 0.01])
     order = np.argsort(-weights, kind="stable").astype(np.int64)
-    draws = _multinomials(KEY, total, weights, order, 20_000)
+    draws = _multinomials(KEY, total, weights, order, *_tables(weights), 20_000)
     assert np.all(draws.sum(1) == total), "every member is placed once"
     for k, w in enumerate(weights):
         dist = stats.binom(total, w)
@@ -127,7 +151,7 @@ def test_members_placed_one_by_one_follow_the_multinomial_pmf():
     multinomial pmf; fixed keys, so a correct sampler fails only for a 1-in-10,000 key set."""
     weights = np.array([0.6, 0.3, 0.1])
     order = np.arange(3, dtype=np.int64)
-    draws = _multinomials(KEY, 4, weights, order, 40_000)
+    draws = _multinomials(KEY, 4, weights, order, *_tables(weights), 40_000)
     outcomes, observed = np.unique(draws, axis=0, return_counts=True)
     expected = np.array([stats.multinomial.pmf(o, 4, weights) for o in outcomes]) * draws.shape[0]
     assert outcomes.shape[0] == 15, "every outcome occurs"
