@@ -18,6 +18,12 @@ from numba import njit
 from ..model.levers import response_compiled as _response
 from ..model.levers import split_compiled as _split
 from ..numerics.class_draws import (
+    CHANCE_ROWS,
+    CLASS,
+    DRAW_ROWS,
+    DRAWN,
+    PROBABILITY,
+    TRIALS,
     binomial_in,
     class_binomials,
     class_key,
@@ -72,8 +78,8 @@ def _fit_to_prospects(drawn, total, prospects, S):
 
 @njit(cache=True, nogil=True)
 def simulate_block(
-    run_lo, run_hi, keys, budget, theta, w_old, w_new, order_old, order_new, prob_old, alias_old, prob_new, alias_new,
-    base, uplift, margin, upsell_rate,
+    run_lo, run_hi, keys, budget, theta, placing_old, picking_old, placing_new, picking_new, base, uplift, margin,
+    upsell_rate,
     cost_to_serve, referral_rate, share, customers, cac, max_new, market, save_cap, save_cost, up_cap, up_cost,
     wb_cap, wb_cost, discount, weights, use_weights, year_end, rec, active_by_segment, residual, year_kept_base,
     year_cohort, saves_total, at_risk_total,
@@ -105,13 +111,9 @@ def simulate_block(
     lapsed_rev = np.zeros((S, C))
     placed = np.empty(K, dtype=np.int64)
     struck = np.zeros(C3, dtype=np.int64)
-    # one draw per occupied class: class indices, counts, probabilities, variates, scratch space
-    draw_cls = np.empty(C3, dtype=np.int64)
-    draw_n = np.empty(C3, dtype=np.int64)
-    draw_p = np.empty(C3)
-    drawn = np.empty(C3, dtype=np.int64)
-    draw_index = np.empty((2, C3), dtype=np.int64)
-    draw_work = np.empty((5, C3))
+    # one draw per occupied class: its class, members and probability, the variate, scratch space
+    draws = np.empty((DRAW_ROWS, C3), dtype=np.int64)
+    chances = np.empty((CHANCE_ROWS, C3))
     active = np.empty(S, dtype=np.int64)
     lapsed_count = np.empty(S, dtype=np.int64)
     new = np.zeros(S, dtype=np.int64)
@@ -120,6 +122,8 @@ def simulate_block(
     spend = np.empty(S)
     revenue_after = np.empty(S)
     at_risk = np.empty(S)
+    # each lever's explicit split as an array of its own, so that no loop makes a view of a row
+    retention_weights, expansion_weights, winback_weights = weights[0].copy(), weights[1].copy(), weights[2].copy()
     for r in range(run_lo, run_hi):
         referrals_on = False
         upsell_on = exp_budget > 0.0
@@ -136,19 +140,8 @@ def simulate_block(
         for s in range(S):
             active[s] = customers[s]
             lapsed_count[s] = 0
-            multinomial_in(
-                state,
-                keys[_START],
-                r,
-                0,
-                s,
-                customers[s],
-                w_old[r, s],
-                order_old[r, s],
-                prob_old[r, s],
-                alias_old[r, s],
-                placed,
-            )
+            start_key = draw_key(keys[_START], r, 0, s)
+            multinomial_in(state, start_key, customers[s], placing_old, picking_old, r, s, placed)
             for j in range(C3):
                 n[s, j] = placed[j] if j < K else 0
                 rev[s, j] = n[s, j] * base[r, s]
@@ -200,19 +193,8 @@ def simulate_block(
                     joining = (new[s] if acq_budget > 0.0 else 0) + (referred[s] if referrals_on else 0)
                     if joining == 0:
                         continue
-                    multinomial_in(
-                        state,
-                        keys[_JOIN],
-                        r,
-                        t,
-                        s,
-                        joining,
-                        w_new[r, s],
-                        order_new[r, s],
-                        prob_new[r, s],
-                        alias_new[r, s],
-                        placed,
-                    )
+                    join_key = draw_key(keys[_JOIN], r, t, s)
+                    multinomial_in(state, join_key, joining, placing_new, picking_new, r, s, placed)
                     for k in range(K):
                         if placed[k] > 0:
                             n[s, K + k] += placed[k]
@@ -229,7 +211,7 @@ def simulate_block(
                     value[s] = 0.0
                     for j in range(C):
                         value[s] += lapsed_rev[s, j]
-                _split(wb_budget, weights[2], use_weights[2], value, spend)
+                _split(wb_budget, winback_weights, use_weights[2], value, spend)
                 for s in range(S):
                     count = lapsed_count[s]
                     if count == 0:
@@ -241,18 +223,18 @@ def simulate_block(
                     pools = 0
                     for j in range(C):
                         if lapsed[s, j] > 0:
-                            draw_cls[pools] = j
-                            draw_n[pools] = lapsed[s, j]
-                            draw_p[pools] = p
+                            draws[CLASS, pools] = j
+                            draws[TRIALS, pools] = lapsed[s, j]
+                            chances[PROBABILITY, pools] = p
                             pools += 1
                     segment_key = draw_key(keys[_WB], r, t, s)
-                    class_binomials(state, segment_key, draw_cls, draw_n, draw_p, drawn, pools, draw_index, draw_work)
+                    class_binomials(state, segment_key, draws, chances, pools)
                     for i in range(pools):
-                        back = drawn[i]
+                        back = draws[DRAWN, i]
                         if back == 0:
                             continue
-                        j = draw_cls[i]
-                        pool = draw_n[i]
+                        j = draws[CLASS, i]
+                        pool = draws[TRIALS, i]
                         moved = lapsed_rev[s, j] * back / pool
                         lapsed[s, j] = pool - back
                         lapsed_rev[s, j] = 0.0 if back == pool else lapsed_rev[s, j] - moved
@@ -280,7 +262,7 @@ def simulate_block(
             if upsell_on:
                 for s in range(S):
                     value[s] = revenue_after[s] * uplift[r, s]
-                _split(exp_budget, weights[1], use_weights[1], value, spend)
+                _split(exp_budget, expansion_weights, use_weights[1], value, spend)
                 for s in range(S):
                     extra = _response(spend[s], up_cap[r] * active[s], up_cost[r]) if exp_budget > 0.0 else 0.0
                     p = min(upsell_rate[r, s] + extra / max(active[s], 1), 1.0)
@@ -292,24 +274,22 @@ def simulate_block(
                         ups_total = binomial_in(state, draw_key(keys[_UP], r, t, s), active[s], p)
                         if ups_total > 0:
                             key = class_key(keys[_UP], r, t, s, C3)
-                            spread_over_members(state, key, ups_total, n[s], slots, struck)
+                            spread_over_members(state, key, ups_total, n, s, slots, struck)
                             for j in range(slots):
                                 rev[s, j] += struck[j] * add
                     else:
                         occupied = 0
                         for j in range(slots):
                             if n[s, j] > 0:
-                                draw_cls[occupied] = j
-                                draw_n[occupied] = n[s, j]
-                                draw_p[occupied] = p
+                                draws[CLASS, occupied] = j
+                                draws[TRIALS, occupied] = n[s, j]
+                                chances[PROBABILITY, occupied] = p
                                 occupied += 1
                         segment_key = draw_key(keys[_UP], r, t, s)
-                        class_binomials(
-                            state, segment_key, draw_cls, draw_n, draw_p, drawn, occupied, draw_index, draw_work
-                        )
+                        class_binomials(state, segment_key, draws, chances, occupied)
                         for i in range(occupied):
-                            rev[s, draw_cls[i]] += drawn[i] * add
-                            ups_total += drawn[i]
+                            rev[s, draws[CLASS, i]] += draws[DRAWN, i] * add
+                            ups_total += draws[DRAWN, i]
                     revenue_after[s] += ups_total * add
                     rec[UPSELLS, r, t] += ups_total
                     rec[RR_EXPANSION, r, t] += ups_total * add
@@ -326,7 +306,7 @@ def simulate_block(
                 value[s] = rev_hazard
                 at_risk_total[r, s] += hazard
             if ret_budget > 0.0:
-                _split(ret_budget, weights[0], use_weights[0], value, spend)
+                _split(ret_budget, retention_weights, use_weights[0], value, spend)
             for s in range(S):
                 keep_rate = 1.0  # the share of each customer's churn probability left after retention
                 if ret_budget > 0.0:
@@ -339,16 +319,16 @@ def simulate_block(
                 occupied = 0
                 for j in range(slots):
                     if n[s, j] > 0:
-                        draw_cls[occupied] = j
-                        draw_n[occupied] = n[s, j]
-                        draw_p[occupied] = th[s, j] * keep_rate
+                        draws[CLASS, occupied] = j
+                        draws[TRIALS, occupied] = n[s, j]
+                        chances[PROBABILITY, occupied] = th[s, j] * keep_rate
                         occupied += 1
                 segment_key = draw_key(keys[_CHURN], r, t, s)
-                class_binomials(state, segment_key, draw_cls, draw_n, draw_p, drawn, occupied, draw_index, draw_work)
+                class_binomials(state, segment_key, draws, chances, occupied)
                 for i in range(occupied):
-                    j = draw_cls[i]
-                    members = draw_n[i]
-                    gone = drawn[i]
+                    j = draws[CLASS, i]
+                    members = draws[TRIALS, i]
+                    gone = draws[DRAWN, i]
                     if gone > 0:
                         lost = rev[s, j] if gone == members else rev[s, j] * gone / members
                         rev[s, j] = 0.0 if gone == members else rev[s, j] - lost

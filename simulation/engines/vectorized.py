@@ -23,7 +23,7 @@ import numpy as np
 
 from ..model.assumptions import Assumptions, draw_assumptions, stream_key
 from ..model.scenario import Budget, Scenario
-from ..numerics.class_draws import alias_tables
+from ..numerics.class_draws import ALIAS, ALIAS_PROBABILITY, ORDER, WEIGHT, alias_tables
 from ..numerics.parallel import in_blocks
 from . import kernel
 from .paths import RECORDED
@@ -58,8 +58,9 @@ def simulate_vectorized(
     a = assumptions
     R, S, H = a.runs, a.customers.size, scenario.horizon
     theta, w_old, w_new = a.latent_classes(classes)  # theta: (R, S, 2K), existing customers' classes first
-    order_old, order_new = a.cached(("class order", classes), lambda: _by_falling_weight(w_old, w_new))
-    alias_old, alias_new = a.cached(("alias tables", classes), lambda: (_alias(w_old), _alias(w_new)))
+    placing_old, picking_old, placing_new, picking_new = a.cached(
+        ("placement tables", classes), lambda: (*_placement_tables(w_old), *_placement_tables(w_new))
+    )
     weights = np.zeros((3, S))
     use_weights = np.zeros(3, dtype=np.bool_)
     for i, lever in enumerate(("retention", "expansion", "winback")):
@@ -70,8 +71,7 @@ def simulate_vectorized(
     inputs = (
         np.array([stream_key(seed, source) for source in kernel.SOURCES], dtype=np.uint64),
         np.array([budget.acquisition, budget.retention, budget.expansion, budget.winback], dtype=np.float64),
-        np.ascontiguousarray(theta), np.ascontiguousarray(w_old), np.ascontiguousarray(w_new), order_old, order_new,
-        *alias_old, *alias_new,
+        np.ascontiguousarray(theta), placing_old, picking_old, placing_new, picking_new,
         per_cell(a.revenue), per_cell(a.uplift), per_cell(a.margin), per_cell(a.upsell_rate),
         per_cell(a.cost_to_serve), per_cell(a.referral_rate),
         np.ascontiguousarray(a.share, dtype=np.float64), np.ascontiguousarray(a.customers, dtype=np.int64),
@@ -102,18 +102,22 @@ def simulate_vectorized(
     )
 
 
-def _by_falling_weight(w_old: np.ndarray, w_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each run and segment's classes in order of falling weight, (runs, segments, K) each."""
-    order = lambda w: np.ascontiguousarray(np.argsort(-w, axis=-1, kind="stable"), dtype=np.int64)  # noqa: E731
-    return order(w_old), order(w_new)
+def _placement_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each run and segment's tables for placing customers in classes (``multinomial_in``).
 
-
-def _alias(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Walker's alias tables of each run and segment's class weights: (probabilities, aliases)."""
+    Floats (runs, segments, 2, classes): the weights and Walker's alias probabilities; integers:
+    the classes in order of falling weight and the aliases.
+    """
     w = np.ascontiguousarray(weights, dtype=np.float64)
-    prob, alias = np.empty_like(w), np.empty(w.shape, dtype=np.int64)
-    alias_tables(w, prob, alias)
-    return prob, alias
+    reals = np.empty((*w.shape[:-1], 2, w.shape[-1]))
+    ints = np.empty((*w.shape[:-1], 2, w.shape[-1]), dtype=np.int64)
+    reals[..., WEIGHT, :] = w
+    ints[..., ORDER, :] = np.argsort(-w, axis=-1, kind="stable")
+    probability, alias = np.empty_like(w), np.empty(w.shape, dtype=np.int64)
+    alias_tables(w, probability, alias)
+    reals[..., ALIAS_PROBABILITY, :] = probability
+    ints[..., ALIAS, :] = alias
+    return reals, ints
 
 
 def compile_kernels() -> float:

@@ -38,6 +38,15 @@ from .keyed_random import (
 
 # Members up to which a multinomial allocation is drawn member by member (one uniform each).
 FEW_PICKS = 64
+# Rows of a cohort's placement tables (multinomial_in): class weights and alias probabilities in
+# one float array, classes by falling weight and aliases in one integer array.
+WEIGHT, ALIAS_PROBABILITY = range(2)
+ORDER, ALIAS = range(2)
+# Rows of class_binomials' two arrays: its inputs and variates, then scratch space. Rows are
+# indexed in place (a view of a row costs two atomic updates of the array's reference count).
+CLASS, TRIALS, DRAWN, _PENDING, _STAGE = range(5)
+PROBABILITY, _UNIFORM, _PX, _CDF, _RATIO_S, _RATIO_A = range(6)
+DRAW_ROWS, CHANCE_ROWS = 5, 6
 # Steps of inversion taken for all of a segment's small class draws at once (below the bound of
 # inversion's restarts, which is at least 10); a count beyond them is finished draw by draw.
 FIRST_STEPS = 8
@@ -99,36 +108,42 @@ def alias_tables(weights, prob, alias):
             flat_p[row, large[j]] = 1.0
 
 
-@njit(cache=True, error_model="numpy")
-def multinomial_in(state, source_key, run, period, segment, total, weights, order, prob, alias, out):
-    """Write into ``out`` a Multinomial(``total``, ``weights``) allocation to classes.
+@njit(inline="always")
+def multinomial_in(state, segment_key, total, reals, ints, r, s, out):
+    """Write into ``out`` a Multinomial(``total``, ``reals[r, s, WEIGHT]``) allocation to classes, drawn
+    from the uniforms of ``segment_key`` (:func:`draw_key` of the allocation's source, run, period
+    and segment).
 
     Up to :data:`FEW_PICKS` members, each picks a class with probability ``w_k`` by one uniform
-    and the alias tables ``prob`` and ``alias`` (:func:`alias_tables`); above it, sequential
-    conditional Binomials in ``order`` (by falling weight): class ``k`` receives Binomial(left,
-    w_k / weight left), the last class what remains, each class's draw keyed by its own index
-    (the allocation usually ends, with nothing left to share, before the rarest classes). Both
-    are exact. ``out`` is overwritten.
+    and the alias tables ``reals[r, s, ALIAS_PROBABILITY]`` and ``ints[r, s, ALIAS]``
+    (:func:`alias_tables`); above it, sequential conditional Binomials in the order of falling
+    weight ``ints[r, s, ORDER]``: class ``k`` receives Binomial(left, w_k / weight left), the last
+    class what remains, each class's draw keyed by its own index (the allocation usually ends,
+    with nothing left to share, before the rarest classes). Both are exact. ``out`` is overwritten.
     """
     K = out.size
     for i in range(K):
         out[i] = 0
-    segment_key = draw_key(source_key, run, period, segment)
     if total <= FEW_PICKS:
         state[0] = segment_key
         for _ in range(total):
             x = _uniform(state) * K
             i = min(int(x), K - 1)
-            out[i if x - i < prob[i] else alias[i]] += 1
-        return
+            out[i if x - i < reals[r, s, ALIAS_PROBABILITY, i] else ints[r, s, ALIAS, i]] += 1
+    else:
+        _conditional_binomials(state, segment_key, total, reals, ints, r, s, out)
+
+
+@njit(cache=True, error_model="numpy")
+def _conditional_binomials(state, segment_key, total, reals, ints, r, s, out):
     left = total
     weight_left = 1.0
-    last = order.size - 1
-    for i in range(order.size):
+    last = out.size - 1
+    for i in range(out.size):
         if left <= 0:
             break
-        k = order[i]
-        w = weights[k]
+        k = ints[r, s, ORDER, i]
+        w = reals[r, s, WEIGHT, k]
         if i == last or w >= weight_left:
             out[k] = left
             break
@@ -139,10 +154,10 @@ def multinomial_in(state, source_key, run, period, segment, total, weights, orde
 
 
 @njit(cache=True, error_model="numpy")
-def spread_over_members(state, key, picks, counts, size, taken):
+def spread_over_members(state, key, picks, counts, row, size, taken):
     """Write into ``taken[:size]`` where ``picks`` members chosen at random without replacement fall.
 
-    ``counts[:size]`` holds the members of each class (it is not changed); each pick takes one
+    ``counts[row, :size]`` holds the members of each class (it is not changed); each pick takes one
     member uniformly from those not yet picked, using the uniforms that start at ``key``. So
     the allocation is multivariate hypergeometric: given a total of Binomial(sum counts, p)
     events that strike every member alike, this is exactly how they fall across classes.
@@ -151,7 +166,7 @@ def spread_over_members(state, key, picks, counts, size, taken):
     left = 0
     for j in range(size):
         taken[j] = 0
-        left += counts[j]
+        left += counts[row, j]
     if picks <= 0 or left <= 0:
         return
     state[0] = key
@@ -159,7 +174,7 @@ def spread_over_members(state, key, picks, counts, size, taken):
         target = min(int(_uniform(state) * left), left - 1)
         j = 0
         while True:
-            free = counts[j] - taken[j]
+            free = counts[row, j] - taken[j]
             if target < free:
                 break
             target -= free
@@ -169,9 +184,10 @@ def spread_over_members(state, key, picks, counts, size, taken):
 
 
 @njit(cache=True, error_model="numpy")
-def class_binomials(state, segment_key, cls, n, p, out, count, index, work):
-    """Write into ``out[:count]`` one Binomial(``n[i]``, ``p[i]``) per class ``cls[i]``, keyed by
-    :func:`sub_key` of ``segment_key``: the variates :func:`binomial_in` gives for those keys.
+def class_binomials(state, segment_key, draws, chances, count):
+    """Draw, for each ``i < count``, one Binomial(``draws[TRIALS, i]``, ``chances[PROBABILITY, i]``)
+    into ``draws[DRAWN, i]``, keyed by :func:`sub_key` of ``segment_key`` and ``draws[CLASS, i]``:
+    the variates :func:`binomial_in` gives for those keys.
 
     The draws are independent, so they are made in passes, each over the draws of one kind, rather
     than one after the other. The first, branch-free over all draws, takes each draw's first
@@ -179,16 +195,16 @@ def class_binomials(state, segment_key, cls, n, p, out, count, index, work):
     the second takes the first :data:`FIRST_STEPS` steps of inversion for every small draw left,
     all draws in step; the third makes BTRD's next candidate for every large draw left; the few
     draws still open are finished one by one. The passes give exactly the variates of the draw made
-    alone. ``index`` (int64, 2 rows) and ``work`` (float64, 5 rows) are scratch space, each row at
-    least ``count`` long.
+    alone. ``draws`` (int64, :data:`DRAW_ROWS` rows) and ``chances`` (float64, :data:`CHANCE_ROWS`
+    rows) hold the inputs, the variates and scratch space, each row at least ``count`` long (two
+    arrays rather than one per row: each array passed to a compiled function costs two atomic
+    updates of its reference count).
     """
-    uniforms, px, cdf, ratio_s, ratio_a = work[0], work[1], work[2], work[3], work[4]
-    pending, stage = index[0], index[1]
     for i in range(count):  # no branch: every draw, its uniform, its sure answer or what it waits for
-        ni = n[i]
-        pi = p[i]
-        u = first_uniform(sub_key(segment_key, cls[i]))
-        uniforms[i] = u
+        ni = draws[TRIALS, i]
+        pi = chances[PROBABILITY, i]
+        u = first_uniform(sub_key(segment_key, draws[CLASS, i]))
+        chances[_UNIFORM, i] = u
         r = min(pi, 1.0 - pi)
         nf = np.float64(ni)
         mean = nf * r
@@ -202,58 +218,65 @@ def class_binomials(state, segment_key, cls, n, p, out, count, index, work):
         empty = ni <= 0 or not pi > 0.0
         full = pi >= 1.0
         x = nf if full else x
-        out[i] = np.int64(0.0 if empty else x)
-        stage[i] = 0 if (settled or empty or full) else (1 if small else 2)
+        draws[DRAWN, i] = np.int64(0.0 if empty else x)
+        draws[_STAGE, i] = 0 if (settled or empty or full) else (1 if small else 2)
     small = 0
     big = count
     for i in range(count):
-        if stage[i] == 1:
-            pending[small] = i
+        if draws[_STAGE, i] == 1:
+            draws[_PENDING, small] = i
             small += 1
-        elif stage[i] == 2:
+        elif draws[_STAGE, i] == 2:
             big -= 1
-            pending[big] = i
+            draws[_PENDING, big] = i
     # inversion's first steps for the small draws, in step: x counts the cumulative probabilities below u
     for j in range(small):
-        i = pending[j]
-        qn, ratio_s[j], ratio_a[j] = inversion_start(n[i], min(p[i], 1.0 - p[i]))
-        px[j] = qn
-        cdf[j] = qn
-        stage[j] = 1 if uniforms[i] > qn else 0
+        i = draws[_PENDING, j]
+        pi = chances[PROBABILITY, i]
+        qn, ratio_s, ratio_a = inversion_start(draws[TRIALS, i], min(pi, 1.0 - pi))
+        chances[_RATIO_S, j] = ratio_s
+        chances[_RATIO_A, j] = ratio_a
+        chances[_PX, j] = qn
+        chances[_CDF, j] = qn
+        draws[_STAGE, j] = 1 if chances[_UNIFORM, i] > qn else 0
     for k in range(1, FIRST_STEPS):
         for j in range(small):
-            px[j] *= ratio_a[j] / k - ratio_s[j]
-            cdf[j] += px[j]
-            stage[j] += 1 if uniforms[pending[j]] > cdf[j] else 0
+            chances[_PX, j] *= chances[_RATIO_A, j] / k - chances[_RATIO_S, j]
+            chances[_CDF, j] += chances[_PX, j]
+            draws[_STAGE, j] += 1 if chances[_UNIFORM, draws[_PENDING, j]] > chances[_CDF, j] else 0
     left = 0
     for j in range(small):
-        i = pending[j]
-        x = stage[j]
-        if x < FIRST_STEPS and x <= n[i]:
-            out[i] = n[i] - x if p[i] > 0.5 else x
+        i = draws[_PENDING, j]
+        ni = draws[TRIALS, i]
+        x = draws[_STAGE, j]
+        if x < FIRST_STEPS and x <= ni:
+            draws[DRAWN, i] = ni - x if chances[PROBABILITY, i] > 0.5 else x
         else:
-            pending[left] = i
+            draws[_PENDING, left] = i
             left += 1
     small_left = left
     # BTRD's second uniform and the candidate it makes, for the large draws off the centre
     for j in range(big, count):
-        i = pending[j]
-        ni = n[i]
-        r = min(p[i], 1.0 - p[i])
+        i = draws[_PENDING, j]
+        ni = draws[TRIALS, i]
+        pi = chances[PROBABILITY, i]
+        r = min(pi, 1.0 - pi)
         b, a, vr = btrd_shape(ni, r)
-        k, accepted = btrd_attempt(ni, r, b, a, vr, uniforms[i], uniform_at(sub_key(segment_key, cls[i]), 2))
+        w = uniform_at(sub_key(segment_key, draws[CLASS, i]), 2)
+        k, accepted = btrd_attempt(ni, r, b, a, vr, chances[_UNIFORM, i], w)
         if accepted:
-            out[i] = ni - k if p[i] > 0.5 else k
+            draws[DRAWN, i] = ni - k if pi > 0.5 else k
         else:
-            pending[left] = i
+            draws[_PENDING, left] = i
             left += 1
     for j in range(left):
-        i = pending[j]
-        key = sub_key(segment_key, cls[i])
+        i = draws[_PENDING, j]
+        ni = draws[TRIALS, i]
+        pi = chances[PROBABILITY, i]
+        key = sub_key(segment_key, draws[CLASS, i])
         if j < small_left:
-            out[i] = binomial_rest(state, key, n[i], p[i], uniforms[i])
+            draws[DRAWN, i] = binomial_rest(state, key, ni, pi, chances[_UNIFORM, i])
         else:
-            r = min(p[i], 1.0 - p[i])
             state[0] = key + np.uint64(2) * _GOLDEN
-            k = btrd_rest(state, n[i], r, 0.0, 1)
-            out[i] = n[i] - k if p[i] > 0.5 else k
+            k = btrd_rest(state, ni, min(pi, 1.0 - pi), 0.0, 1)
+            draws[DRAWN, i] = ni - k if pi > 0.5 else k

@@ -8,7 +8,17 @@ from scipy import stats
 from simulation.model.assumptions import stream_key
 from simulation.numerics import keyed_random
 from simulation.numerics.class_draws import (
+    ALIAS,
+    ALIAS_PROBABILITY,
+    CHANCE_ROWS,
+    CLASS,
+    DRAW_ROWS,
+    DRAWN,
     FEW_PICKS,
+    ORDER,
+    PROBABILITY,
+    TRIALS,
+    WEIGHT,
     alias_tables,
     binomial_in,
     class_binomials,
@@ -43,15 +53,19 @@ def _batched_and_alone(source, n, p, segments):
     count = n.size
     together = np.empty((segments, count), dtype=np.int64)
     alone = np.empty((segments, count), dtype=np.int64)
-    cls = np.arange(count).astype(np.int64)
-    index = np.empty((2, count), dtype=np.int64)
-    work = np.empty((5, count))
+    draws = np.empty((DRAW_ROWS, count), dtype=np.int64)
+    chances = np.empty((CHANCE_ROWS, count))
     state = np.empty(1, dtype=np.uint64)
     for s in range(segments):
         segment_key = keyed_random.draw_key(source, s, 3, 1)
-        class_binomials(state, segment_key, cls, n, p, together[s], count, index, work)
         for i in range(count):
-            alone[s, i] = binomial_in(state, sub_key(segment_key, cls[i]), n[i], p[i])
+            draws[CLASS, i] = 2 * i + 1  # any class indices
+            draws[TRIALS, i] = n[i]
+            chances[PROBABILITY, i] = p[i]
+        class_binomials(state, segment_key, draws, chances, count)
+        for i in range(count):
+            together[s, i] = draws[DRAWN, i]
+            alone[s, i] = binomial_in(state, sub_key(segment_key, 2 * i + 1), n[i], p[i])
     return together, alone
 
 
@@ -95,18 +109,27 @@ def test_class_draws_made_together_are_the_draws_made_alone():
 
 
 @njit
-def _multinomials(source, total, weights, order, prob, alias, count):
-    out = np.empty((count, weights.size), dtype=np.int64)
+def _multinomials(source, total, reals, ints, count):
+    out = np.empty((count, reals.shape[-1]), dtype=np.int64)
     state = np.empty(1, dtype=np.uint64)
     for i in range(count):
-        multinomial_in(state, source, i, 1, 0, total, weights, order, prob, alias, out[i])
+        multinomial_in(state, keyed_random.draw_key(source, i, 1, 0), total, reals, ints, 0, 0, out[i])
     return out
 
 
-def _tables(weights):
+def _alias(weights):
     prob, alias = np.empty_like(weights), np.empty(weights.shape, dtype=np.int64)
     alias_tables(weights, prob, alias)
     return prob, alias
+
+
+def _tables(weights):
+    """One run and segment's placement tables (runs, segments, 2, classes), as the engine builds them."""
+    reals = np.empty((1, 1, 2, weights.size))
+    ints = np.empty((1, 1, 2, weights.size), dtype=np.int64)
+    reals[0, 0, WEIGHT], ints[0, 0, ORDER] = weights, np.argsort(-weights, kind="stable")
+    reals[0, 0, ALIAS_PROBABILITY], ints[0, 0, ALIAS] = _alias(weights)
+    return reals, ints
 
 
 @pytest.mark.parametrize(
@@ -119,7 +142,7 @@ def _tables(weights):
 )
 def test_alias_tables_give_each_class_its_weight(weights):
     weights = weights / weights.sum()
-    prob, alias = _tables(weights)
+    prob, alias = _alias(weights)
     K = weights.size
     implied = prob / K
     np.add.at(implied, alias, (1 - prob) / K)
@@ -133,8 +156,7 @@ def test_multinomial_allocation_is_multinomial(total):
     of a sample variance, var * sqrt(2 / (n - 1) + kurtosis / n), the Binomial's excess kurtosis
     being (1 - 6 w (1 - w)) / var; 4.5 SE over 12 checks keeps a false failure below 1e-4."""
     weights = np.array([0.05, 0.5, 0.3, 0.1, 0.04, 0.01])
-    order = np.argsort(-weights, kind="stable").astype(np.int64)
-    draws = _multinomials(KEY, total, weights, order, *_tables(weights), 20_000)
+    draws = _multinomials(KEY, total, *_tables(weights), 20_000)
     assert np.all(draws.sum(1) == total), "every member is placed once"
     for k, w in enumerate(weights):
         dist = stats.binom(total, w)
@@ -150,8 +172,7 @@ def test_members_placed_one_by_one_follow_the_multinomial_pmf():
     """Chi-square of the joint counts of 4 members over 3 classes (15 outcomes) against the
     multinomial pmf; fixed keys, so a correct sampler fails only for a 1-in-10,000 key set."""
     weights = np.array([0.6, 0.3, 0.1])
-    order = np.arange(3, dtype=np.int64)
-    draws = _multinomials(KEY, 4, weights, order, *_tables(weights), 40_000)
+    draws = _multinomials(KEY, 4, *_tables(weights), 40_000)
     outcomes, observed = np.unique(draws, axis=0, return_counts=True)
     expected = np.array([stats.multinomial.pmf(o, 4, weights) for o in outcomes]) * draws.shape[0]
     assert outcomes.shape[0] == 15, "every outcome occurs"
@@ -163,7 +184,7 @@ def _spreads(key, picks, counts, count):
     out = np.empty((count, counts.size), dtype=np.int64)
     state = np.empty(1, dtype=np.uint64)
     for i in range(count):
-        spread_over_members(state, keyed_random.draw_key(key, i, 0, 0), picks, counts, counts.size, out[i])
+        spread_over_members(state, keyed_random.draw_key(key, i, 0, 0), picks, counts[None, :], 0, counts.size, out[i])
     return out
 
 
