@@ -103,7 +103,6 @@ def simulate_block(
     H = rec.shape[2] - 1
     acq_budget, ret_budget, exp_budget, wb_budget = budget[0], budget[1], budget[2], budget[3]
     track_lapsed = wb_budget > 0.0
-    state = np.empty(1, dtype=np.uint64)
     th = np.empty((S, C3))
     n = np.zeros((S, C3), dtype=np.int64)
     rev = np.zeros((S, C3))
@@ -141,7 +140,7 @@ def simulate_block(
             active[s] = customers[s]
             lapsed_count[s] = 0
             start_key = draw_key(keys[_START], r, 0, s)
-            multinomial_in(state, start_key, customers[s], placing_old, picking_old, r, s, placed)
+            multinomial_in(start_key, customers[s], placing_old, picking_old, r, s, placed)
             for j in range(C3):
                 n[s, j] = placed[j] if j < K else 0
                 rev[s, j] = n[s, j] * base[r, s]
@@ -173,7 +172,7 @@ def simulate_block(
                     trials = math.ceil(ceiling)
                     expected = _response(acq_budget * share[s], ceiling, cac[r])
                     p = min(expected / max(trials, 1.0), 1.0)
-                    new[s] = binomial_in(state, draw_key(keys[_ACQ], r, t, s), int(trials), p)
+                    new[s] = binomial_in(draw_key(keys[_ACQ], r, t, s), int(trials), p)
                     total_new += new[s]
                 if finite_market:
                     prospects = _fit_to_prospects(new, total_new, prospects, S)
@@ -184,7 +183,7 @@ def simulate_block(
                 total_ref = 0
                 for s in range(S):
                     p = min(referral_rate[r, s] * max(reach, 0.0), 1.0)
-                    referred[s] = binomial_in(state, draw_key(keys[_REF], r, t, s), active[s], p)
+                    referred[s] = binomial_in(draw_key(keys[_REF], r, t, s), active[s], p)
                     total_ref += referred[s]
                 if finite_market:
                     prospects = _fit_to_prospects(referred, total_ref, prospects, S)
@@ -194,7 +193,7 @@ def simulate_block(
                     if joining == 0:
                         continue
                     join_key = draw_key(keys[_JOIN], r, t, s)
-                    multinomial_in(state, join_key, joining, placing_new, picking_new, r, s, placed)
+                    multinomial_in(join_key, joining, placing_new, picking_new, r, s, placed)
                     for k in range(K):
                         if placed[k] > 0:
                             n[s, K + k] += placed[k]
@@ -228,7 +227,7 @@ def simulate_block(
                             chances[PROBABILITY, pools] = p
                             pools += 1
                     segment_key = draw_key(keys[_WB], r, t, s)
-                    class_binomials(state, segment_key, draws, chances, pools)
+                    class_binomials(segment_key, draws, chances, pools)
                     for i in range(pools):
                         back = draws[DRAWN, i]
                         if back == 0:
@@ -271,10 +270,10 @@ def simulate_block(
                     if active[s] * p <= FEW_EVENTS:
                         # every member has the same chance: draw the segment's total, then which
                         # members expanded (exact, and far fewer draws than one per class)
-                        ups_total = binomial_in(state, draw_key(keys[_UP], r, t, s), active[s], p)
+                        ups_total = binomial_in(draw_key(keys[_UP], r, t, s), active[s], p)
                         if ups_total > 0:
                             key = class_key(keys[_UP], r, t, s, C3)
-                            spread_over_members(state, key, ups_total, n, s, slots, struck)
+                            spread_over_members(key, ups_total, n, s, slots, struck)
                             for j in range(slots):
                                 rev[s, j] += struck[j] * add
                     else:
@@ -286,7 +285,7 @@ def simulate_block(
                                 chances[PROBABILITY, occupied] = p
                                 occupied += 1
                         segment_key = draw_key(keys[_UP], r, t, s)
-                        class_binomials(state, segment_key, draws, chances, occupied)
+                        class_binomials(segment_key, draws, chances, occupied)
                         for i in range(occupied):
                             rev[s, draws[CLASS, i]] += draws[DRAWN, i] * add
                             ups_total += draws[DRAWN, i]
@@ -324,7 +323,7 @@ def simulate_block(
                         chances[PROBABILITY, occupied] = th[s, j] * keep_rate
                         occupied += 1
                 segment_key = draw_key(keys[_CHURN], r, t, s)
-                class_binomials(state, segment_key, draws, chances, occupied)
+                class_binomials(segment_key, draws, chances, occupied)
                 for i in range(occupied):
                     j = draws[CLASS, i]
                     members = draws[TRIALS, i]

@@ -8,9 +8,9 @@ how the runs are split between threads.
 A segment's draws of one kind (its classes' churners, their upsells, the won-back customers of
 each lapsed class) are made together by :func:`class_binomials`, in passes that let the work of
 one draw overlap with the next's; each class still gets exactly the variate its key gives alone
-(:func:`binomial_in`, defined in :mod:`simulation.numerics.keyed_random`, which takes the
-generator's one-word state from the caller so that a loop drawing millions of small counts does
-not allocate a state array per draw).
+(:func:`binomial_in`, defined in :mod:`simulation.numerics.keyed_random`). Uniforms are read by
+their place in a draw's sequence (:func:`~simulation.numerics.keyed_random.uniform_at`), so no
+generator state passes between functions.
 """
 
 from __future__ import annotations
@@ -19,10 +19,8 @@ import numpy as np
 from numba import njit
 
 from .keyed_random import (
-    _GOLDEN,
     INVERSION_BELOW,
     _mix,
-    _uniform,
     binomial_in,
     binomial_rest,
     btrd_attempt,
@@ -109,7 +107,7 @@ def alias_tables(weights, prob, alias):
 
 
 @njit(inline="always")
-def multinomial_in(state, segment_key, total, reals, ints, r, s, out):
+def multinomial_in(segment_key, total, reals, ints, r, s, out):
     """Write into ``out`` a Multinomial(``total``, ``reals[r, s, WEIGHT]``) allocation to classes, drawn
     from the uniforms of ``segment_key`` (:func:`draw_key` of the allocation's source, run, period
     and segment).
@@ -125,17 +123,16 @@ def multinomial_in(state, segment_key, total, reals, ints, r, s, out):
     for i in range(K):
         out[i] = 0
     if total <= FEW_PICKS:
-        state[0] = segment_key
-        for _ in range(total):
-            x = _uniform(state) * K
+        for m in range(total):
+            x = uniform_at(segment_key, m + 1) * K
             i = min(int(x), K - 1)
             out[i if x - i < reals[r, s, ALIAS_PROBABILITY, i] else ints[r, s, ALIAS, i]] += 1
     else:
-        _conditional_binomials(state, segment_key, total, reals, ints, r, s, out)
+        _conditional_binomials(segment_key, total, reals, ints, r, s, out)
 
 
 @njit(cache=True, error_model="numpy")
-def _conditional_binomials(state, segment_key, total, reals, ints, r, s, out):
+def _conditional_binomials(segment_key, total, reals, ints, r, s, out):
     left = total
     weight_left = 1.0
     last = out.size - 1
@@ -147,14 +144,14 @@ def _conditional_binomials(state, segment_key, total, reals, ints, r, s, out):
         if i == last or w >= weight_left:
             out[k] = left
             break
-        x = binomial_in(state, sub_key(segment_key, k), left, w / weight_left)
+        x = binomial_in(sub_key(segment_key, k), left, w / weight_left)
         out[k] = x
         left -= x
         weight_left -= w
 
 
 @njit(cache=True, error_model="numpy")
-def spread_over_members(state, key, picks, counts, row, size, taken):
+def spread_over_members(key, picks, counts, row, size, taken):
     """Write into ``taken[:size]`` where ``picks`` members chosen at random without replacement fall.
 
     ``counts[row, :size]`` holds the members of each class (it is not changed); each pick takes one
@@ -169,9 +166,8 @@ def spread_over_members(state, key, picks, counts, row, size, taken):
         left += counts[row, j]
     if picks <= 0 or left <= 0:
         return
-    state[0] = key
-    for _ in range(min(picks, left)):
-        target = min(int(_uniform(state) * left), left - 1)
+    for m in range(min(picks, left)):
+        target = min(int(uniform_at(key, m + 1) * left), left - 1)
         j = 0
         while True:
             free = counts[row, j] - taken[j]
@@ -184,7 +180,7 @@ def spread_over_members(state, key, picks, counts, row, size, taken):
 
 
 @njit(cache=True, error_model="numpy")
-def class_binomials(state, segment_key, draws, chances, count):
+def class_binomials(segment_key, draws, chances, count):
     """Draw, for each ``i < count``, one Binomial(``draws[TRIALS, i]``, ``chances[PROBABILITY, i]``)
     into ``draws[DRAWN, i]``, keyed by :func:`sub_key` of ``segment_key`` and ``draws[CLASS, i]``:
     the variates :func:`binomial_in` gives for those keys.
@@ -275,8 +271,7 @@ def class_binomials(state, segment_key, draws, chances, count):
         pi = chances[PROBABILITY, i]
         key = sub_key(segment_key, draws[CLASS, i])
         if j < small_left:
-            draws[DRAWN, i] = binomial_rest(state, key, ni, pi, chances[_UNIFORM, i])
+            draws[DRAWN, i] = binomial_rest(key, ni, pi, chances[_UNIFORM, i])
         else:
-            state[0] = key + np.uint64(2) * _GOLDEN
-            k = btrd_rest(state, ni, min(pi, 1.0 - pi), 0.0, 1)
+            k = btrd_rest(key, ni, min(pi, 1.0 - pi), 0.0, 1)
             draws[DRAWN, i] = ni - k if pi > 0.5 else k

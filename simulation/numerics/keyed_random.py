@@ -78,20 +78,15 @@ def draw_key(source_key, run, period, segment):
 
 
 @njit(inline="always")
-def _uniform(state):
-    state[0] += _GOLDEN
-    return np.float64(_mix(state[0]) >> _S11) * _TO_UNIT
-
-
-@njit(inline="always")
 def uniform_at(key, i):
-    """The ``i``-th uniform (from 1) of the draw keyed ``key``, without a state."""
+    """The ``i``-th uniform (from 1) of the draw keyed ``key``: the splitmix64 sequence that starts at
+    ``key``, read at any place without a state to carry (so no array passes between functions)."""
     return np.float64(_mix(key + np.uint64(i) * _GOLDEN) >> _S11) * _TO_UNIT
 
 
 @njit(inline="always")
 def first_uniform(key):
-    """The first uniform of the draw keyed ``key`` (what ``_uniform`` gives first)."""
+    """The first uniform of the draw keyed ``key``."""
     return uniform_at(key, 1)
 
 
@@ -116,10 +111,10 @@ def inversion_start(n, p):
 
 
 @njit(cache=True, error_model="numpy")
-def _inversion(state, n, p, u):
-    """Inversion for ``p <= 0.5`` and ``n p < INVERSION_BELOW`` from the first uniform ``u``
-    (``state`` is just past it): the least ``x`` whose cumulative probability reaches ``u``, in at
-    most ``MAX_RESTARTS`` passes of at most ``bound + 1`` steps.
+def _inversion(key, n, p, u):
+    """Inversion for ``p <= 0.5`` and ``n p < INVERSION_BELOW`` from the first uniform ``u`` of the
+    draw keyed ``key``: the least ``x`` whose cumulative probability reaches ``u``, in at most
+    ``MAX_RESTARTS`` passes of at most ``bound + 1`` steps (each restart takes the next uniform).
     """
     mean = n * p
     if surely_zero(u, mean):
@@ -139,7 +134,7 @@ def _inversion(state, n, p, u):
             x = 0
             px = qn
             cdf = qn
-            u = _uniform(state)
+            u = uniform_at(key, 1 + restarts)
         else:
             px *= a / x - s
             cdf += px
@@ -225,43 +220,42 @@ def btrd_attempt(n, p, b, a, vr, v, w):
 
 
 @njit(cache=True, error_model="numpy")
-def btrd_rest(state, n, p, v, tried):
-    """BTRD (Hormann, 1993) for ``p <= 0.5`` and ``n p >= INVERSION_BELOW``, after ``tried`` candidates
-    were rejected: with ``tried = 0``, ``v`` is the first uniform and ``state`` is just past it.
+def btrd_rest(key, n, p, v, tried):
+    """BTRD (Hormann, 1993) for ``p <= 0.5`` and ``n p >= INVERSION_BELOW``, for the draw keyed ``key``
+    after ``tried`` of its candidates were rejected (with ``tried = 0``, ``v`` is its first uniform).
 
-    At most ``MAX_REJECTIONS`` candidates are rejected before the mode is returned.
+    Candidate ``i`` (from 0) uses uniforms ``2 i + 1`` and ``2 i + 2``. At most ``MAX_REJECTIONS``
+    candidates are rejected before the mode is returned.
     """
     b, a, vr = btrd_shape(n, p)
     urvr = 0.86 * vr
     for attempt in range(tried, MAX_REJECTIONS + 1):
         if attempt > 0:
-            v = _uniform(state)
+            v = uniform_at(key, 2 * attempt + 1)
         if v <= urvr:
             return btrd_centre(n, p, b, a, vr, v)
-        k, accepted = btrd_attempt(n, p, b, a, vr, v, _uniform(state))
+        k, accepted = btrd_attempt(n, p, b, a, vr, v, uniform_at(key, 2 * attempt + 2))
         if accepted:
             return k
     return math.floor((n + 1) * p)
 
 
 @njit(cache=True, error_model="numpy")
-def binomial_rest(state, key, n, p, u):
+def binomial_rest(key, n, p, u):
     """The Binomial(n, p) variate keyed ``key`` whose first uniform is ``u``, for ``0 < p < 1`` and
     ``n > 0``: the part of :func:`binomial_in` after its first uniform."""
     flip = p > 0.5
     r = 1.0 - p if flip else p
-    state[0] = key + _GOLDEN
     if n * r < INVERSION_BELOW:
-        x = _inversion(state, n, r, u)
+        x = _inversion(key, n, r, u)
     else:
-        x = btrd_rest(state, n, r, u, 0)
+        x = btrd_rest(key, n, r, u, 0)
     return n - x if flip else x
 
 
 @njit(inline="always")
-def binomial_in(state, key, n, p):
-    """One Binomial(n, p) variate from the uniforms that start at ``key``, using ``state`` (a
-    one-element uint64 array) as the generator's state; 0 when ``p`` is not a number.
+def binomial_in(key, n, p):
+    """One Binomial(n, p) variate from the uniforms that start at ``key``; 0 when ``p`` is not a number.
 
     Inlined where it is called, so that the most common draw of a class, a sure 0, costs one
     uniform and no call.
@@ -273,13 +267,13 @@ def binomial_in(state, key, n, p):
     u = first_uniform(key)
     if p <= 0.5 and surely_zero(u, n * p):
         return 0
-    return binomial_rest(state, key, n, p, u)
+    return binomial_rest(key, n, p, u)
 
 
 @njit(cache=True, error_model="numpy")
 def binomial(key, n, p):
     """One Binomial(n, p) variate from the uniforms that start at ``key`` (0 when p is not a number)."""
-    return binomial_in(np.empty(1, dtype=np.uint64), key, n, p)
+    return binomial_in(key, n, p)
 
 
 @njit(cache=True, error_model="numpy")
