@@ -9,7 +9,9 @@ at period 0 and each period's joiners are placed in classes by a multinomial dra
 class's churners, upsells and win-backs are its own Binomial draws (a class of ``n``
 customers with churn ``theta`` loses Binomial(n, theta (1 - rho))). So every path has the
 distribution of the per-customer model, not only its mean, and the cost grows with the
-number of occupied classes, not with the number of customers (large counts use BTPE).
+number of occupied classes, not with the number of customers (large counts use BTRD, see
+:mod:`simulation.numerics.keyed_random`; a segment's class draws of one kind are made together,
+:func:`simulation.numerics.class_draws.class_binomials`).
 
 The period loop is compiled (:mod:`simulation.engines.kernel`); runs are split into blocks that
 run on all cores. Results depend only on the seed, never on the number of blocks.

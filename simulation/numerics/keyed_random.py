@@ -6,11 +6,15 @@ therefore use the same uniforms for the same draw, however many uniforms an earl
 consumed, which keeps common random numbers aligned for the whole horizon; and a run's draws
 do not depend on how many runs there are or how the runs are split between threads.
 
-Binomial variates: inversion below a mean of 10 (a draw that is surely 0 is settled by its
-first uniform alone, without a logarithm), BTRD of Hormann (1993) above, a transformed
-rejection whose first uniform settles most draws with a square root and three divisions and no
-logarithm. Both are exact, and both turn a slightly higher probability into the same or a
-slightly higher count for the same uniforms, which keeps two budgets' draws coupled.
+Binomial variates (of the rarer outcome, the other as its complement): inversion below a mean of
+10 (a draw that is surely 0 is settled by its first uniform alone, without a logarithm), BTRD of
+Hormann (1993) above, a transformed rejection whose first uniform settles most draws with a
+square root and three divisions and no logarithm. Both are exact. For the same uniforms a
+slightly higher probability gives the same or a slightly higher count (inversion always, BTRD
+whenever its first uniform is accepted, most of the time), which keeps two budgets' draws coupled.
+A draw's uniforms are read by their place in its sequence (:func:`uniform_at`), so no generator
+state passes between functions, and a draw can be taken up again where another pass left it
+(:func:`simulation.numerics.class_draws.class_binomials`).
 
 References
 ----------
