@@ -1,10 +1,11 @@
 """Compiled period loop of the vectorised engine.
 
 Per run and segment the state is the integer count and the run-rate revenue of each latent
-churn class; chance comes from keyed Binomial draws, one per class for every event whose
-outcome depends on who the customer is (:mod:`simulation.numerics.class_draws`). The loop
-releases the interpreter lock, so blocks of runs proceed on several cores at once; it is
-compiled by Numba on first use and cached on disk.
+churn class; chance comes from keyed Binomial draws, one per occupied class for every event
+whose outcome depends on who the customer is, a segment's draws of one kind made together
+(:func:`~simulation.numerics.class_draws.class_binomials`). The loop releases the interpreter
+lock, so blocks of runs proceed on several cores at once; it is compiled by Numba on first use
+and cached on disk.
 """
 
 from __future__ import annotations
@@ -17,12 +18,17 @@ from numba import njit
 from ..model.levers import response_compiled as _response
 from ..model.levers import split_compiled as _split
 from ..numerics.class_draws import (
+    CHANCE_ROWS,
+    CLASS,
+    DRAW_ROWS,
+    DRAWN,
+    PROBABILITY,
+    TRIALS,
     binomial_in,
-    binomial_rare,
+    class_binomials,
     class_key,
     multinomial_in,
     spread_over_members,
-    sub_key,
 )
 from ..numerics.keyed_random import draw_key
 from .paths import RECORDED
@@ -72,7 +78,8 @@ def _fit_to_prospects(drawn, total, prospects, S):
 
 @njit(cache=True, nogil=True)
 def simulate_block(
-    run_lo, run_hi, keys, budget, theta, w_old, w_new, order_old, order_new, base, uplift, margin, upsell_rate,
+    run_lo, run_hi, keys, budget, theta, placing_old, picking_old, placing_new, picking_new, base, uplift, margin,
+    upsell_rate,
     cost_to_serve, referral_rate, share, customers, cac, max_new, market, save_cap, save_cost, up_cap, up_cost,
     wb_cap, wb_cost, discount, weights, use_weights, year_end, rec, active_by_segment, residual, year_kept_base,
     year_cohort, saves_total, at_risk_total,
@@ -96,7 +103,6 @@ def simulate_block(
     H = rec.shape[2] - 1
     acq_budget, ret_budget, exp_budget, wb_budget = budget[0], budget[1], budget[2], budget[3]
     track_lapsed = wb_budget > 0.0
-    state = np.empty(1, dtype=np.uint64)
     th = np.empty((S, C3))
     n = np.zeros((S, C3), dtype=np.int64)
     rev = np.zeros((S, C3))
@@ -104,6 +110,9 @@ def simulate_block(
     lapsed_rev = np.zeros((S, C))
     placed = np.empty(K, dtype=np.int64)
     struck = np.zeros(C3, dtype=np.int64)
+    # one draw per occupied class: its class, members and probability, the variate, scratch space
+    draws = np.empty((DRAW_ROWS, C3), dtype=np.int64)
+    chances = np.empty((CHANCE_ROWS, C3))
     active = np.empty(S, dtype=np.int64)
     lapsed_count = np.empty(S, dtype=np.int64)
     new = np.zeros(S, dtype=np.int64)
@@ -112,6 +121,8 @@ def simulate_block(
     spend = np.empty(S)
     revenue_after = np.empty(S)
     at_risk = np.empty(S)
+    # each lever's explicit split as an array of its own, so that no loop makes a view of a row
+    retention_weights, expansion_weights, winback_weights = weights[0].copy(), weights[1].copy(), weights[2].copy()
     for r in range(run_lo, run_hi):
         referrals_on = False
         upsell_on = exp_budget > 0.0
@@ -128,7 +139,8 @@ def simulate_block(
         for s in range(S):
             active[s] = customers[s]
             lapsed_count[s] = 0
-            multinomial_in(state, keys[_START], r, 0, s, customers[s], w_old[r, s], order_old[r, s], placed)
+            start_key = draw_key(keys[_START], r, 0, s)
+            multinomial_in(start_key, customers[s], placing_old, picking_old, r, s, placed)
             for j in range(C3):
                 n[s, j] = placed[j] if j < K else 0
                 rev[s, j] = n[s, j] * base[r, s]
@@ -160,7 +172,7 @@ def simulate_block(
                     trials = math.ceil(ceiling)
                     expected = _response(acq_budget * share[s], ceiling, cac[r])
                     p = min(expected / max(trials, 1.0), 1.0)
-                    new[s] = binomial_in(state, draw_key(keys[_ACQ], r, t, s), int(trials), p)
+                    new[s] = binomial_in(draw_key(keys[_ACQ], r, t, s), int(trials), p)
                     total_new += new[s]
                 if finite_market:
                     prospects = _fit_to_prospects(new, total_new, prospects, S)
@@ -171,7 +183,7 @@ def simulate_block(
                 total_ref = 0
                 for s in range(S):
                     p = min(referral_rate[r, s] * max(reach, 0.0), 1.0)
-                    referred[s] = binomial_in(state, draw_key(keys[_REF], r, t, s), active[s], p)
+                    referred[s] = binomial_in(draw_key(keys[_REF], r, t, s), active[s], p)
                     total_ref += referred[s]
                 if finite_market:
                     prospects = _fit_to_prospects(referred, total_ref, prospects, S)
@@ -180,7 +192,8 @@ def simulate_block(
                     joining = (new[s] if acq_budget > 0.0 else 0) + (referred[s] if referrals_on else 0)
                     if joining == 0:
                         continue
-                    multinomial_in(state, keys[_JOIN], r, t, s, joining, w_new[r, s], order_new[r, s], placed)
+                    join_key = draw_key(keys[_JOIN], r, t, s)
+                    multinomial_in(join_key, joining, placing_new, picking_new, r, s, placed)
                     for k in range(K):
                         if placed[k] > 0:
                             n[s, K + k] += placed[k]
@@ -197,7 +210,7 @@ def simulate_block(
                     value[s] = 0.0
                     for j in range(C):
                         value[s] += lapsed_rev[s, j]
-                _split(wb_budget, weights[2], use_weights[2], value, spend)
+                _split(wb_budget, winback_weights, use_weights[2], value, spend)
                 for s in range(S):
                     count = lapsed_count[s]
                     if count == 0:
@@ -206,13 +219,21 @@ def simulate_block(
                     p = min(expected / count, 1.0)
                     back_total = 0
                     moved_rev = 0.0
+                    pools = 0
                     for j in range(C):
-                        pool = lapsed[s, j]
-                        if pool == 0:
-                            continue
-                        back = binomial_rare(state, class_key(keys[_WB], r, t, s, j), pool, p)
+                        if lapsed[s, j] > 0:
+                            draws[CLASS, pools] = j
+                            draws[TRIALS, pools] = lapsed[s, j]
+                            chances[PROBABILITY, pools] = p
+                            pools += 1
+                    segment_key = draw_key(keys[_WB], r, t, s)
+                    class_binomials(segment_key, draws, chances, pools)
+                    for i in range(pools):
+                        back = draws[DRAWN, i]
                         if back == 0:
                             continue
+                        j = draws[CLASS, i]
+                        pool = draws[TRIALS, i]
                         moved = lapsed_rev[s, j] * back / pool
                         lapsed[s, j] = pool - back
                         lapsed_rev[s, j] = 0.0 if back == pool else lapsed_rev[s, j] - moved
@@ -240,7 +261,7 @@ def simulate_block(
             if upsell_on:
                 for s in range(S):
                     value[s] = revenue_after[s] * uplift[r, s]
-                _split(exp_budget, weights[1], use_weights[1], value, spend)
+                _split(exp_budget, expansion_weights, use_weights[1], value, spend)
                 for s in range(S):
                     extra = _response(spend[s], up_cap[r] * active[s], up_cost[r]) if exp_budget > 0.0 else 0.0
                     p = min(upsell_rate[r, s] + extra / max(active[s], 1), 1.0)
@@ -249,20 +270,25 @@ def simulate_block(
                     if active[s] * p <= FEW_EVENTS:
                         # every member has the same chance: draw the segment's total, then which
                         # members expanded (exact, and far fewer draws than one per class)
-                        ups_total = binomial_in(state, draw_key(keys[_UP], r, t, s), active[s], p)
+                        ups_total = binomial_in(draw_key(keys[_UP], r, t, s), active[s], p)
                         if ups_total > 0:
                             key = class_key(keys[_UP], r, t, s, C3)
-                            spread_over_members(state, key, ups_total, n[s], slots, struck)
+                            spread_over_members(key, ups_total, n, s, slots, struck)
                             for j in range(slots):
                                 rev[s, j] += struck[j] * add
                     else:
-                        segment_key = draw_key(keys[_UP], r, t, s)
+                        occupied = 0
                         for j in range(slots):
-                            if n[s, j] == 0:
-                                continue
-                            ups = binomial_in(state, sub_key(segment_key, j), n[s, j], p)
-                            rev[s, j] += ups * add
-                            ups_total += ups
+                            if n[s, j] > 0:
+                                draws[CLASS, occupied] = j
+                                draws[TRIALS, occupied] = n[s, j]
+                                chances[PROBABILITY, occupied] = p
+                                occupied += 1
+                        segment_key = draw_key(keys[_UP], r, t, s)
+                        class_binomials(segment_key, draws, chances, occupied)
+                        for i in range(occupied):
+                            rev[s, draws[CLASS, i]] += draws[DRAWN, i] * add
+                            ups_total += draws[DRAWN, i]
                     revenue_after[s] += ups_total * add
                     rec[UPSELLS, r, t] += ups_total
                     rec[RR_EXPANSION, r, t] += ups_total * add
@@ -279,7 +305,7 @@ def simulate_block(
                 value[s] = rev_hazard
                 at_risk_total[r, s] += hazard
             if ret_budget > 0.0:
-                _split(ret_budget, weights[0], use_weights[0], value, spend)
+                _split(ret_budget, retention_weights, use_weights[0], value, spend)
             for s in range(S):
                 keep_rate = 1.0  # the share of each customer's churn probability left after retention
                 if ret_budget > 0.0:
@@ -289,12 +315,19 @@ def simulate_block(
                     keep_rate = 1.0 - saves / max(at_risk[s], 1e-300)
                 churned = 0
                 run_rate = 0.0
-                segment_key = draw_key(keys[_CHURN], r, t, s)
+                occupied = 0
                 for j in range(slots):
-                    members = n[s, j]
-                    if members == 0:
-                        continue
-                    gone = binomial_rare(state, sub_key(segment_key, j), members, th[s, j] * keep_rate)
+                    if n[s, j] > 0:
+                        draws[CLASS, occupied] = j
+                        draws[TRIALS, occupied] = n[s, j]
+                        chances[PROBABILITY, occupied] = th[s, j] * keep_rate
+                        occupied += 1
+                segment_key = draw_key(keys[_CHURN], r, t, s)
+                class_binomials(segment_key, draws, chances, occupied)
+                for i in range(occupied):
+                    j = draws[CLASS, i]
+                    members = draws[TRIALS, i]
+                    gone = draws[DRAWN, i]
                     if gone > 0:
                         lost = rev[s, j] if gone == members else rev[s, j] * gone / members
                         rev[s, j] = 0.0 if gone == members else rev[s, j] - lost

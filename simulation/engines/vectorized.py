@@ -9,7 +9,9 @@ at period 0 and each period's joiners are placed in classes by a multinomial dra
 class's churners, upsells and win-backs are its own Binomial draws (a class of ``n``
 customers with churn ``theta`` loses Binomial(n, theta (1 - rho))). So every path has the
 distribution of the per-customer model, not only its mean, and the cost grows with the
-number of occupied classes, not with the number of customers (large counts use BTPE).
+number of occupied classes, not with the number of customers (large counts use BTRD, see
+:mod:`simulation.numerics.keyed_random`; a segment's class draws of one kind are made together,
+:func:`simulation.numerics.class_draws.class_binomials`).
 
 The period loop is compiled (:mod:`simulation.engines.kernel`); runs are split into blocks that
 run on all cores. Results depend only on the seed, never on the number of blocks.
@@ -23,6 +25,7 @@ import numpy as np
 
 from ..model.assumptions import Assumptions, draw_assumptions, stream_key
 from ..model.scenario import Budget, Scenario
+from ..numerics.class_draws import ALIAS, ALIAS_PROBABILITY, ORDER, WEIGHT, alias_tables
 from ..numerics.parallel import in_blocks
 from . import kernel
 from .paths import RECORDED
@@ -57,7 +60,9 @@ def simulate_vectorized(
     a = assumptions
     R, S, H = a.runs, a.customers.size, scenario.horizon
     theta, w_old, w_new = a.latent_classes(classes)  # theta: (R, S, 2K), existing customers' classes first
-    order_old, order_new = a.cached(("class order", classes), lambda: _by_falling_weight(w_old, w_new))
+    placing_old, picking_old, placing_new, picking_new = a.cached(
+        ("placement tables", classes), lambda: (*_placement_tables(w_old), *_placement_tables(w_new))
+    )
     weights = np.zeros((3, S))
     use_weights = np.zeros(3, dtype=np.bool_)
     for i, lever in enumerate(("retention", "expansion", "winback")):
@@ -68,7 +73,7 @@ def simulate_vectorized(
     inputs = (
         np.array([stream_key(seed, source) for source in kernel.SOURCES], dtype=np.uint64),
         np.array([budget.acquisition, budget.retention, budget.expansion, budget.winback], dtype=np.float64),
-        np.ascontiguousarray(theta), np.ascontiguousarray(w_old), np.ascontiguousarray(w_new), order_old, order_new,
+        np.ascontiguousarray(theta), placing_old, picking_old, placing_new, picking_new,
         per_cell(a.revenue), per_cell(a.uplift), per_cell(a.margin), per_cell(a.upsell_rate),
         per_cell(a.cost_to_serve), per_cell(a.referral_rate),
         np.ascontiguousarray(a.share, dtype=np.float64), np.ascontiguousarray(a.customers, dtype=np.int64),
@@ -99,10 +104,22 @@ def simulate_vectorized(
     )
 
 
-def _by_falling_weight(w_old: np.ndarray, w_new: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each run and segment's classes in order of falling weight, (runs, segments, K) each."""
-    order = lambda w: np.ascontiguousarray(np.argsort(-w, axis=-1, kind="stable"), dtype=np.int64)  # noqa: E731
-    return order(w_old), order(w_new)
+def _placement_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Each run and segment's tables for placing customers in classes (``multinomial_in``).
+
+    Floats (runs, segments, 2, classes): the weights and Walker's alias probabilities; integers:
+    the classes in order of falling weight and the aliases.
+    """
+    w = np.ascontiguousarray(weights, dtype=np.float64)
+    reals = np.empty((*w.shape[:-1], 2, w.shape[-1]))
+    ints = np.empty((*w.shape[:-1], 2, w.shape[-1]), dtype=np.int64)
+    reals[..., WEIGHT, :] = w
+    ints[..., ORDER, :] = np.argsort(-w, axis=-1, kind="stable")
+    probability, alias = np.empty_like(w), np.empty(w.shape, dtype=np.int64)
+    alias_tables(w, probability, alias)
+    reals[..., ALIAS_PROBABILITY, :] = probability
+    ints[..., ALIAS, :] = alias
+    return reals, ints
 
 
 def compile_kernels() -> float:

@@ -6,11 +6,20 @@ therefore use the same uniforms for the same draw, however many uniforms an earl
 consumed, which keeps common random numbers aligned for the whole horizon; and a run's draws
 do not depend on how many runs there are or how the runs are split between threads.
 
-Binomial variates use the algorithms NumPy uses (inversion below a mean of 30, BTPE of
-Kachitvichyanukul & Schmeiser above), written against these uniforms.
+Binomial variates (of the rarer outcome, the other as its complement): inversion below a mean of
+10 (a draw that is surely 0 is settled by its first uniform alone, without a logarithm), BTRD of
+Hormann (1993) above, a transformed rejection whose first uniform settles most draws with a
+square root and three divisions and no logarithm. Both are exact. For the same uniforms a
+slightly higher probability gives the same or a slightly higher count (inversion always, BTRD
+whenever its first uniform is accepted, most of the time), which keeps two budgets' draws coupled.
+A draw's uniforms are read by their place in its sequence (:func:`uniform_at`), so no generator
+state passes between functions, and a draw can be taken up again where another pass left it
+(:func:`simulation.numerics.class_draws.class_binomials`).
 
 References
 ----------
+Hormann, W. (1993). The generation of binomial random variates. Journal of Statistical
+    Computation and Simulation 46(1-2), 101-110.
 Kachitvichyanukul, V. and Schmeiser, B. W. (1988). Binomial random variate generation.
     Communications of the ACM 31(2), 216-222.
 Steele, G. L., Lea, D. and Flood, C. H. (2014). Fast splittable pseudorandom number
@@ -29,14 +38,32 @@ _M1 = np.uint64(0xBF58476D1CE4E5B9)
 _M2 = np.uint64(0x94D049BB133111EB)
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _TO_UNIT = 1.0 / 9007199254740992.0  # 2**-53
-# Most restarts of inversion and most rejections of BTPE before a draw gives up and returns the
+# Most restarts of inversion and most rejections of BTRD before a draw gives up and returns the
 # count nearest the mean. Inversion restarts only when a uniform lands beyond ten standard
-# deviations above the mean (probability below 1e-20), and BTPE accepts each candidate with
-# probability above one half (Kachitvichyanukul & Schmeiser, 1988, table 2), so neither cap is
-# reached by any draw with a chance above 2**-60; the caps bound the work of a draw whatever its
-# arguments.
+# deviations above the mean (probability below 1e-20), and BTRD accepts each candidate with
+# probability above 0.65 when n p >= 10 (tests/numerics measures it from n p = 10 to 1e9), so
+# neither cap is reached by any draw with a chance above 2**-60; the caps bound the work of a
+# draw whatever its arguments.
 MAX_RESTARTS = 64
 MAX_REJECTIONS = 64
+# Means (of the rarer outcome) from which BTRD is used; it needs n p >= 10.
+INVERSION_BELOW = 10.0
+# Stirling corrections fc(k) = log(k!) - (k + 1/2) log(k + 1) + (k + 1) - log(2 pi) / 2 for k = 0..9;
+# beyond, the series 1/12j - 1/360j^3 + 1/1260j^5 in j = k + 1, whose error there is below 1e-10.
+_FC = np.array(
+    [
+        0.08106146679532726,
+        0.04134069595540929,
+        0.02767792568499834,
+        0.02079067210376509,
+        0.01664469118982119,
+        0.01387612882307075,
+        0.01189670994589177,
+        0.01041126526197209,
+        0.009255462182712733,
+        0.008330563433362871,
+    ]
+)
 
 
 @njit(inline="always")
@@ -55,28 +82,54 @@ def draw_key(source_key, run, period, segment):
 
 
 @njit(inline="always")
-def _uniform(state):
-    state[0] += _GOLDEN
-    return np.float64(_mix(state[0]) >> _S11) * _TO_UNIT
+def uniform_at(key, i):
+    """The ``i``-th uniform (from 1) of the draw keyed ``key``: the splitmix64 sequence that starts at
+    ``key``, read at any place without a state to carry (so no array passes between functions)."""
+    return np.float64(_mix(key + np.uint64(i) * _GOLDEN) >> _S11) * _TO_UNIT
 
 
-@njit(cache=True)
-def _inversion(state, n, p):
-    """Inversion for ``n p <= 30``: at most ``MAX_RESTARTS`` passes of at most ``bound + 1`` steps.
+@njit(inline="always")
+def first_uniform(key):
+    """The first uniform of the draw keyed ``key``."""
+    return uniform_at(key, 1)
+
+
+@njit(inline="always")
+def surely_zero(u, mean):
+    """Whether inversion's first uniform ``u`` gives 0 for a mean ``n p`` (``p <= 0.5``), known without
+    computing ``(1 - p) ** n``: it gives 0 when ``u <= (1 - p) ** n``, and ``(1 - p) ** n >= 1 - n p``
+    (Bernoulli's inequality); the factor covers the rounding of ``exp(n log1p(-p))`` (some 1e-16)."""
+    return u < (1.0 - mean) * (1.0 - 1e-12)
+
+
+@njit(inline="always")
+def inversion_start(n, p):
+    """``(P(0), s, a)`` of inversion for Binomial(n, p): ``P(x) / P(x - 1) = a / x - s``.
 
     ``log1p`` keeps ``(1 - p) ** n`` exact to rounding when ``p`` is below the spacing of doubles
     near 1; ``log(1 - p)`` there is off by up to a factor of two, which for ``n`` near 1e17 made
-    every pass restart (all the probability beyond the bound) and the loop never end.
+    every pass of inversion restart (all the probability beyond its bound) and the loop never end.
     """
-    q = 1.0 - p
-    qn = math.exp(n * math.log1p(-p))
+    s = p / (1.0 - p)
+    return math.exp(n * math.log1p(-p)), s, (n + 1) * s
+
+
+@njit(cache=True, error_model="numpy")
+def _inversion(key, n, p, u):
+    """Inversion for ``p <= 0.5`` and ``n p < INVERSION_BELOW`` from the first uniform ``u`` of the
+    draw keyed ``key``: the least ``x`` whose cumulative probability reaches ``u``, in at most
+    ``MAX_RESTARTS`` passes of at most ``bound + 1`` steps (each restart takes the next uniform).
+    """
     mean = n * p
-    bound = min(n, mean + 10.0 * math.sqrt(mean * q + 1.0))
+    if surely_zero(u, mean):
+        return 0
+    qn, s, a = inversion_start(n, p)
+    bound = min(n, mean + 10.0 * math.sqrt(mean * (1.0 - p) + 1.0))
     x = 0
     px = qn
-    u = _uniform(state)
+    cdf = qn
     restarts = 0
-    while u > px:
+    while u > cdf:
         x += 1
         if x > bound:
             restarts += 1
@@ -84,132 +137,150 @@ def _inversion(state, n, p):
                 return min(n, math.floor(mean + 0.5))
             x = 0
             px = qn
-            u = _uniform(state)
+            cdf = qn
+            u = uniform_at(key, 1 + restarts)
         else:
-            u -= px
-            px = ((n - x + 1) * p * px) / (x * q)
+            px *= a / x - s
+            cdf += px
     return x
 
 
-@njit(cache=True)
-def _stirling(x):
-    x2 = x * x
-    return (13860.0 - (462.0 - (132.0 - (99.0 - 140.0 / x2) / x2) / x2) / x2) / x / 166320.0
+@njit(inline="always")
+def _fc(k):
+    if k < 10:
+        return _FC[int(k)]
+    r = 1.0 / (k + 1.0)
+    rr = r * r
+    return (1.0 / 12.0 - (1.0 / 360.0 - rr / 1260.0) * rr) * r
 
 
-@njit(cache=True)
-def _btpe(state, n, r):
-    """BTPE for ``r <= 0.5`` and ``n r > 30``, with at most ``MAX_REJECTIONS`` rejected candidates.
+@njit(inline="always")
+def btrd_shape(n, p):
+    """BTRD's hat for ``p <= 0.5``: ``(b, a, vr)``; a first uniform ``v <= 0.86 vr`` is accepted at once."""
+    spq = math.sqrt(n * p * (1.0 - p))
+    b = 1.15 + 2.53 * spq
+    a = -0.0873 + 0.0248 * b + 0.01 * p
+    vr = 0.92 - 4.2 / b
+    return b, a, vr
 
-    Each candidate costs a bounded number of steps: the explicit ratio runs over ``|y - m|``
-    terms only when ``|y - m| <= 20`` or ``|y - m| >= n r q / 2 - 1``; the tails reach at most
-    ``p1 + 36.8 / lambda`` (about ``19 sqrt(n r q)``) from the mode for uniforms of 53 bits, so
-    the second case needs ``n r q`` below about 1,500 and is at most that many terms.
+
+@njit(inline="always")
+def btrd_centre(n, p, b, a, vr, v):
+    """The count BTRD returns at once for a uniform ``v <= 0.86 vr`` (always within ``[0, n]``)."""
+    u = v / vr - 0.43
+    return math.floor((2.0 * a / (0.5 - abs(u)) + b) * u + n * p + 0.5)
+
+
+@njit(inline="always")
+def btrd_log_ratio(n, m, k, r, fc_m):
+    """``log(f(k) / f(m))`` for Binomial(n, p) with ``r = p / (1 - p)`` and ``fc_m = fc(m) + fc(n - m)``.
+
+    Stirling's series for each log-factorial, arranged so that every term is small when ``k`` is
+    near ``m``: ``log1p`` and one logarithm of a ratio near 1, so rounding stays near 1e-16 times
+    ``|k - m|`` however large ``n`` is.
     """
-    q = 1.0 - r
-    fm = n * r + r
-    m = math.floor(fm)
-    nrq = n * r * q
-    p1 = math.floor(2.195 * math.sqrt(nrq) - 4.6 * q) + 0.5
-    xm = m + 0.5
-    xl = xm - p1
-    xr = xm + p1
-    c = 0.134 + 20.5 / (15.3 + m)
-    a = (fm - xl) / (fm - xl * r)
-    laml = a * (1.0 + a / 2.0)
-    a = (xr - fm) / (xr * q)
-    lamr = a * (1.0 + a / 2.0)
-    p2 = p1 * (1.0 + 2.0 * c)
-    p3 = p2 + c / laml
-    p4 = p3 + c / lamr
-    for _ in range(MAX_REJECTIONS + 1):
-        u = _uniform(state) * p4
-        v = _uniform(state)
-        if u <= p1:  # triangular centre: accepted at once
-            return math.floor(xm - p1 * v + u)
-        if u <= p2:  # parallelograms
-            x = xl + (u - p1) / c
-            v = v * c + 1.0 - abs(m - x + 0.5) / p1
-            if v > 1.0:
-                continue
-            y = math.floor(x)
-        elif u <= p3:  # left exponential tail
-            y = math.floor(xl + math.log(v) / laml)
-            if y < 0 or v == 0.0:
-                continue
-            v = v * (u - p2) * laml
-        else:  # right exponential tail
-            y = math.floor(xr - math.log(v) / lamr)
-            if y > n or v == 0.0:
-                continue
-            v = v * (u - p3) * lamr
-        k = abs(y - m)
-        if k <= 20 or k >= nrq / 2.0 - 1:
-            # explicit ratio f(y) / f(m)
-            s = r / q
-            a = s * (n + 1)
-            f = 1.0
-            if m < y:
-                for i in range(m + 1, y + 1):
-                    f *= a / i - s
-            elif m > y:
-                for i in range(y + 1, m + 1):
-                    f /= a / i - s
-            if v <= f:
-                return y
-            continue
-        # squeeze, then the Stirling bound on log f(y) / f(m)
-        rho = (k / nrq) * ((k * (k / 3.0 + 0.625) + 0.16666666666666666) / nrq + 0.5)
-        t = -k * k / (2.0 * nrq)
-        big_a = math.log(v)
-        if big_a < t - rho:
-            return y
-        if big_a > t + rho:
-            continue
-        x1 = y + 1.0
-        f1 = m + 1.0
-        z = n + 1.0 - m
-        w = n - y + 1.0
-        bound = (
-            xm * math.log(f1 / x1)
-            + (n - m + 0.5) * math.log(z / w)
-            + (y - m) * math.log(w * r / (x1 * q))
-            + _stirling(f1)
-            + _stirling(z)
-            - _stirling(x1)
-            - _stirling(w)
-        )
-        if big_a <= bound:
-            return y
-    return m
+    d = k - m
+    return (
+        (n - k + 0.5) * math.log1p(d / (n - k + 1.0))
+        - (m + 0.5) * math.log1p(d / (m + 1.0))
+        + d * math.log(r * (n - m + 1.0) / (k + 1.0))
+        + fc_m
+        - _fc(k)
+        - _fc(n - k)
+    )
 
 
-@njit(cache=True)
-def binomial_in(state, key, n, p):
-    """One Binomial(n, p) variate from the uniforms that start at ``key``, using ``state`` (a
-    one-element uint64 array) as the generator's state; 0 when ``p`` is not a number."""
+@njit(inline="always")
+def btrd_attempt(n, p, b, a, vr, v, w):
+    """One candidate of BTRD from a first uniform ``v > 0.86 vr`` and a second ``w``: ``(k, accepted)``.
+
+    The candidate is tested against the ratio of the Binomial's probabilities at ``k`` and at its
+    mode ``m``, to which the hat is scaled: by the bounds ``t +- rho`` on its logarithm of
+    Kachitvichyanukul & Schmeiser (1988) when ``|k - m| < n p q / 2 - 1`` (tests/numerics checks
+    them there), and where they do not decide, by :func:`btrd_log_ratio`.
+    """
+    m = math.floor((n + 1) * p)
+    npq = n * p * (1.0 - p)
+    alpha = (2.83 + 5.1 / b) * math.sqrt(npq)
+    inner = v / vr - 0.93
+    inner = math.copysign(0.5, inner) - inner
+    outer = v >= vr
+    u = w - 0.5 if outer else inner
+    height = v if outer else w * vr
+    us = 0.5 - abs(u)
+    x = (2.0 * a / us + b) * u + n * p + 0.5
+    valid = us > 0.0 and x >= 0.0 and x < n + 1.0
+    k = math.floor(x if valid else 0.0)
+    log_height = math.log(height * alpha / (a / (us * us) + b))
+    km = abs(k - m)
+    rho = (km / npq) * (((km / 3.0 + 0.625) * km + 1.0 / 6.0) / npq + 0.5)
+    t = -km * km / (2.0 * npq)
+    squeezed = km < npq / 2.0 - 1.0
+    if squeezed and log_height < t - rho:
+        return k, valid
+    if squeezed and log_height > t + rho:
+        return k, False
+    return k, valid and log_height <= btrd_log_ratio(n, m, k, p / (1.0 - p), _fc(m) + _fc(n - m))
+
+
+@njit(cache=True, error_model="numpy")
+def btrd_rest(key, n, p, v, tried):
+    """BTRD (Hormann, 1993) for ``p <= 0.5`` and ``n p >= INVERSION_BELOW``, for the draw keyed ``key``
+    after ``tried`` of its candidates were rejected (with ``tried = 0``, ``v`` is its first uniform).
+
+    Candidate ``i`` (from 0) uses uniforms ``2 i + 1`` and ``2 i + 2``. At most ``MAX_REJECTIONS``
+    candidates are rejected before the mode is returned.
+    """
+    b, a, vr = btrd_shape(n, p)
+    urvr = 0.86 * vr
+    for attempt in range(tried, MAX_REJECTIONS + 1):
+        if attempt > 0:
+            v = uniform_at(key, 2 * attempt + 1)
+        if v <= urvr:
+            return btrd_centre(n, p, b, a, vr, v)
+        k, accepted = btrd_attempt(n, p, b, a, vr, v, uniform_at(key, 2 * attempt + 2))
+        if accepted:
+            return k
+    return math.floor((n + 1) * p)
+
+
+@njit(cache=True, error_model="numpy")
+def binomial_rest(key, n, p, u):
+    """The Binomial(n, p) variate keyed ``key`` whose first uniform is ``u``, for ``0 < p < 1`` and
+    ``n > 0``: the part of :func:`binomial_in` after its first uniform."""
+    flip = p > 0.5
+    r = 1.0 - p if flip else p
+    if n * r < INVERSION_BELOW:
+        x = _inversion(key, n, r, u)
+    else:
+        x = btrd_rest(key, n, r, u, 0)
+    return n - x if flip else x
+
+
+@njit(inline="always")
+def binomial_in(key, n, p):
+    """One Binomial(n, p) variate from the uniforms that start at ``key``; 0 when ``p`` is not a number.
+
+    Inlined where it is called, so that the most common draw of a class, a sure 0, costs one
+    uniform and no call.
+    """
     if n <= 0 or not p > 0.0:
         return 0
     if p >= 1.0:
         return n
-    state[0] = key
-    if p <= 0.5:
-        if p * n <= 30.0:
-            return _inversion(state, n, p)
-        return _btpe(state, n, p)
-    q = 1.0 - p
-    if q * n <= 30.0:
-        return n - _inversion(state, n, q)
-    return n - _btpe(state, n, q)
+    u = first_uniform(key)
+    if p <= 0.5 and surely_zero(u, n * p):
+        return 0
+    return binomial_rest(key, n, p, u)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def binomial(key, n, p):
     """One Binomial(n, p) variate from the uniforms that start at ``key`` (0 when p is not a number)."""
-    return binomial_in(np.empty(1, dtype=np.uint64), key, n, p)
+    return binomial_in(key, n, p)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def binomial_array(source_key, n, p):
     """Binomial variates for arrays ``n`` and ``p``, element ``i`` keyed as run ``i``."""
     out = np.empty(n.size, dtype=np.int64)
