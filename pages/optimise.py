@@ -237,7 +237,7 @@ if b3.button(MAP_LABEL, key=K_MAP_BUTTON, icon=":material/grid_on:"):
         st.error("**The budget range is empty.** 'To' must be more than 'From'.")
     else:
         totals = tuple(float(x) for x in np.linspace(map_low, map_high, MAP_TOTALS))
-        bar, moved = progress_bar("Mapping budget sizes", MAP_TOTALS)
+        bar, moved = progress_bar("Mapping budget sizes", MAP_TOTALS * int(grid))
         with widgets.errors_shown(
             "The budget map cannot run with these settings.",
             "The budget map could not finish. Try a narrower range or fewer futures.",
@@ -289,7 +289,7 @@ by_segment = s1.checkbox(
 )
 tornado_params = (text, objective, target, int(runs), int(seed), float(result.best_share), bool(by_segment))
 if s2.button(TORNADO_LABEL, key=K_TORNADO_BUTTON, icon=":material/tune:"):
-    bar, moved = progress_bar("Moving assumptions", len(tornado_assumptions(scenario, by_segment)) + 1)
+    bar, moved = progress_bar("Moving assumptions", 2 * len(tornado_assumptions(scenario, by_segment)) + 1)
     with widgets.errors_shown(
         "The sensitivity analysis cannot run with these settings.",
         "The sensitivity analysis could not finish. Try fewer futures.",
