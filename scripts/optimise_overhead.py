@@ -12,9 +12,11 @@ preset's futures and seed, the default grid of splits, the page's first budget r
   call's own time (the server runs with a timer around ``ui.cache``'s calls of the engine);
 - the same clicks again, now answered from the cache: the page's cost without the engine.
 
-The page's overhead is the page's time minus the engine's, as a share of the engine's. Rounds
-alternate between the engine alone and the page, so that both see the same load; the machine's
-load average is printed with the figures. Timing stays out of the tests.
+The page's overhead is the page's time minus the engine's, as a share of the engine's. Each
+click is paired with the engine alone just before it (just after it in every other round), so
+that both see the same load; the machine's load average is printed with the figures, and the
+processor time, steadier than wall time on a shared machine, beside them. Timing stays out of
+the tests.
 
     python scripts/optimise_overhead.py                        # 3 rounds on this working tree
     python scripts/optimise_overhead.py --rounds 1 --json out.json
@@ -26,7 +28,9 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import logging
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -83,6 +87,9 @@ def page_work():
     """The scenario and the arguments of the page's budget map and tornado, as the page computes them."""
     from simulation.decide import DEFAULT_GRID, split_total
     from simulation.io.presets import DEFAULT_PRESET, load_preset
+
+    # ui's cached functions, imported outside a server, would each warn that there is no runtime
+    logging.getLogger("streamlit.runtime.caching").setLevel(logging.ERROR)
     from ui.optimise_sections import map_range, map_runs, map_totals
 
     scenario = load_preset(DEFAULT_PRESET)
@@ -105,22 +112,19 @@ def _timed(func) -> tuple[object, float, float]:
     return out, time.perf_counter() - wall, time.process_time() - cpu
 
 
-def engine_alone(work: dict, base) -> dict:
-    """Wall and processor seconds of the page's budget map and tornado, run here on their own."""
+def engine_alone(work: dict, base, part: str) -> dict:
+    """Wall and processor seconds of the page's budget map (``part`` "map") or tornado, run here on its own."""
     from simulation.decide import budget_map, sensitivity
 
     w = work
     sc = w["scenario"]
-    _, map_wall, map_cpu = _timed(
-        lambda: budget_map(sc, w["totals"], w["objective"], None, w["grid"], w["map_runs"], w["seed"])
-    )
-    _, tornado_wall, tornado_cpu = _timed(
-        lambda: sensitivity(sc, w["objective"], None, w["runs"], w["seed"], base=base)
-    )
-    return {
-        "map": {"wall": map_wall, "cpu": map_cpu},
-        "tornado": {"wall": tornado_wall, "cpu": tornado_cpu},
-    }
+    if part == "map":
+        _, wall, cpu = _timed(
+            lambda: budget_map(sc, w["totals"], w["objective"], None, w["grid"], w["map_runs"], w["seed"])
+        )
+    else:
+        _, wall, cpu = _timed(lambda: sensitivity(sc, w["objective"], None, w["runs"], w["seed"], base=base))
+    return {"wall": wall, "cpu": cpu}
 
 
 # The page in a browser -------------------------------------------------------------------------
@@ -257,8 +261,13 @@ def click(page, pid: int, timings: str, button: str, sentence: str, charts: int,
     }
 
 
-def page_round(browser, app_dir: Path) -> dict:
-    """One fresh server and browser session: the map and the tornado, then both again from the cache."""
+def measure_round(browser, app_dir: Path, work: dict, base, page_first: bool) -> tuple[dict, dict]:
+    """One fresh server and browser session, each click paired with the engine alone just before or after it.
+
+    Returns the engine's times and the page's: the map and the tornado, then both clicked again
+    (answered from the cache).
+    """
+    engine, out = {}, {}
     with tempfile.TemporaryDirectory() as data:
         timings = str(Path(data) / "engine-calls.jsonl")
         with server(app_dir, data, timings) as (url, pid):
@@ -273,17 +282,21 @@ def page_round(browser, app_dir: Path) -> dict:
                 page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']")
                 page.wait_for_timeout(1000)
                 charts = page.get_by_test_id("stVegaLiteChart").count()
-                out = {
-                    "map": click(page, pid, timings, MAP_BUTTON, MAP_SENTENCE, charts + 2, "map"),
-                    "tornado": click(page, pid, timings, TORNADO_BUTTON, TORNADO_SENTENCE, charts + 3, "tornado"),
+                clicks = {
+                    "map": (MAP_BUTTON, MAP_SENTENCE, charts + 2),
+                    "tornado": (TORNADO_BUTTON, TORNADO_SENTENCE, charts + 3),
                 }
-                out["map_cached"] = click(page, pid, timings, MAP_BUTTON, MAP_SENTENCE, charts + 3, "map")
-                out["tornado_cached"] = click(
-                    page, pid, timings, TORNADO_BUTTON, TORNADO_SENTENCE, charts + 3, "tornado"
-                )
+                for part, (button, sentence, drawn) in clicks.items():
+                    if not page_first:
+                        engine[part] = engine_alone(work, base, part)
+                    out[part] = click(page, pid, timings, button, sentence, drawn, part)
+                    if page_first:
+                        engine[part] = engine_alone(work, base, part)
+                for part, (button, sentence, _) in clicks.items():
+                    out[f"{part}_cached"] = click(page, pid, timings, button, sentence, charts + 3, part)
                 if page.get_by_test_id("stException").count():
                     raise SystemExit("the Optimise page showed an exception")
-                return out
+                return engine, out
             finally:
                 context.close()
 
@@ -375,7 +388,12 @@ def print_report(work: dict, engine: list[dict], pages: list[dict], load: list[t
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rounds", type=int, default=3, help="engine-alone and page measurements, alternated (1-20)")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="fresh servers, each timing both clicks and the engine alone (1-20)",
+    )
     parser.add_argument("--app-dir", type=Path, default=ROOT, help="the copy of the app whose page is timed")
     parser.add_argument("--json", help="also write every measurement to this file")
     parser.add_argument("--serve", nargs=2, metavar=("TIMINGS", "PORT"), help=argparse.SUPPRESS)
@@ -385,6 +403,8 @@ def main(argv=None) -> int:
         return 0
     if not 1 <= args.rounds <= 20:
         parser.error("--rounds 1-20")
+    # stopped from outside, the script still stops the server it started
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     loadtest = _loadtest()
     if not Path(loadtest.CHROMIUM).exists():
         raise SystemExit(f"Chromium not found at {loadtest.CHROMIUM}: install it or set RETENTION_LAB_CHROMIUM")
@@ -403,11 +423,11 @@ def main(argv=None) -> int:
         browser = p.chromium.launch(executable_path=loadtest.CHROMIUM, args=loadtest.CHROMIUM_ARGS)
         try:
             for i in range(args.rounds):
-                engine.append(engine_alone(work, base))
+                # alternate which comes first, so that a change of load favours neither
+                e, pg = measure_round(browser, args.app_dir.resolve(), work, base, page_first=i % 2 == 1)
+                engine.append(e)
+                pages.append(pg)
                 load.append(os.getloadavg())
-                pages.append(page_round(browser, args.app_dir.resolve()))
-                load.append(os.getloadavg())
-                e, pg = engine[-1], pages[-1]
                 print(
                     f"round {i + 1}: map engine {e['map']['wall']:.1f} s / page {pg['map']['wall']:.1f} s; "
                     f"tornado engine {e['tornado']['wall']:.1f} s / page {pg['tornado']['wall']:.1f} s",
