@@ -50,11 +50,14 @@ TORNADO_SENTENCE = "The recommended split holds up|The split depends on"
 TIMEOUT_MS = 900_000
 POLL_MS = 50  # how often the browser checks for the drawn charts (a cheap check until the run ends)
 
-# Records, in the page's clock, when the script run after a click starts and ends.
+# Records, in the page's clock, the click and when the script run after it starts and ends.
 WATCH = """() => {
     const app = document.querySelector('[data-testid=stApp]');
-    window.__ovh = {t0: performance.now(), running: null, stopped: null, drawn: null};
+    window.__ovh = {t0: performance.now(), clicked: null, running: null, stopped: null, drawn: null};
     if (!window.__ovhObserver) {
+        document.addEventListener('click', () => {
+            if (window.__ovh.clicked === null) window.__ovh.clicked = performance.now();
+        }, {capture: true});
         window.__ovhObserver = new MutationObserver(() => {
             const o = window.__ovh;
             const state = app.getAttribute('data-test-script-state');
@@ -250,10 +253,12 @@ def click(page, pid: int, timings: str, button: str, sentence: str, charts: int,
     server1, browser1 = cpu_seconds(pid), browser_cpu(pid)
     marks = page.evaluate("window.__ovh")
     engine = _calls(timings, call)[before:]
+    # from the click as the page received it (Playwright's own steps before it are not the page's)
+    t0 = marks["clicked"] if marks["clicked"] is not None else marks["t0"]
     return {
-        "wall": (marks["drawn"] - marks["t0"]) / 1000,
-        "run_started": (marks["running"] - marks["t0"]) / 1000,
-        "run_ended": (marks["stopped"] - marks["t0"]) / 1000,
+        "wall": (marks["drawn"] - t0) / 1000,
+        "run_started": (marks["running"] - t0) / 1000,
+        "run_ended": (marks["stopped"] - t0) / 1000,
         "server_cpu": None if server0 is None else server1 - server0,
         "browser_cpu": None if browser0 is None else browser1 - browser0,
         "engine_wall": sum(c["wall"] for c in engine) if engine else None,
@@ -346,6 +351,12 @@ def summary(engine: list[dict], pages: list[dict]) -> dict:
             "engine_in_server_cpu_s": _median(pg, "engine_cpu"),
             "cached_click_wall_s": _median(cached, "wall"),
             "cached_click_cpu_s": _page_cpu(cached),
+            # what the page adds around its own engine call, measured in the same run: steady under load
+            "outside_engine_call_wall_s": statistics.median(
+                r["wall"] - r["engine_wall"] for r in pg if r["engine_wall"] is not None
+            )
+            if all(r["engine_wall"] is not None for r in pg)
+            else None,
             "overhead_wall_s": statistics.median(overhead),
             "overhead_wall_pct": 100 * statistics.median(o / e["wall"] for o, e in zip(overhead, eng, strict=True)),
             "overhead_cpu_pct": None if page_cpu is None else 100 * (page_cpu - engine_cpu) / engine_cpu,
@@ -373,6 +384,8 @@ def print_report(work: dict, engine: list[dict], pages: list[dict], load: list[t
         print(f"  page, click to drawn: wall {_span(pg, 'wall')}")
         print(f"    script run ends at  {_span(pg, 'run_ended')} (starts at {_span(pg, 'run_started')})")
         print(f"    engine call in the server: wall {_span(pg, 'engine_wall')}, processor {_span(pg, 'engine_cpu')}")
+        if r["outside_engine_call_wall_s"] is not None:
+            print(f"    the page's time outside its engine call: {r['outside_engine_call_wall_s']:.2f} s")
         print(f"    processor: server {_span(pg, 'server_cpu')}, browser {_span(pg, 'browser_cpu')}")
         print(
             f"  page from the cache:  wall {_span(cached, 'wall')}, processor: server {_span(cached, 'server_cpu')}, "
