@@ -5,12 +5,12 @@ from __future__ import annotations
 import logging
 import math
 
-import numpy as np
 import streamlit as st
 
-from simulation.decide import DEFAULT_GRID, NOISE_Z, OBJECTIVES, PER_RUN_NOTE, split_total, tornado_assumptions
-from ui import cache, downloads, routing, state, style, where_it_runs, widgets
+from simulation.decide import DEFAULT_GRID, NOISE_Z, OBJECTIVES, PER_RUN_NOTE, split_total
+from ui import cache, routing, state, style, where_it_runs, widgets
 from ui import optimise_charts as oc
+from ui import optimise_sections as sections
 from ui import optimise_text as words
 from ui.prose import prose
 from ui.safe_text import code
@@ -20,22 +20,13 @@ routing.ensure_routed("pages/optimise.py")
 log = logging.getLogger("retention_lab.app")
 
 K_FORM, K_OBJECTIVE, K_TARGET, K_RUNS, K_GRID = "opt_form", "opt_objective", "opt_target", "opt_runs", "opt_grid"
-K_MAP_LOW, K_MAP_HIGH, K_MAP_BUTTON, K_MAP = "opt_map_low", "opt_map_high", "opt_map_button", "_opt_map"
-K_BY_SEGMENT, K_TORNADO_BUTTON, K_TORNADO = "opt_by_segment", "opt_tornado_button", "_opt_tornado"
 K_USE = "opt_use"
 USE_LABEL = "Use this split in the plan"
 FIND_LABEL = "Find the best split"
-MAP_LABEL = "Map budget sizes"
-TORNADO_LABEL = "Run the sensitivity analysis"
 RUN_CHOICES = (200, 500, 1000, 2000, 5000)
 GRID_CHOICES = (11, 21, 41)
-MAP_TOTALS = 11
-MAP_RUNS = 1000  # futures per cell of the map: 231 cells stay quick, and common random numbers keep rows comparable
 PLAN_PAGE = "pages/plan.py"
 pct = words.pct
-
-
-progress_bar = widgets.progress_bar
 
 
 # The page -------------------------------------------------------------------------------------
@@ -204,137 +195,9 @@ st.caption(
     "customer won now leaves fewer prospects to win later), so they agree with the simulated answer to about 10 %."
 )
 
-# Budget size ----------------------------------------------------------------------------------
-st.subheader("How big should the budget be?")
-st.markdown(
-    f"The best split for each acquisition + retention budget from the range below, and the best "
-    f"{oc.lower_first(obj.label)} each budget can reach ({MAP_TOTALS} budgets × {int(grid)} splits"
-    + (f", {MAP_RUNS:,} futures each to keep it quick)." if int(runs) > MAP_RUNS else ").")
-)
-b1, b2, b3 = st.columns([2, 2, 3])
-step = float(10 ** max(math.floor(math.log10(total)) - 1, 0))
-map_low = b1.number_input(
-    f"From ({cur} per {per})",
-    min_value=step,
-    value=float(round(total * 0.25 / step) * step),
-    step=step,
-    format="%.0f",
-    key=K_MAP_LOW,
-)
-map_high = b2.number_input(
-    f"To ({cur} per {per})",
-    min_value=step,
-    value=float(round(total * 2.0 / step) * step),
-    step=step,
-    format="%.0f",
-    key=K_MAP_HIGH,
-)
-map_runs = min(int(runs), MAP_RUNS)
-map_params = (text, objective, target, int(grid), map_runs, int(seed), float(map_low), float(map_high))
-b3.markdown("&nbsp;")
-if b3.button(MAP_LABEL, key=K_MAP_BUTTON, icon=":material/grid_on:"):
-    if map_high <= map_low:
-        st.error("**The budget range is empty.** 'To' must be more than 'From'.")
-    else:
-        totals = tuple(float(x) for x in np.linspace(map_low, map_high, MAP_TOTALS))
-        bar, moved = progress_bar("Mapping budget sizes", MAP_TOTALS)
-        with widgets.errors_shown(
-            "The budget map cannot run with these settings.",
-            "The budget map could not finish. Try a narrower range or fewer futures.",
-        ):
-            bmap = cache.budget_size_map(
-                text, totals, objective, target, int(grid), map_runs, int(seed), executor, moved
-            )
-            st.session_state[K_MAP] = (map_params, bmap)
-        bar.empty()
-stored = st.session_state.get(K_MAP)
-if stored is not None and stored[0] == map_params:
-    bmap = stored[1]
-    best = bmap.best_frame()
-    map_spec = oc.budget_map_chart(
-        bmap.frame(),
-        best,
-        plan_total=total,
-        plan_share=result.plan_share,
-        objective_label=obj.label,
-        kind=kind,
-        currency=cur,
-        period=per,
-        runs=map_runs,
-    ).to_dict()
-    widgets.chart(map_spec, f"{widgets.slug(scenario.name)}-budget-map", "opt_map", height=500)
-    curve_spec = oc.best_by_budget_chart(
-        best, plan_total=total, objective_label=obj.label, kind=kind, currency=cur, period=per
-    ).to_dict()
-    widgets.chart(curve_spec, f"{widgets.slug(scenario.name)}-best-by-budget", "opt_curve", height=360)
-    top = bmap.best_total()
-    top_share = float(best.loc[best["total"] == top, "best_share"].iloc[0])
-    line = words.budget_size_text(top, best["total"].min(), best["total"].max(), top_share, obj, cur, per)
-    if line:
-        st.markdown(line)
-elif stored is not None:
-    st.caption("The settings changed since the map was drawn; map again to update it.")
-
-# Sensitivity ----------------------------------------------------------------------------------
-st.subheader("Which assumptions matter?")
-st.markdown(
-    "Each uncertain assumption is moved to a low and a high value while the others keep their simulated "
-    "values: how much the objective changes at the recommended split, and where the best split moves."
-)
-s1, s2 = st.columns([3, 2])
-by_segment = s1.checkbox(
-    "One bar per segment (slower)",
-    key=K_BY_SEGMENT,
-    help="Move each segment's churn, revenue, … on its own instead of all segments together.",
-)
-tornado_params = (text, objective, target, int(runs), int(seed), float(result.best_share), bool(by_segment))
-if s2.button(TORNADO_LABEL, key=K_TORNADO_BUTTON, icon=":material/tune:"):
-    bar, moved = progress_bar("Moving assumptions", len(tornado_assumptions(scenario, by_segment)) + 1)
-    with widgets.errors_shown(
-        "The sensitivity analysis cannot run with these settings.",
-        "The sensitivity analysis could not finish. Try fewer futures.",
-    ):
-        tornado = cache.tornado(
-            text,
-            float(result.best_share),
-            objective,
-            target,
-            int(runs),
-            int(seed),
-            bool(by_segment),
-            result,
-            executor,
-            moved,
-        )
-        st.session_state[K_TORNADO] = (tornado_params, tornado)
-    bar.empty()
-stored = st.session_state.get(K_TORNADO)
-if stored is not None and stored[0] == tornado_params:
-    tornado = stored[1]
-    table = tornado.frame
-    if table.empty:
-        st.info("No assumption in this scenario has a range to move.")
-    else:
-        tornado_spec = oc.tornado_chart(
-            oc.tornado_frame(table),
-            base_share=tornado.base_share,
-            objective_label=obj.label,
-            kind=kind,
-            currency=cur,
-            runs=int(runs),
-        ).to_dict()
-        # a side-by-side chart cannot be fitted into a fixed height: the element takes the chart's own
-        widgets.chart(tornado_spec, f"{widgets.slug(scenario.name)}-sensitivity", "opt_tornado", height="content")
-        st.markdown(words.tornado_text(tornado, obj, kind, cur))
-        shown = words.tornado_table(table, kind, cur)
-        st.dataframe(shown, hide_index=True, width="stretch", height=36 * (len(shown) + 1) + 3)
-elif stored is not None:
-    st.caption("The settings changed since the sensitivity analysis ran; run it again to update it.")
-
-st.subheader("Report and exports")
-fresh = stored[1] if stored is not None and stored[0] == tornado_params else None
-st.caption("For the best split; the report adds the sensitivity analysis once it has run.")
-downloads.optimise_downloads(scenario, result, fresh)
+# Budget size and sensitivity: each reruns on its own when its button is clicked ----------------
+sections.budget_size(scenario, result, objective, target, int(grid), int(runs), int(seed), executor)
+sections.sensitivity(scenario, result, objective, target, int(runs), int(seed), executor)
 
 with st.expander("How the optimiser works"):
-    st.markdown(prose("optimise_method", grid=int(grid), noise_z=NOISE_Z, map_runs=MAP_RUNS))
+    st.markdown(prose("optimise_method", grid=int(grid), noise_z=NOISE_Z, map_runs=sections.MAP_RUNS))

@@ -119,10 +119,12 @@ def parallel_map(
             for job in finished:
                 results[running.pop(job)] = job.result()
                 done += 1
-                if progress is not None:
-                    progress(done, count)
+                # the next item starts before the caller hears of this one: a slow progress
+                # callback (a redrawn page) does not leave a core idle
                 for i, x in itertools.islice(waiting, 1):
                     running[pool.submit(fn, x)] = i
+                if progress is not None:
+                    progress(done, count)
     finally:
         for job in running:  # an item failed: the others not yet started are dropped
             job.cancel()

@@ -14,6 +14,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 
 import numpy as np
@@ -85,6 +86,38 @@ def test_parallel_map_keeps_order_and_reports_progress_from_the_calling_thread()
     assert out == [x * x for x in range(7)], f"results out of order: {out}"
     assert [c[:2] for c in calls] == [(i, 7) for i in range(1, 8)], f"progress calls {calls}"
     assert all(c[2] for c in calls), "progress was called from a pool thread"
+
+
+def test_parallel_map_starts_the_next_item_before_reporting_progress():
+    """A slow progress callback (a page redrawing its bar) must not leave a core without work.
+
+    Two at a time: when item ``done`` is reported, items up to ``done + 2`` have been handed out,
+    and each unit returns at once, so they have all started.
+    """
+    started = []
+    lock = threading.Lock()
+    waited = []
+
+    def unit(x):
+        with lock:
+            started.append(x)
+        return x
+
+    def progress(done, count):
+        if done == count:
+            return
+        deadline = time.monotonic() + 5
+        while time.monotonic() < deadline:
+            with lock:
+                if len(started) >= min(done + 2, count):
+                    break
+            time.sleep(0.001)
+        with lock:
+            waited.append((done, len(started)))
+
+    parallel_map(unit, list(range(6)), max_workers=2, progress=progress)
+    stalled = [(d, s) for d, s in waited if s < min(d + 2, 6)]
+    assert not stalled, f"(done, started) while progress ran: the next item had not started in {stalled}"
 
 
 def test_serial_runs_nested_work_inline_and_on_this_machine(monkeypatch):

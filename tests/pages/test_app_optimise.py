@@ -95,6 +95,13 @@ def test_budget_map_and_sensitivity_run_with_progress():
     table = at.dataframe[0].value
     assert "Assumption" in table.columns and len(table) > 3, f"unexpected sensitivity table: {list(table.columns)}"
     assert not at.error, f"errors on the page: {[e.value for e in at.error]}"
+    # a new budget range leaves the map out of date and the tornado as it was
+    high = at.number_input(key="opt_map_high")
+    high.set_value(high.value * 1.5).run()
+    assert not at.exception, f"changing the budget range failed: {at.exception}"
+    captions = [c.value for c in at.caption]
+    assert any("settings changed since the map was drawn" in c for c in captions), f"no note on the map: {captions}"
+    assert at.dataframe, "the sensitivity table went away when the budget range changed"
 
 
 def test_a_plan_with_nothing_to_split_gets_a_message():
