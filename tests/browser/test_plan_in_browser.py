@@ -15,10 +15,10 @@ PAGES = ("Plan", "Optimise", "Compare", "Methodology")
 PHONE = {"width": 390, "height": 844}
 
 
-def wait_for_rerun(page, settle_ms: int = 200) -> None:
+def wait_for_rerun(page, settle_ms: int = 200, timeout_ms: int = 60_000) -> None:
     """Streamlit marks the app 'notRunning' when a script run ends; give a rerun time to start first."""
     page.wait_for_timeout(settle_ms)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
 
 
 def open_plan(page, url: str) -> None:
@@ -141,12 +141,13 @@ def test_optimise_charts_after_the_map_and_tornado_write_nothing_to_the_console(
     expect(page.get_by_text("Best split:").first).to_be_visible(timeout=300_000)
     wait_for_rerun(page)
     page.get_by_role("button", name="Map budget sizes").click()
-    wait_for_rerun(page, settle_ms=500)
+    # the map and the tornado take seconds to minutes, depending on how busy the machine is
+    wait_for_rerun(page, settle_ms=500, timeout_ms=300_000)
     expect(page.get_by_text("More budget stops paying").or_(page.get_by_text("still rises")).first).to_be_visible(
         timeout=300_000
     )
     page.get_by_role("button", name="Run the sensitivity analysis").click()
-    wait_for_rerun(page, settle_ms=500)
+    wait_for_rerun(page, settle_ms=500, timeout_ms=300_000)
     expect(
         page.get_by_text("The recommended split holds up").or_(page.get_by_text("The split depends on")).first
     ).to_be_visible(timeout=300_000)
