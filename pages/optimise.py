@@ -40,6 +40,7 @@ st.caption(
     "and which assumptions could change it. Expansion and win-back budgets stay as they are."
 )
 widgets.show_notices()
+widgets.steady_progress_bars()
 executor = where_it_runs.executor()
 where_it_runs.show(executor)
 

@@ -133,7 +133,10 @@ def test_phone_screen_shows_the_answer_and_fits(browser, app_url, artifacts):
 
 
 def test_optimise_charts_after_the_map_and_tornado_write_nothing_to_the_console(page, app_url):
-    """The tornado is two views side by side: asked to fit the page, Vega would warn."""
+    """The tornado is two views side by side: asked to fit the page, Vega would warn.
+
+    The map and the tornado each show their progress with the time left while they run.
+    """
     messages: list[tuple[str, str]] = []
     page.on("console", lambda m: messages.append((m.type, m.text)))
     open_plan(page, app_url)
@@ -141,12 +144,19 @@ def test_optimise_charts_after_the_map_and_tornado_write_nothing_to_the_console(
     expect(page.get_by_text("Best split:").first).to_be_visible(timeout=300_000)
     wait_for_rerun(page)
     page.get_by_role("button", name="Map budget sizes").click()
-    # the map and the tornado take seconds to minutes, depending on how busy the machine is
+    # a long run shows its progress and the time left, redrawn once a second; the bar jumps, not glides
+    expect(page.get_by_text(re.compile(r"^Mapping budget sizes: \d+ of 231, about .+ left$"))).to_be_visible()
+    glides = page.evaluate(
+        "() => [...document.querySelectorAll('[data-testid=stProgress] *')]"
+        ".map(e => getComputedStyle(e).transitionDuration).filter(d => d !== '0s')"
+    )
+    assert not glides, f"the progress bar glides to each value ({glides}), redrawing the page each time"
     wait_for_rerun(page, settle_ms=500, timeout_ms=300_000)
     expect(page.get_by_text("More budget stops paying").or_(page.get_by_text("still rises")).first).to_be_visible(
         timeout=300_000
     )
     page.get_by_role("button", name="Run the sensitivity analysis").click()
+    expect(page.get_by_text(re.compile(r"^Moving assumptions: \d+ of \d+, about .+ left$"))).to_be_visible()
     wait_for_rerun(page, settle_ms=500, timeout_ms=300_000)
     expect(
         page.get_by_text("The recommended split holds up").or_(page.get_by_text("The split depends on")).first

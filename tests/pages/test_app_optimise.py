@@ -104,6 +104,15 @@ def test_budget_map_and_sensitivity_run_with_progress():
     assert at.dataframe, "the sensitivity table went away when the budget range changed"
 
 
+def test_progress_bars_jump_instead_of_gliding():
+    """A gliding bar keeps the browser redrawing the page while the engine needs the cores."""
+    from ui.widgets import STEADY_PROGRESS_STYLE
+
+    at = _open()
+    bodies = [h.proto.body for h in at.get("html")]
+    assert STEADY_PROGRESS_STYLE in bodies, f"the page does not stop its progress bars gliding: {bodies}"
+
+
 def test_a_plan_with_nothing_to_split_gets_a_message():
     sc = load_preset()
     sc = sc.with_budget(sc.budget.model_copy(update={"acquisition": 0.0, "retention": 0.0}))
