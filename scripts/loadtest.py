@@ -62,20 +62,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def serve(data_dir: str, cpus: set[int] | None = None):
-    """Start ``streamlit run app.py`` on a free loopback port (on ``cpus`` only, if given); yield (url, pid)."""
-    port = _free_port()
-    env = dict(os.environ, RETENTION_LAB_DATA_DIR=data_dir)
-    log = open(Path(data_dir) / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [
-            sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-            "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-            "--browser.gatherUsageStats", "false",
-        ],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
-    )  # fmt: skip
+def running(command: list[str], port: int, cwd: Path, env: dict, log_path: Path, preexec_fn=None):
+    """Run a server ``command`` until its health check answers on ``port``; yield (url, pid); stop it after."""
+    log = open(log_path, "w")  # noqa: SIM115 - closed below
+    proc = subprocess.Popen(command, cwd=cwd, env=env, stdout=log, stderr=subprocess.STDOUT, preexec_fn=preexec_fn)
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -94,6 +84,20 @@ def serve(data_dir: str, cpus: set[int] | None = None):
         except subprocess.TimeoutExpired:
             proc.kill()
         log.close()
+
+
+def serve(data_dir: str, cpus: set[int] | None = None):
+    """Start ``streamlit run app.py`` on a free loopback port (on ``cpus`` only, if given); yield (url, pid)."""
+    port = _free_port()
+    command = [
+        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
+        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
+        "--browser.gatherUsageStats", "false",
+    ]  # fmt: skip
+    return running(
+        command, port, ROOT, dict(os.environ, RETENTION_LAB_DATA_DIR=data_dir), Path(data_dir) / "streamlit.log",
+        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
+    )  # fmt: skip
 
 
 def cpu_seconds(pid: int | None) -> float | None:

@@ -31,13 +31,10 @@ import json
 import logging
 import os
 import signal
-import socket
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -167,44 +164,18 @@ def _loadtest():
     return loadtest
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @contextlib.contextmanager
 def server(app_dir: Path, data_dir: str, timings: str):
     """A fresh server of the app in ``app_dir`` on a free loopback port; yields (url, pid)."""
     from simulation.engines.vectorized import compile_kernels
 
     compile_kernels()  # as ./run.sh app does: the server loads the compiled engine from disk
-    port = _free_port()
+    port = _loadtest()._free_port()
     # the background warm-up is off: it would compete with the clicks being timed
     env = dict(os.environ, RETENTION_LAB_DATA_DIR=data_dir, RETENTION_LAB_WARMUP="0", PYTHONPATH=str(app_dir))
-    log = open(Path(data_dir) / "streamlit.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen(
-        [sys.executable, str(Path(__file__).resolve()), "--serve", timings, str(port)],
-        cwd=app_dir, env=env, stdout=log, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), urllib.request.urlopen(f"{url}/_stcore/health", timeout=1) as response:
-                if response.read().decode().strip() == "ok":
-                    break
-            time.sleep(0.2)
-        else:
-            raise SystemExit(f"the server did not start; see {log.name}")
-        yield url, proc.pid
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve", timings, str(port)]
+    with _loadtest().running(command, port, app_dir, env, Path(data_dir) / "streamlit.log") as (url, pid):
+        yield url, pid
 
 
 def _children() -> dict[int, list[int]]:
