@@ -8,7 +8,20 @@ import streamlit as st
 
 from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
 from simulation.model import edits
-from ui import cache, charts, downloads, plan_controls, plan_text, pnl, routing, short_link_view, state, style, widgets
+from ui import (
+    cache,
+    charts,
+    downloads,
+    first_paint,
+    plan_controls,
+    plan_text,
+    pnl,
+    routing,
+    short_link_view,
+    state,
+    style,
+    widgets,
+)
 from ui.editor import assumptions_editor
 from ui.safe_text import heading
 
@@ -23,19 +36,16 @@ scenario = plan_controls.apply_pending_split(state.current_scenario())
 plan_controls.show(scenario)
 cur, per = scenario.currency, scenario.period
 
-with st.sidebar:
-    st.markdown("#### Scenario")
-    plan_controls.scenario_pickers()
-    st.markdown("#### Costs and customers")
-    plan_controls.assumption_controls(scenario)
+top_only = first_paint.top_only("plan")
 
 heading(scenario.name)
 if scenario.description:
     st.text(scenario.description)
 st.markdown(plan_text.intro(scenario))
-widgets.show_notices()
+widgets.show_notices(keep=top_only)  # the whole page follows at once: show them there too
 
-# The answer goes here, above the controls and figures; it is filled last, so the figures show first.
+# The answer goes here, above the controls and figures; it is filled after them, so the figures show first.
+# A session's first run stops after the answer (ui/first_paint.py): the rest follows once the browser has drawn it.
 answer = st.container()
 with st.container(border=True):
     total_col, split_col = st.columns([1, 2])
@@ -54,12 +64,43 @@ with widgets.errors_shown(
 if figures is not None:
     widgets.headline(figures, scenario)
     widgets.headline_metrics(figures, scenario, widgets.PRIMARY_KPIS)
-    more = st.expander("More figures: customer equity, ROI, CLV, LTV:CAC, payback, retention", key=K_MORE)
-    with more:
-        widgets.headline_metrics(figures, scenario, widgets.MORE_KPIS)
+    # Built only while open: eight more cards would cost the browser time on every rerun.
+    more = st.expander(
+        "More figures: customer equity, ROI, CLV, LTV:CAC, payback, retention", key=K_MORE, on_change="rerun"
+    )
+    if more.open:
+        with more:
+            widgets.headline_metrics(figures, scenario, widgets.MORE_KPIS)
     if not figures.identical:
         st.caption(widgets.FIGURES_NOTE)
 
+    # The recommendation: the sweep depends on the model and the total, not on the split, so it is cached
+    # and a moved split slider only compares the plan with it. It is worked out after the figures are sent.
+    with (
+        answer,
+        widgets.errors_shown(
+            "The best split cannot be worked out for this scenario.", "The best split could not be worked out."
+        ),
+    ):
+        best = cache.best_split(scenario)
+        if best is not None:
+            share = edits.acquisition_share(scenario.budget)
+            gain_vs_best = cache.best_against_plan(scenario, best)
+            st.info(plan_text.recommendation(best, share, gain_vs_best, scenario), icon=":material/assistant:")
+
+token = encode_scenario(scenario)
+if st.query_params.get(QUERY_PARAM) != token:
+    st.query_params[QUERY_PARAM] = token
+if top_only:
+    first_paint.rest_later()
+
+with st.sidebar:
+    st.markdown("#### Scenario")
+    plan_controls.scenario_pickers()
+    st.markdown("#### Costs and customers")
+    plan_controls.assumption_controls(scenario)
+
+if figures is not None:
     colors = {"Plan": style.PLAN, "Status quo": style.STATUS_QUO}
     summaries = {"Plan": figures.plan.paths, "Status quo": figures.baseline.paths}
     if figures.identical:
@@ -142,20 +183,6 @@ if figures is not None:
     table = pnl.display_table(cache.year_by_year(scenario), cur, per)
     st.dataframe(table, hide_index=True, width="stretch")
 
-    # The recommendation: the sweep depends on the model and the total, not on the split, so it is cached
-    # and a moved split slider only compares the plan with it.
-    with (
-        answer,
-        widgets.errors_shown(
-            "The best split cannot be worked out for this scenario.", "The best split could not be worked out."
-        ),
-    ):
-        best = cache.best_split(scenario)
-        if best is not None:
-            share = edits.acquisition_share(scenario.budget)
-            gain_vs_best = cache.best_against_plan(scenario, best)
-            st.info(plan_text.recommendation(best, share, gain_vs_best, scenario), icon=":material/assistant:")
-
 # The editor's tables are heavy for the browser: they are built only while the expander is open.
 assumptions = st.expander("All assumptions", icon=":material/edit_note:", key=K_ASSUMPTIONS, on_change="rerun")
 if assumptions.open:
@@ -167,9 +194,6 @@ if assumptions.open:
         st.rerun()
 
 st.subheader(widgets.SHARE_HEADING)
-token = encode_scenario(scenario)
-if st.query_params.get(QUERY_PARAM) != token:
-    st.query_params[QUERY_PARAM] = token
 # The link's box is drawn when the popover opens: a code box costs the browser about half a second to
 # set up, which would otherwise delay every new session's first figures.
 with st.popover(widgets.SHARE_LINK_LABEL, icon=":material/share:"):

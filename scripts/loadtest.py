@@ -46,6 +46,7 @@ CHROMIUM_ARGS = ["--disable-dev-shm-usage", "--no-sandbox", "--disable-gpu", "--
 SPLIT = "Acquisition share of the budget"
 NPV = "NPV"
 P_BEATS = "Chance the plan beats the status quo"
+WHOLE_PLAN = "How the model works"  # the Plan page's last element
 SERVER_MS = re.compile(r"Figures computed on the server in ([\d,]+) ms")
 LOOPBACK = {"127.0.0.1", "localhost", "::1"}
 TIMEOUT_MS = 120_000
@@ -150,6 +151,12 @@ def metric(page, label: str):
     return card.first.get_by_test_id("stMetricValue")
 
 
+async def whole_plan(page) -> None:
+    """Wait for the Plan page's last element, drawn after the first figures (ui/first_paint.py), and the run's end."""
+    await page.get_by_test_id("stPageLink").get_by_text(WHOLE_PLAN).wait_for()
+    await settled(page)
+
+
 async def settled(page) -> None:
     await page.wait_for_timeout(150)
     await page.wait_for_selector(SETTLED, timeout=TIMEOUT_MS)
@@ -185,7 +192,7 @@ async def session(browser, url: str, index: int, args, out: dict) -> None:
         await page.goto(f"{url}/?{share_query(scenario)}")
         await metric(page, P_BEATS).wait_for()
         rec["first_figures"] = time.perf_counter() - t0
-        await settled(page)
+        await whole_plan(page)
         rec["first_load"] = time.perf_counter() - t0
         # a rerun may briefly show the old element beside the new one
         slider = page.get_by_role("slider", name=SPLIT).first
@@ -238,7 +245,7 @@ async def warm_up(browser, url: str) -> None:
     page.set_default_timeout(TIMEOUT_MS)
     await page.goto(url)
     await metric(page, P_BEATS).wait_for()
-    await settled(page)
+    await whole_plan(page)
     await context.close()
 
 

@@ -32,8 +32,9 @@ def notify(kind: str, text: str) -> None:
     st.session_state.setdefault(NOTICES_KEY, []).append((kind, text))
 
 
-def pop_notices() -> list[tuple[str, str]]:
-    return st.session_state.pop(NOTICES_KEY, [])
+def pop_notices(keep: bool = False) -> list[tuple[str, str]]:
+    """The queued messages, taken off the queue unless ``keep``."""
+    return list(st.session_state.get(NOTICES_KEY, [])) if keep else st.session_state.pop(NOTICES_KEY, [])
 
 
 def problems_text(exc: InputError, context: Scenario | dict | None = None) -> str:

@@ -48,9 +48,9 @@ SHARE_LINK_LABEL = "Show the share link"
 
 
 # Messages ---------------------------------------------------------------------------------------
-def show_notices() -> None:
-    """Show the messages queued by callbacks since the last render."""
-    for kind, text in pop_notices():
+def show_notices(keep: bool = False) -> None:
+    """Show the messages queued by callbacks since the last render (and again on the next one if ``keep``)."""
+    for kind, text in pop_notices(keep):
         {"error": st.error, "warning": st.warning, "success": st.success}.get(kind, st.info)(text)
 
 

@@ -10,29 +10,10 @@ from playwright.sync_api import expect
 
 from ui.widgets import SHARE_LINK_LABEL
 
+from .streamlit_page import P_BEATS, metric, open_plan, wait_for_rerun, wait_for_whole_plan
+
 SPLIT = "Acquisition share of the budget"
-P_BEATS = "Chance the plan beats the status quo"
 NPV = "NPV"
-
-
-def wait_for_rerun(page) -> None:
-    """Streamlit marks the app 'notRunning' when a script run ends; give the rerun time to start."""
-    page.wait_for_timeout(200)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
-
-
-def metric(page, label: str):
-    card = page.get_by_test_id("stMetric").filter(
-        has=page.get_by_test_id("stMetricLabel").get_by_text(label, exact=True)
-    )
-    return card.first.get_by_test_id("stMetricValue")
-
-
-def open_plan(page, url: str) -> None:
-    page.goto(url)
-    wait_for_rerun(page)
-    expect(metric(page, P_BEATS)).to_be_visible()
-    expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def test_moving_the_split_updates_the_headline_figures(page, app_url, artifacts):
@@ -101,7 +82,7 @@ def test_share_link_reopens_the_same_figures(page, browser, app_url, artifacts):
         fresh = other.new_page()
         fresh.set_default_timeout(60_000)
         fresh.goto(link)
-        wait_for_rerun(fresh)
+        wait_for_whole_plan(fresh)
         for label, value in figures.items():
             expect(metric(fresh, label)).to_have_text(value)
         expect(fresh.get_by_test_id("stException")).to_have_count(0)

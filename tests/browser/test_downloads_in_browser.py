@@ -10,7 +10,8 @@ from pypdf import PdfReader
 
 from ui.downloads import REPORT_LABEL, WORKBOOK_LABEL
 
-from .test_app_in_browser import NPV, metric, open_plan
+from .streamlit_page import metric, open_plan
+from .test_app_in_browser import NPV
 
 
 def test_the_plan_report_downloads_with_the_figures_on_the_page(page, app_url, tmp_path):

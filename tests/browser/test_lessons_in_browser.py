@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 
 from simulation.lessons import LESSONS
 
-from .test_app_in_browser import metric, wait_for_rerun
+from .streamlit_page import metric, wait_for_rerun
 
 
 def no_exception(page) -> None:

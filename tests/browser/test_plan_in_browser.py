@@ -9,23 +9,11 @@ from playwright.sync_api import expect
 
 from ui.widgets import SHARE_LINK_LABEL
 
+from .streamlit_page import open_plan, wait_for_rerun
+
 SPLIT = "Acquisition share of the budget"
-P_BEATS = "Chance the plan beats the status quo"
 PAGES = ("Plan", "Optimise", "Compare", "Methodology")
 PHONE = {"width": 390, "height": 844}
-
-
-def wait_for_rerun(page, settle_ms: int = 200, timeout_ms: int = 60_000) -> None:
-    """Streamlit marks the app 'notRunning' when a script run ends; give a rerun time to start first."""
-    page.wait_for_timeout(settle_ms)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=timeout_ms)
-
-
-def open_plan(page, url: str) -> None:
-    page.goto(url)
-    wait_for_rerun(page)
-    expect(page.get_by_test_id("stMetricLabel").get_by_text(P_BEATS, exact=True).first).to_be_visible()
-    expect(page.get_by_test_id("stException")).to_have_count(0)
 
 
 def slider_value(page) -> int:

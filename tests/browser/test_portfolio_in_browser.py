@@ -6,10 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-
-def wait_for_rerun(page) -> None:
-    page.wait_for_timeout(200)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+from .streamlit_page import wait_for_rerun
 
 
 def test_example_to_classes_to_a_plan_with_one_segment_per_class(page, app_url):

@@ -12,6 +12,8 @@ from simulation import scenario_from_dict
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
 from tests.helpers import make
 
+from .streamlit_page import wait_for_rerun, wait_for_whole_plan
+
 NAME = "Plan https://evil.example www.x.com a@b.co [click](https://evil.example) ![](https://t.example/a.png)"
 DESCRIPTION = (
     "See https://evil.example or www.x.com, write to a@b.co [click](https://evil.example) ![](https://t.example/d.png)"
@@ -20,11 +22,6 @@ SEGMENT = "www.x.com a@b.co https://evil.example"
 SAVED = "www.x.com a@b.co [x](https://evil.example)"
 # anything on the page that links or points at the hostile addresses
 LIVE = "a[href*='evil.example'], a[href*='x.com'], a[href^='mailto:'], img[src*='t.example']"
-
-
-def wait_for_rerun(page, settle_ms: int = 200) -> None:
-    page.wait_for_timeout(settle_ms)
-    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
 
 
 def title_style(page) -> dict:
@@ -42,7 +39,7 @@ def test_a_shared_scenario_shows_its_name_and_description_as_typed(page, app_url
         budget={"acquisition": 5000, "retention": 2000},
     )
     page.goto(f"{app_url}/?{QUERY_PARAM}={encode_scenario(scenario_from_dict(data))}")
-    wait_for_rerun(page)
+    wait_for_whole_plan(page)
     heading = page.get_by_role("heading", level=1)
     expect(heading).to_have_count(1)
     expect(heading).to_have_text(NAME)

@@ -15,7 +15,7 @@ from tests.helpers import make
 from tests.pages.conftest import empty_caches, start_app  # noqa: F401 - the fixture clears Streamlit's caches
 from tests.pages.markdown_reading import as_read, live_user_text, page_heading
 from tests.pages.test_app_compare import save, to_compare
-from tests.pages.test_app_plan import SPLIT, widget
+from tests.pages.test_app_plan import ALL_CARDS, SPLIT, open_more_figures, widget
 
 HOSTILE_NAME = "Plan https://evil.example www.x.com a@b.co [click](https://evil.example) ![](https://t.example/a.png)"
 HOSTILE_SEGMENT = "www.x.com a@b.co https://evil.example"
@@ -146,7 +146,9 @@ def test_extreme_churn_gives_figures_not_a_failure(churn, phi):
     at = start_app(scenario_from_dict(make(segment={"churn": churn, "churn_heterogeneity": phi})))
     assert not at.exception, f"the page raised: {at.exception}"
     assert not at.error, f"the page shows errors: {errors(at)}"
-    assert len(at.metric) >= 10, "the headline figures are shown"
+    open_more_figures(at)
+    assert not at.exception and not at.error, f"with More figures open: {at.exception} {errors(at)}"
+    assert len(at.metric) == ALL_CARDS, "every figure is shown"
 
 
 def test_an_upload_over_the_size_limit_is_a_message():

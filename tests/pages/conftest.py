@@ -37,7 +37,16 @@ def start_app(scenario: Scenario | None = None, token: str | None = None) -> App
         token = encode_scenario(scenario)
     if token is not None:
         at.query_params[QUERY_PARAM] = token
-    return at.run()
+    return run_like_a_browser(at)
+
+
+def run_like_a_browser(at: AppTest) -> AppTest:
+    """Run the app as a browser would: a page whose first run drew only its top part (ui/first_paint.py)
+    mounts a signal with which the browser asks for the rest once it has drawn that part; run it again."""
+    at.run()
+    if not at.exception and at.get("bidi_component"):
+        at.run()
+    return at
 
 
 @pytest.fixture

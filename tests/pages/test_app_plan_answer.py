@@ -11,7 +11,7 @@ from simulation.model.figures import FIGURES
 from ui import cache, widgets
 
 from .conftest import start_app
-from .test_app_plan import assert_clean, current, errors, widget
+from .test_app_plan import assert_clean, current, errors, open_more_figures, widget
 
 SPLIT = "Acquisition share of the budget"
 MULTIPLIER = "Acquiring a customer costs N× retaining one"
@@ -47,6 +47,9 @@ def test_moving_the_split_reuses_the_cached_sweep(app, monkeypatch):
 
 
 def test_few_headline_figures_by_default_and_the_rest_one_click_away(app):
+    assert not [m for e in app.expander for m in e.metric], "closed, More figures holds no cards"
+    open_more_figures(app)
+    assert_clean(app)
     in_expander = {m.label for e in app.expander for m in e.metric}
     top = [m.label for m in app.metric if m.label not in in_expander]
     shown = {FIGURES[k].short for k in widgets.available(widgets.PRIMARY_KPIS)}
