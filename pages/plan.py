@@ -30,6 +30,23 @@ routing.ensure_routed("pages/plan.py")
 K_ASSUMPTIONS = "plan_assumptions_open"
 K_MORE = "plan_more_figures"
 
+
+def show_answer(box, scenario) -> None:
+    """The recommendation, in the box above the controls. The sweep depends on the model and the total,
+    not on the split, so it is cached and a moved split slider only compares the plan with it."""
+    with (
+        box,
+        widgets.errors_shown(
+            "The best split cannot be worked out for this scenario.", "The best split could not be worked out."
+        ),
+    ):
+        best = cache.best_split(scenario)
+        if best is not None:
+            share = edits.acquisition_share(scenario.budget)
+            gain_vs_best = cache.best_against_plan(scenario, best)
+            st.info(plan_text.recommendation(best, share, gain_vs_best, scenario), icon=":material/assistant:")
+
+
 started = time.perf_counter()
 short_link_view.open_from_link()
 scenario = plan_controls.apply_pending_split(state.current_scenario())
@@ -45,7 +62,7 @@ st.markdown(plan_text.intro(scenario))
 widgets.show_notices(keep=top_only)  # the whole page follows at once: show them there too
 
 # The answer goes here, above the controls and figures; it is filled after them, so the figures show first.
-# A session's first run stops after the answer (ui/first_paint.py): the rest follows once the browser has drawn it.
+# A session's first run stops after the figures (ui/first_paint.py): the rest follows once the browser has drawn them.
 answer = st.container()
 with st.container(border=True):
     total_col, split_col = st.columns([1, 2])
@@ -74,19 +91,12 @@ if figures is not None:
     if not figures.identical:
         st.caption(widgets.FIGURES_NOTE)
 
-    # The recommendation: the sweep depends on the model and the total, not on the split, so it is cached
-    # and a moved split slider only compares the plan with it. It is worked out after the figures are sent.
-    with (
-        answer,
-        widgets.errors_shown(
-            "The best split cannot be worked out for this scenario.", "The best split could not be worked out."
-        ),
-    ):
-        best = cache.best_split(scenario)
-        if best is not None:
-            share = edits.acquisition_share(scenario.budget)
-            gain_vs_best = cache.best_against_plan(scenario, best)
-            st.info(plan_text.recommendation(best, share, gain_vs_best, scenario), icon=":material/assistant:")
+
+# A sweep already done is shown with the figures; a new one (about 21 engine runs) waits until the
+# charts are drawn, and on a session's first run until the rest of the page.
+answer_early = figures is not None and cache.best_split_ready(scenario)
+if answer_early:
+    show_answer(answer, scenario)
 
 token = encode_scenario(scenario)
 if st.query_params.get(QUERY_PARAM) != token:
@@ -182,6 +192,8 @@ if figures is not None:
     )
     table = pnl.display_table(cache.year_by_year(scenario), cur, per)
     st.dataframe(table, hide_index=True, width="stretch")
+    if not answer_early:
+        show_answer(answer, scenario)
 
 # The editor's tables are heavy for the browser: they are built only while the expander is open.
 assumptions = st.expander("All assumptions", icon=":material/edit_note:", key=K_ASSUMPTIONS, on_change="rerun")

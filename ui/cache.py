@@ -181,12 +181,28 @@ def year_by_year(scenario: Scenario, budget: Budget | None = None) -> pd.DataFra
 PLAN_SWEEP_GRID = 11  # 0, 10, ..., 100 %, then refined to one point on the same draws
 
 
+# The sweeps this server process has finished, by their cache key. A hint only (the cache may have
+# dropped one since): it lets a page show the answer early when it costs a look-up, and late otherwise.
+SWEEPS_DONE: set[tuple] = set()
+
+
 @st.cache_data(max_entries=32, show_spinner=False)
 def _best_split(model: str, core: float, expansion: float, winback: float, runs: int, seed: int) -> SplitResult:
     budget = Budget(acquisition=core / 2, retention=core / 2, expansion=expansion, winback=winback)
     scenario, _ = _rebuild(model, budget_json(budget), runs, seed)
     drawn = assumptions_for(model, runs, seed)
-    return optimize_split(scenario, "npv", None, PLAN_SWEEP_GRID, runs, seed, assumptions=drawn)
+    result = optimize_split(scenario, "npv", None, PLAN_SWEEP_GRID, runs, seed, assumptions=drawn)
+    SWEEPS_DONE.add((model, core, expansion, winback, runs, seed))
+    return result
+
+
+def _sweep_key(scenario: Scenario) -> tuple | None:
+    b = scenario.budget
+    core = b.acquisition + b.retention
+    if core <= 0:
+        return None
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    return model_json(scenario), float(core), float(b.expansion), float(b.winback), runs, seed
 
 
 def best_split(scenario: Scenario) -> SplitResult | None:
@@ -196,13 +212,17 @@ def best_split(scenario: Scenario) -> SplitResult | None:
     cached under those and a moved split slider reuses it. The sweep runs on the same cached
     assumption draws as the plan. None when there is nothing to split.
     """
-    b = scenario.budget
-    core = b.acquisition + b.retention
-    if core <= 0:
+    key = _sweep_key(scenario)
+    if key is None:
         return None
-    runs, seed = scenario.simulation.runs, scenario.simulation.seed
-    check_size(scenario, runs)
-    return _best_split(model_json(scenario), float(core), float(b.expansion), float(b.winback), runs, seed)
+    check_size(scenario, scenario.simulation.runs)
+    return _best_split(*key)
+
+
+def best_split_ready(scenario: Scenario) -> bool:
+    """Whether the best split costs only a look-up: nothing to split, or the sweep was finished before."""
+    key = _sweep_key(scenario)
+    return key is None or key in SWEEPS_DONE
 
 
 def best_against_plan(scenario: Scenario, best: SplitResult) -> np.ndarray:

@@ -10,6 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulation import Scenario
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
+from ui import cache
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"
@@ -23,11 +24,15 @@ def empty_caches(monkeypatch):
     The server's background warm-up is off: it would fill the caches while a test measures them.
     """
     monkeypatch.setenv("RETENTION_LAB_WARMUP", "0")
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    clear()
     yield
+    clear()
+
+
+def clear() -> None:
     st.cache_data.clear()
     st.cache_resource.clear()
+    cache.SWEEPS_DONE.clear()
 
 
 def start_app(scenario: Scenario | None = None, token: str | None = None) -> AppTest:
