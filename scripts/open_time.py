@@ -8,11 +8,15 @@ entered:
   card is first on the page (a script in the page checks every frame);
 - first figures seen: when Playwright finds that card visible (it waits for the page's own
   work to pause, so it can read later than the frame);
-- whole page: the frame in which the page's last element is on the page and every chart drawn.
+- charts: the frame in which every chart is drawn and the year table (under the last chart) is there;
+- whole page: the frame in which the page's last element is on the page and every chart drawn
+  (on a new model it follows the best split's sweep, which the page runs last).
 
 ``fresh`` opens start a new browser profile each time (nothing cached, as a first visit);
 ``cached`` opens reuse one profile (Streamlit's scripts cached, as a returning visitor).
-``--against REF`` also starts a server of another commit (a temporary git worktree) and
+``--new-model`` opens each time a link to the default example with a seed of its own, so that
+nothing is cached for it (a shared scenario nobody has opened yet: draws, plan, status quo and
+best split are all computed). ``--against REF`` also starts a server of another commit (a temporary git worktree) and
 alternates opens between the two, so that both see the same machine load.
 
     python scripts/open_time.py --start --opens 10
@@ -39,9 +43,16 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loadtest
 
+from simulation.io.presets import DEFAULT_PRESET, load_preset
+from simulation.io.sharing import share_query
+
 # Checks every frame (requestAnimationFrame) for the first card and for the whole page; times from navigation.
 FRAME_WATCH = """
-window.__firstFigures = null; window.__wholePage = null;
+window.__firstFigures = null; window.__charts = null; window.__wholePage = null;
+function chartsDrawn() {
+  const charts = Array.from(document.querySelectorAll("[data-testid='stVegaLiteChart']"));
+  return charts.length > 0 && charts.every(c => c.querySelector("canvas, svg"));
+}
 function watch() {
   const now = performance.now();
   if (window.__firstFigures === null) {
@@ -49,13 +60,18 @@ function watch() {
       if (label.textContent.includes(CARD)) { window.__firstFigures = now; break; }
     }
   }
+  // the year table follows the last chart
+  if (window.__charts === null && document.querySelector("[data-testid='stDataFrame']") && chartsDrawn()) {
+    window.__charts = now;
+  }
   if (window.__wholePage === null) {
     const link = Array.from(document.querySelectorAll("[data-testid='stPageLink']"))
       .some(e => e.textContent.includes(LAST));
-    const charts = Array.from(document.querySelectorAll("[data-testid='stVegaLiteChart']"));
-    if (link && charts.length && charts.every(c => c.querySelector("canvas, svg"))) window.__wholePage = now;
+    if (link && chartsDrawn()) window.__wholePage = now;
   }
-  if (window.__firstFigures === null || window.__wholePage === null) requestAnimationFrame(watch);
+  if (window.__firstFigures === null || window.__charts === null || window.__wholePage === null) {
+    requestAnimationFrame(watch);
+  }
 }
 requestAnimationFrame(watch);
 """.replace("CARD", json.dumps(loadtest.P_BEATS)).replace("LAST", json.dumps(loadtest.WHOLE_PLAN))
@@ -76,15 +92,24 @@ async def open_once(browser, url: str, context=None) -> dict:
         await page.goto(url)
         await loadtest.metric(page, loadtest.P_BEATS).wait_for()
         seen = time.perf_counter() - start
-        await page.wait_for_function("window.__wholePage !== null", timeout=loadtest.TIMEOUT_MS)
-        drawn, whole = await page.evaluate("[window.__firstFigures, window.__wholePage]")
+        await page.wait_for_function(
+            "window.__wholePage !== null && window.__charts !== null", timeout=loadtest.TIMEOUT_MS
+        )
+        drawn, charts, whole = await page.evaluate("[window.__firstFigures, window.__charts, window.__wholePage]")
         await loadtest.settled(page)
-        return {"drawn": drawn / 1000, "seen": seen, "whole": whole / 1000}
+        return {"drawn": drawn / 1000, "seen": seen, "charts": charts / 1000, "whole": whole / 1000}
     finally:
         await (context.close() if own else page.close())
 
 
-async def measure(urls: dict[str, str], opens: int, modes: list[str]) -> dict:
+def new_model_query(index: int) -> str:
+    """A share link's query for the default example with a seed no other open uses."""
+    scenario = load_preset(DEFAULT_PRESET)
+    scenario = scenario.replace(simulation={"runs": scenario.simulation.runs, "seed": 50_000 + index})
+    return "/?" + share_query(scenario)
+
+
+async def measure(urls: dict[str, str], opens: int, modes: list[str], new_model: bool = False) -> dict:
     from playwright.async_api import async_playwright
 
     async with async_playwright() as p:
@@ -104,7 +129,8 @@ async def measure(urls: dict[str, str], opens: int, modes: list[str]) -> dict:
                 for i in range(opens):
                     # alternate the order (ABBA) so that neither server always follows the other
                     for name in names if i % 2 == 0 else names[::-1]:
-                        one = await open_once(browser, urls[name], contexts.get(name))
+                        query = new_model_query(len(modes) * i + modes.index(mode)) if new_model else ""
+                        one = await open_once(browser, urls[name] + query, contexts.get(name))
                         results.setdefault(name, {}).setdefault(mode, []).append(one)
                 for context in contexts.values():
                     await context.close()
@@ -118,7 +144,7 @@ def summary(results: dict) -> dict:
     for name, modes in results.items():
         for mode, runs in modes.items():
             row = {}
-            for key in ("drawn", "seen", "whole"):
+            for key in ("drawn", "seen", "charts", "whole"):
                 values = sorted(r[key] for r in runs)
                 row[key] = {
                     "median_s": round(statistics.median(values), 2),
@@ -167,6 +193,7 @@ def main(argv=None) -> int:
         "--split-cores", action="store_true",
         help="with --start: the servers on one core, the browser on the others (as when the server is elsewhere)",
     )  # fmt: skip
+    parser.add_argument("--new-model", action="store_true", help="each open on a model nothing is cached for")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
     if not 1 <= args.opens <= 200:
@@ -180,7 +207,7 @@ def main(argv=None) -> int:
     modes = ["fresh", "cached"] if args.mode == "both" else [args.mode]
 
     if args.url:
-        results = asyncio.run(measure({"this server": args.url.rstrip("/")}, args.opens, modes))
+        results = asyncio.run(measure({"this server": args.url.rstrip("/")}, args.opens, modes, args.new_model))
     else:
         server_cpus = None
         if args.split_cores:
@@ -197,9 +224,10 @@ def main(argv=None) -> int:
                 tree = stack.enter_context(worktree(args.against))
                 other = stack.enter_context(tempfile.TemporaryDirectory())
                 urls[args.against] = stack.enter_context(serve_tree(tree, other, server_cpus))[0]
-            results = asyncio.run(measure(urls, args.opens, modes))
+            results = asyncio.run(measure(urls, args.opens, modes, args.new_model))
     report = {
         "cores": "servers on their own core" if args.split_cores else "shared with the browser",
+        "model": "a new one each open" if args.new_model else "the default example, cached",
         "load_average_after": os.getloadavg()[0],
         "results": summary(results),
     }
