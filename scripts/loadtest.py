@@ -87,18 +87,29 @@ def running(command: list[str], port: int, cwd: Path, env: dict, log_path: Path,
         log.close()
 
 
-def serve(data_dir: str, cpus: set[int] | None = None):
-    """Start ``streamlit run app.py`` on a free loopback port (on ``cpus`` only, if given); yield (url, pid)."""
+def serve(data_dir: str, cpus: set[int] | None = None, root: Path = ROOT):
+    """Start ``streamlit run app.py`` of the tree ``root`` on a free loopback port (on ``cpus`` only, if
+    given); yield (url, pid)."""
     port = _free_port()
     command = [
         sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
         "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
         "--browser.gatherUsageStats", "false",
     ]  # fmt: skip
+    env = dict(os.environ, RETENTION_LAB_DATA_DIR=data_dir, PYTHONPATH=str(root))
     return running(
-        command, port, ROOT, dict(os.environ, RETENTION_LAB_DATA_DIR=data_dir), Path(data_dir) / "streamlit.log",
+        command, port, root, env, Path(data_dir) / "streamlit.log",
         preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
     )  # fmt: skip
+
+
+def server_core(parser: argparse.ArgumentParser) -> set[int]:
+    """For --split-cores: the first core for the server; this script, the driver and the browsers move to the rest."""
+    cores = sorted(os.sched_getaffinity(0))
+    if len(cores) < 2:
+        parser.error("--split-cores needs at least two cores")
+    os.sched_setaffinity(0, set(cores[1:]))
+    return {cores[0]}
 
 
 def cpu_seconds(pid: int | None) -> float | None:
@@ -339,14 +350,7 @@ def main(argv=None) -> int:
     if args.url and urlsplit(args.url).hostname not in LOOPBACK:
         parser.error(f"--url must be on this machine ({', '.join(sorted(LOOPBACK))}); got {args.url}")
     if args.start:
-        server_cpus = None
-        if args.split_cores:
-            cores = sorted(os.sched_getaffinity(0))
-            if len(cores) < 2:
-                parser.error("--split-cores needs at least two cores")
-            # the server on the first core; this script, the driver and the browsers it starts on the rest
-            server_cpus = {cores[0]}
-            os.sched_setaffinity(0, set(cores[1:]))
+        server_cpus = server_core(parser) if args.split_cores else None
         with tempfile.TemporaryDirectory() as data, serve(data, server_cpus) as (url, pid):
             report = asyncio.run(main_async(args, url, pid))
     else:

@@ -167,21 +167,6 @@ def worktree(ref: str):
         subprocess.run(["git", "worktree", "remove", "--force", folder], cwd=loadtest.ROOT, capture_output=True)
 
 
-def serve_tree(root: Path, data_dir: str, cpus):
-    """Like loadtest.serve, for the app in ``root``."""
-    port = loadtest._free_port()
-    command = [
-        sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true",
-        "--server.address", "127.0.0.1", "--server.port", str(port), "--server.fileWatcherType", "none",
-        "--browser.gatherUsageStats", "false",
-    ]  # fmt: skip
-    env = dict(os.environ, RETENTION_LAB_DATA_DIR=data_dir, PYTHONPATH=str(root))
-    return loadtest.running(
-        command, port, root, env, Path(data_dir) / "streamlit.log",
-        preexec_fn=(lambda: os.sched_setaffinity(0, cpus)) if cpus else None,
-    )  # fmt: skip
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--url", help="a running server on loopback, e.g. http://127.0.0.1:8501")
@@ -209,21 +194,23 @@ def main(argv=None) -> int:
     if args.url:
         results = asyncio.run(measure({"this server": args.url.rstrip("/")}, args.opens, modes, args.new_model))
     else:
-        server_cpus = None
-        if args.split_cores:
-            cores = sorted(os.sched_getaffinity(0))
-            if len(cores) < 2:
-                parser.error("--split-cores needs at least two cores")
-            server_cpus = {cores[0]}
-            os.sched_setaffinity(0, set(cores[1:]))
+        if args.against:
+            found = subprocess.run(
+                ["git", "rev-parse", "--verify", "--quiet", "--end-of-options", f"{args.against}^{{commit}}"],
+                cwd=loadtest.ROOT, capture_output=True, text=True,
+            )  # fmt: skip
+            if found.returncode != 0:
+                parser.error(f"--against must name a commit of this repository; got {args.against!r}")
+            args.against_commit = found.stdout.strip()
+        server_cpus = loadtest.server_core(parser) if args.split_cores else None
         with contextlib.ExitStack() as stack:
             urls = {}
             data = stack.enter_context(tempfile.TemporaryDirectory())
-            urls["this tree"] = stack.enter_context(serve_tree(loadtest.ROOT, data, server_cpus))[0]
+            urls["this tree"] = stack.enter_context(loadtest.serve(data, server_cpus))[0]
             if args.against:
-                tree = stack.enter_context(worktree(args.against))
+                tree = stack.enter_context(worktree(args.against_commit))
                 other = stack.enter_context(tempfile.TemporaryDirectory())
-                urls[args.against] = stack.enter_context(serve_tree(tree, other, server_cpus))[0]
+                urls[args.against] = stack.enter_context(loadtest.serve(other, server_cpus, tree))[0]
             results = asyncio.run(measure(urls, args.opens, modes, args.new_model))
     report = {
         "cores": "servers on their own core" if args.split_cores else "shared with the browser",
