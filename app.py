@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui import routing, warmup, workspace
+from ui.shared import routing, warmup, workspace
 
 # The icon ships with the app: a Material icon or an emoji would be fetched from the internet.
 st.set_page_config(

@@ -7,8 +7,10 @@ import streamlit as st
 
 from simulation.io.classroom import ClassroomError, ClassroomStore, clean_code
 from simulation.lessons import LESSONS, Lesson
-from ui import lesson_charts, lessons_text, routing
-from ui.lesson_state import answer_at_start, show_chart
+from ui.lessons import charts as lesson_charts
+from ui.lessons import text as lessons_text
+from ui.lessons.state import answer_at_start, show_chart
+from ui.shared import routing
 
 routing.ensure_routed("pages/class_trainer.py")
 

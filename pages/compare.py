@@ -14,8 +14,10 @@ from simulation.engines.summary import beat_matrix
 from simulation.errors import InputError
 from simulation.model.figures import FIGURES
 from simulation.model.scenario import Simulation, bounds_of
-from ui import cache, charts, compare_inputs, downloads, routing, state, style, widgets, workspace
-from ui.safe_text import code
+from ui.compare import exports
+from ui.compare import inputs as compare_inputs
+from ui.shared import cache, charts, routing, state, style, widgets, workspace
+from ui.shared.safe_text import code
 
 routing.ensure_routed("pages/compare.py")
 
@@ -258,7 +260,7 @@ table = pd.DataFrame(
 st.dataframe(table, width="stretch")
 
 st.markdown("**Report and exports** (each file is built when you click it)")
-downloads.compare_downloads(scenarios, int(runs), int(seed))
+exports.compare_downloads(scenarios, int(runs), int(seed))
 
 st.markdown(f"**How often each comes out ahead, by {MEASURES[measure]}**")
 matrix = beat_matrix({n: s.kpis[measure] for n, s in summaries.items()})

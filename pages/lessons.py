@@ -10,8 +10,10 @@ import streamlit as st
 from simulation.errors import InputError
 from simulation.io.classroom import ClassroomError, ClassroomStore, clean_code
 from simulation.lessons import LESSONS, Lesson, Outcome
-from ui import lesson_charts, lessons_text, routing, state
-from ui.lesson_state import answer_at_start, lesson_exercise, outcome_at, show_chart
+from ui.lessons import charts as lesson_charts
+from ui.lessons import text as lessons_text
+from ui.lessons.state import answer_at_start, lesson_exercise, outcome_at, show_chart
+from ui.shared import routing, state
 
 routing.ensure_routed("pages/lessons.py")
 

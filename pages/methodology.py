@@ -12,10 +12,10 @@ from simulation.model.closed_forms import expected_survival, sbg_parameters
 from simulation.model.distributions import central
 from simulation.model.figures import FIGURES
 from simulation.model.levers import response as lever_response
-from ui import charts, routing, state, style
-from ui.prose import prose
-from ui.safe_text import code
-from ui.widgets import CHART_HEIGHT, P_BEATS_LABEL
+from ui.shared import charts, routing, state, style
+from ui.shared.prose import prose
+from ui.shared.safe_text import code
+from ui.shared.widgets import CHART_HEIGHT, P_BEATS_LABEL
 
 routing.ensure_routed("pages/methodology.py")
 

@@ -8,12 +8,12 @@ import math
 import streamlit as st
 
 from simulation.decide import DEFAULT_GRID, NOISE_Z, OBJECTIVES, PER_RUN_NOTE, split_total
-from ui import cache, routing, state, style, where_it_runs, widgets
-from ui import optimise_charts as oc
-from ui import optimise_sections as sections
-from ui import optimise_text as words
-from ui.prose import prose
-from ui.safe_text import code
+from ui.optimise import charts as oc
+from ui.optimise import sections, where_it_runs
+from ui.optimise import text as words
+from ui.shared import cache, routing, state, style, widgets
+from ui.shared.prose import prose
+from ui.shared.safe_text import code
 
 routing.ensure_routed("pages/optimise.py")
 

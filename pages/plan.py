@@ -8,22 +8,13 @@ import streamlit as st
 
 from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
 from simulation.model import edits
-from ui import (
-    cache,
-    charts,
-    downloads,
-    first_paint,
-    plan_controls,
-    plan_text,
-    pnl,
-    routing,
-    short_link_view,
-    state,
-    style,
-    widgets,
-)
-from ui.editor import assumptions_editor
-from ui.safe_text import heading
+from ui.plan import controls as plan_controls
+from ui.plan import exports, first_paint
+from ui.plan import short_link as short_link_view
+from ui.plan import text as plan_text
+from ui.plan.editor import assumptions_editor
+from ui.shared import cache, charts, pnl, routing, state, style, widgets
+from ui.shared.safe_text import heading
 
 routing.ensure_routed("pages/plan.py")
 
@@ -224,11 +215,11 @@ with save_col:
     widgets.save_form(scenario, key="plan_save")
 with export_col:
     st.markdown("**Download**")
-    widgets.plan_downloads(scenario, simulated=figures is not None)
+    exports.scenario_downloads(scenario, simulated=figures is not None)
 
 if figures is not None:
     st.markdown("**Report and exports** (each file is built when you click it)")
-    downloads.plan_downloads(scenario)
+    exports.plan_downloads(scenario)
 
 st.session_state["_plan_server_ms"] = (time.perf_counter() - started) * 1000
 st.page_link("pages/methodology.py", label="How the model works", icon=":material/menu_book:")

@@ -18,11 +18,10 @@ from simulation.portfolio.columns import KIND_LABELS, KINDS, currency_in, guess_
 from simulation.portfolio.data import PERIODS_PER_YEAR, read_cohorts, read_customers, read_transactions
 from simulation.portfolio.plans import PLAN_GROUPS, ContactPlan
 from simulation.portfolio.reading import MAX_FILE_TEXT, read_bytes
-from ui import portfolio_charts as charts
-from ui import portfolio_text as text
-from ui import routing, state
-from ui.prose import prose
-from ui.safe_text import code
+from ui.portfolio import charts, text
+from ui.shared import routing, state
+from ui.shared.prose import prose
+from ui.shared.safe_text import code
 
 routing.ensure_routed("pages/portfolio.py")
 

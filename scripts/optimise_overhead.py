@@ -90,7 +90,7 @@ def page_work():
 
     # ui's cached functions, imported outside a server, would each warn that there is no runtime
     logging.getLogger("streamlit.runtime.caching").setLevel(logging.ERROR)
-    from ui.optimise_sections import map_range, map_runs, map_totals
+    from ui.optimise.sections import map_range, map_runs, map_totals
 
     scenario = load_preset(DEFAULT_PRESET)
     runs, seed = scenario.simulation.runs, scenario.simulation.seed
@@ -131,7 +131,7 @@ def engine_alone(work: dict, base, part: str) -> dict:
 def serve_timed(timings: str, port: int) -> None:
     """Run ``streamlit run app.py`` here, with a timer around the engine calls of ``ui.cache``."""
     sys.path.insert(0, os.getcwd())
-    import ui.cache as cache
+    import ui.shared.cache as cache
 
     def timer(name, func):
         def timed(*args, **kwargs):

@@ -8,7 +8,7 @@ import time
 
 from playwright.sync_api import expect
 
-from ui.widgets import SHARE_LINK_LABEL
+from ui.shared.widgets import SHARE_LINK_LABEL
 
 from .streamlit_page import P_BEATS, metric, open_plan, wait_for_rerun, wait_for_whole_plan
 

@@ -8,7 +8,7 @@ import re
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from ui.downloads import REPORT_LABEL, WORKBOOK_LABEL
+from ui.shared.downloads import REPORT_LABEL, WORKBOOK_LABEL
 
 from .streamlit_page import metric, open_plan
 from .test_app_in_browser import NPV

@@ -7,7 +7,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from ui.widgets import SHARE_LINK_LABEL
+from ui.shared.widgets import SHARE_LINK_LABEL
 
 from .streamlit_page import open_plan, wait_for_rerun
 

@@ -32,7 +32,7 @@ from simulation.model.scenario import (
 )
 from tests.hardening.invariants import assert_sound
 from tests.pages.markdown_reading import outside_code
-from ui.upload import read_upload
+from ui.plan.upload import read_upload
 
 MESSAGE_LIMIT = 20_000  # characters of one whole message, however bad the input
 

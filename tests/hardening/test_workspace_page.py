@@ -6,7 +6,7 @@ from simulation.io.storage import ScenarioStore
 from tests.pages.conftest import empty_caches, start_app  # noqa: F401 - the fixture clears Streamlit's caches
 from tests.pages.test_app_compare import save, to_compare
 from tests.pages.test_app_plan import widget
-from ui.workspace import NEW_KEY_KEY, QUERY_PARAM
+from ui.shared.workspace import NEW_KEY_KEY, QUERY_PARAM
 
 
 def names(at) -> list[str]:

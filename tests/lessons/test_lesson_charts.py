@@ -6,7 +6,8 @@ import pandas as pd
 import pytest
 
 from simulation.lessons import LESSONS
-from ui import lesson_charts, lessons_text
+from ui.lessons import charts as lesson_charts
+from ui.lessons import text as lessons_text
 
 
 def _titles(spec: dict) -> list[str]:

@@ -12,7 +12,7 @@ from simulation.errors import InputError
 from simulation.lessons import LESSONS
 from simulation.lessons.leaky_bucket import START_CUSTOMERS, bucket_scenario
 from simulation.lessons.loyalty import ASK_AT, COHORT, cohort_scenario
-from ui import lessons_text
+from ui.lessons import text as lessons_text
 
 Z = 4.0  # a check at four standard errors fails by chance about once in 16,000 runs of the test
 

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulation import Scenario
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
-from ui import cache
+from ui.shared import cache
 
 ROOT = Path(__file__).resolve().parents[2]
 APP = ROOT / "app.py"

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ui import charts, style
+from ui.shared import charts, style
 
 PERCENTILES = ["p5", "p25", "p50", "p75", "p95"]
 COLORS = {"Plan": style.PLAN, "Status quo": style.STATUS_QUO}
@@ -111,7 +111,7 @@ def test_bridge_chart_labels_currency_period_and_series():
 
 
 def test_gain_histogram_marks_losses_and_zero():
-    from ui.plan_text import gain_bins
+    from ui.plan.text import gain_bins
 
     rows = gain_bins(np.random.default_rng(0).normal(1e5, 2e5, 1000))
     spec = charts.gain_histogram(charts.gain_frame(rows), currency="USD", runs=1000, p_loss=0.31).to_dict()

@@ -7,7 +7,7 @@ import pytest
 
 from simulation.io.storage import ScenarioStore
 from simulation.model import edits
-from ui import cache
+from ui.shared import cache
 
 from .conftest import start_app
 from .markdown_reading import as_read

@@ -10,7 +10,8 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from simulation.io.storage import ScenarioStore
-from ui import downloads
+from ui.plan import exports as plan_exports
+from ui.shared import downloads
 
 from .conftest import start_app
 from .test_app_compare import PLAN, save, to_compare
@@ -38,7 +39,7 @@ def test_plan_page_offers_the_kit(app):
 
 def test_plan_files_hold_the_figures_the_page_shows(app, test_scenario):
     shown = {m.label: m.value for m in app.metric}
-    files = downloads.plan_files(test_scenario)
+    files = plan_exports.plan_files(test_scenario)
     pdf = files["pdf"]("letter")
     text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in PdfReader(io.BytesIO(pdf)).pages))
     for label, value in shown.items():
@@ -115,7 +116,7 @@ def open_short(token: str):
 
 def test_a_short_link_from_the_page_reopens_the_scenario(app, test_scenario):
     from simulation.io.short_links import ShortLinks
-    from ui import short_link_view
+    from ui.plan import short_link as short_link_view
 
     widget(app.slider, SPLIT).set_value(40.0).run()
     widget(app.button, short_link_view.BUTTON_LABEL).click().run()
@@ -143,10 +144,10 @@ def _oversized_downloads():
     import streamlit as st
 
     from simulation.io.presets import load_preset
-    from ui import downloads
+    from ui.plan import exports as plan_exports
 
     big = load_preset("saas_mid_market").replace(simulation={"runs": 100_000, "seed": 1}, horizon=600)
-    downloads.plan_downloads(big)
+    plan_exports.plan_downloads(big)
     st.write("still running")
 
 

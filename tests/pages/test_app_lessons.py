@@ -7,7 +7,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulation.io.classroom import ClassroomStore
 from simulation.lessons import LESSONS
-from ui import lessons_text
+from ui.lessons import text as lessons_text
 
 from .conftest import APP, APP_TIMEOUT, start_app
 

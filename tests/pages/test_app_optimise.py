@@ -106,7 +106,7 @@ def test_budget_map_and_sensitivity_run_with_progress():
 
 def test_progress_bars_jump_instead_of_gliding():
     """A gliding bar keeps the browser redrawing the page while the engine needs the cores."""
-    from ui.widgets import STEADY_PROGRESS_STYLE
+    from ui.shared.widgets import STEADY_PROGRESS_STYLE
 
     at = _open()
     bodies = [h.proto.body for h in at.get("html")]
@@ -125,8 +125,8 @@ def test_chart_builders_give_valid_specs_in_the_house_palette():
     import json
 
     from simulation.decide import budget_map, optimize_split, sensitivity
-    from ui import optimise_charts as oc
-    from ui import style
+    from ui.optimise import charts as oc
+    from ui.shared import style
 
     sc = load_preset()
     r = optimize_split(sc, runs=30, seed=1, grid=6)

@@ -13,7 +13,7 @@ from simulation import KPIS, PATH_METRICS, compare
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
 from simulation.model import edits
-from ui import cache, widgets
+from ui.shared import cache, widgets
 
 from .conftest import start_app
 from .markdown_reading import as_read, page_heading

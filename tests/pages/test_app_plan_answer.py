@@ -8,7 +8,7 @@ import pytest
 
 from simulation.model import edits
 from simulation.model.figures import FIGURES
-from ui import cache, widgets
+from ui.shared import cache, widgets
 
 from .conftest import start_app
 from .test_app_plan import assert_clean, current, errors, open_more_figures, widget

@@ -6,7 +6,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
 from simulation.model.figures import FIGURES
-from ui import cache, widgets
+from ui.shared import cache, widgets
 
 from .conftest import APP, APP_TIMEOUT, start_app
 from .test_app_plan import assert_clean

@@ -15,7 +15,7 @@ from simulation.portfolio.data import read_customers
 from simulation.portfolio.plans import ContactPlan
 from simulation.portfolio.reading import read_path
 from tests.portfolio.helpers import SAMPLES
-from ui import portfolio_text as text
+from ui.portfolio import text
 
 from .conftest import APP, APP_TIMEOUT
 from .markdown_reading import as_read, live_user_text, page_heading

@@ -7,7 +7,8 @@ import pytest
 from simulation import ScenarioError
 from simulation.model import edits
 from simulation.model.distributions import Distribution
-from ui import editor_tables
+from ui.plan import editor_tables
+from ui.shared import state
 
 
 def _general(s):
@@ -72,7 +73,7 @@ def test_editor_collects_every_problem_with_its_field(test_scenario):
 def test_problems_name_the_segment_as_well_as_its_number(test_scenario):
     with pytest.raises(ScenarioError) as info:
         edits.with_segment_average(test_scenario, "churn", 0.9, "new")
-    lines = editor_tables.describe_problems(info.value.problems, test_scenario.to_dict())
+    lines = state.describe_problems(info.value.problems, test_scenario.to_dict())
     assert any(line.startswith("segment 2 (Core) · churn") for line in lines), lines
 
 

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
-from ui import style
+from ui.shared import style
 
 SCALE = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 # Every magnitude from fractions of a unit to beyond a trillion, both signs.

@@ -7,7 +7,7 @@ import pytest
 
 from simulation.decide import default_totals, split_total
 from simulation.io.presets import load_preset
-from ui import optimise_sections as sections
+from ui.optimise import sections
 
 
 def test_the_page_maps_the_budgets_the_bench_times():

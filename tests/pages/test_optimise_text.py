@@ -8,7 +8,7 @@ import pytest
 
 from simulation.decide import optimize_split
 from tests.helpers import scenario
-from ui import optimise_text as words
+from ui.optimise import text as words
 
 
 @pytest.fixture(scope="module")

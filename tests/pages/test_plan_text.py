@@ -14,7 +14,10 @@ from simulation.decide import optimize_split
 from simulation.model import edits
 from simulation.model.distributions import central
 from tests.helpers import scenario
-from ui import optimise_text, plan_controls, plan_text, pnl, precision
+from ui.optimise import text as optimise_text
+from ui.plan import controls as plan_controls
+from ui.plan import text as plan_text
+from ui.shared import pnl, precision, style
 
 from .markdown_reading import as_read
 
@@ -199,4 +202,4 @@ def test_long_runs_say_how_long_they_take():
     assert optimise_text.sweep_wait_text(None, 41, 5000).endswith("futures…"), "no estimate before any timing"
     assert "(about 26 s)" in optimise_text.sweep_wait_text(26.4, 41, 5000)
     assert "(about 2 min)" in optimise_text.sweep_wait_text(130, 41, 5000)
-    assert plan_text.duration(200) == "3 min" and plan_text.duration(4.2) == "4 s"
+    assert style.duration(200) == "3 min" and style.duration(4.2) == "4 s"

@@ -7,8 +7,7 @@ import pytest
 
 from simulation.portfolio.analysis import calibration_frame
 from simulation.portfolio.fit import Lifetimes, fit_sbg
-from ui import portfolio_charts as charts
-from ui import portfolio_text as text
+from ui.portfolio import charts, text
 
 
 @pytest.mark.parametrize(

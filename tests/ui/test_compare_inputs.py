@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from tests.helpers import scenario as make_scenario
-from ui.compare_inputs import DIFFERS, CompareError, check_comparable, inputs_table
+from ui.compare.inputs import DIFFERS, CompareError, check_comparable, inputs_table
 
 
 def _pair():
@@ -66,7 +66,7 @@ def test_a_fair_comparison_passes():
 
 
 def test_the_page_view_shades_only_differing_rows():
-    from ui.compare_inputs import highlighted
+    from ui.compare.inputs import highlighted
 
     table = inputs_table(_pair())
     html = highlighted(table).to_html()
@@ -80,7 +80,7 @@ def test_the_page_view_shades_only_differing_rows():
 
 def test_the_default_pick_skips_a_copy_of_the_first_and_unreadable_ones():
     from simulation.io.storage import StorageError
-    from ui.compare_inputs import default_pick
+    from ui.compare.inputs import default_pick
 
     pair = _pair()
     library = {

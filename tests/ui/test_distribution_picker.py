@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 from simulation.model.distributions import Distribution
 from simulation.model.scenario import Segment, bounds_of
 from tests.pages.markdown_reading import as_read
-from ui.distribution_picker import build_value, preview_frame
+from ui.plan.distribution_picker import build_value, preview_frame
 
 
 def picker_app():
@@ -20,7 +20,7 @@ def picker_app():
     import streamlit as st
 
     from simulation.model.scenario import Segment
-    from ui.distribution_picker import distribution_picker
+    from ui.plan.distribution_picker import distribution_picker
 
     start = st.session_state.get("start", 0.03)
     value = distribution_picker("Churn per month", start, Segment, "churn", "churn", path="segments[A].churn")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ui import widgets
+from ui.shared import widgets
 
 
 class _Bar:

@@ -13,8 +13,11 @@ from pypdf import PdfReader
 from simulation import compare, simulate
 from simulation.decide import optimize_split
 from simulation.io.presets import load_preset
-from ui import report
-from ui.figure_text import HEADLINE_KPIS, delta_text, figure_cell, kpi_text, median_or_none, range_or_none
+from ui.compare import report as compare_report
+from ui.optimise import report as optimise_report
+from ui.plan import report as plan_report
+from ui.shared import report
+from ui.shared.figure_text import HEADLINE_KPIS, delta_text, figure_cell, kpi_text, median_or_none, range_or_none
 
 THAI_VIET = "Kế hoạch giữ chân 2027 · แผนรักษาลูกค้า"
 PAGE_POINTS = {"a4": (595, 842), "letter": (612, 792)}
@@ -52,7 +55,7 @@ def comparison(scenario):
 
 @pytest.mark.parametrize("paper", ["a4", "letter"])
 def test_plan_report_is_one_page_of_the_right_size(scenario, comparison, paper):
-    pdf = report.plan_report(scenario, comparison.plan, comparison.baseline, paper=paper)
+    pdf = plan_report.plan_report(scenario, comparison.plan, comparison.baseline, paper=paper)
     reader = PdfReader(io.BytesIO(pdf))
     assert len(reader.pages) == 1, f"the report should fit one page, got {len(reader.pages)}"
     box = reader.pages[0].mediabox
@@ -61,7 +64,7 @@ def test_plan_report_is_one_page_of_the_right_size(scenario, comparison, paper):
 
 
 def test_plan_report_holds_the_pages_figures(scenario, comparison):
-    text = pdf_text(report.plan_report(scenario, comparison.plan, comparison.baseline))
+    text = pdf_text(plan_report.plan_report(scenario, comparison.plan, comparison.baseline))
     plan, base = comparison.plan.kpis, comparison.baseline.kpis
     for name in HEADLINE_KPIS:
         shown = kpi_text(name, median_or_none(plan[name]), scenario)
@@ -76,7 +79,7 @@ def test_plan_report_holds_the_pages_figures(scenario, comparison):
 
 
 def test_thai_and_vietnamese_names_print(scenario, comparison):
-    pdf = report.plan_report(scenario, comparison.plan, comparison.baseline)
+    pdf = plan_report.plan_report(scenario, comparison.plan, comparison.baseline)
     text = pdf_text(pdf)
     assert squeeze(THAI_VIET) in squeeze(text), f"the scenario name did not come through: {text[:200]!r}"
     fonts = font_names(pdf)
@@ -87,14 +90,14 @@ def test_typed_text_is_printed_as_typed_never_as_markup(comparison):
     hostile = '*bold* _x_ #panic("no") $x^2$ <l> @ref [a](b) \\ #import "/etc/passwd"'
     s = comparison.plan.scenario.replace(name=hostile)
     plan = simulate(s, runs=50, seed=1)
-    text = pdf_text(report.plan_report(s, plan, None))
+    text = pdf_text(plan_report.plan_report(s, plan, None))
     assert squeeze(hostile) in squeeze(text), f"the name was altered: {text[:300]!r}"
     assert "budget is the status quo's" in text, "a plan equal to its status quo says so"
 
 
 def test_unknown_paper_is_refused(scenario, comparison):
     with pytest.raises(report.ReportError, match="paper must be one of a4, letter"):
-        report.plan_report(scenario, comparison.plan, comparison.baseline, paper="a3")
+        plan_report.plan_report(scenario, comparison.plan, comparison.baseline, paper="a3")
 
 
 def test_compare_report_puts_scenarios_side_by_side(scenario):
@@ -102,7 +105,7 @@ def test_compare_report_puts_scenarios_side_by_side(scenario):
     keep = scenario.with_budget(scenario.budget.with_split(scenario.budget.total, 0.5)).replace(name="Keep")
     scenarios = {"Grow": grow, "Keep": keep, THAI_VIET: scenario}
     results = {n: simulate(s) for n, s in scenarios.items()}
-    pdf = report.compare_report(scenarios, results, paper="letter")
+    pdf = compare_report.compare_report(scenarios, results, paper="letter")
     text = pdf_text(pdf)
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1, "the comparison should fit one page"
     for name, s in scenarios.items():
@@ -111,7 +114,7 @@ def test_compare_report_puts_scenarios_side_by_side(scenario):
         assert squeeze(cell) in squeeze(text), f"{name}: NPV cell {cell!r} is missing"
     assert "Acquisition share" in text and "95 %" in text and "50 %" in text, "the inputs table is missing"
     with pytest.raises(Exception, match="same scenario"):
-        report.compare_report(
+        compare_report.compare_report(
             {"a": grow, "b": grow.replace(name="again")}, {"a": results["Grow"], "b": results["Grow"]}
         )
 
@@ -121,7 +124,7 @@ def test_optimise_report_adds_the_split_curve(scenario):
     split = optimize_split(small, "npv", None, 11, 200, 5)
     best = small.with_budget(split.best_budget)
     c = compare(best)
-    pdf = report.optimise_report(small, split, c.plan, c.baseline)
+    pdf = optimise_report.optimise_report(small, split, c.plan, c.baseline)
     text = pdf_text(pdf)
     assert len(PdfReader(io.BytesIO(pdf)).pages) == 1, "the optimise report should fit one page"
     share = f"{split.best_share * 100:.0f} %"

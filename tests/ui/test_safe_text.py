@@ -12,8 +12,9 @@ from simulation import ScenarioError
 from simulation.decide import OBJECTIVES
 from tests.helpers import scenario
 from tests.pages.markdown_reading import CODE_SPAN, as_read, outside_code, page_heading
-from ui import optimise_text, plan_text
-from ui.safe_text import code, literal
+from ui.optimise import text as optimise_text
+from ui.plan import text as plan_text
+from ui.shared.safe_text import code, literal
 
 HOSTILE = [
     "https://evil.example www.x.com a@b.co",
@@ -56,7 +57,7 @@ def test_literal_escapes_our_own_markdown_signs():
 def heading_app():
     import streamlit as st
 
-    from ui.safe_text import heading
+    from ui.shared.safe_text import heading
 
     heading(st.session_state["name"])
 

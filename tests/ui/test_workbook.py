@@ -11,7 +11,8 @@ from openpyxl import load_workbook
 from simulation import compare, simulate
 from simulation.io.exports import projections_wide, year_by_year
 from simulation.io.presets import load_preset
-from ui.workbook import compare_workbook, money_format, plan_workbook
+from ui.compare.workbook import compare_workbook
+from ui.shared.workbook import money_format, plan_workbook
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,42 @@
+"""The Compare page's files: report, workbook and per-run data, every scenario on the same runs and seed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+
+import pandas as pd
+
+from simulation import Scenario, simulate
+from simulation.io.exports import per_run_frame
+from ui.compare import report, workbook
+from ui.shared import cache
+from ui.shared.downloads import CSV_FLOAT_FORMAT, page_downloads
+
+
+def compare_files(scenarios: Mapping[str, Scenario], runs: int, seed: int) -> dict[str, Callable[..., bytes | str]]:
+    """Callables building the Compare page's files, every scenario on the same runs and seed."""
+    for s in scenarios.values():
+        cache.check_size(s, runs)
+
+    def run():
+        return {name: simulate(s, runs=runs, seed=seed) for name, s in scenarios.items()}
+
+    def csv() -> str:
+        frames = [per_run_frame(r).assign(scenario=name) for name, r in run().items()]
+        table = pd.concat(frames, ignore_index=True)
+        return table[["scenario", *[c for c in table.columns if c != "scenario"]]].to_csv(
+            index=False, float_format=CSV_FLOAT_FORMAT
+        )
+
+    return {
+        "pdf": lambda paper="a4": report.compare_report(scenarios, run(), paper=paper),
+        "xlsx": lambda: workbook.compare_workbook(scenarios, run()),
+        "csv": csv,
+    }
+
+
+def compare_downloads(scenarios: Mapping[str, Scenario], runs: int, seed: int, key: str = "compare_kit") -> None:
+    """The Compare page's report, workbook and per-run downloads."""
+    page_downloads(lambda: compare_files(scenarios, int(runs), int(seed)), "comparison", key)
+
+

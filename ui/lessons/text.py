@@ -1,0 +1,466 @@
+"""The words of the Lessons page: questions, explanations, exercises and hints.
+
+Every number in these sentences comes from a lesson's :class:`~simulation.lessons.Outcome` or
+:class:`~simulation.lessons.Exercise` (computed by the simulator) or from the lesson's own
+parameters; none is typed into the text. Written for a general business class: the
+"for the curious" parts hold the formulas.
+"""
+
+from __future__ import annotations
+
+from simulation.lessons import Exercise, Lesson, Outcome
+from ui.shared.style import money as compact_money
+from ui.shared.style import percent
+
+INTRO = (
+    "Each lesson puts one rule of thumb about customers to the test in the simulator. First you **predict**, "
+    "then you **run the experiment**, then you see **why** — and try one exercise to check you've got it. "
+    "A lesson takes 5 to 10 minutes."
+)
+
+
+def number(value: float | None, digits: int = 3) -> str:
+    """A count as a person reads it: ``12,345``, ``1,997``, ``27.6``, ``0.713``."""
+    if value is None or value != value:
+        return "—"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    if value == 0:
+        return "0"
+    return f"{value:.{digits}g}"
+
+
+def money(value: float | None, currency: str = "USD", digits: int = 3) -> str:
+    """Money as a person reads it: whole dollars below 100,000 (``$1,000``, ``$12,700``), compact above."""
+    if value is None or value != value or abs(value) >= 100_000 or currency != "USD":
+        return compact_money(value, currency, digits)
+    shown = round(value, -2) if abs(value) >= 10_000 else value  # three significant figures, as above
+    return ("-" if value < 0 else "") + f"${abs(shown):,.0f}"
+
+
+def unit_text(value: float | None, unit: str, digits: int = 3) -> str:
+    """A number as a person reads it: a count, a percentage, money (USD) or a multiple."""
+    if value is None:
+        return "—"
+    if unit == "share":
+        return percent(value, 1 if 0 < abs(value) < 0.1 else 0)
+    if unit == "money":
+        return money(value, "USD", digits)
+    if unit == "multiple":
+        return f"{value:g}×"
+    if unit == "ratio":
+        return f"{value:.2f}"
+    return number(value, digits)
+
+
+STRATEGY_DESCRIPTIONS = (
+    "Evenly: the same for every customer",
+    "Most valuable: only the customers with the highest lifetime value",
+    "Highest churn: only the customers most likely to leave",
+    "Value at risk: where valuable customers are likely to leave (the nine-box playbook)",
+)
+
+
+def option_text(lesson: Lesson, index: int) -> str:
+    """The full description of a choice (the short name is the lesson's own option label)."""
+    if lesson.key == "value_risk":
+        return STRATEGY_DESCRIPTIONS[index]
+    return lesson.prediction_options[index]
+
+
+def answer_text(lesson: Lesson, value: float | None) -> str:
+    """A prediction or an answer of ``lesson`` as a person reads it (a choice by its name)."""
+    if lesson.prediction_options:
+        if value is None or not 0 <= value < len(lesson.prediction_options):
+            return "—"
+        return lesson.prediction_options[int(value)]
+    return unit_text(value, lesson.prediction_unit)
+
+
+# Questions and predictions ------------------------------------------------------------------------
+def question(lesson: Lesson) -> str:
+    d = lesson.defaults()
+    if lesson.key == "leaky_bucket":
+        return (
+            "If a business wins the same number of new customers every month and loses the same share of its "
+            "customers every month, does its customer base keep growing — and if not, where does it stop?"
+        )
+    if lesson.key == "cost_ratio":
+        return (
+            "Keeping a customer is said to cost 5 to 25 times less than winning one — so should all the money go "
+            "to keeping customers?"
+        )
+    if lesson.key == "profit_leverage":
+        return "Does keeping 5 more customers in every hundred really raise profit by 25 % to 95 %?"
+    if lesson.key == "loyalty":
+        return "Why do customers who have stayed a long time look so loyal — did they change, or did the others leave?"
+    if lesson.key == "value_risk":
+        return (
+            "Which customers should the retention budget go to: the most valuable, the most likely to leave, "
+            "or everyone alike?"
+        )
+    if lesson.key == "stage":
+        return (
+            "Should a young business with an open market split its budget the same way as a mature one whose "
+            f"market is {percent(d.get('won', 0.5), 0)} won?"
+        )
+    raise KeyError(lesson.key)
+
+
+def prediction_label(lesson: Lesson) -> str:
+    """What the learner predicts, at the lesson's default setting (the numbers are the lesson's own)."""
+    d = lesson.defaults()
+    if lesson.key == "leaky_bucket":
+        from simulation.lessons.leaky_bucket import START_CUSTOMERS
+
+        return (
+            f"A business starts with {START_CUSTOMERS:,} customers, wins {d['new_per_month']:g} new customers a "
+            f"month and loses {percent(d['churn'], 0)} of its customers each month. In the long run, how many "
+            "customers does it bill in a month?"
+        )
+    if lesson.key == "cost_ratio":
+        from simulation.lessons.cost_ratio import COST_PER_SAVE, CUSTOMERS
+
+        return (
+            f"A business has {CUSTOMERS:,} customers; a save costs {money(COST_PER_SAVE)} and winning a customer "
+            f"costs {d['multiplier']:g}× as much. If the whole budget of {money(d['budget'])} a month goes to "
+            "keeping customers, how many customers does it keep a month?"
+        )
+    if lesson.key == "profit_leverage":
+        return (
+            f"A business keeps {percent(d['retention'], 0)} of its customers each year and wins enough new ones "
+            f"to stay the same size; its fixed operating costs are {percent(d['operating_share'], 0)} of its revenue. "
+            "If it keeps 5 more customers in every hundred (and wins as many new ones as before), by how much does "
+            "its profit over ten years change (in %)?"
+        )
+    if lesson.key == "loyalty":
+        from simulation.lessons.loyalty import ASK_AT, PER_THOUSAND
+
+        return (
+            f"{PER_THOUSAND:,} customers join today. On average a new customer leaves with a chance of "
+            f"{percent(d['churn'], 0)} a month, but customers differ: some are very loyal, some flighty. How many of "
+            f"the {PER_THOUSAND:,} are still customers after {ASK_AT} months?"
+        )
+    if lesson.key == "value_risk":
+        from simulation.lessons.value_risk import HORIZON, PORTFOLIO
+
+        return (
+            f"A business has {len(PORTFOLIO)} segments of customers, from enterprise accounts to starter plans, and "
+            f"{money(d['budget'])} a month to keep customers who would leave. Which way of spending it adds the most "
+            f"customer value over {HORIZON} months, after its cost?"
+        )
+    if lesson.key == "stage":
+        from simulation.lessons.stage import BUDGET, MARKET
+
+        return (
+            f"A business has won {percent(d['won'], 0)} of a market of {MARKET:,} customers and spends "
+            f"{money(BUDGET)} a month on winning and keeping customers (winning one costs {d['multiplier']:g}× a "
+            "save). What share of that budget should go to winning new customers (in %)?"
+        )
+    raise KeyError(lesson.key)
+
+
+def result_line(lesson: Lesson, predicted: float, answer: float) -> str:
+    """The prediction beside the simulated answer, with how far off it was."""
+    if lesson.prediction_options:
+        verdict = "the same as the simulation's" if int(predicted) == int(answer) else "not the simulation's"
+        return (
+            f"You chose **{answer_text(lesson, predicted)}**; in the simulation **{answer_text(lesson, answer)}** "
+            f"adds the most value — your choice is {verdict}."
+        )
+    unit = lesson.prediction_unit
+    if unit == "share":
+        gap = f"{abs(predicted - answer) * 100:.0f} percentage points {'above' if predicted > answer else 'below'}"
+    elif answer:
+        gap = f"{abs(predicted / answer - 1):.0%} {'above' if predicted > answer else 'below'}"
+    else:
+        gap = "compared with zero"
+    return (
+        f"You predicted **{unit_text(predicted, unit)}**; the simulator says **{unit_text(answer, unit)}** "
+        f"(your prediction is {gap} it)."
+    )
+
+
+# Explanations -------------------------------------------------------------------------------------
+def explanation(lesson: Lesson, o: Outcome) -> str:
+    f = o.figures
+    if lesson.key == "leaky_bucket":
+        return (
+            f"Each month {number(f['new_per_month'])} customers pour in and {percent(f['churn'], 1)} of the customers "
+            "leak out. The more customers there are, the more leak out, until the leak equals the inflow. That "
+            f"happens at new ÷ churn = {number(f['new_per_month'])} ÷ {percent(f['churn'], 1)} = "
+            f"**{number(f['rule'])}** customers. The simulation levels off at **{number(f['level'])}** customers "
+            f"billed a month ({o.runs} simulated futures; chance moves this by about ±{number(2 * f['level_se'])}), "
+            f"reaching 90 % of the way there after {f['months_to_90']} months.\n\n"
+            f"- **{percent(f['gain_more_new'], 0)} more new customers** raise the ceiling in proportion: to "
+            f"{number(f['level_more_new'])}.\n"
+            f"- **{percent(f['gain_less_churn'] / (1 + f['gain_less_churn']), 0)} less churn** raises it by a "
+            f"division, 1 ÷ 0.8 = 1.25: to {number(f['level_less_churn'])} "
+            f"(+{percent(f['gain_less_churn'], 0)}). Each point of churn removed is worth more the lower churn "
+            "already is.\n\n"
+            f"Counted at the end of a month, after that month's leavers have gone, the base is one month's intake "
+            f"smaller: {number(f['end_of_month'])}."
+        )
+    if lesson.key == "cost_ratio":
+        crossing = (
+            f"Above about **{money(f['crossing'])}** a month, acquisition wins more customers than retention "
+            "keeps, although each one costs more."
+            if f["crossing"]
+            else "At every spend shown, retention keeps more customers than acquisition wins."
+        )
+        return (
+            f"The first {money(f['first_dollars'])} keeps about **{number(f['first_saves'])}** customers but wins "
+            f"only **{number(f['first_new'])}**: at low spend retention is {f['multiplier']:g}× cheaper, as the rule "
+            "says.\n\n"
+            f"But retention can only act on customers who would leave this month — about "
+            f"{number(f['at_risk'])} a month here — and even the best programme keeps at most "
+            f"{percent(f['max_churn_reduction'], 0)} of them: **{number(f['keep_ceiling'])} a month**. The whole "
+            f"budget of {money(f['budget'])} on retention keeps **{number(f['saves'])}** customers a month, not the "
+            f"{number(f['naive_saves'])} that {money(f['budget'])} ÷ {money(f['cost_per_save'])} suggests. The same "
+            f"budget on acquisition wins **{number(f['new'])}** a month. Retention reaches 90 % of what it can do at "
+            f"about {money(f['keep_runs_out'])} a month; acquisition at {money(f['win_runs_out'])}.\n\n{crossing}"
+        )
+    if lesson.key == "profit_leverage":
+        holds = (
+            f"At {percent(f['retention'], 0)} retention the claim's +{percent(f['claim_low'], 0)} to "
+            f"+{percent(f['claim_high'], 0)} holds when fixed operating costs are between "
+            f"{percent(f['holds_from'], 0)} and {percent(f['holds_to'], 0)} of revenue (of the levels up to "
+            f"{percent(f['sweep_max'], 0)} tried)."
+            if f["holds_from"] is not None
+            else f"At {percent(f['retention'], 0)} retention the claim's +{percent(f['claim_low'], 0)} is not "
+            f"reached at any level of operating costs up to {percent(f['sweep_max'], 0)} of revenue."
+        )
+        return (
+            f"Keeping {percent(f['retention_points'], 0)} instead of {percent(f['retention'], 0)} of the customers "
+            f"each year, with the same intake, grows the base: {percent(f['customers_points'], 0)} more customers "
+            f"after {f['horizon']} years and **{percent(f['revenue_points'], 0)} more revenue** over them. Profit "
+            f"over the ten years rises by **{unit_text(f['profit_points'], 'share')}**: fixed operating costs of "
+            f"{percent(f['operating_share'], 0)} of revenue do not grow with the customers, so all the extra gross "
+            f"profit goes to a profit that is much smaller than revenue. With no fixed costs profit would rise "
+            f"{percent(f['gain_no_costs'], 0)}, about as much as revenue.\n\n"
+            f"{holds}\n\n"
+            'What "+5 %" means matters:\n'
+            f"- **+5 points** ({percent(f['retention'], 0)} → {percent(f['retention_points'], 0)}): profit "
+            f"{unit_text(f['profit_points'], 'share')};\n"
+            f"- **retention × 1.05** ({percent(f['retention'], 0)} → {percent(f['retention_relative'], 1)}): "
+            f"{unit_text(f['profit_relative'], 'share')};\n"
+            f"- **churn 5 % lower** ({percent(1 - f['retention'], 0)} → {percent(1 - f['retention_churn'], 1)} "
+            f"leaving): {unit_text(f['profit_churn'], 'share')}.\n\n"
+            f"And when: the customers kept pay only from the next year on, so profit in year 2 rises "
+            f"{unit_text(f['year2_points'], 'share')}; the gain builds up as the kept customers accumulate over "
+            f"{f['horizon']} years."
+        )
+    if lesson.key == "loyalty":
+        return (
+            f"Nobody in the simulation changes: each customer keeps their own chance of leaving for life. But the "
+            f"flighty ones leave first, so the customers who remain are more and more the loyal ones. The cohort's "
+            f"monthly retention rises from **{percent(f['retention_first'], 1)}** in the first month to "
+            f"**{percent(f['retention_year_2'], 1)}** in month {f['year_2_month']} and "
+            f"{percent(f['retention_final'], 1)} in month {f['horizon']}.\n\n"
+            f"After {f['ask_at']} months **{number(f['survivors'])}** of 1,000 are still customers. "
+            f"If everyone had the same {percent(f['churn'], 0)} chance, only {number(f['alike_survivors'])} would be. "
+            f"A forecaster who "
+            f"measures the first year's average churn ({percent(f['first_year_churn'], 1)} a month) and projects it "
+            f"forward predicts {number(f['projected_survivors'])} — "
+            f"{percent(abs(f['projection_error']), 0)} {'too few' if f['projection_error'] < 0 else 'too many'}; "
+            f"after {f['horizon']} months {number(f['projected_final'])} instead of {number(f['survivors_final'])}."
+        )
+    if lesson.key == "value_risk":
+        names = lesson.prediction_options
+        lines = "\n".join(
+            f"- **{names[i]}**: {money(f['added'][i])} ({'-' if f['per_dollar'][i] < 0 else ''}"
+            f"${abs(f['per_dollar'][i]):.2f} per dollar spent, after the dollar)"
+            for i in range(len(names))
+        )
+        best, rec = f["best"], f["recommended"]
+        verdict = (
+            f"The nine-box playbook's choice, **{names[rec]}**, is the best here."
+            if best == rec
+            else f"The nine-box playbook's choice, **{names[rec]}**, comes "
+            f"{percent(-f['recommended_vs_best'], 0)} below the best, **{names[best]}**."
+        )
+        return (
+            f"Classified by value (a customer's expected lifetime value) and risk (churn a month), split into thirds, "
+            f"the high-value, high-risk box holds {', '.join(f['retain_box_segments'])} "
+            f"({number(f['retain_box_customers'])} customers). With {money(f['budget'])} a month, the customer value "
+            f"each way adds over spending nothing, net of its cost ({o.runs} simulated futures, the same for each):\n\n"
+            f"{lines}\n\n{verdict} Retention only works on customers who were going to leave (lesson 2): money spent "
+            "on valuable customers who would have stayed anyway buys little, and money spent on the flightiest "
+            "customers saves people who are worth little. Value at risk puts each dollar where the expected loss "
+            "is largest."
+        )
+    if lesson.key == "stage":
+        half = (
+            f"From about {percent(f['half_point'], 0)} of the market won, less than half the budget should go to "
+            "acquisition."
+            if f["half_point"] is not None
+            else "At every stage shown, at least half the budget should go to acquisition."
+        )
+        return (
+            f"With {percent(f['won'], 0)} of the market won ({number(f['customers'])} customers, "
+            f"{number(f['prospects'])} prospects left), the optimiser puts **{unit_text(f['best'], 'share')}** "
+            f"of the budget into acquisition (splits from {percent(f['low'], 0)} to {percent(f['high'], 0)} are "
+            f"within noise of the best).\n\n"
+            f"Early on ({percent(f['early_won'], 0)} won) the best share is **{percent(f['early_best'], 0)}**: the "
+            "base is small, so retention has few customers to act on and runs out quickly, while the market is "
+            f"wide open. Late ({percent(f['late_won'], 0)} won) it is **{percent(f['late_best'], 0)}**: a large base "
+            f"gives retention a lot to work on, and every customer won leaves fewer to win. {half}"
+        )
+    raise KeyError(lesson.key)
+
+
+def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
+    f = o.figures
+    if lesson.key == "leaky_bucket":
+        return "The base levels off where the leak equals the inflow", [
+            f"Customers billed a month, mean of {o.runs} simulated futures; dashed: new ÷ churn = {number(f['rule'])}."
+        ]
+    if lesson.key == "cost_ratio":
+        return "What each side buys a month, by spend", [
+            "Expected customers kept (retention) and won (acquisition) a month; dashed: your budget.",
+            f"Retention's ceiling is {number(f['keep_ceiling'])} a month; acquisition's {number(f['win_ceiling'])}.",
+        ]
+    if lesson.key == "profit_leverage":
+        return "What +5 % retention does, depending on how you read it", [
+            f"Change against keeping {percent(f['retention'], 0)}; mean of {o.runs} simulated futures on the same "
+            f"random numbers. Fixed operating costs: {percent(f['operating_share'], 0)} of today's revenue.",
+        ]
+    if lesson.key == "loyalty":
+        return "The cohort's survivors, and the forecast from its first year", [
+            f"Of 1,000 customers who joined together; simulated: mean of {o.runs} futures of "
+            f"{number(f['cohort'])} customers."
+        ]
+    if lesson.key == "value_risk":
+        return "Customer value each way of spending adds", [
+            f"Over spending nothing, net of the {money(f['budget'])} a month; mean of {o.runs} simulated futures, "
+            "the same for every way. Orange: your choice.",
+        ]
+    if lesson.key == "stage":
+        return "The best split moves to retention as the market fills", [
+            f"Best acquisition share of {money(f['budget'])} a month for the most NPV over {f['horizon']} months; "
+            "band: splits within noise of the best.",
+            "Orange dot: your setting.",
+        ]
+    raise KeyError(lesson.key)
+
+
+def curious(lesson: Lesson) -> str:
+    """The maths, for the curious (Markdown with LaTeX)."""
+    if lesson.key == "leaky_bucket":
+        return (
+            "With $A$ new customers a month and churn $c$, the customers billed in month $t$ follow "
+            "$N_t = (1-c)\\,N_{t-1} + A$. The fixed point is $N = A / c$ and the distance to it shrinks by the "
+            "factor $(1-c)$ every month, so after $t$ months a share $(1-c)^t$ of the gap remains. "
+            "With customers who differ (lesson 4) the ceiling is higher: $A \\cdot E[1/\\theta]$ over the mix of "
+            "churn probabilities $\\theta$, which is more than $A / E[\\theta]$."
+        )
+    if lesson.key == "cost_ratio":
+        return (
+            "Both sides follow one saturating response: units $= K\\,(1 - e^{-s / (K\\,m)})$ for spend $s$, "
+            "ceiling $K$ and cost of the first unit $m$. The first dollar buys $1/m$ units; 90 % of the ceiling "
+            "is reached at $s = K\\,m\\,\\ln 10$. Retention's ceiling is the largest share of expected churners a "
+            "programme can keep; acquisition's is the most new customers the market gives a month."
+        )
+    if lesson.key == "profit_leverage":
+        from simulation.lessons.profit_leverage import DISCOUNT_RATE
+
+        return (
+            "Operating profit = gross profit − marketing spend − fixed operating costs $F$. If a change raises "
+            "gross profit by $\\Delta G$ and leaves $F$ alone, profit rises by $\\Delta G / (G - M - F)$ — the "
+            "smaller the profit, the larger the percentage. With retention $r$ and a steady intake $A$, the base "
+            "tends to $A / (1 - r)$ (lesson 1), so +5 points raise the long-run base by the factor "
+            f"$(1 - r) / (0.95 - r)$. Money is discounted at {percent(DISCOUNT_RATE, 0)} a year."
+        )
+    if lesson.key == "loyalty":
+        return (
+            "Each customer's monthly churn probability $\\theta$ is drawn from a Beta distribution with mean $c$ and "
+            "polarisation $\\varphi$. A cohort's survival is $S(t) = B(a, b+t) / B(a, b)$ and its retention rate "
+            "in month $t$ is $(b + t - 1) / (a + b + t - 1)$, which rises with $t$ "
+            "(the shifted-beta-geometric model; Fader and Hardie, 2007)."
+        )
+    if lesson.key == "value_risk":
+        return (
+            "Value is a customer's expected lifetime value, $\\sum_{t \\ge 0} m\\,S(t) / (1+d)^t$ with margin $m$ a "
+            "month, the segment's survival $S(t)$ and the discount rate $d$; risk is the segment's churn a month. "
+            "Each is split into thirds of the sample (low, medium, high), which gives the nine boxes. Value at risk "
+            "splits the budget across segments in proportion to the revenue expected to leave this month, "
+            "$\\sum_i \\theta_i r_i$ over the segment's customers; the other ways split it by number of customers "
+            "within the boxes they target. Every segment's programme follows the saturating response of lesson 2. "
+            "The value added is the change in customer equity (NPV over the horizon plus the value of the customers "
+            "still there) against spending nothing."
+        )
+    if lesson.key == "stage":
+        from simulation.lessons.stage import GRID, HORIZON
+
+        return (
+            "The acquisition lever's ceiling is the most new customers a month times the share of prospects not "
+            "yet won; the retention lever's is a share of the churners expected this month. The optimiser tries "
+            f"{GRID} splits and refines the best to one percentage point, every split on the same "
+            f"{lesson.runs} simulated futures, and keeps the one with the highest mean NPV over {HORIZON} months."
+        )
+    raise KeyError(lesson.key)
+
+
+# Exercises --------------------------------------------------------------------------------------
+def exercise_question(lesson: Lesson, e: Exercise) -> str:
+    i = e.inputs
+    if lesson.key == "leaky_bucket":
+        return (
+            f"Another business wins {i['new_per_month']:g} new customers a month and loses {percent(i['churn'], 0)} "
+            "of its customers a month. How many customers does it bill a month in the long run?"
+        )
+    if lesson.key == "cost_ratio":
+        return (
+            f"In this lesson's business, from what retention spend a month does the programme deliver "
+            f"{percent(i['share'], 0)} of the most it can keep?"
+        )
+    if lesson.key == "profit_leverage":
+        return (
+            f"A business keeps {percent(i['retention'], 0)} of its customers a year and its fixed operating costs "
+            f"are {percent(i['operating_share'], 0)} of revenue. By how much does +5 points of retention raise its "
+            "profit over ten years (in %)?"
+        )
+    if lesson.key == "loyalty":
+        return (
+            f"Now customers differ less (polarisation {i['heterogeneity']:g}); a new customer still leaves with a "
+            f"chance of {percent(i['churn'], 0)} a month. How many of 1,000 are still customers after "
+            f"{i['month']} months?"
+        )
+    if lesson.key == "value_risk":
+        return (
+            f"With {money(i['budget'])} a month spent by **{i['strategy']}**, how much customer value does the "
+            "programme add, net of its cost (in $)?"
+        )
+    if lesson.key == "stage":
+        return (
+            f"Winning a customer now costs {i['multiplier']:g}× a save, and the business has won "
+            f"{percent(i['won'], 0)} of its market. What share of the budget should go to acquisition (in %)?"
+        )
+    raise KeyError(lesson.key)
+
+
+def hint(lesson: Lesson, e: Exercise) -> str:
+    if lesson.key == "leaky_bucket":
+        return "Divide the new customers a month by the share that leaves a month."
+    if lesson.key == "cost_ratio":
+        return (
+            "Find the most it can keep a month (the ceiling in the chart's subtitle), then use the formula under "
+            "'For the curious': spend = ceiling × cost of a save × ln 10."
+        )
+    if lesson.key == "profit_leverage":
+        return "Set both controls to the exercise's values and read the first bar."
+    if lesson.key == "loyalty":
+        return "Set the polarisation control to the exercise's value and read the simulated curve at that month."
+    if lesson.key == "value_risk":
+        return "Choose that way of spending, set the budget, and read its bar (or the list above the chart)."
+    if lesson.key == "stage":
+        return "Set both controls to the exercise's values and read the orange dot."
+    raise KeyError(lesson.key)
+
+
+def exercise_feedback(lesson: Lesson, e: Exercise, value: float, correct: bool) -> str:
+    if correct:
+        return f"Right: the simulator says {unit_text(e.answer, e.unit)} (anything from " + (
+            f"{unit_text(e.low, e.unit)} to {unit_text(e.high, e.unit)} counts)."
+        )
+    return f"Not quite: {unit_text(value, e.unit)} is outside the accepted range. Look at the hint and try again."

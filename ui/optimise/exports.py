@@ -1,0 +1,33 @@
+"""The Optimise page's files: the scenario at the best split beside its status quo."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from simulation import Scenario, compare
+from simulation.io.exports import per_run_frame
+from ui.optimise import report
+from ui.shared import cache, workbook
+from ui.shared.downloads import CSV_FLOAT_FORMAT, page_downloads
+from ui.shared.widgets import slug
+
+
+def optimise_files(scenario: Scenario, split, tornado=None) -> dict[str, Callable[..., bytes | str]]:
+    """Callables building the Optimise page's files: the scenario at the best split, beside its status quo."""
+    best = scenario.with_budget(split.best_budget).replace(simulation={"runs": split.runs, "seed": split.seed})
+    cache.check_size(best, split.runs)
+
+    def run():
+        c = compare(best)
+        return c.plan, None if c.identical else c.baseline
+
+    return {
+        "pdf": lambda paper="a4": report.optimise_report(scenario, split, *run(), tornado, paper=paper),
+        "xlsx": lambda: workbook.plan_workbook(best, *run(), split=split),
+        "csv": lambda: per_run_frame(*run()).to_csv(index=False, float_format=CSV_FLOAT_FORMAT),
+    }
+
+
+def optimise_downloads(scenario: Scenario, split, tornado=None, key: str = "opt_kit") -> None:
+    """The Optimise page's report, workbook and per-run downloads."""
+    page_downloads(lambda: optimise_files(scenario, split, tornado), f"{slug(scenario.name)}-best-split", key)

@@ -1,0 +1,339 @@
+"""Cached engine calls and chart templates, shared by every session of the server.
+
+Engine results are cached with ``st.cache_data`` keyed by plain text: the scenario's canonical
+JSON without its budgets, name and description (the model), the budget, the number of runs and
+the seed. The status quo therefore stays cached while the plan's split moves, and a moved slider
+costs one engine run; sessions on the same model share the figures whatever they call it (a
+class or a demo opening one example), and a session that renames its scenario recomputes nothing.
+What is cached is a summary (:class:`simulation.engines.summary.ResultSummary`), not the raw run
+arrays, so a cache hit costs a small unpickle. A cached function uses only its
+arguments, never a session's state.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from simulation import Budget, Scenario, parse_scenario, scenario_from_dict, simulate
+from simulation.decide import BudgetMap, SplitResult, Tornado, budget_map, optimize_split, sensitivity
+from simulation.engines.results import no_marketing_equity
+from simulation.engines.summary import Comparison, ResultSummary
+from simulation.engines.vectorized import CLASSES_PER_COHORT
+from simulation.errors import InputError
+from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
+from simulation.model.assumptions import Assumptions, draw_assumptions
+from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
+from ui.shared import charts, pnl
+
+CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
+CSV_FLOAT_FORMAT = "%.6g"  # the command line's format (simulation/cli.py)
+# Runs x periods x segments the app simulates per request: the model's one limit. The default
+# preset is 240,000 (about 0.15 s); the limit keeps one oversized link or file from stalling a server.
+MAX_INTERACTIVE_WORK = MAX_SIMULATION_STEPS
+
+
+# Cache keys -----------------------------------------------------------------------------------
+# What a budget is not run on: the budgets themselves, the run settings (keyed on their own) and
+# the words a person gives the scenario.
+NOT_MODEL = ("budget", "baseline_budget", "simulation", "name", "description")
+REBUILT_NAME = "Scenario"
+
+
+def model_json(scenario: Scenario) -> str:
+    """The scenario's canonical JSON without budgets, run settings, name and description: what a budget is run on."""
+    data = scenario.to_dict()
+    for key in NOT_MODEL:
+        data.pop(key, None)
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def budget_json(budget: Budget) -> str:
+    return json.dumps(budget.model_dump(), sort_keys=True, separators=(",", ":"))
+
+
+def _rebuild(model: str, budget: str, runs: int, seed: int) -> tuple[Scenario, Budget]:
+    data = json.loads(model)
+    data["name"] = REBUILT_NAME
+    data["budget"] = json.loads(budget)
+    data["simulation"] = {"runs": runs, "seed": seed}
+    scenario = scenario_from_dict(data)
+    return scenario, scenario.budget
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def assumptions_for(model: str, runs: int, seed: int) -> Assumptions:
+    """The per-run assumption draws of a model, with its latent churn classes already computed.
+
+    The draws depend on the model, runs and seed, never on the budget, so every split and
+    total of one scenario shares them (as :func:`simulation.compare` does). The churn
+    classes are the costly part of a run (an eigenvalue problem per run and segment); each
+    call gets its own unpickled copy, so sessions never share a mutable object.
+    """
+    scenario, _ = _rebuild(model, json.dumps(Budget().model_dump()), runs, seed)
+    drawn = draw_assumptions(scenario, runs, seed)
+    drawn.latent_classes(CLASSES_PER_COHORT)
+    # marketing ROI's counterfactual depends on the draws, not the budget: kept with them, every
+    # budget of this model (a moved slider, the status quo) reuses it
+    no_marketing_equity(scenario, drawn, seed)
+    return drawn
+
+
+class _EngineSpeed:
+    """The engine's recent speed on this server (seconds per run x period x segment), for time estimates.
+
+    Shared by every session: it describes the machine, not anyone's scenario.
+    """
+
+    def __init__(self) -> None:
+        self.seconds_per_step: float | None = None
+
+    def record(self, seconds: float, steps: int) -> None:
+        if steps <= 0 or seconds <= 0:
+            return
+        rate = seconds / steps
+        old = self.seconds_per_step
+        self.seconds_per_step = rate if old is None else 0.7 * old + 0.3 * rate
+
+    def estimate(self, steps: int) -> float | None:
+        return None if self.seconds_per_step is None else self.seconds_per_step * steps
+
+
+_ENGINE_SPEED = _EngineSpeed()
+
+
+def estimate_seconds(scenario: Scenario, runs: int, engine_runs: int) -> float | None:
+    """About how long ``engine_runs`` runs of the engine on ``scenario`` take here (None until one was timed)."""
+    return _ENGINE_SPEED.estimate(engine_runs * runs * scenario.horizon * len(scenario.segments))
+
+
+@dataclass(frozen=True)
+class CachedRun:
+    """What is kept of one engine run: the summary and the year-by-year table (see :mod:`ui.pnl`)."""
+
+    summary: ResultSummary
+    years: pd.DataFrame
+
+
+@st.cache_data(max_entries=256, show_spinner=False)
+def cached_run(model: str, budget: str, runs: int, seed: int) -> CachedRun:
+    """Simulate the model (see :func:`model_json`) under a budget and keep what the pages show of it."""
+    scenario, plan_budget = _rebuild(model, budget, runs, seed)
+    drawn = assumptions_for(model, runs, seed)
+    started = time.perf_counter()
+    result = simulate(scenario, plan_budget, runs=runs, seed=seed, assumptions=drawn)
+    _ENGINE_SPEED.record(time.perf_counter() - started, runs * scenario.horizon * len(scenario.segments))
+    return CachedRun(ResultSummary.of(result, CHART_METRICS), pnl.year_table(result.paths, scenario.period))
+
+
+def run_summary(model: str, budget: str, runs: int, seed: int) -> ResultSummary:
+    """The cached summary of the model under a budget (see :func:`cached_run`)."""
+    return cached_run(model, budget, runs, seed).summary
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def projections_csv(model: str, budget: str, runs: int, seed: int) -> str:
+    """Every path metric's percentiles as CSV, in the command line's long format."""
+    scenario, plan_budget = _rebuild(model, budget, runs, seed)
+    table = simulate(scenario, plan_budget, runs=runs, seed=seed).path_summary()
+    return table.to_csv(index=False, float_format=CSV_FLOAT_FORMAT)
+
+
+class TooLargeError(InputError):
+    """A scenario too big to simulate while someone waits; the message says how to shrink it."""
+
+
+def check_size(scenario: Scenario, runs: int) -> None:
+    """Refuse work beyond the model's limit (:mod:`simulation.model.limits`), naming the field to change."""
+    try:
+        check_simulation(scenario, runs)
+    except InputError as exc:
+        raise TooLargeError(f"{exc} (All assumptions).") from None
+
+
+def summary(
+    scenario: Scenario, budget: Budget | None = None, runs: int | None = None, seed: int | None = None
+) -> ResultSummary:
+    """The cached summary of ``scenario`` under ``budget`` (default: its plan)."""
+    budget = scenario.budget if budget is None else budget
+    runs = scenario.simulation.runs if runs is None else runs
+    seed = scenario.simulation.seed if seed is None else seed
+    check_size(scenario, int(runs))
+    return run_summary(model_json(scenario), budget_json(budget), int(runs), int(seed))
+
+
+def year_by_year(scenario: Scenario, budget: Budget | None = None) -> pd.DataFrame:
+    """The plan's (or ``budget``'s) totals per year across futures: ``year, first, last, line, mean, p5, p95``."""
+    budget = scenario.budget if budget is None else budget
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    check_size(scenario, runs)
+    return cached_run(model_json(scenario), budget_json(budget), runs, seed).years
+
+
+# The Plan page's recommendation ---------------------------------------------------------------
+PLAN_SWEEP_GRID = 11  # 0, 10, ..., 100 %, then refined to one point on the same draws
+
+
+# The sweeps this server process has finished, by their cache key. A hint only (the cache may have
+# dropped one since): it lets a page show the answer early when it costs a look-up, and late otherwise.
+SWEEPS_DONE: set[tuple] = set()
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _best_split(model: str, core: float, expansion: float, winback: float, runs: int, seed: int) -> SplitResult:
+    budget = Budget(acquisition=core / 2, retention=core / 2, expansion=expansion, winback=winback)
+    scenario, _ = _rebuild(model, budget_json(budget), runs, seed)
+    drawn = assumptions_for(model, runs, seed)
+    result = optimize_split(scenario, "npv", None, PLAN_SWEEP_GRID, runs, seed, assumptions=drawn)
+    SWEEPS_DONE.add((model, core, expansion, winback, runs, seed))
+    return result
+
+
+def _sweep_key(scenario: Scenario) -> tuple | None:
+    b = scenario.budget
+    core = b.acquisition + b.retention
+    if core <= 0:
+        return None
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    return model_json(scenario), float(core), float(b.expansion), float(b.winback), runs, seed
+
+
+def best_split(scenario: Scenario) -> SplitResult | None:
+    """The split of the plan's acquisition + retention budget with the highest mean NPV.
+
+    It depends on the model, the total, runs and seed, never on the plan's own split, so it is
+    cached under those and a moved split slider reuses it. The sweep runs on the same cached
+    assumption draws as the plan. None when there is nothing to split.
+    """
+    key = _sweep_key(scenario)
+    if key is None:
+        return None
+    check_size(scenario, scenario.simulation.runs)
+    return _best_split(*key)
+
+
+def best_split_ready(scenario: Scenario) -> bool:
+    """Whether the best split costs only a look-up: nothing to split, or the sweep was finished before."""
+    key = _sweep_key(scenario)
+    return key is None or key in SWEEPS_DONE
+
+
+def best_against_plan(scenario: Scenario, best: SplitResult) -> np.ndarray:
+    """The best split's NPV minus the plan's, run by run (both cached runs on the same draws)."""
+    return summary(scenario, best.best_budget).kpis["npv"] - summary(scenario).kpis["npv"]
+
+
+def warm(key: str = DEFAULT_PRESET) -> None:
+    """Fill the caches a new session of the default example needs: its figures and its best split."""
+    scenario = preset(key)
+    plan_figures(scenario)
+    year_by_year(scenario)
+    best = best_split(scenario)
+    if best is not None:
+        best_against_plan(scenario, best)
+
+
+def plan_figures(scenario: Scenario) -> Comparison:
+    """The plan and its status quo for the Plan page, on the same runs and seed (each cached on its own)."""
+    plan = summary(scenario)
+    baseline = plan if scenario.baseline == scenario.budget else summary(scenario, scenario.baseline)
+    return Comparison(plan=plan, baseline=baseline)
+
+
+def csv_for(scenario: Scenario, budget: Budget | None = None):
+    """A no-argument callable giving the projections CSV, for a download button (runs on click)."""
+    check_size(scenario, scenario.simulation.runs)
+    budget = scenario.budget if budget is None else budget
+    args = (model_json(scenario), budget_json(budget), scenario.simulation.runs, scenario.simulation.seed)
+    return lambda: projections_csv(*args)
+
+
+# Charts ---------------------------------------------------------------------------------------
+CHART_BUILDERS = {"fan": charts.fan_chart, "bridge": charts.bridge_chart, "gain": charts.gain_histogram}
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _chart_template(builder: str, columns: tuple[str, ...], params_json: str) -> dict:
+    empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
+    return CHART_BUILDERS[builder](empty, **json.loads(params_json)).to_dict()
+
+
+def chart_spec(builder: str, frame: pd.DataFrame, **params) -> dict:
+    """The Vega-Lite dict of ``ui.charts.<builder>_chart(frame, **params)``, fast on a rerun.
+
+    The chart is built and validated once per set of parameters (title, currency,
+    colours, ...); on later calls only ``frame``'s rows are put into it.
+    """
+    template = _chart_template(builder, tuple(frame.columns), json.dumps(params))
+    return charts.with_data(template, frame)
+
+
+# Presets --------------------------------------------------------------------------------------
+@st.cache_data(show_spinner=False)
+def preset_titles() -> dict[str, str]:
+    """``{key: title}`` of every preset, the default first (read once per process)."""
+    return {key: load_preset(key).name for key in list_presets()}
+
+
+@st.cache_data(show_spinner=False)
+def _preset_json(key: str) -> str:
+    return load_preset(key).canonical_json()
+
+
+def preset(key: str = DEFAULT_PRESET) -> Scenario:
+    """A preset scenario (its file is read once per process)."""
+    return scenario_from_dict(json.loads(_preset_json(key)))
+
+
+# The optimiser --------------------------------------------------------------------------------
+def _scenario(text: str) -> Scenario:
+    return parse_scenario(text, "json")
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def split_sweep(
+    text: str, objective: str, target: float | None, grid: int, runs: int, seed: int, _executor=None
+) -> SplitResult:
+    """The split sweep and its refinement of the scenario with canonical JSON ``text``, on ``_executor``
+    (this machine by default); where it runs does not change the result."""
+    return optimize_split(_scenario(text), objective, target, grid, runs, seed, executor=_executor)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def budget_size_map(
+    text: str, totals: tuple[float, ...], objective: str, target: float | None, grid: int, runs: int, seed: int,
+    _executor=None, _progress=None,
+) -> BudgetMap:  # fmt: skip
+    """The objective over ``totals`` x the grid of splits; ``_progress(done, count)`` after each total."""
+    return budget_map(
+        _scenario(text), totals, objective, target, grid, runs, seed, progress=_progress, executor=_executor
+    )
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def tornado(
+    text: str, base_share: float, objective: str, target: float | None, runs: int, seed: int, by_segment: bool,
+    _base: SplitResult, _executor=None, _progress=None,
+) -> Tornado:  # fmt: skip
+    """The sensitivity of the objective and the best split to each assumption, around ``_base``'s best split."""
+    return sensitivity(
+        _scenario(text), objective, target, runs, seed, base=_base, by_segment=by_segment, progress=_progress,
+        executor=_executor,
+    )  # fmt: skip
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def default_target(text: str) -> float:
+    """A revenue target to start from: the plan's median revenue in the last period, rounded."""
+    plan = summary(_scenario(text), runs=200)
+    median = float(np.nanmedian(plan.kpis["revenue_final"]))
+    if not math.isfinite(median) or median <= 0:
+        return 0.0
+    digits = 2 - math.floor(math.log10(median))
+    return float(round(median, digits))
