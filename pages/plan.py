@@ -177,10 +177,7 @@ if figures is not None:
     )
 
     st.subheader("Year by year")
-    st.caption(
-        "The plan's totals per year: the average of the simulated futures, and in brackets the range that "
-        "holds 90 % of them. Contribution is gross profit minus marketing spend."
-    )
+    st.caption(f"The plan's profit and loss per year. {pnl.RANGE_NOTE}")
     table = pnl.display_table(cache.year_by_year(scenario), cur, per)
     st.dataframe(table, hide_index=True, width="stretch")
     if not answer_early:

@@ -11,6 +11,16 @@ PNL_METRICS = (
     "operating_costs",
     "operating_profit",
 )
+# How the P&L's lines read, in the order above.
+PNL_LABELS = {
+    "revenue": "Revenue",
+    "gross_profit": "Gross profit",
+    "cost_to_serve": "Cost to serve",
+    "spend": "Marketing spend",
+    "contribution": "Contribution",
+    "operating_costs": "Operating costs",
+    "operating_profit": "Operating profit",
+}
 PATH_METRICS = (
     "active_customers",
     "new_customers",

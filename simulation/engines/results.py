@@ -110,6 +110,12 @@ class SimulationResult:
         per_year, horizon = self.scenario.periods_per_year, self.scenario.horizon
         return np.unique(np.minimum(np.arange(per_year, horizon + per_year, per_year), horizon))
 
+    @property
+    def year_spans(self) -> list[tuple[int, int]]:
+        """First and last period of each year of the horizon (the last year may be shorter)."""
+        ends = self.year_ends.tolist()
+        return [(first, last) for first, last in zip([1, *(e + 1 for e in ends[:-1])], ends, strict=True)]
+
     def yearly(self, metric: str) -> np.ndarray:
         """A flow path summed over each year of the horizon, (runs, years)."""
         cumulative = np.cumsum(self.paths[metric], axis=1)

@@ -37,16 +37,6 @@ SEGMENT_DRAWS = (
 )
 STATUS_QUO_PREFIX = "status_quo."
 # The year-by-year table: (column, path summed over the year's periods, or None for a stock at year end).
-YEAR_COLUMNS = (
-    ("revenue", "revenue"),
-    ("gross_profit", "gross_profit"),
-    ("marketing_spend", "spend"),
-    ("contribution", "contribution"),
-    ("new_customers", "new_customers"),
-    ("churned_customers", "churned_customers"),
-    ("active_customers_at_end", None),
-)
-
 
 def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = None) -> pd.DataFrame:
     """One row per simulated future: its sampled assumptions, then its headline figures.
@@ -90,34 +80,6 @@ def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = No
 def per_run_csv(plan: SimulationResult, baseline: SimulationResult | None = None) -> str:
     """:func:`per_run_frame` as CSV text (undefined figures as empty cells)."""
     return per_run_frame(plan, baseline).to_csv(index=False, float_format="%.10g")
-
-
-def year_by_year(result: SimulationResult) -> pd.DataFrame:
-    """The plan's profit and loss by year: the mean over simulated futures of each year's totals.
-
-    Periods 1..horizon are grouped into years of ``periods_per_year`` periods (a last
-    partial year is kept and its ``periods`` says how many it holds). Flows are summed
-    over the year; ``active_customers_at_end`` is the stock at the year's last period.
-    Means add up, so the years sum to the horizon's totals.
-
-    Returns
-    -------
-    DataFrame
-        ``year, periods`` and the columns of :data:`YEAR_COLUMNS`.
-    """
-    per_year = result.scenario.periods_per_year
-    horizon = result.scenario.horizon
-    rows = []
-    for year, start in enumerate(range(1, horizon + 1, per_year), start=1):
-        stop = min(start + per_year, horizon + 1)
-        row = {"year": year, "periods": stop - start}
-        for column, path in YEAR_COLUMNS:
-            if path is None:
-                row[column] = float(result.paths["active_customers"][:, stop - 1].mean())
-            else:
-                row[column] = float(result.paths[path][:, start:stop].sum(1).mean())
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def projections_wide(result: SimulationResult, statistic: str = "mean") -> pd.DataFrame:

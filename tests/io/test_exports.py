@@ -8,7 +8,7 @@ import pytest
 
 from simulation import compare, simulate
 from simulation.cli import main
-from simulation.io.exports import STATUS_QUO_PREFIX, per_run_frame, projections_wide, year_by_year
+from simulation.io.exports import STATUS_QUO_PREFIX, per_run_frame, projections_wide
 from simulation.model.figures import KPIS
 from tests.helpers import scenario as make_scenario
 
@@ -45,20 +45,20 @@ def test_per_run_refuses_a_status_quo_on_other_futures(comparison):
         per_run_frame(comparison.plan, other)
 
 
-def test_year_by_year_adds_up_to_the_horizon(comparison):
+def test_year_summary_adds_up_to_the_horizon(comparison):
     plan = comparison.plan
-    years = year_by_year(plan)
-    assert list(years["year"]) == [1, 2, 3], f"30 months should give 3 years, got {list(years['year'])}"
-    assert list(years["periods"]) == [12, 12, 6], f"the last year holds 6 months, got {list(years['periods'])}"
+    years = plan.year_summary().pivot(index="year", columns="metric", values="mean")
+    assert list(years.index) == [1, 2, 3], f"30 months should give 3 years, got {list(years.index)}"
+    assert plan.year_spans == [(1, 12), (13, 24), (25, 30)], f"the last year holds 6 months, got {plan.year_spans}"
     total_revenue = plan.paths["revenue"].sum(1).mean()
     assert years["revenue"].sum() == pytest.approx(total_revenue, rel=1e-12), "years do not add up to the horizon"
-    assert years["marketing_spend"].iloc[0] == pytest.approx(12 * 30000), "spend is 12 months of the budget"
+    assert years["spend"].iloc[0] == pytest.approx(12 * 30000), "spend is 12 months of the budget"
     assert years["contribution"].to_numpy() == pytest.approx(
-        (years["gross_profit"] - years["marketing_spend"]).to_numpy()
-    ), "contribution is gross profit minus spend"
-    assert years["active_customers_at_end"].iloc[-1] == pytest.approx(plan.paths["active_customers"][:, -1].mean()), (
-        "the last year ends at the horizon"
-    )
+        (years["gross_profit"] - years["cost_to_serve"] - years["spend"]).to_numpy()
+    ), "contribution is gross profit minus cost to serve and spend"
+    assert years["operating_profit"].to_numpy() == pytest.approx(
+        (years["contribution"] - years["operating_costs"]).to_numpy()
+    ), "operating profit is contribution minus operating costs"
 
 
 def test_projections_wide_has_a_column_per_metric(comparison):

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
 
+from simulation import cli
+from simulation.engines.paths import PNL_LABELS, PNL_METRICS
 from simulation.model import edits
 from simulation.model.figures import FIGURES
-from ui.shared import cache, widgets
+from ui.shared import cache, style, widgets
 
 from .conftest import start_app
 from .test_app_plan import assert_clean, current, errors, open_more_figures, widget
@@ -67,8 +70,56 @@ def test_outcome_view_and_year_table_are_shown(app):
         "Chance of a loss against the status quo" in m.value or "at least as well" in m.value for m in app.markdown
     )
     table = app.dataframe[0].value
-    assert list(table.columns) == ["Year", "Revenue", "Gross profit", "Marketing spend", "Contribution"], table.columns
+    assert list(table.columns) == ["Year", *(PNL_LABELS[m] for m in PNL_METRICS)], table.columns
     assert table["Year"].tolist() == ["Year 1", "Year 2", "Year 3"], "a 36-month horizon is three years"
+
+
+MONEY = re.compile(r"^(-?)[$€£]([\d,.]+)([kMBT]?)$")
+SIZES = {"": 1.0, "k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+def read_money(text: str) -> tuple[float, float]:
+    """An amount as the page writes it, and half its last shown digit (how far rounding can move it)."""
+    m = MONEY.match(text.strip())
+    assert m, f"not an amount as the page writes it: {text!r}"
+    digits = m[2].replace(",", "")
+    decimals = len(digits.split(".")[1]) if "." in digits else 0
+    size = SIZES[m[3]]
+    sign = -1.0 if m[1] else 1.0
+    return sign * float(digits) * size, 0.5 * 10.0**-decimals * size
+
+
+def read_cell(text: str) -> tuple[tuple[float, float], tuple[float, float], tuple[float, float]]:
+    """``$1.23M ($1.10M to $1.40M)`` -> the average, the 5th and the 95th percentile, each with its rounding."""
+    m = re.fullmatch(r"(\S+) \((\S+) to (\S+)\)", text)
+    assert m, f"a P&L cell is 'average (low to high)': {text!r}"
+    return read_money(m[1]), read_money(m[2]), read_money(m[3])
+
+
+def test_year_table_adds_up_and_is_the_command_lines(app, test_scenario, tmp_path, capsys):
+    """Each year's row adds up as a reader checks it, and every cell is the text of `run --format json`'s years."""
+    table = app.dataframe[0].value
+    labels = {PNL_LABELS[m]: m for m in PNL_METRICS}
+    for _, row in table.iterrows():
+        averages = {m: read_cell(row[label])[0] for label, m in labels.items()}
+        got = {m: value for m, (value, _) in averages.items()}
+        slack = {m: rounding for m, (_, rounding) in averages.items()}
+        contribution = got["gross_profit"] - got["cost_to_serve"] - got["spend"]
+        tolerance = slack["gross_profit"] + slack["cost_to_serve"] + slack["spend"] + slack["contribution"]
+        assert abs(contribution - got["contribution"]) <= tolerance, f"{row['Year']}: contribution: {row.to_dict()}"
+        operating = got["contribution"] - got["operating_costs"]
+        tolerance = slack["contribution"] + slack["operating_costs"] + slack["operating_profit"]
+        assert abs(operating - got["operating_profit"]) <= tolerance, f"{row['Year']}: {row.to_dict()}"
+    path = tmp_path / "plan.toml"
+    path.write_text(current(app).to_toml(), encoding="utf-8")
+    assert cli.main(["run", str(path), "--format", "json"]) == 0
+    years = json.loads(capsys.readouterr().out)["years"]
+    cur = current(app).currency
+    for record in years:
+        cell = table.loc[record["year"] - 1, PNL_LABELS[record["metric"]]]
+        money = [style.money(record[key], cur) for key in ("mean", "p5", "p95")]
+        want = f"{money[0]} ({money[1]} to {money[2]})"
+        assert cell == want, f"year {record['year']} {record['metric']}: page {cell!r}, command line {want!r}"
 
 
 def test_multiplier_slider_shows_the_mode_and_starts_where_the_range_is_valid(test_scenario):

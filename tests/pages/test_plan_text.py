@@ -7,10 +7,11 @@ import math
 import re
 
 import numpy as np
-import pandas as pd
 import pytest
 
+from simulation import simulate
 from simulation.decide import optimize_split
+from simulation.engines.paths import PNL_LABELS, PNL_METRICS
 from simulation.model import edits
 from simulation.model.distributions import central
 from tests.helpers import scenario
@@ -127,24 +128,20 @@ def test_loss_text_states_the_chance_of_a_loss():
 
 
 # Year by year ---------------------------------------------------------------------------------
-def test_year_totals_add_the_periods_of_each_year():
-    runs, horizon = 3, 30
-    path = np.tile(np.arange(horizon + 1, dtype=float), (runs, 1))
-    totals, spans = pnl.year_totals(path, "month")
-    assert spans == [(1, 12), (13, 24), (25, 30)], f"years of 12 months, the last short: {spans}"
-    assert totals[0].tolist() == [sum(range(1, 13)), sum(range(13, 25)), sum(range(25, 31))], "year sums"
+def test_year_labels_say_when_a_year_is_short():
     assert pnl.year_label(3, 25, 30, "month") == "Year 3 (months 25–30)", "a short last year says which months"
+    assert pnl.year_label(3, 25, 25, "month") == "Year 3 (month 25)", "a one-period year names its period"
     assert pnl.year_label(1, 1, 4, "quarter") == "Year 1"
 
 
-def test_year_table_reads_as_money_with_its_range():
-    rng = np.random.default_rng(2)
-    paths = {key: rng.normal(1000, 100, (200, 26)) for key, _ in pnl.PNL_LINES}
-    table = pnl.display_table(pnl.year_table(paths, "month"), "EUR", "month")
-    assert list(table.columns) == ["Year", "Revenue", "Gross profit", "Marketing spend", "Contribution"]
+def test_year_table_reads_as_money_with_its_range(test_scenario):
+    result = simulate(test_scenario.replace(horizon=25, currency="EUR"), runs=60, seed=2)
+    table = pnl.display_table(pnl.YearTable.of(result), "EUR", "month")
+    assert list(table.columns) == ["Year", *(PNL_LABELS[m] for m in PNL_METRICS)], list(table.columns)
     assert table["Year"].tolist() == ["Year 1", "Year 2", "Year 3 (month 25)"], table["Year"].tolist()
-    assert re.fullmatch(r"€[\d.]+k \(€[\d.]+k to €[\d.]+k\)", table.loc[0, "Revenue"]), table.loc[0, "Revenue"]
-    assert isinstance(table, pd.DataFrame)
+    cell = re.compile(r"-?€[\d.,]+[kMB]? \(-?€[\d.,]+[kMB]? to -?€[\d.,]+[kMB]?\)")
+    for column in table.columns[1:]:
+        assert all(cell.fullmatch(x) for x in table[column]), f"{column}: {table[column].tolist()}"
 
 
 # Controls -------------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from simulation.io.presets import load_preset
 from ui.compare import report as compare_report
 from ui.optimise import report as optimise_report
 from ui.plan import report as plan_report
-from ui.shared import report
+from ui.shared import pnl, report
 from ui.shared.figure_text import HEADLINE_KPIS, delta_text, figure_cell, kpi_text, median_or_none, range_or_none
 
 THAI_VIET = "Kế hoạch giữ chân 2027 · แผนรักษาลูกค้า"
@@ -75,7 +75,10 @@ def test_plan_report_holds_the_pages_figures(scenario, comparison):
     p = float(np.mean(comparison.difference("npv") > 0))
     assert f"It earns more (by NPV) in {p * 100:.0f} %" in text, "the answer sentence of the page is missing"
     assert f"seed {scenario.simulation.seed}" in text, "the seed must be printed for reproduction"
-    assert "Year 1" in text and "All years" in text, "the year-by-year table is missing"
+    years = pnl.report_table(pnl.YearTable.of(comparison.plan), scenario.currency, scenario.period)
+    for line in ("Revenue", "Cost to serve", "Operating profit"):
+        average, band = years.loc[0, line].split("\n")
+        assert line in text and average in text and band in text, f"year 1 {line} of the page is missing: {band}"
 
 
 def test_thai_and_vietnamese_names_print(scenario, comparison):

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from simulation import compare, simulate
-from simulation.io.exports import projections_wide, year_by_year
+from simulation.io.exports import projections_wide
 from simulation.io.presets import load_preset
 from ui.compare.workbook import compare_workbook
 from ui.shared.workbook import money_format, plan_workbook
@@ -38,15 +38,18 @@ def test_sheets(book):
 
 def test_pnl_reads_back_with_money_format_and_frozen_header(book, comparison):
     ws = book["P&L by year"]
-    years = year_by_year(comparison.plan)
+    years = comparison.plan.year_summary()
     header = [c.value for c in ws[1]]
-    assert header[:3] == ["Year", "Months", "Revenue"], f"header: {header}"
-    assert ws.max_row == len(years) + 1, f"{len(years)} years expected, sheet has {ws.max_row - 1} rows"
-    assert ws.cell(2, 3).value == pytest.approx(years["revenue"].iloc[0]), "year 1 revenue differs"
-    assert ws.cell(2, 3).number_format == money_format("USD"), f"format {ws.cell(2, 3).number_format!r}"
+    assert header == ["Year", "Year label", "Line", "Average", "5th percentile", "Median", "95th percentile"], header
+    assert ws.max_row == len(years) + 1, f"{len(years)} year-lines expected, sheet has {ws.max_row - 1} rows"
+    first = years[(years["year"] == 1) & (years["metric"] == "revenue")].iloc[0]
+    assert (ws.cell(2, 1).value, ws.cell(2, 3).value) == (1, "Revenue"), "year 1 revenue comes first"
+    assert ws.cell(2, 4).value == pytest.approx(first["mean"]), "year 1 revenue differs from the engine's"
+    assert ws.cell(2, 7).value == pytest.approx(first["p95"]), "year 1 revenue's 95th percentile differs"
+    assert ws.cell(2, 4).number_format == money_format("USD"), f"format {ws.cell(2, 4).number_format!r}"
     assert ws.freeze_panes == "B2", f"header should be frozen, got {ws.freeze_panes}"
     assert ws[1][0].font.bold, "the header is bold"
-    assert ws.column_dimensions["C"].width >= 12, "money columns are wide enough to read"
+    assert ws.column_dimensions["D"].width >= 12, "money columns are wide enough to read"
 
 
 def test_projections_are_wide(book, comparison):

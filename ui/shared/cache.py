@@ -115,10 +115,10 @@ def estimate_seconds(scenario: Scenario, runs: int, engine_runs: int) -> float |
 
 @dataclass(frozen=True)
 class CachedRun:
-    """What is kept of one engine run: the summary and the year-by-year table (see :mod:`ui.pnl`)."""
+    """What is kept of one engine run: the summary and the engine's year-by-year P&L."""
 
     summary: ResultSummary
-    years: pd.DataFrame
+    years: pnl.YearTable
 
 
 @st.cache_data(max_entries=256, show_spinner=False)
@@ -129,7 +129,7 @@ def cached_run(model: str, budget: str, runs: int, seed: int) -> CachedRun:
     started = time.perf_counter()
     result = simulate(scenario, plan_budget, runs=runs, seed=seed, assumptions=drawn)
     _ENGINE_SPEED.record(time.perf_counter() - started, runs * scenario.horizon * len(scenario.segments))
-    return CachedRun(ResultSummary.of(result, CHART_METRICS), pnl.year_table(result.paths, scenario.period))
+    return CachedRun(ResultSummary.of(result, CHART_METRICS), pnl.YearTable.of(result))
 
 
 def run_summary(model: str, budget: str, runs: int, seed: int) -> ResultSummary:
@@ -168,8 +168,8 @@ def summary(
     return run_summary(model_json(scenario), budget_json(budget), int(runs), int(seed))
 
 
-def year_by_year(scenario: Scenario, budget: Budget | None = None) -> pd.DataFrame:
-    """The plan's (or ``budget``'s) totals per year across futures: ``year, first, last, line, mean, p5, p95``."""
+def year_by_year(scenario: Scenario, budget: Budget | None = None) -> pnl.YearTable:
+    """The plan's (or ``budget``'s) P&L per year, as the engine summarises it (see :mod:`ui.shared.pnl`)."""
     budget = scenario.budget if budget is None else budget
     runs, seed = scenario.simulation.runs, scenario.simulation.seed
     check_size(scenario, runs)

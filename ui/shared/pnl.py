@@ -1,78 +1,81 @@
-"""The plan year by year: revenue, gross profit, marketing spend and contribution per year of the horizon.
+"""The year-by-year P&L as people read it: the engine's table (``SimulationResult.year_summary``), written out.
 
-Built from the per-run period paths of a simulation result, so each year's 90 % range is a
-range of that year's totals across futures (percentiles of periods cannot be added up).
-The page reads the finished table through :func:`ui.cache.year_by_year`; when the engine
-offers its own per-year profit and loss, only :func:`year_table`'s caller in ``ui/cache.py``
-changes.
+Nothing here computes a line: revenue, gross profit, cost to serve, marketing spend,
+contribution, operating costs and operating profit per year, with each year's 90 % range,
+all come from the result, so the page, the PDF, the workbook and ``run --format json`` show
+one table. A year's range is the range of that year's totals across futures (percentiles of
+periods cannot be added up).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from dataclasses import dataclass
 
-import numpy as np
 import pandas as pd
 
+from simulation import SimulationResult
+from simulation.engines.paths import PNL_LABELS, PNL_METRICS
 from ui.shared import style
 
-PNL_LINES = (
-    ("revenue", "Revenue"),
-    ("gross_profit", "Gross profit"),
-    ("spend", "Marketing spend"),
-    ("contribution", "Contribution"),
-)
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
+LINES_NOTE = (
+    "Contribution = gross profit − cost to serve − marketing spend; operating profit = contribution − operating costs."
+)
+RANGE_NOTE = f"The average of the simulated futures, and in brackets the range that holds 90 % of them. {LINES_NOTE}"
+REPORT_NOTE = f"The average of the simulated futures, and under it the range that holds 90 % of them. {LINES_NOTE}"
 
 
-def year_totals(path: np.ndarray, period: str) -> tuple[np.ndarray, list[tuple[int, int]]]:
-    """Per-run totals of a flow over each year: ``(runs, years)`` and each year's first and last period.
+@dataclass(frozen=True)
+class YearTable:
+    """The engine's P&L of one run: ``summary`` (long: ``year, metric, mean, p5, p50, p95``) and each year's periods."""
 
-    ``path`` is ``(runs, horizon + 1)`` with period 0 (the start, no flow) first; a last,
-    shorter year holds the periods left.
-    """
-    step = PERIODS_PER_YEAR[period]
-    horizon = path.shape[1] - 1
-    spans = [(first, min(first + step - 1, horizon)) for first in range(1, horizon + 1, step)]
-    totals = np.stack([path[:, a : b + 1].sum(axis=1) for a, b in spans], axis=1)
-    return totals, spans
+    summary: pd.DataFrame
+    spans: tuple[tuple[int, int], ...]
 
-
-def year_table(paths: Mapping[str, np.ndarray], period: str) -> pd.DataFrame:
-    """Long table ``year, first, last, line, mean, p5, p95``: each P&L line's yearly total across futures."""
-    rows = []
-    for key, line in PNL_LINES:
-        totals, spans = year_totals(np.asarray(paths[key], dtype=float), period)
-        p5, p95 = np.percentile(totals, (5, 95), axis=0)
-        for j, (a, b) in enumerate(spans):
-            rows.append(
-                {"year": j + 1, "first": a, "last": b, "line": line, "mean": float(totals[:, j].mean()),
-                 "p5": float(p5[j]), "p95": float(p95[j])}
-            )  # fmt: skip
-    return pd.DataFrame(rows)
+    @classmethod
+    def of(cls, result: SimulationResult) -> YearTable:
+        return cls(result.year_summary(), tuple(result.year_spans))
 
 
 def year_label(year: int, first: int, last: int, period: str) -> str:
     """``Year 1``, or ``Year 5 (months 49–54)`` for a short last year."""
-    step = PERIODS_PER_YEAR[period]
-    if last - first + 1 == step:
+    if last - first + 1 == PERIODS_PER_YEAR[period]:
         return f"Year {year}"
     span = f"{period} {first}" if first == last else f"{period}s {first}–{last}"
     return f"Year {year} ({span})"
 
 
-def display_table(table: pd.DataFrame, currency: str, period: str) -> pd.DataFrame:
-    """One row per year, one column per P&L line: the average and, under it, the 90 % range, as text."""
-    out = {}
-    for (year, first, last), rows in table.groupby(["year", "first", "last"], sort=True):
-        label = year_label(int(year), int(first), int(last), period)
-        cells = {}
-        for _, r in rows.iterrows():
-            cells[r["line"]] = (
-                f"{style.money(r['mean'], currency)} "
-                f"({style.money(r['p5'], currency)} to {style.money(r['p95'], currency)})"
-            )
-        out[label] = cells
-    frame = pd.DataFrame.from_dict(out, orient="index")[[line for _, line in PNL_LINES]]
-    frame.index.name = "Year"
-    return frame.reset_index()
+def _cells(table: YearTable, period: str, text) -> pd.DataFrame:
+    """One row per year, one column per P&L line, each cell ``text(row)`` of the engine's summary row."""
+    summary = table.summary.set_index(["year", "metric"])
+    rows = []
+    for year, (first, last) in enumerate(table.spans, start=1):
+        row = {"Year": year_label(year, first, last, period)}
+        for metric in PNL_METRICS:
+            row[PNL_LABELS[metric]] = text(summary.loc[(year, metric)])
+        rows.append(row)
+    return pd.DataFrame(rows, columns=["Year", *(PNL_LABELS[m] for m in PNL_METRICS)])
+
+
+def display_table(table: YearTable, currency: str, period: str) -> pd.DataFrame:
+    """The page's table: per year and line, the average and, in brackets, the 90 % range, as text."""
+    money = lambda x: style.money(x, currency)  # noqa: E731
+    return _cells(table, period, lambda r: f"{money(r['mean'])} ({money(r['p5'])} to {money(r['p95'])})")
+
+
+def report_table(table: YearTable, currency: str, period: str) -> pd.DataFrame:
+    """The PDF's table: the average, and the 90 % range on a second line of the cell."""
+    money = lambda x: style.money(x, currency)  # noqa: E731
+    return _cells(table, period, lambda r: f"{money(r['mean'])}\n{money(r['p5'])} to {money(r['p95'])}")
+
+
+def workbook_frame(table: YearTable, period: str) -> pd.DataFrame:
+    """The workbook's sheet: one row per year and line with the average, 5th, 50th and 95th percentile as numbers."""
+    frame = table.summary.sort_values("year", kind="stable").reset_index(drop=True)
+    labels = {year: year_label(year, a, b, period) for year, (a, b) in enumerate(table.spans, start=1)}
+    frame.insert(1, "Year label", frame["year"].map(labels))
+    frame["metric"] = frame["metric"].map(PNL_LABELS)
+    return frame.rename(
+        columns={"year": "Year", "metric": "Line", "mean": "Average", "p5": "5th percentile", "p50": "Median",
+                 "p95": "95th percentile"}
+    )  # fmt: skip

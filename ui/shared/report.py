@@ -25,11 +25,10 @@ import numpy as np
 
 from simulation import Scenario, SimulationResult
 from simulation.engines.summary import bridge_totals
-from simulation.io.exports import year_by_year
 from simulation.model.distributions import Distribution
 from simulation.model.edits import acquisition_share, cost_multiplier, segment_average
 from simulation.model.figures import FIGURES
-from ui.shared import charts, style
+from ui.shared import charts, pnl, style
 from ui.shared.figure_text import (
     HEADLINE_KPIS,
     delta_text,
@@ -240,58 +239,25 @@ def _param_text(value, percent: bool, currency: str | None = None) -> str:
 
 
 def years_table(results: Mapping[str, SimulationResult], scenario: Scenario) -> dict:
-    """The year-by-year table: the plan's P&L, or each compared scenario's revenue by year."""
-    cur = scenario.currency
+    """The year-by-year table: the plan's P&L as the page shows it, or each compared scenario's revenue by year."""
+    cur, per = scenario.currency, scenario.period
     if len(results) == 1:
         (result,) = results.values()
-        years = year_by_year(result)
-        shown = years.head(MAX_YEARS)
-        rows = [
-            [
-                f"Year {int(r.year)}"
-                + (f" ({int(r.periods)} {scenario.period}s)" if r.periods != scenario.periods_per_year else ""),
-                style.money(r.revenue, cur),
-                style.money(r.gross_profit, cur),
-                style.money(r.marketing_spend, cur),
-                style.money(r.contribution, cur),
-                style.number(r.new_customers),
-                style.number(r.active_customers_at_end),
-            ]
-            for r in shown.itertuples()
-        ]
-        total = years[["revenue", "gross_profit", "marketing_spend", "contribution", "new_customers"]].sum()
-        rows.append(
-            [
-                "All years",
-                style.money(total.revenue, cur),
-                style.money(total.gross_profit, cur),
-                style.money(total.marketing_spend, cur),
-                style.money(total.contribution, cur),
-                style.number(total.new_customers),
-                style.number(years["active_customers_at_end"].iloc[-1]),
-            ]
-        )
-        note = "Mean of the simulated futures; contribution is gross profit minus marketing spend (not discounted)."
-        if len(years) > MAX_YEARS:
-            note += f" Years {MAX_YEARS + 1}–{len(years)} are in the workbook."
-        columns = [
-            "",
-            "Revenue",
-            "Gross profit",
-            "Marketing spend",
-            "Contribution",
-            "New customers",
-            "Customers at end",
-        ]
-        return table("Year by year", columns, rows, note)
-    frames = {name: year_by_year(r) for name, r in results.items()}
+        frame = pnl.report_table(pnl.YearTable.of(result), cur, per)
+        shown = frame.head(MAX_YEARS)
+        note = pnl.REPORT_NOTE + " Not discounted."
+        if len(frame) > MAX_YEARS:
+            note += f" Years {MAX_YEARS + 1}–{len(frame)} are in the workbook."
+        columns = ["", *frame.columns[1:]]
+        return table("Year by year", columns, shown.to_numpy().tolist(), note)
+    frames = {name: r.year_summary(("revenue",)) for name, r in results.items()}
     longest = max(len(f) for f in frames.values())
     n = min(longest, MAX_COMPARED_YEARS)
     rows = []
     for i in range(n):
         row = [f"Year {i + 1}"]
         for frame in frames.values():
-            row.append(style.money(frame["revenue"].iloc[i], cur) if i < len(frame) else "—")
+            row.append(style.money(frame["mean"].iloc[i], cur) if i < len(frame) else "—")
         rows.append(row)
     note = "Revenue per year, mean of the simulated futures."
     if longest > n:

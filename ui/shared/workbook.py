@@ -19,10 +19,10 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from simulation import Scenario, SimulationResult
-from simulation.io.exports import projections_wide, year_by_year
+from simulation.io.exports import projections_wide
 from simulation.model.distributions import Distribution
 from simulation.model.figures import FIGURES, KPIS
-from ui.shared import style
+from ui.shared import pnl, style
 
 HEADER_FILL = PatternFill("solid", fgColor="DCE6F1")
 DIFFERS_FILL = PatternFill("solid", fgColor="FDF0D5")
@@ -91,34 +91,13 @@ def write_sheet(wb: Workbook, title: str, frame: pd.DataFrame, formats: Mapping[
 
 
 def pnl_frame(result: SimulationResult) -> pd.DataFrame:
-    """The year-by-year P&L with readable column names."""
-    years = year_by_year(result)
-    return years.rename(
-        columns={
-            "year": "Year",
-            "periods": f"{result.scenario.period.capitalize()}s",
-            "revenue": "Revenue",
-            "gross_profit": "Gross profit",
-            "marketing_spend": "Marketing spend",
-            "contribution": "Contribution",
-            "new_customers": "New customers",
-            "churned_customers": "Churned customers",
-            "active_customers_at_end": "Customers at year end",
-        }
-    )
+    """The year-by-year P&L as the engine summarises it: one row per year and line, the average and percentiles."""
+    return pnl.workbook_frame(pnl.YearTable.of(result), result.scenario.period)
 
 
 def pnl_formats(currency: str) -> dict[str, str]:
     money = money_format(currency)
-    return {
-        "Revenue": money,
-        "Gross profit": money,
-        "Marketing spend": money,
-        "Contribution": money,
-        "New customers": COUNT_FORMAT,
-        "Churned customers": COUNT_FORMAT,
-        "Customers at year end": COUNT_FORMAT,
-    }
+    return {column: money for column in ("Average", "5th percentile", "Median", "95th percentile")}
 
 
 def projection_formats(frame: pd.DataFrame, currency: str) -> dict[str, str]:
