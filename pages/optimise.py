@@ -58,7 +58,7 @@ runs_default = scenario.simulation.runs
 run_choices = sorted({*RUN_CHOICES, runs_default})
 st.caption(
     f"Scenario {code(scenario.name)}: {style.money(total, cur)} per {per} to split between acquisition and "
-    f"retention; the plan now puts {pct(scenario.budget.acquisition / total)} into acquisition."
+    f"retention; the plan now puts {pct(scenario.budget.acquisition_share)} into acquisition."
 )
 
 try:

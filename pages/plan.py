@@ -7,7 +7,6 @@ import time
 import streamlit as st
 
 from simulation.io.sharing import QUERY_PARAM, encode_scenario, share_url
-from simulation.model import edits
 from ui.plan import controls as plan_controls
 from ui.plan import exports, first_paint
 from ui.plan import short_link as short_link_view
@@ -33,7 +32,7 @@ def show_answer(box, scenario) -> None:
     ):
         best = cache.best_split(scenario)
         if best is not None:
-            share = edits.acquisition_share(scenario.budget)
+            share = scenario.budget.acquisition_share
             gain_vs_best = cache.best_against_plan(scenario, best)
             st.info(plan_text.recommendation(best, share, gain_vs_best, scenario), icon=":material/assistant:")
 

@@ -84,7 +84,7 @@ def one_core(runs: int, repeat: int) -> dict:
     a = draw_assumptions(sc, runs, 1)
     a.latent_classes(CLASSES_PER_COHORT)
     inputs = SplitInputs(sc, runs, 1, a, "npv")
-    total = sc.budget.acquisition + sc.budget.retention
+    total = sc.budget.core
     times, cpu = [], []
     with serial():
         split_values(inputs, (total, 0.5))
@@ -151,7 +151,7 @@ def main(argv: list[str] | None = None) -> int:
         )
 
         sc = load_preset()
-        totals = default_totals(sc.budget.acquisition + sc.budget.retention)
+        totals = default_totals(sc.budget.core)
         w_here, c_here, m_here = _measured(lambda: budget_map(sc, totals, runs=args.map_runs, seed=1, executor=here))
         w_there, c_there, m_there = _measured(
             lambda: budget_map(sc, totals, runs=args.map_runs, seed=1, executor=cluster), cluster

@@ -129,13 +129,12 @@ def check_request(objective: str, target, grid: int, runs: int) -> Objective:
 
 def split_total(scenario: Scenario) -> float:
     """The budget the optimiser splits: acquisition + retention per period (expansion, win-back fixed)."""
-    return scenario.budget.acquisition + scenario.budget.retention
+    return scenario.budget.core
 
 
 def plan_share(scenario: Scenario) -> float | None:
     """The acquisition share of the scenario's own budget; None when it has nothing to split."""
-    total = split_total(scenario)
-    return scenario.budget.acquisition / total if total > 0 else None
+    return scenario.budget.acquisition_share
 
 
 def total_to_split(scenario: Scenario, total: float | None) -> float:

@@ -55,7 +55,7 @@ def _load_all(paths: list[str]):
     if problems:
         raise InputError("SCENARIO: " + ("\n  ".join(["some files are not valid scenarios:", *problems])))
     for path, sc in zip(paths, scenarios, strict=True):
-        if sc.budget.acquisition + sc.budget.retention <= 0:
+        if sc.budget.core <= 0:
             raise InputError(f"SCENARIO: {path}: has no acquisition or retention budget to split")
     return scenarios
 

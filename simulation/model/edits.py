@@ -38,15 +38,12 @@ def scale_param(value: float | Distribution, factor: float) -> float | dict:
 
 
 # Budget -----------------------------------------------------------------------------------
-def acquisition_share(budget: Budget) -> float:
-    """Acquisition's share of the acquisition + retention budget (one half when both are zero)."""
-    core = budget.acquisition + budget.retention
-    return budget.acquisition / core if core > 0 else 0.5
+EVEN_SPLIT = 0.5  # the split of a budget that had no acquisition or retention to split
 
 
 def fixed_spend(budget: Budget) -> float:
     """Spend per period on expansion and win-back: the part of the total the split does not move."""
-    return budget.expansion + budget.winback
+    return budget.fixed
 
 
 def with_split(scenario: Scenario, share: float) -> Scenario:
@@ -69,7 +66,8 @@ def _resized(budget: Budget, total: float, field: str, what: str, period: str) -
                 )
             ]
         )
-    return budget.with_split(total, acquisition_share(budget))
+    share = budget.acquisition_share
+    return budget.with_split(total, EVEN_SPLIT if share is None else share)
 
 
 def with_total(scenario: Scenario, total: float) -> Scenario:

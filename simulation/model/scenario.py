@@ -217,9 +217,24 @@ class Budget(_Frozen):
     def total(self) -> float:
         return self.acquisition + self.retention + self.expansion + self.winback
 
+    @property
+    def core(self) -> float:
+        """Acquisition + retention per period: the part of the budget a split divides."""
+        return self.acquisition + self.retention
+
+    @property
+    def fixed(self) -> float:
+        """Expansion + win-back per period: the part of the budget a split does not move."""
+        return self.expansion + self.winback
+
+    @property
+    def acquisition_share(self) -> float | None:
+        """Acquisition's share of the core (acquisition + retention); None when the core is zero."""
+        return self.acquisition / self.core if self.core > 0 else None
+
     def with_split(self, total: float, acquisition_share: float) -> Budget:
         """Acquisition and retention set from a total and a share; other levers kept."""
-        core = max(total - self.expansion - self.winback, 0.0)
+        core = max(total - self.fixed, 0.0)
         return self.model_copy(
             update={"acquisition": core * acquisition_share, "retention": core * (1 - acquisition_share)}
         )

@@ -51,10 +51,10 @@ def test_unreadable_param_text_names_the_field():
 def test_split_and_total_move_only_what_they_should(test_scenario):
     split = edits.with_split(test_scenario, 0.25)
     assert split.budget.total == pytest.approx(test_scenario.budget.total), "the split must keep the total"
-    assert edits.acquisition_share(split.budget) == pytest.approx(0.25), "the split was not applied"
+    assert split.budget.acquisition_share == pytest.approx(0.25), "the split was not applied"
     assert split.baseline == test_scenario.baseline, "the status quo must not move with the plan"
     total = edits.with_total(split, 30000)
-    assert total.budget.total == pytest.approx(30000) and edits.acquisition_share(total.budget) == pytest.approx(
+    assert total.budget.total == pytest.approx(30000) and total.budget.acquisition_share == pytest.approx(
         0.25
     ), f"the total must keep the split: {total.budget}"
     with pytest.raises(ScenarioError):
@@ -107,3 +107,13 @@ def test_out_of_range_average_names_the_segment(test_scenario):
         edits.with_segment_average(test_scenario, "churn", 0.9, "new")
     paths = [path for path, _ in info.value.problems]
     assert "segments[1].churn" in paths, f"the Core segment's churn should be named: {info.value.problems}"
+
+
+def test_the_budget_knows_its_core_and_its_split():
+    from simulation.model.scenario import Budget
+
+    b = Budget(acquisition=30, retention=10, expansion=5, winback=2)
+    assert (b.core, b.fixed, b.total) == (40, 7, 47), "core = acquisition + retention; fixed = expansion + win-back"
+    assert b.acquisition_share == pytest.approx(0.75), "the share is of the core, not of the total"
+    assert Budget(expansion=5).acquisition_share is None, "nothing to split has no share"
+    assert Budget(retention=10).acquisition_share == 0.0 and Budget(acquisition=1).acquisition_share == 1.0

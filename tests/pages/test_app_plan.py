@@ -136,7 +136,7 @@ def test_retention_pays_when_acquisition_is_dear_and_not_when_it_is_cheap(app):
     # the same split loses about 1.5M (sd 0.47M) and wins in no run.
     widget(app.slider, SPLIT).set_value(30.0).run()
     assert_clean(app)
-    assert edits.acquisition_share(current(app).budget) == pytest.approx(0.30), "the split did not reach the plan"
+    assert current(app).budget.acquisition_share == pytest.approx(0.30), "the split did not reach the plan"
     dear = {
         "p": percent(metric(app, P_BEATS).value),
         "npv": amount(metric(app, "NPV").delta),
@@ -279,7 +279,7 @@ def test_pending_split_from_another_page_is_applied_once(test_scenario):
     at.session_state["pending_split"] = 0.4
     at.run()
     assert_clean(at)
-    assert edits.acquisition_share(current(at).budget) == pytest.approx(0.4), "the suggested split was not applied"
+    assert current(at).budget.acquisition_share == pytest.approx(0.4), "the suggested split was not applied"
     assert "pending_split" not in at.session_state, "the suggestion should be consumed"
     assert widget(at.slider, SPLIT).value == 40.0, "the slider should show the applied split"
 
@@ -288,8 +288,8 @@ def test_two_sessions_never_share_a_scenario(test_scenario):
     first, second = start_app(test_scenario), start_app(test_scenario)
     widget(first.slider, SPLIT).set_value(20.0).run()
     second.run()
-    assert edits.acquisition_share(current(first).budget) == pytest.approx(0.2), "first session not moved"
-    assert edits.acquisition_share(current(second).budget) == pytest.approx(0.9), "second session was changed"
+    assert current(first).budget.acquisition_share == pytest.approx(0.2), "first session not moved"
+    assert current(second).budget.acquisition_share == pytest.approx(0.9), "second session was changed"
     assert widget(second.slider, SPLIT).value == 90.0, "the other session's slider moved"
 
 
@@ -382,6 +382,6 @@ def test_the_status_quo_budget_is_edited_beside_the_plan(app, test_scenario):
     assert_clean(app)
     s = current(app)
     assert s.baseline.total == pytest.approx(80_000), "the status quo's total follows the box"
-    assert edits.acquisition_share(s.baseline) == pytest.approx(0.9), "the status quo keeps its own split"
+    assert s.baseline.acquisition_share == pytest.approx(0.9), "the status quo keeps its own split"
     assert s.budget.total == pytest.approx(60_000), "the plan is unchanged"
     assert widget(app.text_input, box.label).value == "80,000", "the box shows the amount in the house format"

@@ -9,7 +9,6 @@ import pytest
 
 from simulation import cli
 from simulation.engines.paths import PNL_LABELS, PNL_METRICS
-from simulation.model import edits
 from simulation.model.figures import FIGURES
 from ui.shared import cache, style, widgets
 
@@ -43,7 +42,7 @@ def test_moving_the_split_reuses_the_cached_sweep(app, monkeypatch):
     widget(app.slider, SPLIT).set_value(40.0).run()
     assert_clean(app)
     assert not calls, "moving the split should not run the sweep again (it does not depend on the split)"
-    assert edits.acquisition_share(current(app).budget) == pytest.approx(0.4), "the split did not move"
+    assert current(app).budget.acquisition_share == pytest.approx(0.4), "the split did not move"
     answer(app)
     widget(app.slider, MULTIPLIER).set_value(10.0).run()
     assert len(calls) == 1, "a new cost multiple is a new model: the sweep runs once for it"

@@ -14,7 +14,7 @@ import pandas as pd
 from simulation import Scenario
 from simulation.errors import InputError
 from simulation.model.distributions import Distribution
-from simulation.model.edits import acquisition_share, cost_multiplier, segment_average
+from simulation.model.edits import cost_multiplier, segment_average
 from simulation.model.param_text import format_param
 from ui.shared import style
 
@@ -125,7 +125,7 @@ def _key_rows(s: Scenario) -> dict[str, str]:
     cur, per = s.currency, s.period
     return {
         "Budget per period": f"{style.money(s.budget.total, cur)} per {per}",
-        "Acquisition share": style.percent(acquisition_share(s.budget), 0),
+        "Acquisition share": style.percent(s.budget.acquisition_share, 0),
         "Cost multiplier": f"{cost_multiplier(s):.1f}×",
         "Churn, new customers": f"{style.percent(segment_average(s, 'churn', 'new'), 2)} per {per}",
         "Revenue per customer": f"{style.money(segment_average(s, 'revenue_per_customer'), cur)} per {per}",

@@ -148,13 +148,19 @@ def amount_text(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
+def _shown_share(budget) -> float:
+    """The split a control shows: the budget's own, or an even split when it has nothing to split."""
+    share = budget.acquisition_share
+    return edits.EVEN_SPLIT if share is None else share
+
+
 def control_values(s: Scenario) -> dict:
     """What each main control shows for scenario ``s``."""
     mc = multiplier_control(s)
     return {
         K_TOTAL: amount_text(s.budget.total),
         K_BASE: amount_text(s.baseline.total),
-        K_SPLIT: float(round(edits.acquisition_share(s.budget) * 100)),
+        K_SPLIT: float(round(_shown_share(s.budget) * 100)),
         K_MULT: float(min(max(round(mc.value / MULT_STEP) * MULT_STEP, mc.low), mc.high)),
         K_CHURN: round(edits.segment_average(s, "churn", "new") * 100, 3),
         K_REVENUE: amount_text(edits.segment_average(s, "revenue_per_customer")),
@@ -294,7 +300,7 @@ def total_control(scenario: Scenario) -> None:
         on_change=_apply,
         args=(K_BASE,),
         help="What is spent today, the plan's yardstick: every figure is compared with it, future by future. "
-        f"Its own split is kept ({style.percent(edits.acquisition_share(scenario.baseline), 0)} to acquisition).",
+        f"Its own split is kept ({style.percent(_shown_share(scenario.baseline), 0)} to acquisition).",
     )
 
 

@@ -197,7 +197,7 @@ def _best_split(model: str, core: float, expansion: float, winback: float, runs:
 
 def _sweep_key(scenario: Scenario) -> tuple | None:
     b = scenario.budget
-    core = b.acquisition + b.retention
+    core = b.core
     if core <= 0:
         return None
     runs, seed = scenario.simulation.runs, scenario.simulation.seed

@@ -26,7 +26,7 @@ import numpy as np
 from simulation import Scenario, SimulationResult
 from simulation.engines.summary import bridge_totals
 from simulation.model.distributions import Distribution
-from simulation.model.edits import acquisition_share, cost_multiplier, segment_average
+from simulation.model.edits import cost_multiplier, segment_average
 from simulation.model.figures import FIGURES
 from ui.shared import charts, pnl, style
 from ui.shared.figure_text import (
@@ -176,7 +176,9 @@ def _range_text(name: str, values: np.ndarray, scenario: Scenario) -> str:
 
 
 def spend_text(budget, cur: str, per: str) -> str:
-    return f"{style.money(budget.total, cur)} per {per}, {style.percent(acquisition_share(budget), 0)} to acquisition"
+    share = budget.acquisition_share
+    split = "nothing on acquisition or retention" if share is None else f"{style.percent(share, 0)} to acquisition"
+    return f"{style.money(budget.total, cur)} per {per}, {split}"
 
 
 # Tables shared by the reports -------------------------------------------------------------------
