@@ -255,7 +255,7 @@ table = pd.DataFrame(
         name: [widgets.figure_cell(k, summaries[name].kpis[k], scenarios[name]) for k in widgets.COMPARE_KPIS]
         for name in summaries
     },
-    index=[FIGURES[k].label for k in widgets.COMPARE_KPIS],
+    index=[FIGURES[k].label_for(first) for k in widgets.COMPARE_KPIS],
 )
 st.dataframe(table, width="stretch")
 

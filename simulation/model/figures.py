@@ -178,6 +178,18 @@ def _nrr_labels(scenario):
     return f"Net revenue retention {long}", f"NRR, {short}"
 
 
+def _revenue_final_labels(scenario):
+    return f"Revenue in {scenario.period} {scenario.horizon}, the last of the horizon", "Final revenue"
+
+
+def _active_final_labels(scenario):
+    return f"Customers at the end of {scenario.period} {scenario.horizon}, the last of the horizon", "Final customers"
+
+
+def _payback_labels(scenario):
+    return f"CAC payback, in {scenario.period}s", "CAC payback"
+
+
 def _roi(r):
     gained = r.customer_equity - r.no_marketing_equity
     spend = r.marketing_npv
@@ -207,6 +219,7 @@ FIGURES: dict[str, Figure] = {
             "money",
             "Revenue earned in the last period of the horizon.",
             _revenue_final,
+            labels=_revenue_final_labels,
         ),
         Figure(
             "npv",
@@ -265,6 +278,7 @@ FIGURES: dict[str, Figure] = {
             "expansion spend per customer) needed to repay the realised CAC.",
             _cac_payback,
             higher_is_better=False,
+            labels=_payback_labels,
         ),
         Figure(
             "grr",
@@ -321,6 +335,7 @@ FIGURES: dict[str, Figure] = {
             "count",
             "Active customers at the end of the horizon.",
             _active_final,
+            labels=_active_final_labels,
         ),
     )
 }

@@ -71,6 +71,16 @@ def test_percent_reads_back_within_rounding(share, digits):
     assert text != f"-{0:.{digits}f} %", "a tiny negative share should not read as minus zero"
 
 
+@given(magnitudes)
+@example(99.96)  # rounds up to 100: whole, "100", not "100.0"
+@example(-0.0004)  # never "-0"
+def test_plain_numbers_read_back_within_rounding(value):
+    text = style.plain(value)
+    read, half = read_back(text)
+    assert_within_rounding(text, value, read, half)
+    assert text != "-0", "a tiny negative should not read as minus zero"
+
+
 @given(st.floats(min_value=-1e6, max_value=1e6, allow_nan=False))
 def test_multiple_reads_back_within_rounding(value):
     text = style.multiple(value)
@@ -105,5 +115,6 @@ def test_percentages_shown_together_share_their_decimals(a, b):
 
 @pytest.mark.parametrize("value", [None, math.nan, math.inf, -math.inf])
 def test_undefined_is_a_dash(value):
-    for text in (style.number(value), style.money(value), style.percent(value), style.multiple(value)):
+    formatters = (style.number, style.money, style.percent, style.multiple, style.plain)
+    for text in (f(value) for f in formatters):
         assert text == "—", f"an undefined value should read as an em dash, got {text!r}"

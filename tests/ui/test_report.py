@@ -133,3 +133,18 @@ def test_optimise_report_adds_the_split_curve(scenario):
     share = f"{split.best_share * 100:.0f} %"
     assert f"Put {share} of the acquisition + retention budget into acquisition" in text, "the answer is missing"
     assert "Best acquisition share" in text, "the optimiser's figures are missing"
+
+
+def test_figure_labels_come_from_the_registry_for_the_scenario(scenario):
+    """A 6-month horizon: GRR is over 6 months on the card, in the help, the report and the workbook alike."""
+    from simulation.model.figures import FIGURES
+    from ui.shared.figure_text import LOWER_IS_BETTER, kpi_full_name, kpi_label
+
+    short = scenario.replace(horizon=6)
+    assert kpi_label("grr", short) == FIGURES["grr"].short_for(short) == "GRR, 6 months", kpi_label("grr", short)
+    assert kpi_full_name("grr", short) == FIGURES["grr"].label_for(short), "the card's help names the registry's label"
+    assert {k for k, f in FIGURES.items() if not f.higher_is_better} == LOWER_IS_BETTER, "directions from the registry"
+    rows = report.headline_rows(
+        {k: np.ones(3) for k in HEADLINE_KPIS}, None, short
+    )
+    assert FIGURES["grr"].label_for(short) in [r[0] for r in rows], "the report names GRR over the horizon"

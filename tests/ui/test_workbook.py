@@ -10,6 +10,7 @@ from openpyxl import load_workbook
 
 from simulation import compare, simulate
 from simulation.io.exports import projections_wide
+from simulation.model.figures import FIGURES
 from simulation.io.presets import load_preset
 from ui.compare.workbook import compare_workbook
 from ui.shared.workbook import money_format, plan_workbook
@@ -67,7 +68,7 @@ def test_comparison_holds_medians_and_percent_formats(book, comparison):
     header = [c.value for c in ws[1]]
     r, c = rows["NPV of contribution"], header.index("Plan: median") + 1
     assert ws.cell(r, c).value == pytest.approx(float(np.median(comparison.plan.figure("npv")))), "NPV median"
-    g = rows["Gross revenue retention"]
+    g = rows[FIGURES["grr"].label_for(comparison.plan.scenario)]
     assert ws.cell(g, c).number_format == "0.0%", f"GRR should be a percentage, got {ws.cell(g, c).number_format}"
     assert ws.cell(g, 2).value == "%", "the unit column says what the numbers are"
 

@@ -61,7 +61,7 @@ def compare_report(
         "Headline figures: median (90 % of futures)",
         ["", *names],
         [
-            [FIGURES[k].label, *(figure_cell(k, results[n].figure(k), scenarios[n]) for n in names)]
+            [FIGURES[k].label_for(lead), *(figure_cell(k, results[n].figure(k), scenarios[n]) for n in names)]
             for k in COMPARE_KPIS
         ],
     )

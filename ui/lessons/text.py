@@ -9,33 +9,13 @@ parameters; none is typed into the text. Written for a general business class: t
 from __future__ import annotations
 
 from simulation.lessons import Exercise, Lesson, Outcome
-from ui.shared.style import money as compact_money
-from ui.shared.style import percent
+from ui.shared.style import money, multiple, percent, plain
 
 INTRO = (
     "Each lesson puts one rule of thumb about customers to the test in the simulator. First you **predict**, "
     "then you **run the experiment**, then you see **why** — and try one exercise to check you've got it. "
     "A lesson takes 5 to 10 minutes."
 )
-
-
-def number(value: float | None, digits: int = 3) -> str:
-    """A count as a person reads it: ``12,345``, ``1,997``, ``27.6``, ``0.713``."""
-    if value is None or value != value:
-        return "—"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if value == 0:
-        return "0"
-    return f"{value:.{digits}g}"
-
-
-def money(value: float | None, currency: str = "USD", digits: int = 3) -> str:
-    """Money as a person reads it: whole dollars below 100,000 (``$1,000``, ``$12,700``), compact above."""
-    if value is None or value != value or abs(value) >= 100_000 or currency != "USD":
-        return compact_money(value, currency, digits)
-    shown = round(value, -2) if abs(value) >= 10_000 else value  # three significant figures, as above
-    return ("-" if value < 0 else "") + f"${abs(shown):,.0f}"
 
 
 def unit_text(value: float | None, unit: str, digits: int = 3) -> str:
@@ -47,10 +27,10 @@ def unit_text(value: float | None, unit: str, digits: int = 3) -> str:
     if unit == "money":
         return money(value, "USD", digits)
     if unit == "multiple":
-        return f"{value:g}×"
+        return multiple(value)
     if unit == "ratio":
         return f"{value:.2f}"
-    return number(value, digits)
+    return plain(value, digits)
 
 
 STRATEGY_DESCRIPTIONS = (
@@ -186,20 +166,20 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
     f = o.figures
     if lesson.key == "leaky_bucket":
         return (
-            f"Each month {number(f['new_per_month'])} customers pour in and {percent(f['churn'], 1)} of the customers "
+            f"Each month {plain(f['new_per_month'])} customers pour in and {percent(f['churn'], 1)} of the customers "
             "leak out. The more customers there are, the more leak out, until the leak equals the inflow. That "
-            f"happens at new ÷ churn = {number(f['new_per_month'])} ÷ {percent(f['churn'], 1)} = "
-            f"**{number(f['rule'])}** customers. The simulation levels off at **{number(f['level'])}** customers "
-            f"billed a month ({o.runs} simulated futures; chance moves this by about ±{number(2 * f['level_se'])}), "
+            f"happens at new ÷ churn = {plain(f['new_per_month'])} ÷ {percent(f['churn'], 1)} = "
+            f"**{plain(f['rule'])}** customers. The simulation levels off at **{plain(f['level'])}** customers "
+            f"billed a month ({o.runs} simulated futures; chance moves this by about ±{plain(2 * f['level_se'])}), "
             f"reaching 90 % of the way there after {f['months_to_90']} months.\n\n"
             f"- **{percent(f['gain_more_new'], 0)} more new customers** raise the ceiling in proportion: to "
-            f"{number(f['level_more_new'])}.\n"
+            f"{plain(f['level_more_new'])}.\n"
             f"- **{percent(f['gain_less_churn'] / (1 + f['gain_less_churn']), 0)} less churn** raises it by a "
-            f"division, 1 ÷ 0.8 = 1.25: to {number(f['level_less_churn'])} "
+            f"division, 1 ÷ 0.8 = 1.25: to {plain(f['level_less_churn'])} "
             f"(+{percent(f['gain_less_churn'], 0)}). Each point of churn removed is worth more the lower churn "
             "already is.\n\n"
             f"Counted at the end of a month, after that month's leavers have gone, the base is one month's intake "
-            f"smaller: {number(f['end_of_month'])}."
+            f"smaller: {plain(f['end_of_month'])}."
         )
     if lesson.key == "cost_ratio":
         crossing = (
@@ -209,15 +189,15 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
             else "At every spend shown, retention keeps more customers than acquisition wins."
         )
         return (
-            f"The first {money(f['first_dollars'])} keeps about **{number(f['first_saves'])}** customers but wins "
-            f"only **{number(f['first_new'])}**: at low spend retention is {f['multiplier']:g}× cheaper, as the rule "
+            f"The first {money(f['first_dollars'])} keeps about **{plain(f['first_saves'])}** customers but wins "
+            f"only **{plain(f['first_new'])}**: at low spend retention is {f['multiplier']:g}× cheaper, as the rule "
             "says.\n\n"
             f"But retention can only act on customers who would leave this month — about "
-            f"{number(f['at_risk'])} a month here — and even the best programme keeps at most "
-            f"{percent(f['max_churn_reduction'], 0)} of them: **{number(f['keep_ceiling'])} a month**. The whole "
-            f"budget of {money(f['budget'])} on retention keeps **{number(f['saves'])}** customers a month, not the "
-            f"{number(f['naive_saves'])} that {money(f['budget'])} ÷ {money(f['cost_per_save'])} suggests. The same "
-            f"budget on acquisition wins **{number(f['new'])}** a month. Retention reaches 90 % of what it can do at "
+            f"{plain(f['at_risk'])} a month here — and even the best programme keeps at most "
+            f"{percent(f['max_churn_reduction'], 0)} of them: **{plain(f['keep_ceiling'])} a month**. The whole "
+            f"budget of {money(f['budget'])} on retention keeps **{plain(f['saves'])}** customers a month, not the "
+            f"{plain(f['naive_saves'])} that {money(f['budget'])} ÷ {money(f['cost_per_save'])} suggests. The same "
+            f"budget on acquisition wins **{plain(f['new'])}** a month. Retention reaches 90 % of what it can do at "
             f"about {money(f['keep_runs_out'])} a month; acquisition at {money(f['win_runs_out'])}.\n\n{crossing}"
         )
     if lesson.key == "profit_leverage":
@@ -257,13 +237,13 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
             f"monthly retention rises from **{percent(f['retention_first'], 1)}** in the first month to "
             f"**{percent(f['retention_year_2'], 1)}** in month {f['year_2_month']} and "
             f"{percent(f['retention_final'], 1)} in month {f['horizon']}.\n\n"
-            f"After {f['ask_at']} months **{number(f['survivors'])}** of 1,000 are still customers. "
-            f"If everyone had the same {percent(f['churn'], 0)} chance, only {number(f['alike_survivors'])} would be. "
+            f"After {f['ask_at']} months **{plain(f['survivors'])}** of 1,000 are still customers. "
+            f"If everyone had the same {percent(f['churn'], 0)} chance, only {plain(f['alike_survivors'])} would be. "
             f"A forecaster who "
             f"measures the first year's average churn ({percent(f['first_year_churn'], 1)} a month) and projects it "
-            f"forward predicts {number(f['projected_survivors'])} — "
+            f"forward predicts {plain(f['projected_survivors'])} — "
             f"{percent(abs(f['projection_error']), 0)} {'too few' if f['projection_error'] < 0 else 'too many'}; "
-            f"after {f['horizon']} months {number(f['projected_final'])} instead of {number(f['survivors_final'])}."
+            f"after {f['horizon']} months {plain(f['projected_final'])} instead of {plain(f['survivors_final'])}."
         )
     if lesson.key == "value_risk":
         names = lesson.prediction_options
@@ -282,7 +262,7 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
         return (
             f"Classified by value (a customer's expected lifetime value) and risk (churn a month), split into thirds, "
             f"the high-value, high-risk box holds {', '.join(f['retain_box_segments'])} "
-            f"({number(f['retain_box_customers'])} customers). With {money(f['budget'])} a month, the customer value "
+            f"({plain(f['retain_box_customers'])} customers). With {money(f['budget'])} a month, the customer value "
             f"each way adds over spending nothing, net of its cost ({o.runs} simulated futures, the same for each):\n\n"
             f"{lines}\n\n{verdict} Retention only works on customers who were going to leave (lesson 2): money spent "
             "on valuable customers who would have stayed anyway buys little, and money spent on the flightiest "
@@ -297,8 +277,8 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
             else "At every stage shown, at least half the budget should go to acquisition."
         )
         return (
-            f"With {percent(f['won'], 0)} of the market won ({number(f['customers'])} customers, "
-            f"{number(f['prospects'])} prospects left), the optimiser puts **{unit_text(f['best'], 'share')}** "
+            f"With {percent(f['won'], 0)} of the market won ({plain(f['customers'])} customers, "
+            f"{plain(f['prospects'])} prospects left), the optimiser puts **{unit_text(f['best'], 'share')}** "
             f"of the budget into acquisition (splits from {percent(f['low'], 0)} to {percent(f['high'], 0)} are "
             f"within noise of the best).\n\n"
             f"Early on ({percent(f['early_won'], 0)} won) the best share is **{percent(f['early_best'], 0)}**: the "
@@ -313,12 +293,12 @@ def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
     f = o.figures
     if lesson.key == "leaky_bucket":
         return "The base levels off where the leak equals the inflow", [
-            f"Customers billed a month, mean of {o.runs} simulated futures; dashed: new ÷ churn = {number(f['rule'])}."
+            f"Customers billed a month, mean of {o.runs} simulated futures; dashed: new ÷ churn = {plain(f['rule'])}."
         ]
     if lesson.key == "cost_ratio":
         return "What each side buys a month, by spend", [
             "Expected customers kept (retention) and won (acquisition) a month; dashed: your budget.",
-            f"Retention's ceiling is {number(f['keep_ceiling'])} a month; acquisition's {number(f['win_ceiling'])}.",
+            f"Retention's ceiling is {plain(f['keep_ceiling'])} a month; acquisition's {plain(f['win_ceiling'])}.",
         ]
     if lesson.key == "profit_leverage":
         return "What +5 % retention does, depending on how you read it", [
@@ -328,7 +308,7 @@ def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
     if lesson.key == "loyalty":
         return "The cohort's survivors, and the forecast from its first year", [
             f"Of 1,000 customers who joined together; simulated: mean of {o.runs} futures of "
-            f"{number(f['cohort'])} customers."
+            f"{plain(f['cohort'])} customers."
         ]
     if lesson.key == "value_risk":
         return "Customer value each way of spending adds", [

@@ -25,6 +25,8 @@ from ui.shared.report import (
     years_table,
 )
 
+OPTIMISE_FIGURES = ("npv", "revenue_final", "customer_equity", "active_customers_final", "roi")
+
 
 def optimise_report(
     scenario: Scenario,
@@ -71,12 +73,8 @@ def optimise_report(
     if split.p_best_beats_plan is not None:
         rows.append(["Chance the best beats the plan", pct(split.p_best_beats_plan), "", ""])
     base_kpis = None if identical else baseline.kpis
-    rows += [
-        r
-        for r in headline_rows(plan.kpis, base_kpis, scenario)
-        if r[0]
-        in {FIGURES[k].label for k in ("npv", "revenue_final", "customer_equity", "active_customers_final", "roi")}
-    ]
+    shown = {FIGURES[k].label_for(scenario) for k in OPTIMISE_FIGURES}
+    rows += [r for r in headline_rows(plan.kpis, base_kpis, scenario) if r[0] in shown]
     figures = table(
         "The answer, and the plan at the best split",
         ["", "Value", "Range", "vs status quo"],

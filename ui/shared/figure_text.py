@@ -46,25 +46,20 @@ COMPARE_KPIS = (
     "grr",
     "nrr",
 )
-LOWER_IS_BETTER = {"cac", "cac_payback_periods"}
+LOWER_IS_BETTER = frozenset(key for key, figure in FIGURES.items() if not figure.higher_is_better)
 
 
 PERIOD_SHORT = {"month": "mo", "quarter": "qtr", "year": "yr"}
 
 
 def kpi_label(name: str, scenario: Scenario) -> str:
-    """A headline figure's short label (a card holds about 15 characters); the help text gives the full name."""
-    return FIGURES[name].short
+    """A headline figure's short label for ``scenario`` (a card holds about 15 characters), from the registry."""
+    return FIGURES[name].short_for(scenario)
 
 
 def kpi_full_name(name: str, scenario: Scenario) -> str:
-    """A headline figure's full name, with the period written out where it helps."""
-    per, h = scenario.period, scenario.horizon
-    return {
-        "revenue_final": f"Revenue in {per} {h}, the last of the horizon",
-        "active_customers_final": f"Customers at the end of {per} {h}, the last of the horizon",
-        "cac_payback_periods": f"CAC payback, in {per}s",
-    }.get(name, FIGURES[name].label)
+    """A headline figure's full name for ``scenario``, from the registry."""
+    return FIGURES[name].label_for(scenario)
 
 
 def kpi_text(name: str, value: float | None, scenario: Scenario, percent_digits: int | None = None) -> str:

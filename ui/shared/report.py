@@ -192,7 +192,7 @@ def headline_rows(plan: Mapping[str, np.ndarray], baseline: Mapping[str, np.ndar
             change = delta_text(name, median_or_none(values - np.asarray(baseline[name], dtype=float)), scenario) or "—"
         rows.append(
             [
-                FIGURES[name].label,
+                FIGURES[name].label_for(scenario),
                 kpi_text(name, median_or_none(values), scenario),
                 _range_text(name, values, scenario),
                 change,

@@ -76,6 +76,23 @@ def number(value: float | None, digits: int = 3) -> str:
     return f"{sign}{text}"
 
 
+def plain(value: float | None, digits: int = 3) -> str:
+    """A number that is not a count, money or share (customers kept per dollar): ``0.713``, ``27.6``, ``12,345``.
+
+    ``digits`` significant digits below 100, whole with thousands separators from 100 up.
+    """
+    if value is None or not math.isfinite(value):
+        return "—"
+    if round(abs(value)) >= 100:
+        return f"{value:,.0f}"
+    if value == 0:
+        return "0"
+    text = _sig(abs(value), digits)
+    if float(text) >= 100:
+        return f"{value:,.0f}"
+    return ("-" if value < 0 and text.strip("0.") else "") + text
+
+
 def percent(value: float | None, digits: int = 1) -> str:
     """A share as a percentage with ``digits`` decimals: ``12.5 %``; never ``-0.0 %``."""
     if value is None or not math.isfinite(value):

@@ -110,7 +110,7 @@ def figures_frame(results: Mapping[str, SimulationResult], scenario: Scenario) -
     rows = []
     for key in KPIS:
         fig = FIGURES[key]
-        row = {"Figure": fig.label, "Unit": _unit(fig.kind, scenario)}
+        row = {"Figure": fig.label_for(scenario), "Unit": _unit(fig.kind, scenario)}
         for name, result in results.items():
             values = np.asarray(result.figure(key), dtype=float)
             finite = values[np.isfinite(values)]
