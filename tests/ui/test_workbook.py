@@ -10,8 +10,8 @@ from openpyxl import load_workbook
 
 from simulation import compare, simulate
 from simulation.io.exports import projections_wide
-from simulation.model.figures import FIGURES
 from simulation.io.presets import load_preset
+from simulation.model.figures import FIGURES
 from ui.compare.workbook import compare_workbook
 from ui.shared.workbook import money_format, plan_workbook
 
