@@ -59,6 +59,23 @@ def simulate(
     return build_result(scenario, budget, engine, seed, assumptions, output, kept)
 
 
+def shared_draws(scenario: Scenario, runs: int, seed: int) -> Assumptions:
+    """The per-run assumption draws of a scenario, with what every budget run on them reuses already computed.
+
+    The draws depend on the model, runs and seed, never on the budget. The vectorised engine's
+    latent churn classes (an eigenvalue problem per run and segment) and marketing ROI's
+    no-marketing counterfactual are kept with them, so every split and total run on these
+    draws (a moved slider, the status quo, the optimiser's splits) costs only its own run.
+    """
+    from .results import no_marketing_equity
+    from .vectorized import CLASSES_PER_COHORT
+
+    drawn = draw_assumptions(scenario, runs, seed)
+    drawn.latent_classes(CLASSES_PER_COHORT)
+    no_marketing_equity(scenario, drawn, seed)
+    return drawn
+
+
 def compare(scenario: Scenario, *, runs=None, seed=None, engine="vectorized", **engine_options) -> Comparison:
     """Simulate the plan's budget and the baseline budget on the same random numbers."""
     runs, seed = runs_and_seed(scenario, runs, seed)

@@ -76,3 +76,16 @@ def test_slow_units_are_each_shown(bars):
         "Moving assumptions: 4 of 5, about 2 s left",
         "Moving assumptions: 5 of 5",
     ], f"units 2 s apart should each move the bar: {texts}"
+
+
+def test_the_record_of_finished_sweeps_stays_as_small_as_the_cache():
+    from ui.shared.cache import SWEEP_ENTRIES, RecentKeys
+
+    done = RecentKeys(SWEEP_ENTRIES)
+    for i in range(10 * SWEEP_ENTRIES):
+        done.add(("model", i))
+    assert len(done) == SWEEP_ENTRIES, f"a long-running server keeps only the last {SWEEP_ENTRIES}: {len(done)}"
+    assert ("model", 10 * SWEEP_ENTRIES - 1) in done and ("model", 0) not in done, "the oldest are forgotten first"
+    done.add(("model", 10 * SWEEP_ENTRIES - SWEEP_ENTRIES))  # used again: it becomes the newest
+    done.add(("model", -1))
+    assert ("model", 10 * SWEEP_ENTRIES - SWEEP_ENTRIES) in done, "a key used again is kept"

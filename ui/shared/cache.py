@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import math
+import threading
 import time
 from dataclasses import dataclass
 
@@ -23,12 +24,11 @@ import streamlit as st
 
 from simulation import Budget, Scenario, parse_scenario, scenario_from_dict, simulate
 from simulation.decide import BudgetMap, SplitResult, Tornado, budget_map, optimize_split, sensitivity
-from simulation.engines.results import no_marketing_equity
+from simulation.engines.runner import shared_draws
 from simulation.engines.summary import Comparison, ResultSummary
-from simulation.engines.vectorized import CLASSES_PER_COHORT
 from simulation.errors import InputError
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
-from simulation.model.assumptions import Assumptions, draw_assumptions
+from simulation.model.assumptions import Assumptions
 from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
 from ui.shared import charts, pnl
 
@@ -69,20 +69,13 @@ def _rebuild(model: str, budget: str, runs: int, seed: int) -> tuple[Scenario, B
 
 @st.cache_data(max_entries=32, show_spinner=False)
 def assumptions_for(model: str, runs: int, seed: int) -> Assumptions:
-    """The per-run assumption draws of a model, with its latent churn classes already computed.
+    """The model's assumption draws as :func:`simulation.engines.runner.shared_draws` prepares them.
 
-    The draws depend on the model, runs and seed, never on the budget, so every split and
-    total of one scenario shares them (as :func:`simulation.compare` does). The churn
-    classes are the costly part of a run (an eigenvalue problem per run and segment); each
-    call gets its own unpickled copy, so sessions never share a mutable object.
+    Every split and total of one scenario shares them (as :func:`simulation.compare` does);
+    each call gets its own unpickled copy, so sessions never share a mutable object.
     """
     scenario, _ = _rebuild(model, json.dumps(Budget().model_dump()), runs, seed)
-    drawn = draw_assumptions(scenario, runs, seed)
-    drawn.latent_classes(CLASSES_PER_COHORT)
-    # marketing ROI's counterfactual depends on the draws, not the budget: kept with them, every
-    # budget of this model (a moved slider, the status quo) reuses it
-    no_marketing_equity(scenario, drawn, seed)
-    return drawn
+    return shared_draws(scenario, runs, seed)
 
 
 class _EngineSpeed:
@@ -180,12 +173,42 @@ def year_by_year(scenario: Scenario, budget: Budget | None = None) -> pnl.YearTa
 PLAN_SWEEP_GRID = 11  # 0, 10, ..., 100 %, then refined to one point on the same draws
 
 
-# The sweeps this server process has finished, by their cache key. A hint only (the cache may have
-# dropped one since): it lets a page show the answer early when it costs a look-up, and late otherwise.
-SWEEPS_DONE: set[tuple] = set()
+SWEEP_ENTRIES = 32
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
+class RecentKeys:
+    """The last ``size`` keys added, oldest forgotten first; safe to share between sessions' threads."""
+
+    def __init__(self, size: int):
+        self.size = size
+        self._keys: dict[tuple, None] = {}
+        self._lock = threading.Lock()
+
+    def add(self, key: tuple) -> None:
+        with self._lock:
+            self._keys.pop(key, None)
+            self._keys[key] = None
+            while len(self._keys) > self.size:
+                del self._keys[next(iter(self._keys))]
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._keys
+
+    def __len__(self) -> int:
+        return len(self._keys)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._keys.clear()
+
+
+# The sweeps this server process has finished, by their cache key, as many as the cache keeps. A hint
+# only (the cache may have dropped one since): it lets a page show the answer early when it costs a
+# look-up, and late otherwise.
+SWEEPS_DONE = RecentKeys(SWEEP_ENTRIES)
+
+
+@st.cache_data(max_entries=SWEEP_ENTRIES, show_spinner=False)
 def _best_split(model: str, core: float, expansion: float, winback: float, runs: int, seed: int) -> SplitResult:
     budget = Budget(acquisition=core / 2, retention=core / 2, expansion=expansion, winback=winback)
     scenario, _ = _rebuild(model, budget_json(budget), runs, seed)
