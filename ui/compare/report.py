@@ -9,23 +9,13 @@ import numpy as np
 from simulation import Scenario, SimulationResult
 from simulation.model.figures import FIGURES
 from ui.compare.inputs import DIFFERS, check_comparable, inputs_table
+from ui.shared import report as pdf
 from ui.shared import style
 from ui.shared.figure_text import (
     COMPARE_KPIS,
     figure_cell,
     kpi_text,
     median_or_none,
-)
-from ui.shared.report import (
-    MAX_INPUT_ROWS,
-    METHOD,
-    ReportError,
-    fan_svg,
-    footer,
-    paper_name,
-    render,
-    table,
-    years_table,
 )
 
 
@@ -38,26 +28,26 @@ def compare_report(
     """
     check_comparable(scenarios)
     if list(results) != list(scenarios):
-        raise ReportError("give one result per scenario, in the same order")
+        raise pdf.ReportError("give one result per scenario, in the same order")
     first = next(iter(results.values()))
     if any(r.runs != first.runs or r.seed != first.seed for r in results.values()):
-        raise ReportError("every scenario must be run on the same runs and seed")
+        raise pdf.ReportError("every scenario must be run on the same runs and seed")
     lead = next(iter(scenarios.values()))
     cur, per = lead.currency, lead.period
     names = list(scenarios)
     inputs = inputs_table(scenarios)
-    shown = inputs.head(MAX_INPUT_ROWS)
+    shown = inputs.head(pdf.MAX_INPUT_ROWS)
     note = "Shaded: differs between the scenarios."
-    if len(inputs) > MAX_INPUT_ROWS:
-        note += f" {len(inputs) - MAX_INPUT_ROWS} more differing fields are in the workbook."
-    assumptions = table(
+    if len(inputs) > pdf.MAX_INPUT_ROWS:
+        note += f" {len(inputs) - pdf.MAX_INPUT_ROWS} more differing fields are in the workbook."
+    assumptions = pdf.table(
         "Inputs",
         ["", *names],
         [[label, *row[names]] for label, row in shown.iterrows()],
         note,
         highlight=[bool(x) for x in shown[DIFFERS]],
     )
-    figures = table(
+    figures = pdf.table(
         "Headline figures: median (90 % of futures)",
         ["", *names],
         [
@@ -78,7 +68,7 @@ def compare_report(
     ]
     colors = dict(zip(names, style.SERIES, strict=False))
     data = {
-        "paper": paper_name(paper),
+        "paper": pdf.paper_name(paper),
         "title": "Comparison: " + " · ".join(names),
         "subtitle": f"Compare report · {len(names)} scenarios · money in {cur}",
         "question": f"Which of these {len(names)} scenarios does best, and what differs between them?",
@@ -89,9 +79,9 @@ def compare_report(
         "charts": ["fan"],
         "chart_columns": 1,
         "chart_width": 0.58 if len(names) <= 3 else 0.5,
-        "years": years_table(results, lead),
-        "method": METHOD.format(runs=first.runs, what="All scenarios are"),
-        "footer": footer(first.runs, first.seed),
+        "years": pdf.years_table(results, lead),
+        "method": pdf.METHOD.format(runs=first.runs, what="All scenarios are"),
+        "footer": pdf.footer(first.runs, first.seed),
     }
-    svgs = {"fan": fan_svg(results, colors, lead, f"Revenue per {per}")}
-    return render(data, svgs)
+    svgs = {"fan": pdf.fan_svg(results, colors, lead, f"Revenue per {per}")}
+    return pdf.render(data, svgs)

@@ -7,23 +7,8 @@ import math
 from simulation import Scenario, SimulationResult
 from simulation.model.figures import FIGURES
 from ui.optimise import charts as oc
+from ui.shared import report as pdf
 from ui.shared import style
-from ui.shared.report import (
-    CHART_HEIGHT,
-    METHOD,
-    assumption_rows,
-    bridge_svg,
-    check_pair,
-    fan_svg,
-    footer,
-    headline_rows,
-    paper_name,
-    plan_series,
-    render,
-    svg,
-    table,
-    years_table,
-)
 
 OPTIMISE_FIGURES = ("npv", "revenue_final", "customer_equity", "active_customers_final", "roi")
 
@@ -50,8 +35,8 @@ def optimise_report(
     tornado : simulation.decide.sensitivity.Tornado, optional
         The sensitivity analysis, when it was run.
     """
-    check_pair(plan, baseline)
-    identical, results, colors = plan_series(plan, baseline, "Best split")
+    pdf.check_pair(plan, baseline)
+    identical, results, colors = pdf.plan_series(plan, baseline, "Best split")
     obj = split.objective_info
     kind = "money" if obj.is_money else "percent"
     cur, per = scenario.currency, scenario.period
@@ -74,8 +59,8 @@ def optimise_report(
         rows.append(["Chance the best beats the plan", pct(split.p_best_beats_plan), "", ""])
     base_kpis = None if identical else baseline.kpis
     shown = {FIGURES[k].label_for(scenario) for k in OPTIMISE_FIGURES}
-    rows += [r for r in headline_rows(plan.kpis, base_kpis, scenario) if r[0] in shown]
-    figures = table(
+    rows += [r for r in pdf.headline_rows(plan.kpis, base_kpis, scenario) if r[0] in shown]
+    figures = pdf.table(
         "The answer, and the plan at the best split",
         ["", "Value", "Range", "vs status quo"],
         rows,
@@ -93,7 +78,7 @@ def optimise_report(
             "of the futures."
         )
     svgs = {
-        "sweep": svg(
+        "sweep": pdf.svg(
             oc.sweep_chart(
                 split.points,
                 best_share=split.best_share,
@@ -105,15 +90,15 @@ def optimise_report(
                 currency=cur,
                 runs=split.runs,
                 bands=obj.statistic != "probability",
-                height=CHART_HEIGHT,
+                height=pdf.CHART_HEIGHT,
             )
         ),
-        "fan": fan_svg(results, colors, scenario, f"Revenue per {per} at the best split, beside the status quo"),
+        "fan": pdf.fan_svg(results, colors, scenario, f"Revenue per {per} at the best split, beside the status quo"),
     }
     keys = ["sweep", "fan"]
     if tornado is not None and not tornado.frame.empty:
         bars = tornado.frame.head(8)
-        svgs["tornado"] = svg(
+        svgs["tornado"] = pdf.svg(
             oc.tornado_chart(
                 oc.tornado_frame(bars),
                 base_share=tornado.base_share,
@@ -127,10 +112,10 @@ def optimise_report(
             )
         )
         keys.append("tornado")
-    svgs["bridge"] = bridge_svg(results, colors, scenario)
+    svgs["bridge"] = pdf.bridge_svg(results, colors, scenario)
     keys.append("bridge")
     data = {
-        "paper": paper_name(paper),
+        "paper": pdf.paper_name(paper),
         "title": scenario.name,
         "subtitle": f"Optimise report · objective: {obj.label} · {style.money(split.total, cur)} per {per} to split",
         "question": "What share of the acquisition + retention budget should go to acquisition to maximise "
@@ -138,14 +123,14 @@ def optimise_report(
         "answer": answer,
         "figures": figures,
         "figures_width": [1.35, 1],
-        "assumptions": table("Key assumptions", ["", "Value"], assumption_rows(scenario)),
+        "assumptions": pdf.table("Key assumptions", ["", "Value"], pdf.assumption_rows(scenario)),
         "charts": keys,
         "chart_columns": 2,
         "chart_width": 1.0,
-        "years": years_table({"Plan": plan}, scenario),
-        "method": METHOD.format(runs=split.runs, what="Every split is")
+        "years": pdf.years_table({"Plan": plan}, scenario),
+        "method": pdf.METHOD.format(runs=split.runs, what="Every split is")
         + " The best split is refined to within one percentage point; the tornado moves each assumption to its "
         "10th and 90th percentile.",
-        "footer": footer(split.runs, split.seed, f" · objective {obj.label}"),
+        "footer": pdf.footer(split.runs, split.seed, f" · objective {obj.label}"),
     }
-    return render(data, svgs)
+    return pdf.render(data, svgs)

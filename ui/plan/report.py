@@ -7,27 +7,13 @@ from collections.abc import Mapping
 import numpy as np
 
 from simulation import Scenario, SimulationResult
+from ui.shared import report as pdf
 from ui.shared import style
 from ui.shared.figure_text import (
     delta_text,
     median_or_none,
     range_or_none,
     verdict,
-)
-from ui.shared.report import (
-    METHOD,
-    assumption_rows,
-    bridge_svg,
-    check_pair,
-    fan_svg,
-    footer,
-    headline_rows,
-    paper_name,
-    plan_series,
-    render,
-    spend_text,
-    table,
-    years_table,
 )
 
 
@@ -69,39 +55,39 @@ def plan_report(
     bytes
         A one-page PDF.
     """
-    check_pair(plan, baseline)
-    identical, results, colors = plan_series(plan, baseline)
+    pdf.check_pair(plan, baseline)
+    identical, results, colors = pdf.plan_series(plan, baseline)
     cur, per = scenario.currency, scenario.period
     base_kpis = None if identical else baseline.kpis
-    figures = table(
+    figures = pdf.table(
         "Headline figures",
         ["", "Median", "90 % of futures", "vs status quo"],
-        headline_rows(plan.kpis, base_kpis, scenario),
+        pdf.headline_rows(plan.kpis, base_kpis, scenario),
         "Median: the plan's median future. vs status quo: the median of the future-by-future difference.",
     )
     data = {
-        "paper": paper_name(paper),
+        "paper": pdf.paper_name(paper),
         "title": scenario.name,
-        "subtitle": f"Plan report · {spend_text(scenario.budget, cur, per)} · {scenario.horizon} {per}s ahead",
+        "subtitle": f"Plan report · {pdf.spend_text(scenario.budget, cur, per)} · {scenario.horizon} {per}s ahead",
         "question": (
-            f"What does spending {spend_text(scenario.budget, cur, per)} bring?"
+            f"What does spending {pdf.spend_text(scenario.budget, cur, per)} bring?"
             if identical
-            else f"Should we spend {spend_text(scenario.budget, cur, per)} rather than the status quo's "
-            f"{spend_text(scenario.baseline, cur, per)}?"
+            else f"Should we spend {pdf.spend_text(scenario.budget, cur, per)} rather than the status quo's "
+            f"{pdf.spend_text(scenario.baseline, cur, per)}?"
         ),
         "answer": plan_answer(plan.kpis, base_kpis, plan.runs, scenario),
         "figures": figures,
         "figures_width": [1.35, 1],
-        "assumptions": table("Key assumptions", ["", "Value"], assumption_rows(scenario)),
+        "assumptions": pdf.table("Key assumptions", ["", "Value"], pdf.assumption_rows(scenario)),
         "charts": ["fan", "bridge"],
         "chart_columns": 2,
         "chart_width": 1.0,
-        "years": years_table({"Plan": plan}, scenario),
-        "method": METHOD.format(runs=plan.runs, what="The plan and the status quo are"),
-        "footer": footer(plan.runs, plan.seed),
+        "years": pdf.years_table({"Plan": plan}, scenario),
+        "method": pdf.METHOD.format(runs=plan.runs, what="The plan and the status quo are"),
+        "footer": pdf.footer(plan.runs, plan.seed),
     }
     svgs = {
-        "fan": fan_svg(results, colors, scenario, f"Revenue per {per}: the plan beside the status quo"),
-        "bridge": bridge_svg(results, colors, scenario),
+        "fan": pdf.fan_svg(results, colors, scenario, f"Revenue per {per}: the plan beside the status quo"),
+        "bridge": pdf.bridge_svg(results, colors, scenario),
     }
-    return render(data, svgs)
+    return pdf.render(data, svgs)

@@ -97,10 +97,7 @@ def percent(value: float | None, digits: int = 1) -> str:
     """A share as a percentage with ``digits`` decimals: ``12.5 %``; never ``-0.0 %``."""
     if value is None or not math.isfinite(value):
         return "—"
-    text = f"{value * 100:.{digits}f}"
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")
-    return f"{text} %"
+    return f"{_fixed(value * 100, digits)} %"
 
 
 def percent_digits(*values: float) -> int:
@@ -116,10 +113,7 @@ def multiple(value: float | None) -> str:
     """A ratio such as LTV:CAC: ``3.4×``."""
     if value is None or not math.isfinite(value):
         return "—"
-    text = f"{value:,.1f}"
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")
-    return f"{text}×"
+    return f"{_fixed(value, 1)}×"
 
 
 def periods(value: float | None, period: str) -> str:
@@ -127,9 +121,7 @@ def periods(value: float | None, period: str) -> str:
     if value is None or not math.isfinite(value):
         return "—"
     word = PERIOD_WORD.get(period, period)
-    text = f"{value:,.1f}"
-    if text.lstrip("-").strip("0.") == "":
-        text = text.lstrip("-")
+    text = _fixed(value, 1)
     return f"{text} {word}{'' if text == '1.0' else 's'}"
 
 
@@ -150,6 +142,12 @@ def duration(seconds: float) -> str:
     if seconds < 90:
         return "a minute"
     return f"{round(seconds / 60)} min"
+
+
+def _fixed(value: float, decimals: int) -> str:
+    """``value`` with ``decimals`` decimals and thousands separators; never ``-0.0``."""
+    text = f"{value:,.{decimals}f}"
+    return text.lstrip("-") if text.lstrip("-").strip("0.,") == "" else text
 
 
 def _sig(x: float, digits: int) -> str:
