@@ -16,6 +16,7 @@ from simulation.model.figures import FIGURES
 from simulation.model.scenario import Simulation, bounds_of
 from ui.compare import exports
 from ui.compare import inputs as compare_inputs
+from ui.compare import library as actions
 from ui.shared import cache, charts, routing, state, style, widgets, workspace
 from ui.shared.safe_text import code
 
@@ -23,55 +24,11 @@ routing.ensure_routed("pages/compare.py")
 
 
 CURRENT = "Current scenario (from Plan)"
-K_SELECTED, K_NEW_NAME, K_CONFIRM = "cmp_selected", "cmp_new_name", "cmp_confirm_delete"
-K_PICK, K_TARGET, K_MEASURE, K_BANDS = "cmp_pick", "cmp_target", "cmp_measure", "cmp_bands"
+K_TARGET, K_MEASURE, K_BANDS = "cmp_target", "cmp_measure", "cmp_bands"
 K_RUNS, K_SEED = "cmp_runs", "cmp_seed"
 MEASURES = {key: FIGURES[key].label for key in ("npv", "customer_equity", "revenue_final", "revenue_total")}
 MAX_COMPARED = 5
 SAFE_INT = 2**53 - 1  # the largest whole number a browser's number input holds exactly
-
-
-# Library actions (callbacks run before the page, so widgets can be updated safely) --------------
-def _replace_in_pick(old: str, new: str | None) -> None:
-    picked = [p for p in st.session_state.get(K_PICK, []) if p != old or new is not None]
-    st.session_state[K_PICK] = [new if p == old else p for p in picked]
-
-
-def _rename() -> None:
-    old, new = st.session_state.get(K_SELECTED), st.session_state.get(K_NEW_NAME, "")
-    try:
-        saved = widgets.open_store().rename(old, new)
-    except InputError as exc:
-        state.notify("error", f"Not renamed: {code(exc)}")
-        return
-    st.session_state[K_SELECTED] = saved.name
-    st.session_state[K_NEW_NAME] = ""
-    _replace_in_pick(old, saved.name)
-    state.notify("success", f"Renamed {code(old)} to {code(saved.name)}.")
-
-
-def _duplicate() -> None:
-    name = st.session_state.get(K_SELECTED)
-    try:
-        saved = widgets.open_store().duplicate(name)
-    except InputError as exc:
-        state.notify("error", f"Not duplicated: {code(exc)}")
-        return
-    st.session_state[K_SELECTED] = saved.name
-    state.notify("success", f"Saved a copy of {code(name)} as {code(saved.name)}.")
-
-
-def _delete() -> None:
-    name = st.session_state.get(K_SELECTED)
-    try:
-        widgets.open_store().delete(name)
-    except InputError as exc:
-        state.notify("error", f"Not deleted: {code(exc)}")
-        return
-    st.session_state.pop(K_SELECTED, None)
-    st.session_state[K_CONFIRM] = False
-    _replace_in_pick(name, None)
-    state.notify("success", f"Deleted {code(name)}.")
 
 
 # The page ------------------------------------------------------------------------------------
@@ -110,8 +67,8 @@ with manage_col:
         st.info("Nothing saved yet. Save the current scenario to start a library.")
     else:
         names = [entry.name for entry in library]
-        if st.session_state.get(K_SELECTED) not in names:
-            st.session_state[K_SELECTED] = names[0]
+        if st.session_state.get(actions.K_SELECTED) not in names:
+            st.session_state[actions.K_SELECTED] = names[0]
         st.dataframe(
             pd.DataFrame(
                 {
@@ -125,22 +82,22 @@ with manage_col:
             height=min(38 + 35 * len(library), 260),
             column_config={"Saved (UTC)": st.column_config.TextColumn(width="small")},
         )
-        selected = st.selectbox("Saved scenario", names, key=K_SELECTED)
+        selected = st.selectbox("Saved scenario", names, key=actions.K_SELECTED)
         b1, b2, b3 = st.columns(3)
         open_clicked = b1.button("Open in Plan", icon=":material/open_in_new:", width="stretch")
-        b2.button("Duplicate", icon=":material/content_copy:", on_click=_duplicate, width="stretch")
+        b2.button("Duplicate", icon=":material/content_copy:", on_click=actions.duplicate, width="stretch")
         if b3.button("Delete…", icon=":material/delete:", width="stretch"):
-            st.session_state[K_CONFIRM] = True
-        if st.session_state.get(K_CONFIRM):
+            st.session_state[actions.K_CONFIRM] = True
+        if st.session_state.get(actions.K_CONFIRM):
             st.warning(f"Delete {code(selected)}? This cannot be undone.")
             c1, c2 = st.columns(2)
-            c1.button("Yes, delete it", type="primary", on_click=_delete, width="stretch")
+            c1.button("Yes, delete it", type="primary", on_click=actions.delete, width="stretch")
             if c2.button("Keep it", width="stretch"):
-                st.session_state[K_CONFIRM] = False
+                st.session_state[actions.K_CONFIRM] = False
                 st.rerun()
         r1, r2 = st.columns([3, 1], vertical_alignment="bottom")
-        r1.text_input("New name", key=K_NEW_NAME, placeholder=f"Rename {selected} to…")
-        r2.button("Rename", on_click=_rename, width="stretch")
+        r1.text_input("New name", key=actions.K_NEW_NAME, placeholder=f"Rename {selected} to…")
+        r2.button("Rename", on_click=actions.rename, width="stretch")
         if open_clicked:
             try:
                 state.set_scenario(store.load(selected))
@@ -153,15 +110,15 @@ with manage_col:
 st.divider()
 st.subheader("Side by side")
 options = [CURRENT] + [entry.name for entry in library]
-if K_PICK not in st.session_state:
-    st.session_state[K_PICK] = compare_inputs.default_pick(
+if actions.K_PICK not in st.session_state:
+    st.session_state[actions.K_PICK] = compare_inputs.default_pick(
         options, lambda n: current if n == CURRENT else store.load(n)
     )
-st.session_state[K_PICK] = [p for p in st.session_state[K_PICK] if p in options]
+st.session_state[actions.K_PICK] = [p for p in st.session_state[actions.K_PICK] if p in options]
 picked = st.multiselect(
     "Scenarios to compare",
     options,
-    key=K_PICK,
+    key=actions.K_PICK,
     max_selections=MAX_COMPARED,
     placeholder="Choose two to five…",
     help="Saved scenarios, and the one now on the Plan page.",
