@@ -25,7 +25,7 @@ def show_answer(box, scenario) -> None:
     """The recommendation, in the box above the controls. The sweep depends on the model and the total,
     not on the split, so it is cached and a moved split slider only compares the plan with it."""
     with (
-        box,
+        box.container(),
         widgets.errors_shown(
             "The best split cannot be worked out for this scenario.", "The best split could not be worked out."
         ),
@@ -35,6 +35,10 @@ def show_answer(box, scenario) -> None:
             share = scenario.budget.acquisition_share
             gain_vs_best = cache.best_against_plan(scenario, best)
             st.info(plan_text.recommendation(best, share, gain_vs_best, scenario), icon=":material/assistant:")
+            size = cache.budget_size(scenario, best) if plan_text.spend_less(best) else None
+            budget_words = plan_text.budget_text(best, size, scenario)
+            if budget_words:
+                st.info(budget_words, icon=":material/savings:")
 
 
 started = time.perf_counter()
@@ -53,7 +57,7 @@ widgets.show_notices(keep=top_only)  # the whole page follows at once: show them
 
 # The answer goes here, above the controls and figures; it is filled after them, so the figures show first.
 # A session's first run stops after the figures (ui/first_paint.py): the rest follows once the browser has drawn them.
-answer = st.container()
+answer = st.empty()
 with st.container(border=True):
     total_col, split_col = st.columns([1, 2])
     with total_col:
@@ -87,6 +91,9 @@ if figures is not None:
 answer_early = figures is not None and cache.best_split_ready(scenario)
 if answer_early:
     show_answer(answer, scenario)
+elif figures is not None:
+    # never the last answer beside new figures: until this budget's sweep is done, the box says so
+    answer.info(plan_text.WORKING_OUT, icon=":material/hourglass_top:")
 
 token = encode_scenario(scenario)
 if st.query_params.get(QUERY_PARAM) != token:

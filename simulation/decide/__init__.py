@@ -2,6 +2,7 @@
 
 from .batch import BatchRequest, batch_frame, optimize_batch
 from .budget_map import BudgetMap, MapRow, budget_map, default_totals, sweep_total
+from .budget_size import BudgetSize, smaller_budget
 from .marginal import MarginalReturns, marginal_returns
 from .objectives import (
     DEFAULT_GRID,
@@ -42,6 +43,7 @@ __all__ = [
     "AssumptionRange",
     "BatchRequest",
     "BudgetMap",
+    "BudgetSize",
     "MapRow",
     "MarginalReturns",
     "Objective",
@@ -58,6 +60,7 @@ __all__ = [
     "optimize_split",
     "plan_share",
     "sensitivity",
+    "smaller_budget",
     "split_total",
     "sweep_total",
     "tornado_assumptions",

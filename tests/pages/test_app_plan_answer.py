@@ -168,3 +168,20 @@ def test_a_session_on_the_same_model_under_another_name_computes_nothing(app, te
     other = start_app(test_scenario.replace(discount_rate=test_scenario.discount_rate + 0.01))
     assert_clean(other)
     assert runs and sweeps, "a changed assumption is a new model: it must be simulated"
+
+
+def test_a_budget_too_large_is_told_to_spend_less_and_by_how_much(test_scenario):
+    """Far past what either lever can use, the next $1 returns less than $1 on both sides: the page says spend less."""
+    from simulation.model import edits as scenario_edits
+    from ui.plan import text as plan_text
+
+    big = scenario_edits.with_total(test_scenario, 2_000_000)
+    at = start_app(big)
+    assert_clean(at)
+    best = cache.best_split(big)
+    assert plan_text.spend_less(best), "at 2M a period both returns are below one"
+    size = cache.budget_size(big, best)
+    said = [i.value for i in at.info if i.value.startswith("**Spend less**")]
+    assert said == [plan_text.budget_text(best, size, big)], f"the page's budget answer: {said}"
+    assert "NPV is higher by" in said[0] and size.best_total < size.total and size.mean_gain > 0, said[0]
+    assert f"**{style.money(size.mean_gain, big.currency)}**" in said[0], "what spending less is worth"

@@ -88,3 +88,14 @@ def test_a_new_sweep_waits_for_the_rest_of_the_page(test_scenario, monkeypatch):
     assert_clean(at)
     assert answers(at), "the whole page has the answer"
     assert order[-1] == "sweep" and "chart" in order, f"the sweep should come after the charts: {order}"
+
+
+def test_until_the_sweep_is_done_the_answer_box_says_it_is_being_worked_out(test_scenario):
+    """A new total's sweep runs after the figures: meanwhile the box never holds an answer for another budget."""
+    from ui.plan import text as plan_text
+
+    at = first_run(test_scenario)  # nothing worked out yet: the first run stops before the sweep
+    assert not answers(at), "no answer before the sweep"
+    assert plan_text.WORKING_OUT in [i.value for i in at.info], "the box says the answer is being worked out"
+    at.run()
+    assert answers(at) and plan_text.WORKING_OUT not in [i.value for i in at.info], "then the answer replaces it"

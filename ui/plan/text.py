@@ -13,7 +13,7 @@ import re
 import numpy as np
 
 from simulation import Budget, Scenario, ScenarioError
-from simulation.decide import SplitResult
+from simulation.decide import BudgetSize, SplitResult
 from simulation.errors import InputError
 from simulation.model import edits
 from simulation.model.distributions import central
@@ -21,6 +21,7 @@ from simulation.model.fields import FIELD_LABELS
 from ui.shared import precision, style
 from ui.shared.safe_text import code
 
+WORKING_OUT = "Working out the best split for this budget…"
 # Above this share of what a lever can deliver per period, its ceiling, not its cost, sets the split.
 SATURATED = 0.8
 
@@ -127,30 +128,109 @@ def _return(x: float, cur: str) -> str:
     return "—" if not math.isfinite(x) else f"{symbol}{x:,.2f}"
 
 
+def _shown(x: float) -> float:
+    """A return as the sentence shows it (to the cent), so what the sentence says holds of what it shows."""
+    return round(x, 2)
+
+
+def returns_clause(acquisition: float, retention: float, cur: str) -> str:
+    """What the next unit buys on each side, and which side is better, true of the returns as shown.
+
+    A side "pays for itself" when its return, to the cent, is at least 1: the next unit brings
+    back at least what it costs. Equal returns (to the cent) are called the same.
+    """
+    symbol = style.currency_symbol(cur)
+    returns = (
+        f"the next {symbol}1 returns {_return(acquisition, cur)} in acquisition "
+        f"and {_return(retention, cur)} in retention"
+    )
+    a, r = _shown(acquisition), _shown(retention)
+    if not (math.isfinite(acquisition) and math.isfinite(retention)):
+        return returns
+    if a == r:
+        return f"{returns}, the same on either side"
+    better = "acquisition" if a > r else "retention"
+    if min(a, r) >= 1:
+        return f"{returns}, so {better} pays more"
+    if max(a, r) < 1:
+        return f"{returns}: neither pays for itself, {better} loses less"
+    return f"{returns}: only {better} pays for itself"
+
+
 def why_text(best: SplitResult, s: Scenario) -> str:
-    """Why the best split is where it is, from the optimiser's marginal returns at it."""
-    m, cur, per = best.marginal, s.currency, s.period
+    """Why the best split is where it is: a lever at its limit, and what the next unit buys on each side."""
+    m, per = best.marginal, s.period
     retention = lever_fill(m.retention_units_per_1000, central(s.retention.cost_per_save))
     acquisition = lever_fill(m.acquisition_units_per_1000, s.cac_central)
-    returns = (
-        f"the next {style.currency_symbol(cur)}1 returns {_return(m.acquisition_return, cur)} in acquisition "
-        f"and {_return(m.retention_return, cur)} in retention"
-    )
-    if m.corner == "retention":
-        return f"Why: even with the whole budget in retention, {returns}, so none of it goes to acquisition."
-    if m.corner == "acquisition":
-        return f"Why: even with the whole budget in acquisition, {returns}, so none of it goes to retention."
+    where = {
+        "retention": "with the whole budget in retention",
+        "acquisition": "with the whole budget in acquisition",
+    }.get(m.corner, "at this split")
+    limit = ""
     if math.isfinite(retention) and retention >= SATURATED:
-        return (
-            f"Why: retention is funded to {style.percent(retention, 0)} of what it can do: the churners it can "
-            f"reach are the limit; the rest pays more in acquisition ({returns})."
+        limit = (
+            f"retention is funded to {style.percent(retention, 0)} of what it can do "
+            "(the churners it can reach are the limit); "
         )
-    if math.isfinite(acquisition) and acquisition >= SATURATED:
-        return (
-            f"Why: acquisition brings in {style.percent(acquisition, 0)} of the new customers it can per {per}: "
-            f"the market is the limit; the rest pays more in keeping customers ({returns})."
+    elif math.isfinite(acquisition) and acquisition >= SATURATED:
+        limit = (
+            f"acquisition brings in {style.percent(acquisition, 0)} of the new customers it can per {per} "
+            "(the market is the limit); "
         )
-    return f"Why: at this split {returns}: moving more either way buys less than it gives up."
+    return f"Why: {limit}{where}, {returns_clause(m.acquisition_return, m.retention_return, s.currency)}."
+
+
+def spend_less(best: SplitResult) -> bool:
+    """Whether the next unit returns less than it costs on both sides at the best split (as shown, to the cent)."""
+    m = best.marginal
+    return max(_shown(m.acquisition_return), _shown(m.retention_return)) < 1
+
+
+def budget_text(best: SplitResult, size: BudgetSize | None, s: Scenario) -> str | None:
+    """Whether the budget's size is right, from the returns at the best split (None when one side pays and one not).
+
+    Below one on both sides (as shown), spending less raises NPV: ``size`` (the search over smaller
+    budgets on the same futures; None while it is being worked out) says how much less and what
+    that is worth, stated as a gain only when it is beyond noise and material
+    (:func:`ui.shared.precision.closeness`). At or above one on both sides, more budget pays.
+    """
+    m, cur, per = best.marginal, s.currency, s.period
+    a, r = _shown(m.acquisition_return), _shown(m.retention_return)
+    returns = returns_clause(m.acquisition_return, m.retention_return, cur)
+    if not (math.isfinite(a) and math.isfinite(r)):
+        return None
+    if min(a, r) >= 1:
+        return (
+            f"**More budget would pay**: at the best split {returns}. The Optimise page's budget map shows "
+            "where more stops paying."
+        )
+    if max(a, r) >= 1:
+        return None
+    head = f"**Spend less**: at the best split {returns}."
+    if size is None:
+        return f"{head} How much less is being worked out."
+    cut_text = f"{style.money(size.best_total, cur)} per {per} for acquisition and retention"
+    verdict_ = precision.closeness(
+        0 if size.best_total == size.total else 1, size.mean_gain, size.se, size.best_value, is_money=True
+    )
+    if verdict_ == precision.SAME:
+        return f"{head} Yet no smaller budget did better on these {size.gain.size:,} futures."
+    if verdict_ == precision.NOISE:
+        return (
+            f"{head} Cutting to {cut_text} changes NPV by {style.money(size.mean_gain, cur)} on average, "
+            "less than the simulation can tell apart."
+        )
+    if verdict_ == precision.IMMATERIAL:
+        return (
+            f"{head} Cutting to {cut_text} adds {style.money(size.mean_gain, cur)} of NPV on average, under 1 % "
+            f"of {style.money(size.best_value, cur)}."
+        )
+    return (
+        f"{head} **At {cut_text}** ({style.percent(size.cut, 0)} less than {style.money(size.total, cur)}) NPV is "
+        f"higher by **{style.money(size.mean_gain, cur)}** on average "
+        f"(± {style.money(precision.NOISE_Z * size.se, cur)}), better in {pct(size.p_better)} of "
+        f"{size.gain.size:,} futures."
+    )
 
 
 def recommendation(best: SplitResult, plan_share: float, gain: np.ndarray, s: Scenario) -> str:

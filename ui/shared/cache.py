@@ -23,7 +23,16 @@ import pandas as pd
 import streamlit as st
 
 from simulation import Budget, Scenario, parse_scenario, scenario_from_dict, simulate
-from simulation.decide import BudgetMap, SplitResult, Tornado, budget_map, optimize_split, sensitivity
+from simulation.decide import (
+    BudgetMap,
+    BudgetSize,
+    SplitResult,
+    Tornado,
+    budget_map,
+    optimize_split,
+    sensitivity,
+    smaller_budget,
+)
 from simulation.engines.runner import shared_draws
 from simulation.engines.summary import Comparison, ResultSummary
 from simulation.errors import InputError
@@ -245,6 +254,23 @@ def best_split_ready(scenario: Scenario) -> bool:
     """Whether the best split costs only a look-up: nothing to split, or the sweep was finished before."""
     key = _sweep_key(scenario)
     return key is None or key in SWEEPS_DONE
+
+
+@st.cache_data(max_entries=SWEEP_ENTRIES, show_spinner=False)
+def _smaller_budget(
+    model: str, core: float, expansion: float, winback: float, runs: int, seed: int, share: float
+) -> BudgetSize:
+    budget = Budget(acquisition=core * share, retention=core * (1 - share), expansion=expansion, winback=winback)
+    scenario, _ = _rebuild(model, budget_json(budget), runs, seed)
+    return smaller_budget(scenario, share, runs=runs, seed=seed, assumptions=assumptions_for(model, runs, seed))
+
+
+def budget_size(scenario: Scenario, best: SplitResult) -> BudgetSize | None:
+    """The core budget at or below the plan's with the highest mean NPV, at the best split, on the plan's draws."""
+    key = _sweep_key(scenario)
+    if key is None:
+        return None
+    return _smaller_budget(*key, float(best.best_share))
 
 
 def best_against_plan(scenario: Scenario, best: SplitResult) -> np.ndarray:
