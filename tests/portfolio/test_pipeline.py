@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from simulation.cli import main
 from simulation.portfolio import pipeline
 from simulation.portfolio.analysis import analyse
 from simulation.portfolio.classify import CLASSES, LEVELS, Thresholds
@@ -154,3 +155,37 @@ def test_a_column_choice_for_a_role_the_kind_has_not_is_refused():
 def test_bytes_need_the_files_name():
     with pytest.raises(TypeError, match="name the file"):
         pipeline.analyse_portfolio(B2B.read_bytes())
+
+
+@pytest.mark.parametrize(
+    ("argv", "expected"),
+    [
+        (["fit", str(B2B), "--gross-margin", "0.6", "--period", "quarter"], {"gross_margin": 0.6, "period": "quarter"}),
+        (
+            ["portfolio", str(B2B), "--contribution-cuts", "100,1000", "--winback-min", "50", "--as-of", "2025-06-30"],
+            {"contribution_cuts": (100.0, 1000.0), "winback_min": 50.0, "as_of": date(2025, 6, 30)},
+        ),
+        (["fit", str(B2B), "--column", "segment="], {"columns": {"segment": None}}),
+    ],
+)
+def test_the_commands_analyse_through_analyse_portfolio(monkeypatch, capsys, argv, expected):
+    calls = []
+    real = pipeline.analyse_portfolio
+
+    def spy(data, settings=None, **kw):
+        calls.append((data, settings))
+        return real(data, settings, **kw)
+
+    monkeypatch.setattr(pipeline, "analyse_portfolio", spy)
+    assert main(argv) == 0, capsys.readouterr().err
+    assert len(calls) == 1, f"{argv[0]} analyses the file once, through analyse_portfolio: {calls}"
+    data, given_settings = calls[0]
+    assert str(data) == str(B2B), data
+    assert given_settings == PortfolioSettings(**expected), f"{argv[0]} passes its options as settings"
+
+
+def test_bad_options_are_named_as_the_command_line_writes_them(capsys, tmp_path):
+    assert main(["fit", str(B2B), "--inactivity-days", "0"]) == 2, "bad option: exit 2"
+    assert "--inactivity-days: must be 1 or more; got 0" in capsys.readouterr().err
+    assert main(["portfolio", str(B2B), "--as-of", "soon"]) == 2, "bad date: exit 2"
+    assert "--as-of: not a date (YYYY-MM-DD): 'soon'" in capsys.readouterr().err
