@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import logging
 import zlib
 from dataclasses import asdict
@@ -12,13 +11,14 @@ import pandas as pd
 import streamlit as st
 
 from simulation.errors import InputError
-from simulation.portfolio.analysis import ALL, analyse, build_scenario, calibration_frame, fit_cohorts, still_here
-from simulation.portfolio.classify import CLASSES, DEFAULT_CELL_CLASS, LEVELS, RISK_BANDS, Thresholds
+from simulation.portfolio.analysis import ALL, calibration_frame, still_here
+from simulation.portfolio.classify import CLASSES, DEFAULT_CELL_CLASS, LEVELS, RISK_BANDS
 from simulation.portfolio.columns import KIND_LABELS, KINDS, currency_in, guess_kind, propose_mapping, roles_of
-from simulation.portfolio.data import PERIODS_PER_YEAR, read_cohorts, read_customers, read_transactions
+from simulation.portfolio.data import PERIODS_PER_YEAR
 from simulation.portfolio.plans import PLAN_GROUPS, ContactPlan
-from simulation.portfolio.reading import MAX_FILE_TEXT, read_bytes
-from ui.portfolio import charts, text
+from simulation.portfolio.reading import MAX_FILE_TEXT
+from simulation.portfolio.settings import PortfolioSettings, SettingsError
+from ui.portfolio import cache, charts, text
 from ui.shared import routing, state
 from ui.shared.prose import prose
 from ui.shared.safe_text import code
@@ -68,42 +68,6 @@ STATE_PREFIXES = (
 NONE = "—"
 
 
-# Reading, cached by the file's own bytes and the choices made on it ---------------------------
-@st.cache_data(max_entries=8, show_spinner=False)
-def read_raw(data: bytes, name: str, sheet: str | None):
-    return read_bytes(data, name, sheet=sheet)
-
-
-@st.cache_data(max_entries=16, show_spinner="Reading, classifying and fitting…")
-def load_analysis(
-    data: bytes, name: str, sheet, kind: str, mapping_json: str, period: str, days, margin: float, settings_json: str
-):
-    """The customer data and its :class:`~simulation.portfolio.analysis.Analysis`, or cohort fits."""
-    raw = read_raw(data, name, sheet)
-    mapping = json.loads(mapping_json)
-    if kind == "cohorts":
-        cohorts = read_cohorts(raw, mapping, period=period)
-        return cohorts, fit_cohorts(cohorts)
-    if kind == "transactions":
-        customers = read_transactions(raw, mapping, period=period, inactivity_days=days)
-    else:
-        customers = read_customers(raw, mapping, period=period)
-    settings = json.loads(settings_json)
-    thresholds = None
-    if settings["cuts"]:
-        c = settings["cuts"]
-        thresholds = Thresholds(
-            contribution=(c["c_lo"], c["c_hi"]), potential=(c["p_lo"], c["p_hi"]), winback_min_value=c["winback"]
-        )
-    cells = {tuple(k.split("|")): v for k, v in settings["cells"].items()}
-    plans = {k: ContactPlan(**v) for k, v in settings["plans"].items()}
-    risk = tuple(settings["risk"]) if settings["risk"] else None
-    analysis = analyse(
-        customers, thresholds=thresholds, cell_class=cells, plans=plans, risk_cuts=risk, default_margin=margin
-    )
-    return customers, analysis
-
-
 def _forget_choices() -> None:
     for key in list(st.session_state):
         if isinstance(key, str) and key.startswith(STATE_PREFIXES):
@@ -135,30 +99,22 @@ def _md(sentence: str) -> None:
     st.markdown(sentence.replace("$", "\\$"))
 
 
-def _settings() -> str:
-    """The user's own thresholds, cell classes and contact plans, once applied (else the data's defaults)."""
-    cuts = None
+def _settings(**choices) -> PortfolioSettings:
+    """The choices made on the file, with the user's thresholds, cell classes and contact plans once applied."""
+    choices = {**choices, "cell_classes": st.session_state.get(K_CELLS, {}), "plans": st.session_state.get(K_PLANS, {})}
     if st.session_state.get(K_APPLIED):
         cuts = {k: float(st.session_state[v]) for k, v in K_CUTS.items() if v in st.session_state}
-    risk = [cuts["r_lo"], cuts["r_hi"]] if cuts and "r_lo" in cuts and "r_hi" in cuts else None
-    if cuts:
         try:
-            Thresholds(
-                contribution=(cuts["c_lo"], cuts["c_hi"]),
-                potential=(cuts["p_lo"], cuts["p_hi"]),
-                winback_min_value=cuts["winback"],
-                risk=tuple(risk) if risk else None,
+            return PortfolioSettings(
+                **choices,
+                contribution_cuts=(cuts["c_lo"], cuts["c_hi"]),
+                potential_cuts=(cuts["p_lo"], cuts["p_hi"]),
+                winback_min=cuts["winback"],
+                risk_cuts=(cuts["r_lo"], cuts["r_hi"]),
             )
-        except (InputError, KeyError) as exc:
+        except (SettingsError, KeyError) as exc:
             _show_error("These thresholds were not applied; the data's defaults are used.", exc)
-            cuts = risk = None
-    settings = {
-        "cuts": cuts,
-        "cells": st.session_state.get(K_CELLS, {}),
-        "plans": st.session_state.get(K_PLANS, {}),
-        "risk": risk,
-    }
-    return json.dumps(settings, sort_keys=True)
+    return PortfolioSettings(**choices)
 
 
 # The page -------------------------------------------------------------------------------------
@@ -200,8 +156,9 @@ if opened is None:
     st.stop()
 
 file_name, file_bytes = opened
+file_digest = cache.digest(file_bytes)
 try:
-    raw = read_raw(file_bytes, file_name, st.session_state.get(K_SHEET))
+    raw = cache.raw_table(file_bytes, file_digest, file_name, st.session_state.get(K_SHEET))
 except InputError as exc:
     _show_error("This file could not be read; nothing was changed.", exc)
     st.stop()
@@ -278,18 +235,16 @@ with st.expander(
         st.caption("Cohorts as rows and periods as columns: every numbered column is a period.")
         mapping.update({"period": None, "active": None, "segment": None})
 
+settings = _settings(
+    kind=kind,
+    columns=mapping,
+    sheet=st.session_state.get(K_SHEET),
+    period=period,
+    inactivity_days=days,
+    gross_margin=margin,
+)
 try:
-    data, result = load_analysis(
-        file_bytes,
-        file_name,
-        st.session_state.get(K_SHEET),
-        kind,
-        json.dumps(mapping, sort_keys=True),
-        period,
-        days,
-        margin,
-        _settings(),
-    )
+    result = cache.analysed(file_bytes, file_digest, file_name, settings.to_json())
 except InputError as exc:
     _show_error("The data could not be used as chosen. Fix the column choices or the file.", exc)
     st.stop()
@@ -298,6 +253,7 @@ except Exception:
     st.error("Reading this file failed unexpectedly. Try another file or an example.")
     st.stop()
 
+data = result.data
 _md(text.rows_sentence(data.problems.count, data.rows))
 if data.problems.count:
     st.dataframe(
@@ -361,14 +317,13 @@ def calibration_section(fits: dict, messages: dict) -> None:
         st.caption(f"{code(name)}: not fitted. {code(message)}")
 
 
-if kind == "cohorts":
-    fits, messages = result
+if result.analysis is None:
     st.header("Calibration")
     st.caption("A cohort table gives retention curves only: a churn model per cohort set, no classes.")
-    calibration_section(fits, messages)
+    calibration_section(result.fits, result.fit_messages)
     st.stop()
 
-analysis = result
+analysis = result.analysis
 c = analysis.customers
 t = analysis.thresholds
 for key, value in zip(
@@ -462,13 +417,11 @@ with tab_portfolio:
         c2.number_input(
             "Risk: high from (probability)", min_value=0.0, max_value=1.0, format="%.4f", key=K_CUTS["r_hi"]
         )
-        mapping_now = {
-            **DEFAULT_CELL_CLASS,
-            **{tuple(k.split("|")): v for k, v in st.session_state.get(K_CELLS, {}).items()},
-        }
+        mapping_now = {**DEFAULT_CELL_CLASS, **settings.cell_class()}
+        rows = list(reversed(LEVELS))
         cells = pd.DataFrame(
-            {f"{p} potential": [mapping_now[(lv, p)] for lv in reversed(LEVELS)] for p in LEVELS},
-            index=[f"{lv} contribution" for lv in reversed(LEVELS)],
+            {f"{p} potential": [mapping_now[(lv, p)] for lv in rows] for p in LEVELS},
+            index=[f"{lv} contribution" for lv in rows],
         )
         edited = st.data_editor(
             cells,
@@ -481,9 +434,7 @@ with tab_portfolio:
         if st.form_submit_button("Apply thresholds and classes"):
             st.session_state[K_APPLIED] = True
             st.session_state[K_CELLS] = {
-                f"{row.split()[0]}|{col.split()[0]}": str(edited.loc[row, col])
-                for row in edited.index
-                for col in edited.columns
+                lv: {p: str(edited.iloc[i, j]) for j, p in enumerate(LEVELS)} for i, lv in enumerate(rows)
             }
             st.rerun()
 
@@ -549,7 +500,7 @@ with tab_simulate:
     )
     if st.button("Simulate this portfolio", type="primary", icon=":material/play_arrow:", key="pf_simulate"):
         try:
-            scenario = build_scenario(analysis, source_name=Path(file_name).stem, currency=currency)
+            scenario = result.scenario(currency=currency)
         except InputError as exc:
             _show_error("This portfolio cannot be simulated yet.", exc)
         else:
