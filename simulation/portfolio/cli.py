@@ -202,11 +202,10 @@ def portfolio_document(analysis, scenario) -> dict:
                 },
             }
         )
-    c = analysis.customers
     t = analysis.thresholds
     return {
         "period": analysis.period,
-        "customers": {s: int((c["status"] == s).sum()) for s in ("active", "lapsed", "prospect")},
+        "customers": analysis.status_counts(),
         "thresholds": {
             "contribution": list(t.contribution),
             "potential": list(t.potential),
