@@ -242,3 +242,14 @@ def test_the_page_and_the_command_line_analyse_through_one_function(monkeypatch,
     shown = _frame(at, "strategy").set_index("class")["customers"].to_dict()
     printed = {c["name"]: c["customers"] for c in doc["classes"]}
     assert shown == printed, f"the page shows the classes the command prints: {shown} != {printed}"
+
+
+def test_cell_classes_set_on_the_page_reclassify():
+    at = _open_example("b2b_accounts.csv")
+    at.session_state["pf_cells"] = {"low": {"low": "C"}}
+    at.run()
+    assert not at.exception, f"raised: {at.exception}"
+    shown = _frame(at, "strategy").set_index("class")["customers"].to_dict()
+    want = _model(cell_class={("low", "low"): "C"}).classes.set_index("class")["customers"].to_dict()
+    assert shown == want, f"low contribution and low potential as C: the page shows {shown}, the model gives {want}"
+    assert shown != _model().classes.set_index("class")["customers"].to_dict(), "the low/low cell's customers moved"

@@ -6,8 +6,10 @@ import pandas as pd
 import pytest
 
 from simulation.portfolio.analysis import calibration_frame
+from simulation.portfolio.classify import DEFAULT_CELL_CLASS
 from simulation.portfolio.fit import Lifetimes, fit_sbg
-from ui.portfolio import charts, text
+from simulation.portfolio.settings import PortfolioSettings
+from ui.portfolio import charts, tables, text
 
 
 @pytest.mark.parametrize(
@@ -88,3 +90,26 @@ def test_nine_box_and_budget_charts_are_labelled():
     bars = charts.budget_chart(strategies, "EUR", "month").to_dict()
     assert bars["encoding"]["x"]["title"] == "Budget per month (EUR)", bars["encoding"]["x"]
     assert bars["title"]["text"] == "What the contact plans cost, by strategy", bars["title"]
+
+
+def test_cell_classes_come_back_from_the_editor_frame_as_set():
+    chosen = {("low", "low"): "C", ("high", "medium"): "B"}
+    frame = tables.cells_frame(chosen)
+    assert list(frame.index) == ["high contribution", "medium contribution", "low contribution"], frame.index
+    assert list(frame.columns) == ["low potential", "medium potential", "high potential"], frame.columns
+    assert frame.loc["low contribution", "low potential"] == "C", "the chosen class is shown in its cell"
+    back = tables.cell_classes(frame)
+    expected = {**DEFAULT_CELL_CLASS, **chosen}
+    assert {(c, p): cls for c, row in back.items() for p, cls in row.items()} == expected, back
+    assert PortfolioSettings(cell_classes=back).cell_class() == expected, "the settings read the cells as set"
+
+
+def test_customers_and_risk_sentences():
+    counts = {"active": 2679, "lapsed": 537, "prospect": 600}
+    assert text.customers_sentence(counts, 3_082_000, "USD", "month").startswith(
+        "**2,679 active customers**, 537 lapsed, 600 prospects; revenue per month $"
+    ), "counts with separators, revenue as money"
+    sentence = text.risk_sentence((0.0016, 0.0048), {"low": 900, "medium": 1000, "high": 779}, "month")
+    assert sentence == (
+        "Churn risk next month: **low** below 0.16 % (900 customers), **medium** (1,000), **high** from 0.48 % (779)."
+    ), sentence

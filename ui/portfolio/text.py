@@ -108,3 +108,20 @@ def rows_sentence(count: int, rows: int) -> str:
     if count == 0:
         return f"All {rows:,} rows were read."
     return f"{count:,} of {rows:,} rows could not be used and were left out; the first ones are listed below."
+
+
+def customers_sentence(counts: dict[str, int], revenue: float, currency: str, period: str) -> str:
+    """``**2,679 active customers**, 537 lapsed, 600 prospects; revenue per month $3.08M.``"""
+    return (
+        f"**{counts['active']:,} active customers**, {counts['lapsed']:,} lapsed, {counts['prospect']:,} prospects; "
+        f"revenue per {period} {money(revenue, currency)}."
+    )
+
+
+def risk_sentence(cuts: tuple[float, float], bands: dict[str, int], period: str) -> str:
+    """The churn-risk bands' bounds and how many active customers each holds."""
+    lo, hi = cuts
+    return (
+        f"Churn risk next {period}: **low** below {churn_percent(lo)} ({bands['low']:,} customers), "
+        f"**medium** ({bands['medium']:,}), **high** from {churn_percent(hi)} ({bands['high']:,})."
+    )
