@@ -65,8 +65,8 @@ def test_example_shows_the_portfolio_in_numbers_a_person_reads():
     a = _model()
     conc = a.concentration
     expected = (
-        f"The top 10 % of customers bring {conc['top_10'] * 100:.0f} % of revenue; the top 20 % bring "
-        f"{conc['top_20'] * 100:.0f} % ({conc['customers']:,} active customers)."
+        f"The top 10 % of customers bring {conc['top_10'] * 100:.1f} % of revenue; the top 20 % bring "
+        f"{conc['top_20'] * 100:.1f} % ({conc['customers']:,} active customers)."
     )
     assert expected in texts, f"concentration sentence {expected!r} not in {texts}"
     active = (a.customers["status"] == "active").sum()

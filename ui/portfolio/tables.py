@@ -7,6 +7,7 @@ import pandas as pd
 from simulation.portfolio.classify import DEFAULT_CELL_CLASS, LEVELS, RISK_BANDS
 from simulation.portfolio.fit import SBGFit
 from ui.portfolio import text
+from ui.shared.style import money, percent
 
 # the nine-box as it is drawn: high contribution at the top, high potential on the right
 ROW_LEVELS = tuple(reversed(LEVELS))
@@ -32,15 +33,15 @@ def classes_table(classes: pd.DataFrame, currency: str, period: str) -> pd.DataF
             "class": classes["class"],
             "what it means": classes["meaning"],
             "customers": classes["customers"],
-            f"revenue per {period}": [text.money(v, currency) for v in classes["revenue"]],
-            "revenue share": [text.percent(v) for v in classes["revenue_share"]],
+            f"revenue per {period}": [money(v, currency) for v in classes["revenue"]],
+            "revenue share": [percent(v) for v in classes["revenue_share"]],
             "strategy": classes["strategy"],
             "risk low / medium / high": [
-                " / ".join(text.percent(getattr(r, f"risk_{b}")) for b in RISK_BANDS) for r in classes.itertuples()
+                " / ".join(percent(getattr(r, f"risk_{b}")) for b in RISK_BANDS) for r in classes.itertuples()
             ],
-            "share of retention budget": [text.percent(v) for v in classes["share_retention"]],
-            "share of expansion budget": [text.percent(v) for v in classes["share_expansion"]],
-            "share of win-back budget": [text.percent(v) for v in classes["share_winback"]],
+            "share of retention budget": [percent(v) for v in classes["share_retention"]],
+            "share of expansion budget": [percent(v) for v in classes["share_expansion"]],
+            "share of win-back budget": [percent(v) for v in classes["share_winback"]],
         }
     )
 
