@@ -2,10 +2,12 @@
 
 Typical use::
 
-    raw = read_path("customers.csv")
-    data = read_customers(raw, propose_mapping(raw.columns, "customers"))
-    analysis = analyse(data)
-    scenario = build_scenario(analysis, source_name="customers")
+    result = analyse_portfolio("customers.csv", PortfolioSettings(gross_margin=0.6))
+    result.analysis.classes  # classes, strategies, budget shares
+    scenario = result.scenario(currency="EUR")
+
+or step by step: ``read_path``, ``read_customers`` with ``propose_mapping``, ``analyse``,
+``build_scenario``.
 """
 
 from .analysis import Analysis, analyse, build_scenario, fit_cohorts, fit_groups
@@ -13,8 +15,10 @@ from .classify import CLASSES, Thresholds
 from .columns import KINDS, guess_kind, propose_mapping
 from .data import CohortData, CustomerData, read_cohorts, read_customers, read_transactions
 from .fit import Lifetimes, SBGFit, TooLittleDataError, fit_sbg
+from .pipeline import PortfolioAnalysis, analyse_portfolio
 from .plans import STRATEGIES, ContactPlan
 from .reading import MAX_FILE_BYTES, FileProblemError, read_bytes, read_path
+from .settings import PortfolioSettings, SettingsError
 
 __all__ = [
     "CLASSES",
@@ -27,10 +31,14 @@ __all__ = [
     "CustomerData",
     "FileProblemError",
     "Lifetimes",
+    "PortfolioAnalysis",
+    "PortfolioSettings",
     "SBGFit",
+    "SettingsError",
     "Thresholds",
     "TooLittleDataError",
     "analyse",
+    "analyse_portfolio",
     "build_scenario",
     "fit_cohorts",
     "fit_groups",

@@ -13,6 +13,7 @@ from .. import Scenario, scenario_from_dict
 from ..errors import InputError
 from .classify import (
     CLASSES,
+    RISK_BANDS,
     Thresholds,
     classify,
     concentration,
@@ -76,6 +77,22 @@ class Analysis:
         lapsed = self.customers[(self.customers["status"] == "lapsed") & (self.customers["strategy"] == "win back")]
         cols = ["customer_id", "class", "revenue", "contribution", "tenure", "end"]
         return lapsed.sort_values("contribution", ascending=False)[cols].reset_index(drop=True)
+
+    def status_counts(self) -> dict[str, int]:
+        """How many rows are active customers, lapsed customers and prospects."""
+        status = self.customers["status"]
+        return {s: int((status == s).sum()) for s in ("active", "lapsed", "prospect")}
+
+    def active_revenue(self) -> float:
+        """Revenue per period of the active customers."""
+        c = self.customers
+        return float(c.loc[c["status"] == "active", "revenue"].sum())
+
+    def risk_band_counts(self) -> dict[str, int]:
+        """Active customers per churn-risk band (low, medium, high)."""
+        c = self.customers
+        bands = c.loc[c["status"] == "active", "risk_band"].value_counts()
+        return {band: int(bands.get(band, 0)) for band in RISK_BANDS}
 
     def fit_for(self, cls: str) -> SBGFit | None:
         return self.fits.get(cls) or self.fits.get(ALL)

@@ -11,7 +11,6 @@ import argparse
 import json
 import math
 import sys
-from pathlib import Path
 
 from ..cli_common import fraction, json_safe, write_output
 from ..errors import InputError
@@ -84,79 +83,72 @@ def add_commands(subparsers) -> None:
     port.set_defaults(func=cmd_portfolio)
 
 
-def _mapping(raw, kind: str, pairs: list[str]) -> dict:
-    from .columns import propose_mapping, roles_of
+# the command line's names of the settings, for messages
+OPTION_OF_SETTING = {
+    "kind": "--kind",
+    "columns": "--column",
+    "sheet": "--sheet",
+    "period": "--period",
+    "as_of": "--as-of",
+    "inactivity_days": "--inactivity-days",
+    "gross_margin": "--gross-margin",
+    "contribution_cuts": "--contribution-cuts",
+    "potential_cuts": "--potential-cuts",
+    "winback_min": "--winback-min",
+}
 
-    mapping = propose_mapping(raw.columns, kind)
-    keys = [r.key for r in roles_of(kind)]
-    for pair in pairs:
+
+def settings_of(args):
+    """The :class:`~simulation.portfolio.settings.PortfolioSettings` the options describe."""
+    from .settings import PortfolioSettings, SettingsError
+
+    columns = {}
+    for pair in args.column:
         role, sep, column = pair.partition("=")
         if not sep:
             raise InputError(f"--column: write ROLE=COLUMN; got {pair!r}")
-        if role.strip() not in keys:
-            raise InputError(f"--column: unknown role {role.strip()!r}; a {kind} file has {', '.join(keys)}")
-        mapping[role.strip()] = column.strip() or None
-    return mapping
+        columns[role.strip()] = column.strip() or None
+    fields = {
+        "kind": args.kind,
+        "columns": columns,
+        "sheet": args.sheet,
+        "period": args.period,
+        "as_of": args.as_of,
+        "inactivity_days": args.inactivity_days,
+        "gross_margin": args.gross_margin,
+    }
+    for name in ("contribution_cuts", "potential_cuts", "winback_min"):  # `portfolio` only
+        fields[name] = getattr(args, name, None)
+    try:
+        return PortfolioSettings(**fields)
+    except SettingsError as exc:
+        problems = [(OPTION_OF_SETTING.get(name.split(".")[0], name), message) for name, message in exc.problems]
+        raise InputError("; ".join(f"{option}: {message}" for option, message in problems)) from None
 
 
 def load(args):
-    """Read the data file as the options say: ``(kind, data)``."""
-    from .columns import guess_kind
-    from .data import read_cohorts, read_customers, read_transactions
-    from .reading import read_path
+    """Read and analyse the data file as the options say, listing on standard error what was not read."""
+    from . import pipeline
 
-    raw = read_path(args.data, sheet=args.sheet)
-    for note in raw.notes:
+    result = pipeline.analyse_portfolio(args.data, settings_of(args))
+    for note in result.reading_notes:
         print(f"note: {note}", file=sys.stderr)
-    kind = args.kind or guess_kind(raw.columns)
-    mapping = _mapping(raw, kind, args.column)
-    if args.inactivity_days is not None and args.inactivity_days < 1:
-        raise InputError(f"--inactivity-days: must be 1 or more; got {args.inactivity_days}")
-    as_of = None
-    if args.as_of:
-        import pandas as pd
-
-        try:
-            as_of = pd.Timestamp(args.as_of)
-        except ValueError:
-            raise InputError(f"--as-of: not a date (YYYY-MM-DD): {args.as_of!r}") from None
-    if kind == "cohorts":
-        data = read_cohorts(raw, mapping, period=args.period or "year")
-    elif kind == "transactions":
-        data = read_transactions(
-            raw, mapping, period=args.period or "month", as_of=as_of, inactivity_days=args.inactivity_days
-        )
-    else:
-        data = read_customers(raw, mapping, period=args.period or "month", as_of=as_of)
+    data = result.data
     if data.problems.count:
         print(f"note: {data.problems.summary(data.rows)}", file=sys.stderr)
         for line in data.problems.lines_text():
             print(f"  {line}", file=sys.stderr)
-    return kind, data
+    return result
 
 
 def _json(doc) -> str:
     return json.dumps(json_safe(doc), indent=2, ensure_ascii=False) + "\n"
 
 
-def fits_for(kind, data, gross_margin: float = 1.0):
-    """The fits ``fit`` reports: per cohort set, else per segment when the file has segments, else per class."""
-    from .analysis import analyse, fit_cohorts, fit_groups
-
-    if kind == "cohorts":
-        return "cohort set", *fit_cohorts(data)
-    segments = data.customers["segment"]
-    if (segments != "").any():
-        return "segment", *fit_groups(data.customers, "segment")
-    analysis = analyse(data, default_margin=gross_margin)
-    fits = {k: v for k, v in analysis.fits.items() if k != "All customers"}
-    messages = {k: v for k, v in analysis.fit_messages.items() if k != "All customers"}
-    return "class", fits, messages
-
-
 def cmd_fit(args) -> int:
-    kind, data = load(args)
-    by, fits, messages = fits_for(kind, data, args.gross_margin)
+    result = load(args)
+    data = result.data
+    by, fits, messages = result.group_fits()
     if not fits:
         detail = " ".join(f"{name}: {msg}" for name, msg in messages.items())
         raise InputError(f"no churn model could be fitted. {detail}")
@@ -210,11 +202,10 @@ def portfolio_document(analysis, scenario) -> dict:
                 },
             }
         )
-    c = analysis.customers
     t = analysis.thresholds
     return {
         "period": analysis.period,
-        "customers": {s: int((c["status"] == s).sum()) for s in ("active", "lapsed", "prospect")},
+        "customers": analysis.status_counts(),
         "thresholds": {
             "contribution": list(t.contribution),
             "potential": list(t.potential),
@@ -233,36 +224,18 @@ def portfolio_document(analysis, scenario) -> dict:
 
 
 def cmd_portfolio(args) -> int:
-    from .analysis import analyse, build_scenario
-    from .classify import default_thresholds
+    from .pipeline import COHORTS_NOT_CLASSIFIED
 
-    kind, data = load(args)
-    if kind == "cohorts":
-        raise InputError(
-            "a cohort table gives retention curves only, not customers to classify: use `fit` on it, "
-            "or give a customer table or a transaction log."
-        )
+    result = load(args)
+    if result.analysis is None:
+        raise InputError(COHORTS_NOT_CLASSIFIED)
     if args.runs < 10 or args.seed < 0:
         raise InputError("--runs must be 10 or more and --seed 0 or more")
-    thresholds = None
-    if args.contribution_cuts or args.potential_cuts or args.winback_min is not None:
-        from .analysis import prepare
-        from .classify import Thresholds
-
-        base = default_thresholds(prepare(data, args.gross_margin)[0])
-        thresholds = Thresholds(
-            contribution=args.contribution_cuts or base.contribution,
-            potential=args.potential_cuts or base.potential,
-            winback_min_value=base.winback_min_value if args.winback_min is None else args.winback_min,
-        )
-    analysis = analyse(data, thresholds=thresholds, default_margin=args.gross_margin)
-    scenario = build_scenario(
-        analysis, source_name=Path(args.data).stem, currency=args.currency, runs=args.runs, seed=args.seed
-    )
+    scenario = result.scenario(currency=args.currency, runs=args.runs, seed=args.seed)
     if args.out:
         write_output(scenario.to_toml(), args.out)
     if args.format == "json":
-        sys.stdout.write(_json(portfolio_document(analysis, scenario)))
+        sys.stdout.write(_json(portfolio_document(result.analysis, scenario)))
     elif not args.out:
         sys.stdout.write(scenario.to_toml())
     return 0

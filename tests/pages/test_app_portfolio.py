@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import io
+import json
 
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from simulation.cli import main
+from simulation.portfolio import pipeline
 from simulation.portfolio.analysis import analyse, still_here
 from simulation.portfolio.classify import Thresholds
 from simulation.portfolio.columns import propose_mapping
 from simulation.portfolio.data import read_customers
 from simulation.portfolio.plans import ContactPlan
 from simulation.portfolio.reading import read_path
+from simulation.portfolio.settings import PortfolioSettings
 from tests.portfolio.helpers import SAMPLES
 from ui.portfolio import text
 
@@ -61,8 +65,8 @@ def test_example_shows_the_portfolio_in_numbers_a_person_reads():
     a = _model()
     conc = a.concentration
     expected = (
-        f"The top 10 % of customers bring {conc['top_10'] * 100:.0f} % of revenue; the top 20 % bring "
-        f"{conc['top_20'] * 100:.0f} % ({conc['customers']:,} active customers)."
+        f"The top 10 % of customers bring {conc['top_10'] * 100:.1f} % of revenue; the top 20 % bring "
+        f"{conc['top_20'] * 100:.1f} % ({conc['customers']:,} active customers)."
     )
     assert expected in texts, f"concentration sentence {expected!r} not in {texts}"
     active = (a.customers["status"] == "active").sum()
@@ -208,3 +212,44 @@ def test_thresholds_that_make_no_sense_are_refused_with_a_message():
     assert not at.exception, f"raised: {at.exception}"
     assert any("These thresholds were not applied" in e.value for e in at.error), [e.value for e in at.error]
     assert _frame(at, "strategy") is not None, "the page still shows the classes (with the data's defaults)"
+
+
+def test_the_page_and_the_command_line_analyse_through_one_function(monkeypatch, capsys):
+    calls = []
+    real = pipeline.analyse_portfolio
+
+    def spy(data, settings=None, **kw):
+        calls.append((data, settings, kw))
+        return real(data, settings, **kw)
+
+    monkeypatch.setattr(pipeline, "analyse_portfolio", spy)
+    at = _open_example("b2b_accounts.csv")
+    path = SAMPLES / "b2b_accounts.csv"
+    assert len(calls) == 1, f"the page analyses the file once, through analyse_portfolio: {len(calls)} calls"
+    data, page_settings, kw = calls[0]
+    assert data == path.read_bytes() and kw == {"name": path.name}, "the page passes the file's bytes and name"
+    raw = read_path(path)
+    assert page_settings == PortfolioSettings(
+        kind="customers", columns=propose_mapping(raw.columns, "customers"), period="month", gross_margin=1.0
+    ), f"the page's widgets as settings: {page_settings}"
+    at.run()
+    assert len(calls) == 1, "a rerun with the same file and settings is a cache hit"
+
+    calls.clear()
+    assert main(["portfolio", str(path), "--format", "json"]) == 0, "the command runs"
+    doc = json.loads(capsys.readouterr().out)
+    assert len(calls) == 1 and calls[0][0] == str(path), f"the command analyses through analyse_portfolio: {calls}"
+    shown = _frame(at, "strategy").set_index("class")["customers"].to_dict()
+    printed = {c["name"]: c["customers"] for c in doc["classes"]}
+    assert shown == printed, f"the page shows the classes the command prints: {shown} != {printed}"
+
+
+def test_cell_classes_set_on_the_page_reclassify():
+    at = _open_example("b2b_accounts.csv")
+    at.session_state["pf_cells"] = {"low": {"low": "C"}}
+    at.run()
+    assert not at.exception, f"raised: {at.exception}"
+    shown = _frame(at, "strategy").set_index("class")["customers"].to_dict()
+    want = _model(cell_class={("low", "low"): "C"}).classes.set_index("class")["customers"].to_dict()
+    assert shown == want, f"low contribution and low potential as C: the page shows {shown}, the model gives {want}"
+    assert shown != _model().classes.set_index("class")["customers"].to_dict(), "the low/low cell's customers moved"

@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from ui.shared.style import money
+
 CLASS_COLORS = {"A": "#1f5fa8", "B": "#5b8fd1", "C": "#d9822b", "D": "#8c8c8c"}
 SERIES_COLORS = {"observed": "#333333", "fitted": "#1f5fa8", "projected": "#1f5fa8"}
 LEVEL_ORDER = ["low", "medium", "high"]
@@ -113,8 +115,6 @@ def budget_chart(frame: pd.DataFrame, currency: str, period: str) -> alt.Chart:
 
 def nine_box_frame(box: pd.DataFrame, currency: str) -> pd.DataFrame:
     """The nine-box table with a text label per cell (class, customers, revenue, prospects)."""
-    from ui.portfolio.text import money
-
     labels = []
     for cls, customers, prospects, revenue in zip(
         box["class"], box["customers"], box["prospects"], box["revenue"], strict=True

@@ -1,10 +1,14 @@
-"""Sentences and number formats the Portfolio page shows, as pure functions (tested as a person reads them)."""
+"""Sentences the Portfolio page shows, as pure functions (tested as a person reads them).
+
+Money and shares are written by the app's one formatter (:mod:`ui.shared.style`), as on every page.
+"""
 
 from __future__ import annotations
 
 import math
 
-SYMBOLS = {"USD": "$", "EUR": "€", "GBP": "£", "JPY": "¥"}
+from ui.shared.style import money, percent
+
 STRATEGY_TEXT = {
     "acquire": "turn high-potential prospects into customers (acquisition budget)",
     "develop": "grow what they buy: upsell and account development (expansion budget)",
@@ -12,26 +16,6 @@ STRATEGY_TEXT = {
     "win back": "recover lapsed customers of high past value (win-back budget)",
     "hold": "minimal contact at low cost, no expansion (a small retention budget)",
 }
-
-
-def money(value: float, currency: str = "USD") -> str:
-    """``$1,234`` below ten thousand, then ``$12.3k``, ``$4.56M``; a dash when undefined."""
-    if value is None or not math.isfinite(value):
-        return "—"
-    symbol = SYMBOLS.get(currency.upper(), currency.upper() + " ")
-    sign = "-" if value < 0 else ""
-    x = abs(value)
-    for start, size, suffix in ((1e9, 1e9, "B"), (1e6, 1e6, "M"), (1e4, 1e3, "k")):
-        if x >= start:
-            return f"{sign}{symbol}{x / size:.3g}{suffix}"
-    return f"{sign}{symbol}{x:,.0f}"
-
-
-def percent(share: float, digits: int = 0) -> str:
-    """``42 %`` from 0.42; a dash when undefined."""
-    if share is None or not math.isfinite(share):
-        return "—"
-    return f"{share * 100:.{digits}f} %"
 
 
 def churn_percent(share: float) -> str:
@@ -108,3 +92,20 @@ def rows_sentence(count: int, rows: int) -> str:
     if count == 0:
         return f"All {rows:,} rows were read."
     return f"{count:,} of {rows:,} rows could not be used and were left out; the first ones are listed below."
+
+
+def customers_sentence(counts: dict[str, int], revenue: float, currency: str, period: str) -> str:
+    """``**2,679 active customers**, 537 lapsed, 600 prospects; revenue per month $3.08M.``"""
+    return (
+        f"**{counts['active']:,} active customers**, {counts['lapsed']:,} lapsed, {counts['prospect']:,} prospects; "
+        f"revenue per {period} {money(revenue, currency)}."
+    )
+
+
+def risk_sentence(cuts: tuple[float, float], bands: dict[str, int], period: str) -> str:
+    """The churn-risk bands' bounds and how many active customers each holds."""
+    lo, hi = cuts
+    return (
+        f"Churn risk next {period}: **low** below {churn_percent(lo)} ({bands['low']:,} customers), "
+        f"**medium** ({bands['medium']:,}), **high** from {churn_percent(hi)} ({bands['high']:,})."
+    )
