@@ -13,6 +13,7 @@ from simulation.lessons import LESSONS, Lesson, Outcome
 from ui.lessons import charts as lesson_charts
 from ui.lessons import text as lessons_text
 from ui.lessons.state import answer_at_start, lesson_exercise, outcome_at, show_chart
+from ui.lessons.units import from_widget, to_widget, widget_format
 from ui.shared import routing, state
 
 routing.ensure_routed("pages/lessons.py")
@@ -26,15 +27,6 @@ CLASS_PARAM = "class"
 LESSON_PARAM = "lesson"
 LEARNER_PARAM = "learner"
 LEARNER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-
-
-# Numbers in and out of widgets: shares are typed and shown in percent ----------------------------
-def to_widget(value: float, unit: str) -> float:
-    return round(value * 100, 6) if unit == "share" else float(value)
-
-
-def from_widget(value: float, unit: str) -> float:
-    return float(value) / 100 if unit == "share" else float(value)
 
 
 # Class mode (learner side) ---------------------------------------------------------------------
@@ -155,13 +147,6 @@ def prediction_step(lesson: Lesson, code, learner) -> float | None:
             st.session_state[key] = float(value) if options else from_widget(value, unit)
             record(code, learner, lesson, "prediction", st.session_state[key])
     return st.session_state.get(key)
-
-
-def widget_format(step: float, unit: str) -> str:
-    """printf format showing as many decimals as the step needs (``%.0f`` for whole numbers)."""
-    shown = to_widget(step, unit)
-    decimals = 0 if float(shown).is_integer() else max(len(f"{shown:g}".split(".")[-1]), 1)
-    return f"%.{decimals}f"
 
 
 def control_widgets(lesson: Lesson) -> dict:

@@ -109,3 +109,13 @@ def test_choice_chart_counts_learners_per_option():
     data = [row for rows in spec["datasets"].values() for row in rows]
     assert [r["answer"] for r in data] == [False, False, False, True], "the simulated answer is marked"
     assert "Learners" in _titles(spec), "the axis counts learners"
+
+
+def test_shares_are_typed_in_percent_and_read_back_exactly():
+    from ui.lessons.units import from_widget, to_widget, widget_format
+
+    for value in (0.0, 0.05, 0.123456, 1.0):
+        assert from_widget(to_widget(value, "share"), "share") == pytest.approx(value), "a share survives its widget"
+    assert to_widget(0.05, "share") == 5.0 and to_widget(7.0, "multiple") == 7.0, "shares in percent, others as is"
+    assert widget_format(0.01, "share") == "%.0f" and widget_format(0.005, "share") == "%.1f", "decimals the step needs"
+    assert widget_format(250.0, "money") == "%.0f" and widget_format(0.25, "multiple") == "%.2f"
