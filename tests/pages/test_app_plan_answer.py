@@ -69,8 +69,8 @@ def test_outcome_view_and_year_table_are_shown(app):
         "Chance of a loss against the status quo" in m.value or "at least as well" in m.value for m in app.markdown
     )
     table = app.dataframe[0].value
-    assert list(table.columns) == ["Year", *(PNL_LABELS[m] for m in PNL_METRICS)], table.columns
-    assert table["Year"].tolist() == ["Year 1", "Year 2", "Year 3"], "a 36-month horizon is three years"
+    assert table["Line"].tolist() == [PNL_LABELS[m] for m in PNL_METRICS], "a P&L statement, line by line"
+    assert list(table.columns) == ["Line", "Year 1", "Year 2", "Year 3"], "a 36-month horizon is three years"
 
 
 MONEY = re.compile(r"^(-?)[$€£]([\d,.]+)([kMBT]?)$")
@@ -96,26 +96,26 @@ def read_cell(text: str) -> tuple[tuple[float, float], tuple[float, float], tupl
 
 
 def test_year_table_adds_up_and_is_the_command_lines(app, test_scenario, tmp_path, capsys):
-    """Each year's row adds up as a reader checks it, and every cell is the text of `run --format json`'s years."""
-    table = app.dataframe[0].value
-    labels = {PNL_LABELS[m]: m for m in PNL_METRICS}
-    for _, row in table.iterrows():
-        averages = {m: read_cell(row[label])[0] for label, m in labels.items()}
+    """Each year adds up as a reader checks it, and every cell is the text of `run --format json`'s years."""
+    table = app.dataframe[0].value.set_index("Line")
+    for year in table.columns:
+        column = table[year]
+        averages = {m: read_cell(column[PNL_LABELS[m]])[0] for m in PNL_METRICS}
         got = {m: value for m, (value, _) in averages.items()}
         slack = {m: rounding for m, (_, rounding) in averages.items()}
         contribution = got["gross_profit"] - got["cost_to_serve"] - got["spend"]
         tolerance = slack["gross_profit"] + slack["cost_to_serve"] + slack["spend"] + slack["contribution"]
-        assert abs(contribution - got["contribution"]) <= tolerance, f"{row['Year']}: contribution: {row.to_dict()}"
+        assert abs(contribution - got["contribution"]) <= tolerance, f"{year}: contribution: {column.to_dict()}"
         operating = got["contribution"] - got["operating_costs"]
         tolerance = slack["contribution"] + slack["operating_costs"] + slack["operating_profit"]
-        assert abs(operating - got["operating_profit"]) <= tolerance, f"{row['Year']}: {row.to_dict()}"
+        assert abs(operating - got["operating_profit"]) <= tolerance, f"{year}: {column.to_dict()}"
     path = tmp_path / "plan.toml"
     path.write_text(current(app).to_toml(), encoding="utf-8")
     assert cli.main(["run", str(path), "--format", "json"]) == 0
     years = json.loads(capsys.readouterr().out)["years"]
     cur = current(app).currency
     for record in years:
-        cell = table.loc[record["year"] - 1, PNL_LABELS[record["metric"]]]
+        cell = table.loc[PNL_LABELS[record["metric"]], f"Year {record['year']}"]
         money = [style.money(record[key], cur) for key in ("mean", "p5", "p95")]
         want = f"{money[0]} ({money[1]} to {money[2]})"
         assert cell == want, f"year {record['year']} {record['metric']}: page {cell!r}, command line {want!r}"

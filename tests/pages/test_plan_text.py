@@ -137,8 +137,8 @@ def test_year_labels_say_when_a_year_is_short():
 def test_year_table_reads_as_money_with_its_range(test_scenario):
     result = simulate(test_scenario.replace(horizon=25, currency="EUR"), runs=60, seed=2)
     table = pnl.display_table(pnl.YearTable.of(result), "EUR", "month")
-    assert list(table.columns) == ["Year", *(PNL_LABELS[m] for m in PNL_METRICS)], list(table.columns)
-    assert table["Year"].tolist() == ["Year 1", "Year 2", "Year 3 (month 25)"], table["Year"].tolist()
+    assert list(table.columns) == ["Line", "Year 1", "Year 2", "Year 3 (month 25)"], list(table.columns)
+    assert table["Line"].tolist() == [PNL_LABELS[m] for m in PNL_METRICS], table["Line"].tolist()
     cell = re.compile(r"-?€[\d.,]+[kMB]? \(-?€[\d.,]+[kMB]? to -?€[\d.,]+[kMB]?\)")
     for column in table.columns[1:]:
         assert all(cell.fullmatch(x) for x in table[column]), f"{column}: {table[column].tolist()}"

@@ -58,9 +58,15 @@ def _cells(table: YearTable, period: str, text) -> pd.DataFrame:
 
 
 def display_table(table: YearTable, currency: str, period: str) -> pd.DataFrame:
-    """The page's table: per year and line, the average and, in brackets, the 90 % range, as text."""
+    """The page's table, read like a P&L statement: one row per line, one column per year.
+
+    Each cell is the year's average and, in brackets, its 90 % range, as text.
+    """
     money = lambda x: style.money(x, currency)  # noqa: E731
-    return _cells(table, period, lambda r: f"{money(r['mean'])} ({money(r['p5'])} to {money(r['p95'])})")
+    by_year = _cells(table, period, lambda r: f"{money(r['mean'])} ({money(r['p5'])} to {money(r['p95'])})")
+    statement = by_year.set_index("Year").T
+    statement.columns.name = None
+    return statement.rename_axis("Line").reset_index()
 
 
 def report_table(table: YearTable, currency: str, period: str) -> pd.DataFrame:
