@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from scipy.optimize import brentq, minimize, minimize_scalar
-from scipy.special import betaln, digamma
+from scipy.special import betaln
 from scipy.stats import chi2
 
 from ..errors import InputError
@@ -104,26 +104,39 @@ class Lifetimes:
         return np.cumprod(1 - hazard)
 
 
+def _terms(a: float, b: float, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """``log S(t)`` for t = 0..size-1 and ``log P(T = t)`` for t = 1..size-1, stable at any size of a and b.
+
+    Written as sums of small terms rather than differences of log-Beta functions, which lose all
+    precision when a + b is large (customers much alike): S(t) = prod_{j<t} (b + j) / (a + b + j)
+    and P(T = t) = S(t - 1) a / (a + b + t - 1).
+    """
+    j = np.arange(size - 1, dtype=float)
+    log_s = np.concatenate(([0.0], np.cumsum(np.log1p(-a / (a + b + j)))))
+    log_p = log_s[:-1] + math.log(a) - np.log(a + b + j)
+    return log_s, log_p
+
+
 def log_likelihood(a: float, b: float, data: Lifetimes) -> float:
     """sBG log-likelihood of the counts at Beta(a, b) (Fader and Hardie 2007)."""
-    t = np.arange(data.lost.size, dtype=float)
-    base = betaln(a, b)
-    lost = data.lost[1:]
-    value = lost @ (betaln(a + 1, b + t[1:] - 1) - base) if lost.size else 0.0
-    return float(value + data.alive @ (betaln(a, b + t) - base))
+    log_s, log_p = _terms(a, b, data.lost.size)
+    return float(data.lost[1:] @ log_p + data.alive @ log_s)
 
 
 def _negative_and_gradient(x, data: Lifetimes):
     x = np.clip(x, *_LOG_BOUNDS)
     a, b = math.exp(x[0]), math.exp(x[1])
-    t = np.arange(data.lost.size, dtype=float)
-    lost, tl = data.lost[1:], t[1:]
-    dab = digamma(a + b)
+    size = data.lost.size
+    j = np.arange(size - 1, dtype=float)
+    # d/da and d/db of log S(t): sums over j < t of -1/(a+b+j) and a/((b+j)(a+b+j))
+    da_s = np.concatenate(([0.0], np.cumsum(-1.0 / (a + b + j))))
+    db_s = np.concatenate(([0.0], np.cumsum(a / ((b + j) * (a + b + j)))))
+    da_p = da_s[:-1] + 1.0 / a - 1.0 / (a + b + j)
+    db_p = db_s[:-1] - 1.0 / (a + b + j)
     value = log_likelihood(a, b, data)
-    ga = lost @ (digamma(a + 1) - digamma(a + b + tl) - digamma(a) + dab)
-    gb = lost @ (digamma(b + tl - 1) - digamma(a + b + tl) - digamma(b) + dab)
-    ga += data.alive @ (dab - digamma(a + b + t))
-    gb += data.alive @ (digamma(b + t) - digamma(a + b + t) - digamma(b) + dab)
+    lost = data.lost[1:]
+    ga = lost @ da_p + data.alive @ da_s
+    gb = lost @ db_p + data.alive @ db_s
     return -value, -np.array([ga * a, gb * b])
 
 
