@@ -310,7 +310,7 @@ CHART_BUILDERS = {"fan": charts.fan_chart, "bridge": charts.bridge_chart, "gain"
 @st.cache_data(max_entries=64, show_spinner=False)
 def _chart_template(builder: str, columns: tuple[str, ...], params_json: str) -> dict:
     empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
-    return CHART_BUILDERS[builder](empty, **json.loads(params_json)).to_dict()
+    return charts.vega_spec(CHART_BUILDERS[builder](empty, **json.loads(params_json)))
 
 
 def chart_spec(builder: str, frame: pd.DataFrame, **params) -> dict:
