@@ -14,10 +14,8 @@ characters) and names are only ever returned to the trainer.
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import hmac
-import io
 import math
 import os
 import re
@@ -28,6 +26,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..errors import InputError
+from .cells import csv_text
 from .sqlite import atomic, connect, data_dir, is_busy, utc_now
 
 DB_FILE = "classroom.sqlite3"
@@ -154,11 +153,6 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
 
 
-def _spreadsheet_safe(text: str) -> str:
-    # a name starting with = + - @ would be run as a formula by a spreadsheet opening the CSV
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
-
-
 class ClassroomStore:
     """Class sessions in one data folder.
 
@@ -269,13 +263,12 @@ class ClassroomStore:
                 "ORDER BY l.name COLLATE NOCASE, a.lesson, a.kind",
                 (code,),
             ).fetchall()
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for c, name, lesson, kind, value, correct, at in rows:
-            writer.writerow([c, _spreadsheet_safe(name), lesson, kind, f"{value:.10g}",
-                             "" if correct is None else ("yes" if correct else "no"), at])  # fmt: skip
-        return out.getvalue()
+        return csv_text(
+            ([c, name, lesson, kind, value, "" if correct is None else ("yes" if correct else "no"), at]
+             for c, name, lesson, kind, value, correct, at in rows),
+            CSV_COLUMNS,
+            float_format="%.10g",
+        )  # fmt: skip
 
     def learner_count(self, code) -> int:
         code = clean_code(code)

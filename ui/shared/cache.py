@@ -39,6 +39,7 @@ from simulation.decide import (
 from simulation.engines.runner import shared_draws
 from simulation.engines.summary import Comparison, ResultSummary
 from simulation.errors import InputError
+from simulation.io.cells import to_csv
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.model.assumptions import Assumptions
 from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
@@ -147,7 +148,7 @@ def projections_csv(model: str, budget: str, runs: int, seed: int) -> str:
     """Every path metric's percentiles as CSV, in the command line's long format."""
     scenario, plan_budget = _rebuild(model, budget, runs, seed)
     table = simulate(scenario, plan_budget, runs=runs, seed=seed).path_summary()
-    return table.to_csv(index=False, float_format=CSV_FLOAT_FORMAT)
+    return to_csv(table, CSV_FLOAT_FORMAT)
 
 
 class TooLargeError(InputError):
