@@ -9,6 +9,7 @@ plan does not carry it. The app asks for a password first when Streamlit's secre
 from __future__ import annotations
 
 import hmac
+import secrets
 
 import streamlit as st
 
@@ -20,6 +21,14 @@ WORKSPACE_KEY = "_workspace"
 NEW_KEY_KEY = "_workspace_new_key"
 QUERY_PARAM = "w"
 _PASSWORD_OK = "_app_password_ok"
+CLIENT_KEY = "_workspace_client"  # this session's id for counting its wrong passphrases
+
+
+def client_id() -> str:
+    """An id of this browser session, so that its wrong passphrases are counted apart from everyone else's."""
+    if CLIENT_KEY not in st.session_state:
+        st.session_state[CLIENT_KEY] = secrets.token_urlsafe(12)
+    return st.session_state[CLIENT_KEY]
 
 
 def current() -> Workspace:
@@ -74,7 +83,9 @@ def panel() -> None:
             create = st.checkbox("Create this workspace", key="ws_create")
             if st.form_submit_button("Open workspace"):
                 try:
-                    st.session_state[WORKSPACE_KEY] = ScenarioStore().named_workspace(name, passphrase, create=create)
+                    st.session_state[WORKSPACE_KEY] = ScenarioStore().named_workspace(
+                        name, passphrase, create=create, client=client_id()
+                    )
                 except InputError as exc:
                     st.error(f"Workspace not opened: {code(exc)}")
                 else:
