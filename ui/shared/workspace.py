@@ -9,26 +9,18 @@ plan does not carry it. The app asks for a password first when Streamlit's secre
 from __future__ import annotations
 
 import hmac
-import secrets
 
 import streamlit as st
 
 from simulation.errors import InputError
 from simulation.io.storage import DEFAULT_WORKSPACE, ScenarioStore, Workspace, new_workspace_key, workspace_from_key
 from ui.shared.safe_text import code
+from ui.shared.state import client_id
 
 WORKSPACE_KEY = "_workspace"
 NEW_KEY_KEY = "_workspace_new_key"
 QUERY_PARAM = "w"
 _PASSWORD_OK = "_app_password_ok"
-CLIENT_KEY = "_workspace_client"  # this session's id for counting its wrong passphrases
-
-
-def client_id() -> str:
-    """An id of this browser session, so that its wrong passphrases are counted apart from everyone else's."""
-    if CLIENT_KEY not in st.session_state:
-        st.session_state[CLIENT_KEY] = secrets.token_urlsafe(12)
-    return st.session_state[CLIENT_KEY]
 
 
 def current() -> Workspace:
