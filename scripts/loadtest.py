@@ -285,7 +285,8 @@ async def optimise_requests(page, rounds: int, rec: dict) -> None:
             await settled(page)
             failed = page.get_by_test_id("stAlertContentError").filter(has_text=failure)
             if await failed.count() or await page.get_by_test_id("stException").count():
-                rec["errors"].append(f"{part}: {failure if await failed.count() else 'exception on the page'}")
+                shown = (await failed.first.inner_text())[:100] if await failed.count() else "exception on the page"
+                rec["errors"].append(f"{part}: {shown}")
                 continue
             try:
                 answer = page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(sentence))
