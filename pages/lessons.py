@@ -96,7 +96,7 @@ def class_sidebar() -> tuple[str | None, str | None]:
         if joined:
             try:
                 c = clean_code(st.session_state.get("lessons_join_code", ""))
-                learner_id = store().join(c, st.session_state.get("lessons_join_name", ""))
+                learner_id = store().join(c, st.session_state.get("lessons_join_name", ""), client=state.client_id())
             except ClassroomError as exc:
                 st.error(str(exc))
             else:

@@ -65,15 +65,17 @@ curves = pd.concat(
     ignore_index=True,
 )
 st.vega_lite_chart(
-    charts.survival_chart(
-        curves,
-        period=per,
-        title=f"Why heterogeneity matters: newly won customers of segment {seg.name} still active",
-        subtitle=[
-            f"Both curves lose {c:.1%} of the cohort in the first {per};",
-            "the heterogeneous one keeps more customers afterwards because the riskiest leave first.",
-        ],
-    ).to_dict(),
+    charts.vega_spec(
+        charts.survival_chart(
+            curves,
+            period=per,
+            title=f"Why heterogeneity matters: newly won customers of segment {seg.name} still active",
+            subtitle=[
+                f"Both curves lose {c:.1%} of the cohort in the first {per};",
+                "the heterogeneous one keeps more customers afterwards because the riskiest leave first.",
+            ],
+        )
+    ),
     width="stretch",
     height=CHART_HEIGHT,
 )
@@ -120,17 +122,19 @@ response = pd.concat(
     ignore_index=True,
 )
 st.vega_lite_chart(
-    charts.response_chart(
-        response,
-        currency=cur,
-        period=per,
-        title=f"Diminishing returns in the first {per}, at the central assumptions",
-        subtitle=[
-            f"A new customer costs about {style.money(scenario.cac_central, cur)} "
-            f"({edits.cost_multiplier(scenario):.1f}× a save of {style.money(central(ret.cost_per_save), cur)}).",
-            f"About {expected_churners:,.0f} customers are expected to leave this {per} without retention.",
-        ],
-    ).to_dict(),
+    charts.vega_spec(
+        charts.response_chart(
+            response,
+            currency=cur,
+            period=per,
+            title=f"Diminishing returns in the first {per}, at the central assumptions",
+            subtitle=[
+                f"A new customer costs about {style.money(scenario.cac_central, cur)} "
+                f"({edits.cost_multiplier(scenario):.1f}× a save of {style.money(central(ret.cost_per_save), cur)}).",
+                f"About {expected_churners:,.0f} customers are expected to leave this {per} without retention.",
+            ],
+        )
+    ),
     width="stretch",
     height=CHART_HEIGHT,
 )

@@ -11,7 +11,7 @@ from simulation.decide import DEFAULT_GRID, NOISE_Z, OBJECTIVES, PER_RUN_NOTE, s
 from ui.optimise import charts as oc
 from ui.optimise import sections, where_it_runs
 from ui.optimise import text as words
-from ui.shared import cache, routing, state, style, widgets
+from ui.shared import cache, charts, routing, state, style, widgets
 from ui.shared.prose import prose
 from ui.shared.safe_text import code
 
@@ -154,26 +154,28 @@ with st.container(border=True):
 
 # How sure -------------------------------------------------------------------------------------
 st.subheader("How sure is that?")
-sweep_spec = oc.sweep_chart(
-    result.points,
-    best_share=result.best_share,
-    best_value=result.best_value,
-    noise_range=result.best_share_range,
-    plan_share=result.plan_share,
-    objective_label=obj.label,
-    kind=kind,
-    currency=cur,
-    runs=result.runs,
-    bands=obj.statistic != "probability",
-).to_dict()
+sweep_spec = charts.vega_spec(
+    oc.sweep_chart(
+        result.points,
+        best_share=result.best_share,
+        best_value=result.best_value,
+        noise_range=result.best_share_range,
+        plan_share=result.plan_share,
+        objective_label=obj.label,
+        kind=kind,
+        currency=cur,
+        runs=result.runs,
+        bands=obj.statistic != "probability",
+    )
+)
 widgets.chart(sweep_spec, f"{widgets.slug(scenario.name)}-split-sweep", "opt_sweep", height=460)
 st.markdown(words.noise_text(result))
 summary = result.per_run_best_summary()
 if summary["meaningful"]:
     st.markdown(words.per_run_text(summary))
-    per_run_spec = oc.per_run_best_chart(
-        result.per_run_best_frame(), best_share=result.best_share, runs=result.runs
-    ).to_dict()
+    per_run_spec = charts.vega_spec(
+        oc.per_run_best_chart(result.per_run_best_frame(), best_share=result.best_share, runs=result.runs)
+    )
     widgets.chart(per_run_spec, f"{widgets.slug(scenario.name)}-own-best-split", "opt_per_run", height=300)
 else:
     st.caption(PER_RUN_NOTE)

@@ -11,10 +11,16 @@ whole page settled, slider-to-figures latency end to end, the server's own time 
 (the figures' compute time the Plan page states, and the server process's CPU time over the
 reruns).
 
+``--optimise R`` then takes every session to the Optimise page, where it asks R times for the
+budget map and the sensitivity analysis (tornado); all sessions then open the example under one
+name, so that they ask for the same map and tornado with the same parameters. Reported: each
+request's time from the click to its answer drawn, and any request that did not give its answer.
+
 Loopback only: the script refuses any other host, so it cannot load someone else's server.
 
     python scripts/loadtest.py --start --sessions 1 --moves 10
     python scripts/loadtest.py --url http://127.0.0.1:8501 --sessions 5 --moves 10 --interval 2
+    python scripts/loadtest.py --start --sessions 3 --moves 0 --optimise 2
 """
 
 from __future__ import annotations
@@ -54,6 +60,17 @@ TIMEOUT_MS = 120_000
 # and the app's script state is back to notRunning. A quick rerun may never show 'running' in
 # the page at all, so the state attribute alone cannot tell that a rerun happened.
 SETTLED = "[data-testid='stApp'][data-test-script-state='notRunning']"
+SHARED_NAME = "Load test"  # with --optimise: every session on one scenario, so they ask for the same map
+OPTIMISE = "Optimise"
+BEST_SPLIT = "Best split:"
+# (button, a sentence of its answer, charts it adds to the page, the start of its failure message)
+OPTIMISE_REQUESTS = {
+    "map": ("Map budget sizes", "More budget stops paying|still rises|could be smaller", 2, "The budget map c"),
+    "tornado": (
+        "Run the sensitivity analysis", "The recommended split holds up|The split depends on", 1,
+        "The sensitivity analysis c",
+    ),
+}  # fmt: skip
 
 
 def _free_port() -> int:
@@ -181,7 +198,7 @@ async def server_ms(page) -> float | None:
 
 async def session(browser, url: str, index: int, args, out: dict) -> None:
     moves, interval = args.moves, args.interval
-    name = f"Load session {index}"
+    name = SHARED_NAME if args.optimise else f"Load session {index}"
     scenario = load_preset(DEFAULT_PRESET).replace(name=name)
     if args.distinct:
         scenario = scenario.replace(simulation={"runs": scenario.simulation.runs, "seed": 1000 + index})
@@ -195,8 +212,10 @@ async def session(browser, url: str, index: int, args, out: dict) -> None:
 
     page.on("websocket", on_socket)
     rec = out.setdefault(
-        index, {"errors": [], "crosstalk": [], "e2e": [], "server_ms": [], "first_figures": None, "first_load": None}
-    )
+        index,
+        {"errors": [], "crosstalk": [], "e2e": [], "server_ms": [], "first_figures": None, "first_load": None,
+         "map": [], "tornado": []},
+    )  # fmt: skip
     await asyncio.sleep(index * args.stagger)
     try:
         t0 = time.perf_counter()
@@ -243,10 +262,43 @@ async def session(browser, url: str, index: int, args, out: dict) -> None:
                 direction = "ArrowRight"
             elif after_value >= 95:
                 direction = "ArrowLeft"
+        if args.optimise:
+            await optimise_requests(page, args.optimise, rec)
     except Exception as exc:
         rec["errors"].append(f"{type(exc).__name__}: {str(exc)[:200]}")
     finally:
         await context.close()
+
+
+async def optimise_requests(page, rounds: int, rec: dict) -> None:
+    """On the Optimise page, ask ``rounds`` times for the budget map and the tornado; time each answer."""
+    await page.get_by_test_id("stSidebarNav").get_by_text(OPTIMISE, exact=True).click()
+    await page.get_by_text(BEST_SPLIT).first.wait_for()
+    await settled(page)
+    charts = page.get_by_test_id("stVegaLiteChart")
+    expected = await charts.count()
+    for round_ in range(rounds):
+        for part, (button, sentence, added, failure) in OPTIMISE_REQUESTS.items():
+            expected += added if round_ == 0 else 0
+            start = time.perf_counter()
+            await page.get_by_role("button", name=button).click()
+            await settled(page)
+            failed = page.get_by_test_id("stAlertContentError").filter(has_text=failure)
+            if await failed.count() or await page.get_by_test_id("stException").count():
+                shown = (await failed.first.inner_text())[:100] if await failed.count() else "exception on the page"
+                rec["errors"].append(f"{part}: {shown}")
+                continue
+            try:
+                answer = page.get_by_test_id("stMarkdownContainer").filter(has_text=re.compile(sentence))
+                await answer.first.wait_for()
+                while await charts.count() < expected:
+                    if time.perf_counter() - start > TIMEOUT_MS / 1000:
+                        raise TimeoutError(f"{expected} charts expected")
+                    await asyncio.sleep(0.05)
+            except Exception as exc:  # reported, not raised: the next request still runs
+                rec["errors"].append(f"{part}: no answer ({type(exc).__name__})")
+                continue
+            rec[part].append(time.perf_counter() - start)
 
 
 async def warm_up(browser, url: str) -> None:
@@ -308,6 +360,13 @@ async def main_async(args, url: str, pid: int | None) -> dict:
         "server_cpu_per_rerun_s": (cpu1 - cpu0) / reruns if cpu0 is not None and cpu1 is not None and reruns else None,
         "server_cpu_s": cpu1 - cpu0 if cpu0 is not None and cpu1 is not None else None,
         "browsers_cpu_s": browsers1 - browsers0 if browsers0 is not None and browsers1 is not None else None,
+        "optimise_rounds_per_session": args.optimise,
+        "map_answers": len(maps := [x for r in out.values() for x in r["map"]]),
+        "map_s_p50": pct(maps, 50) if maps else None,
+        "map_s_max": max(maps) if maps else None,
+        "tornado_answers": len(tornados := [x for r in out.values() for x in r["tornado"]]),
+        "tornado_s_p50": pct(tornados, 50) if tornados else None,
+        "tornado_s_max": max(tornados) if tornados else None,
         "details": {i: {"errors": r["errors"][:5], "crosstalk": r["crosstalk"][:5]} for i, r in sorted(out.items())},
     }
 
@@ -337,10 +396,18 @@ def main(argv=None) -> int:
         help="with --start: the server on one core, the browsers on the others, so that the server's time "
         "per rerun is not the browsers' queue",
     )  # fmt: skip
+    parser.add_argument(
+        "--optimise", type=int, default=0, metavar="R",
+        help="after the moves, each session asks R times for the Optimise page's budget map and tornado "
+        "(all sessions on one scenario, so the same parameters)",
+    )  # fmt: skip
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
-    if not 1 <= args.sessions <= 50 or not 1 <= args.moves <= 1000 or not 0 <= args.interval <= 600:
-        parser.error("--sessions 1-50, --moves 1-1000, --interval 0-600")
+    least_moves = 0 if args.optimise else 1
+    if not 1 <= args.sessions <= 50 or not least_moves <= args.moves <= 1000 or not 0 <= args.interval <= 600:
+        parser.error("--sessions 1-50, --moves 1-1000 (0 with --optimise), --interval 0-600")
+    if not 0 <= args.optimise <= 20:
+        parser.error("--optimise 0-20")
     if not 0 <= args.stagger <= 60:
         parser.error("--stagger 0-60")
     if args.split_cores and not args.start:

@@ -13,7 +13,10 @@ from pathlib import Path
 from .cli_common import check_split_search, fraction, int_in, json_safe, write_output
 from .engines.runner import compare, engine_name
 from .errors import InputError
+from .io.cells import to_csv
 from .model.scenario import ScenarioError, Simulation, bounds_of, load_scenario
+
+CSV_FLOAT_FORMAT = "%.6g"
 
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
@@ -73,7 +76,7 @@ def cmd_run(args) -> int:
         except OSError as exc:
             raise BadInputError(f"--per-run: cannot write {args.per_run}: {exc.strerror}") from None
     if args.format == "csv":
-        _write(table.to_csv(index=False, float_format="%.6g"), args.out)
+        _write(to_csv(table, CSV_FLOAT_FORMAT), args.out)
     else:
         doc = {
             "scenario": scenario.name,
@@ -111,7 +114,7 @@ def cmd_optimize(args) -> int:
         scenario, objective=args.objective, target=args.target, grid=args.grid, runs=args.runs, seed=args.seed
     )
     if args.format == "csv":
-        _write(result.grid_frame().to_csv(index=False, float_format="%.6g"), args.out)
+        _write(to_csv(result.grid_frame(), CSV_FLOAT_FORMAT), args.out)
     else:
         _write(json.dumps(json_safe(result.to_dict()), indent=2) + "\n", args.out)
     return EXIT_OK

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from ..cli_common import check_split_search, int_in
 from ..errors import InputError
+from ..io.cells import to_csv
 
 SWEEP_HELP = "the best split and the objective curve for many scenario files at once (locally or on Dask)"
 
@@ -94,7 +95,7 @@ def cmd_sweep(args) -> int:
         print(f"warning: {executor.note}", file=sys.stderr)
     table = batch_frame(results, args.scenarios)
     try:
-        table.to_csv(args.out, index=False, float_format="%.6g")
+        Path(args.out).write_text(to_csv(table, "%.6g"), encoding="utf-8")
     except OSError as exc:
         raise InputError(f"--out: cannot write {args.out}: {exc.strerror}") from None
     for path, r in zip(args.scenarios, results, strict=True):

@@ -50,6 +50,7 @@ import pandas as pd
 import simpy
 
 from ..errors import InputError
+from ..io.cells import to_csv
 from ..model.assumptions import STREAMS, Assumptions
 from ..model.closed_forms import sbg_parameters
 from ..model.levers import response as _response
@@ -278,7 +279,7 @@ def write_event_log(result, path: str | Path) -> None:
             f"this result has no event log (engine {engine!r}): run the discrete-event engine with "
             "record_events=True (on the command line: --engine discrete-event --events FILE.csv)"
         )
-    events.to_csv(Path(path), index=False, float_format="%.12g")
+    Path(path).write_text(to_csv(events, "%.12g"), encoding="utf-8")
 
 
 class _Run:

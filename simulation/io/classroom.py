@@ -9,29 +9,36 @@ view), shown once; only the secret's SHA-256 is stored. Learners join with the c
 name, no account; the store hands each learner an opaque id that their browser session keeps.
 Codes and names arrive from links and forms, so both are validated (alphabet, length, no control
 characters) and names are only ever returned to the trainer.
+
+A code is short enough to type, so it could be found by trying codes: joins with a code that finds
+no open class are counted in the store (so the count holds across processes and restarts), per
+client (a browser session) and for everyone, over :data:`JOIN_WINDOW_SECONDS`; beyond
+:data:`MAX_FAILED_JOINS_PER_CLIENT` or :data:`MAX_FAILED_JOINS` every join is refused until the
+window has moved on. A closed class's code is retired: it no longer finds the class for joining
+(the same message as a code never given out), while the trainer can still open and export it.
 """
 
 from __future__ import annotations
 
 import contextlib
-import csv
 import hashlib
 import hmac
-import io
 import math
 import os
 import re
 import secrets
 import sqlite3
+import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..errors import InputError
+from .cells import csv_text
 from .sqlite import atomic, connect, data_dir, is_busy, utc_now
 
 DB_FILE = "classroom.sqlite3"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
 CODE_LENGTH = 6
 NAME_MAX_CHARS = 30
@@ -39,6 +46,14 @@ TITLE_MAX_CHARS = 80
 LESSON_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 KINDS = ("prediction", "exercise")
 CSV_COLUMNS = ("class_code", "learner", "lesson", "kind", "value", "correct", "answered_at")
+# Trying codes: 32**6 (about a billion) codes, a few open at a time. At most 10 wrong codes per
+# session and 300 for everyone in 10 minutes: about 43,000 tries a day, years to find one class
+# of ten open, while a room of learners mistyping a code now and then stays far below.
+JOIN_WINDOW_SECONDS = 600.0
+MAX_FAILED_JOINS_PER_CLIENT = 10
+MAX_FAILED_JOINS = 300
+LOCAL_CLIENT = "local"
+NO_CLASS = "class code: no open class has the code {code}; check the code with your trainer"
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS sessions (
@@ -72,6 +87,11 @@ CREATE TABLE IF NOT EXISTS answers (
     PRIMARY KEY (code, learner_id, lesson, kind),
     FOREIGN KEY (code, learner_id) REFERENCES learners(code, learner_id)
 );
+CREATE TABLE IF NOT EXISTS failed_joins (
+    at REAL NOT NULL,
+    client TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS failed_joins_at ON failed_joins (at);
 """
 
 
@@ -152,11 +172,6 @@ def _check_lesson(lesson) -> str:
 
 def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode("utf-8")).hexdigest()
-
-
-def _spreadsheet_safe(text: str) -> str:
-    # a name starting with = + - @ would be run as a formula by a spreadsheet opening the CSV
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 class ClassroomStore:
@@ -269,13 +284,12 @@ class ClassroomStore:
                 "ORDER BY l.name COLLATE NOCASE, a.lesson, a.kind",
                 (code,),
             ).fetchall()
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(CSV_COLUMNS)
-        for c, name, lesson, kind, value, correct, at in rows:
-            writer.writerow([c, _spreadsheet_safe(name), lesson, kind, f"{value:.10g}",
-                             "" if correct is None else ("yes" if correct else "no"), at])  # fmt: skip
-        return out.getvalue()
+        return csv_text(
+            ([c, name, lesson, kind, value, "" if correct is None else ("yes" if correct else "no"), at]
+             for c, name, lesson, kind, value, correct, at in rows),
+            CSV_COLUMNS,
+            float_format="%.10g",
+        )  # fmt: skip
 
     def learner_count(self, code) -> int:
         code = clean_code(code)
@@ -315,20 +329,53 @@ class ClassroomStore:
             revealed = frozenset(r[0] for r in conn.execute("SELECT lesson FROM reveals WHERE code = ?", (code,)))
         return ClassSession(code=c, title=title, created_at=created, closed_at=closed, revealed=revealed)
 
-    def join(self, code, name) -> str:
-        """Join class ``code`` as ``name``; returns the learner's opaque id. Names are unique in a class."""
+    def join(self, code, name, client: str | None = None) -> str:
+        """Join class ``code`` as ``name``; returns the learner's opaque id. Names are unique in a class.
+
+        ``client`` names who is joining (the app gives each browser session its own id): codes that
+        find no open class are counted per client and for everyone, and too many refuse every join
+        for a while (see the module's notes). A closed class is not found.
+        """
         code, name = clean_code(code), clean_name(name)
+        client = str(client or LOCAL_CLIENT)
         learner_id = secrets.token_urlsafe(12)
+        found = False
+        with self._transaction() as conn:
+            self._check_join_rate(conn, client)
+            row = conn.execute("SELECT closed_at FROM sessions WHERE code = ?", (code,)).fetchone()
+            found = row is not None and row[0] is None
+            if not found:
+                conn.execute("INSERT INTO failed_joins (at, client) VALUES (?, ?)", (time.time(), client))
+        if not found:  # raised after the commit, so that the failure stays counted
+            raise ClassroomError(NO_CLASS.format(code=code))
         with self._transaction() as conn:
             row = self._session_row(conn, code)
             if row[3] is not None:
-                raise ClassroomError(f"class {code} has been closed by the trainer; answers are no longer taken")
+                raise ClassroomError(NO_CLASS.format(code=code))
             taken = conn.execute("SELECT 1 FROM learners WHERE code = ? AND name = ?", (code, name)).fetchone()
             if taken:
                 raise ClassroomError("display name: someone in this class already uses it; add an initial")
             conn.execute("INSERT INTO learners (code, learner_id, name, joined_at) VALUES (?, ?, ?, ?)",
                          (code, learner_id, name, utc_now()))  # fmt: skip
         return learner_id
+
+    @staticmethod
+    def _check_join_rate(conn: sqlite3.Connection, client: str) -> None:
+        """Refuse a join while too many codes have failed, for this client or for everyone, in the window."""
+        now = time.time()
+        since = now - JOIN_WINDOW_SECONDS
+        conn.execute("DELETE FROM failed_joins WHERE at < ?", (since,))
+        mine, first_mine = conn.execute(
+            "SELECT COUNT(*), MIN(at) FROM failed_joins WHERE client = ? AND at >= ?", (client, since)
+        ).fetchone()
+        everyone, first = conn.execute("SELECT COUNT(*), MIN(at) FROM failed_joins WHERE at >= ?", (since,)).fetchone()
+        if mine >= MAX_FAILED_JOINS_PER_CLIENT or everyone >= MAX_FAILED_JOINS:
+            oldest = first_mine if mine >= MAX_FAILED_JOINS_PER_CLIENT else first
+            wait = max(1, math.ceil(oldest + JOIN_WINDOW_SECONDS - now))
+            raise ClassroomError(
+                f"class code: too many codes that found no class were tried; try again in {wait:,} s, "
+                "with the code your trainer gives"
+            )
 
     def learner_name(self, code, learner_id: str) -> str | None:
         """The learner's own display name (only ever shown back to that learner), or None if unknown."""

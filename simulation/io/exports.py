@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..engines.results import SimulationResult
 from ..model.figures import KPIS
+from .cells import to_csv
 
 # Assumptions drawn once per run, lever by lever: (column, attribute of Assumptions).
 LEVER_ASSUMPTIONS = (
@@ -36,6 +37,7 @@ SEGMENT_DRAWS = (
     ("referral_rate", "referral_rate"),
 )
 STATUS_QUO_PREFIX = "status_quo."
+PER_RUN_FLOAT_FORMAT = "%.10g"
 # The year-by-year table: (column, path summed over the year's periods, or None for a stock at year end).
 
 def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = None) -> pd.DataFrame:
@@ -79,7 +81,7 @@ def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = No
 
 def per_run_csv(plan: SimulationResult, baseline: SimulationResult | None = None) -> str:
     """:func:`per_run_frame` as CSV text (undefined figures as empty cells)."""
-    return per_run_frame(plan, baseline).to_csv(index=False, float_format="%.10g")
+    return to_csv(per_run_frame(plan, baseline), PER_RUN_FLOAT_FORMAT)
 
 
 def projections_wide(result: SimulationResult, statistic: str = "mean") -> pd.DataFrame:

@@ -17,11 +17,22 @@ its own workspace's scenarios. The default workspace needs nothing (one person
 on their own machine); a private workspace is reached by an unguessable key
 (:func:`new_workspace_key`, kept by its owner as a link), or by a name and a
 passphrase (:meth:`ScenarioStore.named_workspace`). The library keeps only
-SHA-256 digests of keys and scrypt hashes of passphrases. Wrong passphrases are
-counted per workspace in the library itself (so the count survives restarts and
-is shared by every server on the same data folder): after
-:data:`FREE_PASSPHRASE_TRIES` in a row, each further try must wait a delay that
-doubles with every failure, up to :data:`MAX_PASSPHRASE_WAIT_SECONDS`.
+SHA-256 digests of keys and scrypt hashes of passphrases.
+
+Guessing a passphrase is limited twice, in the library itself (so the counts survive restarts
+and are shared by every server on the same data folder), each count checked and raised in the
+same transaction as the try it limits, so concurrent tries cannot slip past it:
+
+- per client (a browser session): after :data:`FREE_PASSPHRASE_TRIES` failures, its next try is
+  refused until a wait that doubles with every failure has passed, up to
+  :data:`MAX_PASSPHRASE_WAIT_SECONDS`. Only that client is refused.
+- per workspace name: recent failures from any client delay every further try by
+  :func:`attempt_delay_seconds` (at most :data:`MAX_ATTEMPT_DELAY_SECONDS`) before the passphrase
+  is checked. A try is never refused for someone else's failures, so nobody can lock an owner
+  out; a right passphrase clears the workspace's count.
+
+An unknown name and a wrong passphrase get the same message (:data:`NOT_OPENED`) after the same
+work, so the messages do not tell which workspace names exist.
 """
 
 from __future__ import annotations
@@ -35,6 +46,7 @@ import os
 import re
 import secrets
 import sqlite3
+import threading
 import time
 import unicodedata
 from collections.abc import Iterator
@@ -46,7 +58,7 @@ from .sqlite import atomic, connect, data_dir, is_busy, utc_now
 
 DB_FILE = "scenarios.sqlite3"
 NAME_MAX_CHARS = 80
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 DEFAULT_WORKSPACE_ID = "default"
 NAMED_PREFIX = "name:"  # the id of a workspace opened by its name and passphrase
 KEY_BYTES = 24  # 192 random bits: a key cannot be guessed
@@ -54,12 +66,24 @@ _KEY_PATTERN = re.compile(r"[A-Za-z0-9_-]{32,64}")
 # scrypt at n = 2**14, r = 8 (16 MiB, about 50 ms): slow enough to make guessing passphrases dear
 _SCRYPT = {"n": 2**14, "r": 8, "p": 1, "maxmem": 64 * 1024 * 1024, "dklen": 32}
 PASSPHRASE_MIN_CHARS = 10
-# Guessing a passphrase: a few free tries (typing slips), then a wait that doubles with each
-# failure, from 10 s to at most 15 minutes; a right passphrase clears the count.
+# Guessing a passphrase from one client: a few free tries (typing slips), then a wait that
+# doubles with each failure, from 10 s to at most 15 minutes.
 FREE_PASSPHRASE_TRIES = 5
 FIRST_PASSPHRASE_WAIT_SECONDS = 10.0
 MAX_PASSPHRASE_WAIT_SECONDS = 900.0
-
+# Guessing one workspace's passphrase from any number of clients: after a few free failures every
+# try waits before it is checked, from 0.25 s doubling to at most 4 s; never refused.
+FREE_WORKSPACE_FAILURES = 5
+FIRST_ATTEMPT_DELAY_SECONDS = 0.25
+MAX_ATTEMPT_DELAY_SECONDS = 4.0
+# A count is forgotten an hour after its last failure.
+FAILURE_MEMORY_SECONDS = 3600.0
+LOCAL_CLIENT = "local"  # the client of a caller that names none (one person, this machine)
+NOT_OPENED = (
+    "the name and passphrase do not open a workspace: check both (names ignore case); "
+    "a new workspace needs a name that is not in use"
+)
+_DUMMY_SALT = b"\x00" * 16  # an unknown name costs the same scrypt as a known one
 # The scenarios table, as created now and as version 1 libraries are migrated to.
 _SCENARIOS_TABLE = """scenarios (
     workspace TEXT NOT NULL DEFAULT 'default',
@@ -80,6 +104,11 @@ CREATE TABLE IF NOT EXISTS workspaces (
 );
 CREATE TABLE IF NOT EXISTS passphrase_failures (
     name TEXT PRIMARY KEY COLLATE NOCASE,
+    failures INTEGER NOT NULL,
+    last_failure REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS passphrase_clients (
+    client TEXT PRIMARY KEY,
     failures INTEGER NOT NULL,
     last_failure REAL NOT NULL
 );
@@ -144,24 +173,54 @@ def workspace_from_key(key: str) -> Workspace:
 
 
 def passphrase_wait_seconds(failures: int) -> float:
-    """How long the next try must wait after ``failures`` wrong passphrases in a row (0 while tries are free)."""
+    """How long a client must wait after ``failures`` wrong passphrases (0 while tries are free)."""
     if failures < FREE_PASSPHRASE_TRIES:
         return 0.0
     doublings = min(failures - FREE_PASSPHRASE_TRIES, 16)
     return min(FIRST_PASSPHRASE_WAIT_SECONDS * 2.0**doublings, MAX_PASSPHRASE_WAIT_SECONDS)
 
 
-def _passphrase_wait(conn: sqlite3.Connection, name: str, now: float) -> float:
-    """Seconds before the workspace ``name`` may be tried again (0: now)."""
-    row = conn.execute("SELECT failures, last_failure FROM passphrase_failures WHERE name = ?", (name,)).fetchone()
-    if row is None:
+def attempt_delay_seconds(failures: int) -> float:
+    """How long a try waits before its passphrase is checked, after ``failures`` recent failures on the workspace."""
+    if failures < FREE_WORKSPACE_FAILURES:
         return 0.0
-    # a clock set back must not lock a workspace for longer than the longest wait
-    elapsed = max(0.0, now - row[1])
-    return max(0.0, passphrase_wait_seconds(row[0]) - elapsed)
+    doublings = min(failures - FREE_WORKSPACE_FAILURES, 16)
+    return min(FIRST_ATTEMPT_DELAY_SECONDS * 2.0**doublings, MAX_ATTEMPT_DELAY_SECONDS)
+
+
+def _recent_failures(conn: sqlite3.Connection, table: str, column: str, key: str, now: float) -> tuple[int, float]:
+    """``(failures, last failure)`` of ``key``, none once :data:`FAILURE_MEMORY_SECONDS` have passed."""
+    row = conn.execute(f"SELECT failures, last_failure FROM {table} WHERE {column} = ?", (key,)).fetchone()
+    # a clock set back counts as no time passed
+    if row is None or now - row[1] > FAILURE_MEMORY_SECONDS:
+        return 0, now
+    return row[0], row[1]
+
+
+def _count_failure(conn: sqlite3.Connection, table: str, column: str, key: str, failures: int, now: float) -> None:
+    conn.execute(
+        f"INSERT INTO {table} ({column}, failures, last_failure) VALUES (?, ?, ?) "
+        f"ON CONFLICT({column}) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure",
+        (key, failures, now),
+    )
+
+
+def _sleep(seconds: float) -> None:
+    if seconds > 0:
+        time.sleep(seconds)
+
+
+# scrypt takes 16 MiB and about 50 ms: at most two at once in a process, so a crowd of tries
+# queues instead of taking a gigabyte of memory
+_SCRYPT_SLOTS = threading.BoundedSemaphore(2)
 
 
 def _passphrase_hash(passphrase: str, salt: bytes) -> bytes:
+    with _SCRYPT_SLOTS:
+        return _scrypt(passphrase, salt)
+
+
+def _scrypt(passphrase: str, salt: bytes) -> bytes:
     return hashlib.scrypt(unicodedata.normalize("NFC", passphrase).encode("utf-8"), salt=salt, **_SCRYPT)
 
 
@@ -209,59 +268,74 @@ class ScenarioStore:
         """The same library, seen from ``workspace``."""
         return ScenarioStore(self.directory, workspace)
 
-    def named_workspace(self, name: str, passphrase: str, *, create: bool = False) -> Workspace:
+    def named_workspace(
+        self, name: str, passphrase: str, *, create: bool = False, client: str | None = None
+    ) -> Workspace:
         """The workspace called ``name``, opened with its passphrase; ``create`` makes a new one.
+
+        ``client`` names who is trying (the app gives each browser session its own id); its
+        failures are counted on their own, so one client's guessing never refuses another's try.
+        With ``create``, a taken name opens that workspace if the passphrase is its own.
 
         Raises
         ------
         StorageError
-            Unknown name (without ``create``), taken name (with it), wrong or short passphrase.
+            :data:`NOT_OPENED` for an unknown name, a taken name or a wrong passphrase alike; a
+            short passphrase; too many failures from this client.
         """
         key = clean_name(name)
         if not isinstance(passphrase, str) or len(passphrase) < PASSPHRASE_MIN_CHARS:
             raise StorageError(f"the passphrase must have at least {PASSPHRASE_MIN_CHARS} characters")
         if len(passphrase) > 1024:
             raise StorageError("the passphrase must have at most 1,024 characters")
-        if create:
+        client = str(client or LOCAL_CLIENT)
+        row, delay = self._count_try(key, client)
+        _sleep(delay)
+        digest = _passphrase_hash(passphrase, _DUMMY_SALT if row is None else row[1])
+        right = row is not None and hmac.compare_digest(digest, row[2])
+        if row is None and create:
             salt = secrets.token_bytes(16)
             digest = _passphrase_hash(passphrase, salt)
             with self._transaction() as conn:
-                row = conn.execute("SELECT name FROM workspaces WHERE name = ?", (key,)).fetchone()
-                if row is not None:
-                    raise StorageError(f"a workspace is already called {row[0]!r}: choose another name")
-                conn.execute(
-                    "INSERT INTO workspaces (name, salt, passphrase_hash, created_at) VALUES (?, ?, ?, ?)",
-                    (key, salt, digest, utc_now()),
-                )
-            return Workspace(f"{NAMED_PREFIX}{key.casefold()}", key)
-        with self._connect(write=False) as conn:
-            row = (
-                conn.execute("SELECT name, salt, passphrase_hash FROM workspaces WHERE name = ?", (key,)).fetchone()
-                if conn is not None and self._has_table(conn, "workspaces")
-                else None
-            )
-        if row is None:
-            raise StorageError(f"no workspace is called {key!r}: check the name, or create it")
-        label = row[0]
-        with self._transaction() as conn:
-            wait = _passphrase_wait(conn, label, time.time())
-        if wait > 0:
-            raise StorageError(
-                f"too many wrong passphrases for the workspace {label!r}: try again in {math.ceil(wait):,} s"
-            )
-        right = hmac.compare_digest(_passphrase_hash(passphrase, row[1]), row[2])
-        with self._transaction() as conn:
-            if right:
-                conn.execute("DELETE FROM passphrase_failures WHERE name = ?", (label,))
-            else:
-                conn.execute(
-                    "INSERT INTO passphrase_failures (name, failures, last_failure) VALUES (?, 1, ?) "
-                    "ON CONFLICT(name) DO UPDATE SET failures = failures + 1, last_failure = excluded.last_failure",
-                    (label, time.time()),
-                )
+                # a name taken since the count (by a concurrent create) is a failure like any other
+                if conn.execute("SELECT 1 FROM workspaces WHERE name = ?", (key,)).fetchone() is None:
+                    conn.execute(
+                        "INSERT INTO workspaces (name, salt, passphrase_hash, created_at) VALUES (?, ?, ?, ?)",
+                        (key, salt, digest, utc_now()),
+                    )
+                    self._forgive(conn, key, client)
+                    return Workspace(f"{NAMED_PREFIX}{key.casefold()}", key)
+            raise StorageError(NOT_OPENED)
         if not right:
-            raise StorageError(f"wrong passphrase for the workspace {label!r}")
-        return Workspace(f"{NAMED_PREFIX}{label.casefold()}", label)
+            raise StorageError(NOT_OPENED)
+        with self._transaction() as conn:
+            self._forgive(conn, row[0], client)
+        return Workspace(f"{NAMED_PREFIX}{row[0].casefold()}", row[0])
+
+    def _count_try(self, key: str, client: str) -> tuple[tuple | None, float]:
+        """Check and count one try at the workspace ``key`` from ``client``, in one transaction.
+
+        The try is counted as a failure before its passphrase is checked (a right one is forgiven
+        after), so concurrent tries each see the ones before them. Returns the workspace's row
+        (None for an unknown name) and how long the try must wait before it is checked.
+        """
+        now = time.time()
+        with self._transaction() as conn:
+            failures, last = _recent_failures(conn, "passphrase_clients", "client", client, now)
+            wait = passphrase_wait_seconds(failures) - max(0.0, now - last)
+            if wait > 0:
+                raise StorageError(f"too many wrong passphrases from this session: try again in {math.ceil(wait):,} s")
+            _count_failure(conn, "passphrase_clients", "client", client, failures + 1, now)
+            failures, _ = _recent_failures(conn, "passphrase_failures", "name", key, now)
+            _count_failure(conn, "passphrase_failures", "name", key, failures + 1, now)
+            row = conn.execute("SELECT name, salt, passphrase_hash FROM workspaces WHERE name = ?", (key,)).fetchone()
+        return row, attempt_delay_seconds(failures)
+
+    @staticmethod
+    def _forgive(conn: sqlite3.Connection, name: str, client: str) -> None:
+        """A right passphrase: the workspace's count is cleared, and the client's own try is taken back."""
+        conn.execute("DELETE FROM passphrase_failures WHERE name = ?", (name,))
+        conn.execute("UPDATE passphrase_clients SET failures = MAX(failures - 1, 0) WHERE client = ?", (client,))
 
     # Connection -----------------------------------------------------------------------
     @contextlib.contextmanager

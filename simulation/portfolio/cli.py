@@ -14,6 +14,7 @@ import sys
 
 from ..cli_common import fraction, json_safe, write_output
 from ..errors import InputError
+from ..io.cells import to_csv
 
 
 def _cuts(text: str) -> tuple[float, float]:
@@ -164,7 +165,7 @@ def cmd_fit(args) -> int:
             for key, (lo, hi) in r["intervals"].items():
                 flat[f"{key}_low"], flat[f"{key}_high"] = lo, hi
             rows.append(flat)
-        write_output(pd.DataFrame(rows).to_csv(index=False, float_format="%.6g"), args.out)
+        write_output(to_csv(pd.DataFrame(rows), "%.6g"), args.out)
     else:
         doc = {
             "fits": records,

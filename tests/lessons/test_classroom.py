@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import random
 import sqlite3
 
 import pytest
@@ -57,7 +58,7 @@ def test_closing_stops_answers_but_keeps_the_export(store):
     assert not store.session(new.code).open, "closed"
     with pytest.raises(ClassroomError, match="closed"):
         store.record(new.code, learner, "stage", "prediction", 0.5)
-    with pytest.raises(ClassroomError, match="closed"):
+    with pytest.raises(ClassroomError, match="no open class"):
         store.join(new.code, "Late")
     rows = list(csv.DictReader(io.StringIO(store.export_csv(new.code, new.secret))))
     assert len(rows) == 1 and rows[0]["value"] == "0.4", f"the answer must be exported: {rows}"
@@ -95,7 +96,7 @@ def test_unknown_class_learner_lesson_and_values_are_refused(store):
     new = store.start()
     learner = store.join(new.code, "Eve")
     code = "".join(c for c in CODE_ALPHABET[:CODE_LENGTH])
-    with pytest.raises(ClassroomError, match="no class"):
+    with pytest.raises(ClassroomError, match="no open class"):
         store.join(code if code != new.code else CODE_ALPHABET[-CODE_LENGTH:], "Eve")
     with pytest.raises(ClassroomError, match="not a member"):
         store.record(new.code, "someone-else", "stage", "prediction", 1.0)
@@ -105,3 +106,82 @@ def test_unknown_class_learner_lesson_and_values_are_refused(store):
         store.record(new.code, learner, "stage", "guess", 1.0)
     with pytest.raises(ClassroomError, match="finite"):
         store.record(new.code, learner, "stage", "prediction", float("nan"))
+
+
+def test_a_closed_class_is_found_by_no_join_but_its_trainer_still_exports_it(store):
+    new = store.start()
+    learner = store.join(new.code, "Ann")
+    store.record(new.code, learner, "stage", "prediction", 0.25)
+    store.close(new.code, new.secret)
+    never = next(
+        c for c in ("".join(CODE_ALPHABET[i : i + CODE_LENGTH]) for i in range(20)) if c != new.code
+    )  # a code never given out
+    messages = []
+    for code in (new.code, never):
+        with pytest.raises(ClassroomError) as caught:
+            store.join(code, "Late")
+        messages.append(str(caught.value).replace(code, "CODE"))
+    assert messages[0] == messages[1], f"a retired code must read like one never given out: {messages}"
+    assert store.verify(new.code, new.secret), "the trainer still opens the closed class"
+    rows = list(csv.DictReader(io.StringIO(store.export_csv(new.code, new.secret))))
+    assert [r["learner"] for r in rows] == ["Ann"], f"the trainer still exports the answers: {rows}"
+
+
+def wrong_codes(count: int, avoid: str) -> list[str]:
+    rng = random.Random(7)
+    codes = []
+    while len(codes) < count:
+        code = "".join(rng.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+        if code != avoid:
+            codes.append(code)
+    return codes
+
+
+def test_trying_codes_is_limited_per_session(store, monkeypatch):
+    from simulation.io import classroom
+
+    clock = [1_000_000.0]
+    monkeypatch.setattr(classroom.time, "time", lambda: clock[0])
+    new = store.start()
+    for code in wrong_codes(classroom.MAX_FAILED_JOINS_PER_CLIENT, new.code):
+        with pytest.raises(ClassroomError, match="no open class"):
+            store.join(code, "Mallory", client="guesser")
+    with pytest.raises(ClassroomError, match=r"too many codes .* try again in 600 s"):
+        store.join(new.code, "Mallory", client="guesser")  # even the right code: a hit must not be told
+    assert store.join(new.code, "Ann", client="learner"), "another session still joins"
+    clock[0] += classroom.JOIN_WINDOW_SECONDS + 1
+    assert ClassroomStore(store.directory).join(new.code, "Mallory", client="guesser"), (
+        "the window moves on, and the count was kept in the store"
+    )
+
+
+def test_trying_codes_is_limited_for_everyone_even_from_threads(store, monkeypatch):
+    """Many sessions (threads, each its own connection) trying codes at once: the count is checked and
+    raised in one transaction, so no more look-ups than the limit get through."""
+    import threading
+
+    from simulation.io import classroom
+
+    monkeypatch.setattr(classroom, "MAX_FAILED_JOINS", 40)
+    new = store.start()
+    codes = wrong_codes(120, new.code)
+    outcomes = []
+    start = threading.Barrier(12)
+
+    def session(i: int) -> None:
+        start.wait()
+        for code in codes[i::12]:
+            try:
+                store.join(code, "Mallory", client=f"session {i}")
+            except ClassroomError as exc:
+                outcomes.append("refused" if "too many" in str(exc) else "looked up")
+
+    threads = [threading.Thread(target=session, args=(i,)) for i in range(12)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count("looked up") == 40, f"{outcomes.count('looked up')} codes looked up; the limit is 40"
+    assert outcomes.count("refused") == 80, f"{outcomes.count('refused')} refused"
+    with pytest.raises(ClassroomError, match="too many codes"):
+        store.join(new.code, "Ann", client="a learner")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 
+import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
@@ -161,3 +162,63 @@ def test_methodology_charts_build(fan_frame):
     response = pd.DataFrame({"spend": [0, 1000], "lever": ["Acquisition", "Acquisition"], "units": [0, 1]})
     spec = charts.response_chart(response, currency="GBP", period="month", title="T", subtitle="S").to_dict()
     assert spec["encoding"]["x"]["axis"]["title"] == "Spend per month (GBP)", spec["encoding"]["x"]
+
+
+def test_cached_chart_specs_survive_other_sessions_drawing_altair_charts():
+    """Sessions build chart specs in threads of one process while others draw with ``st.altair_chart``,
+    which switches Altair's data transformer and theme for every thread during its conversion. A spec
+    built at that moment lost its rows, and the template was cached so: "with_data needs a spec with
+    exactly one dataset" on the Plan page under load."""
+    import threading
+
+    from streamlit.elements.vega_charts import _convert_altair_to_vega_lite_spec
+
+    from ui.shared import cache
+
+    other = alt.Chart(pd.DataFrame({"x": [1, 2]})).mark_line().encode(x="x")
+    rows = charts.gain_frame([{"start": 0.0, "end": 1.0, "share": 0.5, "side": "Gain"}])
+    drawing = threading.Event()
+    errors: list[str] = []
+    specs: list[dict] = []
+
+    def streamlit_session() -> None:
+        while not drawing.is_set():
+            _convert_altair_to_vega_lite_spec(other)
+
+    def plan_session(i: int) -> None:
+        for k in range(25):
+            try:
+                specs.append(cache.chart_spec("gain", rows, currency="USD", runs=100 + k + 100 * i, p_loss=0.1))
+            except ValueError as exc:
+                errors.append(str(exc))
+
+    painter = threading.Thread(target=streamlit_session)
+    painter.start()
+    sessions = [threading.Thread(target=plan_session, args=(i,)) for i in range(4)]
+    for t in sessions:
+        t.start()
+    for t in sessions:
+        t.join()
+    drawing.set()
+    painter.join()
+    assert not errors, f"{len(errors)} of 100 specs failed while another session drew: {errors[:2]}"
+    rows_seen = {len(next(iter(s["datasets"].values()))) for s in specs}
+    assert rows_seen == {1}, f"every spec must carry the frame's one row; row counts seen: {rows_seen}"
+    themes = {json.dumps(s.get("config"), sort_keys=True) for s in specs}
+    assert len(themes) == 1, f"every spec must have the same theme, whichever session drew at the time: {themes}"
+
+
+def test_a_spec_from_the_cache_can_be_changed_without_changing_the_next(fan_frame):
+    from ui.shared import cache
+
+    params = dict(
+        title="t", y_title="y", kind="money", currency="USD", period="month", colors={"Plan": "#000"}, runs=10
+    )
+    first = cache.chart_spec("fan", fan_frame, **params)
+    expected = json.dumps(first, sort_keys=True)
+    for value in first.values():
+        if isinstance(value, dict):
+            value.clear()
+    first.clear()
+    again = cache.chart_spec("fan", fan_frame, **params)
+    assert json.dumps(again, sort_keys=True) == expected, "a caller's change reached the cached template"

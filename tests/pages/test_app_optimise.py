@@ -155,3 +155,26 @@ def test_chart_builders_give_valid_specs_in_the_house_palette():
     spec = oc.tornado_chart(long, base_share=t.base_share, runs=20, **common).to_dict()
     sort = spec["hconcat"][0]["encoding"]["y"]["sort"]
     assert sort == list(t.frame["assumption"]), "tornado bars are not sorted by impact"
+
+
+def test_the_budget_map_and_the_tornado_answer_a_second_session_with_the_same_settings():
+    """The second request for the same map or tornado, from any session, is served from what the first
+    computed; it used to fail ("could not finish"), replaying the first session's progress bar."""
+    words = {}
+    for session in ("first", "second"):
+        at = _open()
+        _set(at, "opt_runs", 200)
+        _submit(at)
+        at.run()
+        at.button(key="opt_map_button").click().run()
+        at.button(key="opt_tornado_button").click().run()
+        assert not at.exception, f"the {session} session raised: {at.exception}"
+        errors = [e.value for e in at.error]
+        assert not errors, f"the {session} session's map or tornado failed: {errors}"
+        assert at.session_state["_opt_map"] is not None, f"no budget map in the {session} session"
+        assert at.dataframe, f"no sensitivity table in the {session} session"
+        words[session] = (
+            [m.value for m in at.markdown if "budget" in m.value],
+            at.dataframe[0].value.to_dict("records"),
+        )
+    assert words["first"] == words["second"], "both sessions must see the same map and tornado"

@@ -43,3 +43,33 @@ def test_map_totals_are_evenly_spaced_and_include_both_ends():
 def test_map_runs_are_capped():
     assert sections.map_runs(200) == 200, "fewer futures than the cap are kept"
     assert sections.map_runs(5000) == sections.MAP_RUNS, "more futures than the cap are capped"
+
+
+def test_finished_results_are_computed_once_and_each_caller_gets_its_own_copy():
+    import threading
+    import time
+
+    from ui.shared.cache import FinishedResults
+
+    kept = FinishedResults(max_entries=2)
+    calls = []
+
+    def compute():
+        calls.append(1)
+        time.sleep(0.05)
+        return {"rows": [1, 2, 3]}
+
+    got = []
+    threads = [threading.Thread(target=lambda: got.append(kept.get(("a",), compute))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(calls) == 1, f"six sessions asking at once computed it {len(calls)} times"
+    assert all(g == {"rows": [1, 2, 3]} for g in got), f"every caller gets the result: {got}"
+    got[0]["rows"].clear()
+    assert kept.get(("a",), compute) == {"rows": [1, 2, 3]}, "a caller's change must not reach the next caller"
+    kept.get(("b",), compute)
+    kept.get(("c",), compute)
+    kept.get(("a",), compute)
+    assert len(calls) == 4, "the least recently used result is dropped beyond max_entries"

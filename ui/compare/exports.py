@@ -7,10 +7,11 @@ from collections.abc import Callable, Mapping
 import pandas as pd
 
 from simulation import Scenario, simulate
-from simulation.io.exports import per_run_frame
+from simulation.io.cells import to_csv
+from simulation.io.exports import PER_RUN_FLOAT_FORMAT, per_run_frame
 from ui.compare import report, workbook
 from ui.shared import cache
-from ui.shared.downloads import CSV_FLOAT_FORMAT, page_downloads
+from ui.shared.downloads import page_downloads
 
 
 def compare_files(scenarios: Mapping[str, Scenario], runs: int, seed: int) -> dict[str, Callable[..., bytes | str]]:
@@ -24,9 +25,7 @@ def compare_files(scenarios: Mapping[str, Scenario], runs: int, seed: int) -> di
     def csv() -> str:
         frames = [per_run_frame(r).assign(scenario=name) for name, r in run().items()]
         table = pd.concat(frames, ignore_index=True)
-        return table[["scenario", *[c for c in table.columns if c != "scenario"]]].to_csv(
-            index=False, float_format=CSV_FLOAT_FORMAT
-        )
+        return to_csv(table[["scenario", *[c for c in table.columns if c != "scenario"]]], PER_RUN_FLOAT_FORMAT)
 
     return {
         "pdf": lambda paper="a4": report.compare_report(scenarios, run(), paper=paper),
@@ -38,5 +37,3 @@ def compare_files(scenarios: Mapping[str, Scenario], runs: int, seed: int) -> di
 def compare_downloads(scenarios: Mapping[str, Scenario], runs: int, seed: int, key: str = "compare_kit") -> None:
     """The Compare page's report, workbook and per-run downloads."""
     page_downloads(lambda: compare_files(scenarios, int(runs), int(seed)), "comparison", key)
-
-

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from simulation import Scenario, compare
-from simulation.io.exports import per_run_frame
+from simulation.io.exports import per_run_csv
 from ui.optimise import report
 from ui.shared import cache, workbook
-from ui.shared.downloads import CSV_FLOAT_FORMAT, page_downloads
+from ui.shared.downloads import page_downloads
 from ui.shared.widgets import slug
 
 
@@ -24,7 +24,7 @@ def optimise_files(scenario: Scenario, split, tornado=None) -> dict[str, Callabl
     return {
         "pdf": lambda paper="a4": report.optimise_report(scenario, split, *run(), tornado, paper=paper),
         "xlsx": lambda: workbook.plan_workbook(best, *run(), split=split),
-        "csv": lambda: per_run_frame(*run()).to_csv(index=False, float_format=CSV_FLOAT_FORMAT),
+        "csv": lambda: per_run_csv(*run()),
     }
 
 

@@ -18,7 +18,7 @@ from simulation.numerics.executor import Executor
 from ui.optimise import charts as oc
 from ui.optimise import exports
 from ui.optimise import text as words
-from ui.shared import cache, widgets
+from ui.shared import cache, charts, widgets
 
 K_MAP_LOW, K_MAP_HIGH, K_MAP_BUTTON, K_MAP = "opt_map_low", "opt_map_high", "opt_map_button", "_opt_map"
 K_BY_SEGMENT, K_TORNADO_BUTTON, K_TORNADO = "opt_by_segment", "opt_tornado_button", "_opt_tornado"
@@ -102,21 +102,25 @@ def budget_size(
         bmap = stored[1]
         best = bmap.best_frame()
         stem = widgets.slug(scenario.name)
-        map_spec = oc.budget_map_chart(
-            bmap.frame(),
-            best,
-            plan_total=total,
-            plan_share=result.plan_share,
-            objective_label=obj.label,
-            kind=kind,
-            currency=cur,
-            period=per,
-            runs=cell_runs,
-        ).to_dict()
+        map_spec = charts.vega_spec(
+            oc.budget_map_chart(
+                bmap.frame(),
+                best,
+                plan_total=total,
+                plan_share=result.plan_share,
+                objective_label=obj.label,
+                kind=kind,
+                currency=cur,
+                period=per,
+                runs=cell_runs,
+            )
+        )
         widgets.chart(map_spec, f"{stem}-budget-map", "opt_map", height=500)
-        curve_spec = oc.best_by_budget_chart(
-            best, plan_total=total, objective_label=obj.label, kind=kind, currency=cur, period=per
-        ).to_dict()
+        curve_spec = charts.vega_spec(
+            oc.best_by_budget_chart(
+                best, plan_total=total, objective_label=obj.label, kind=kind, currency=cur, period=per
+            )
+        )
         widgets.chart(curve_spec, f"{stem}-best-by-budget", "opt_curve", height=360)
         top = bmap.best_total()
         top_share = float(best.loc[best["total"] == top, "best_share"].iloc[0])
@@ -173,14 +177,16 @@ def sensitivity(
         if table.empty:
             st.info("No assumption in this scenario has a range to move.")
         else:
-            tornado_spec = oc.tornado_chart(
-                oc.tornado_frame(table),
-                base_share=fresh.base_share,
-                objective_label=obj.label,
-                kind=kind,
-                currency=cur,
-                runs=runs,
-            ).to_dict()
+            tornado_spec = charts.vega_spec(
+                oc.tornado_chart(
+                    oc.tornado_frame(table),
+                    base_share=fresh.base_share,
+                    objective_label=obj.label,
+                    kind=kind,
+                    currency=cur,
+                    runs=runs,
+                )
+            )
             # a side-by-side chart cannot be fitted into a fixed height: the element takes the chart's own
             widgets.chart(tornado_spec, f"{widgets.slug(scenario.name)}-sensitivity", "opt_tornado", height="content")
             st.markdown(words.tornado_text(fresh, obj, kind, cur))

@@ -7,10 +7,10 @@ from collections.abc import Callable
 import streamlit as st
 
 from simulation import Scenario, compare
-from simulation.io.exports import per_run_frame
+from simulation.io.exports import per_run_csv
 from ui.plan import report as plan_report
 from ui.shared import cache, workbook
-from ui.shared.downloads import CSV_FLOAT_FORMAT, page_downloads
+from ui.shared.downloads import page_downloads
 from ui.shared.widgets import slug
 
 
@@ -25,7 +25,7 @@ def plan_files(scenario: Scenario) -> dict[str, Callable[..., bytes | str]]:
     return {
         "pdf": lambda paper="a4": plan_report.plan_report(scenario, *run(), paper=paper),
         "xlsx": lambda: workbook.plan_workbook(scenario, *run()),
-        "csv": lambda: per_run_frame(*run()).to_csv(index=False, float_format=CSV_FLOAT_FORMAT),
+        "csv": lambda: per_run_csv(*run()),
     }
 
 

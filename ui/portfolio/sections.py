@@ -8,6 +8,7 @@ import pandas as pd
 import streamlit as st
 
 from simulation.errors import InputError
+from simulation.io.cells import to_csv
 from simulation.portfolio.analysis import ALL, Analysis, calibration_frame, still_here
 from simulation.portfolio.classify import CLASSES
 from simulation.portfolio.data import PERIODS_PER_YEAR
@@ -199,7 +200,7 @@ def contact_plans(analysis: Analysis, currency: str) -> None:
     st.dataframe(analysis.key_accounts, hide_index=True, width="stretch")
     st.download_button(
         "Key-account plans (CSV)",
-        analysis.key_accounts.to_csv(index=False),
+        to_csv(analysis.key_accounts),
         file_name="key-account-plans.csv",
         mime="text/csv",
         on_click="ignore",
@@ -229,7 +230,7 @@ def simulate(result: PortfolioAnalysis, currency: str) -> None:
             st.switch_page("pages/plan.py")
     st.download_button(
         "Classified customers (CSV)",
-        result.analysis.export_frame().to_csv(index=False),
+        to_csv(result.analysis.export_frame()),
         file_name="classified-customers.csv",
         mime="text/csv",
         on_click="ignore",

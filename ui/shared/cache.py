@@ -14,8 +14,11 @@ from __future__ import annotations
 
 import json
 import math
+import pickle
 import threading
 import time
+from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -36,6 +39,7 @@ from simulation.decide import (
 from simulation.engines.runner import shared_draws
 from simulation.engines.summary import Comparison, ResultSummary
 from simulation.errors import InputError
+from simulation.io.cells import to_csv
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.model.assumptions import Assumptions
 from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
@@ -144,7 +148,7 @@ def projections_csv(model: str, budget: str, runs: int, seed: int) -> str:
     """Every path metric's percentiles as CSV, in the command line's long format."""
     scenario, plan_budget = _rebuild(model, budget, runs, seed)
     table = simulate(scenario, plan_budget, runs=runs, seed=seed).path_summary()
-    return table.to_csv(index=False, float_format=CSV_FLOAT_FORMAT)
+    return to_csv(table, CSV_FLOAT_FORMAT)
 
 
 class TooLargeError(InputError):
@@ -310,7 +314,7 @@ CHART_BUILDERS = {"fan": charts.fan_chart, "bridge": charts.bridge_chart, "gain"
 @st.cache_data(max_entries=64, show_spinner=False)
 def _chart_template(builder: str, columns: tuple[str, ...], params_json: str) -> dict:
     empty = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
-    return CHART_BUILDERS[builder](empty, **json.loads(params_json)).to_dict()
+    return charts.vega_spec(CHART_BUILDERS[builder](empty, **json.loads(params_json)))
 
 
 def chart_spec(builder: str, frame: pd.DataFrame, **params) -> dict:
@@ -354,26 +358,94 @@ def split_sweep(
     return optimize_split(_scenario(text), objective, target, grid, runs, seed, executor=_executor)
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
+class FinishedResults:
+    """Results of long computations that report progress, kept by their parameters and shared by sessions.
+
+    ``st.cache_data`` records what a cached function draws and replays it on the next hit, so a
+    progress callback inside it fails every later request with the same parameters. Here the
+    computation runs outside any cache with the caller's progress callback, and only its finished
+    result is kept (at most ``max_entries``, the least recently used dropped first). Each caller gets
+    its own unpickled copy, as from ``st.cache_data``. Two sessions asking for the same result at
+    once compute it once: the second waits for the first.
+    """
+
+    def __init__(self, max_entries: int) -> None:
+        self.max_entries = max_entries
+        self._lock = threading.Lock()
+        self._entries: OrderedDict[tuple, bytes] = OrderedDict()
+        self._computing: dict[tuple, threading.Lock] = {}
+
+    def _hit(self, key: tuple):
+        with self._lock:
+            pickled = self._entries.get(key)
+            if pickled is None:
+                return None
+            self._entries.move_to_end(key)
+        return pickle.loads(pickled)
+
+    def get(self, key: tuple, compute: Callable[[], object]):
+        """The result kept under ``key``, or ``compute()``'s, kept for the next caller."""
+        found = self._hit(key)
+        if found is not None:
+            return found
+        with self._lock:
+            computing = self._computing.setdefault(key, threading.Lock())
+        with computing:
+            found = self._hit(key)
+            if found is not None:
+                return found
+            try:
+                value = compute()
+                with self._lock:
+                    self._entries[key] = pickle.dumps(value)
+                    while len(self._entries) > self.max_entries:
+                        self._entries.popitem(last=False)
+            finally:
+                with self._lock:
+                    self._computing.pop(key, None)
+        return value
+
+
+@st.cache_resource(show_spinner=False)
+def finished_maps() -> FinishedResults:
+    """The budget maps this server has finished (cleared with ``st.cache_resource``)."""
+    return FinishedResults(max_entries=16)
+
+
+@st.cache_resource(show_spinner=False)
+def finished_tornados() -> FinishedResults:
+    """The sensitivity analyses this server has finished (cleared with ``st.cache_resource``)."""
+    return FinishedResults(max_entries=16)
+
+
 def budget_size_map(
     text: str, totals: tuple[float, ...], objective: str, target: float | None, grid: int, runs: int, seed: int,
-    _executor=None, _progress=None,
+    executor=None, progress=None,
 ) -> BudgetMap:  # fmt: skip
-    """The objective over ``totals`` x the grid of splits; ``_progress(done, count)`` after each total."""
-    return budget_map(
-        _scenario(text), totals, objective, target, grid, runs, seed, progress=_progress, executor=_executor
+    """The objective over ``totals`` x the grid of splits; ``progress(done, count)`` after each total
+    (only when it is computed for this call; a kept result comes at once)."""
+    key = (text, tuple(totals), objective, target, grid, runs, seed)
+    return finished_maps().get(
+        key,
+        lambda: budget_map(
+            _scenario(text), totals, objective, target, grid, runs, seed, progress=progress, executor=executor
+        ),
     )
 
 
-@st.cache_data(max_entries=16, show_spinner=False)
 def tornado(
     text: str, base_share: float, objective: str, target: float | None, runs: int, seed: int, by_segment: bool,
-    _base: SplitResult, _executor=None, _progress=None,
+    base: SplitResult, executor=None, progress=None,
 ) -> Tornado:  # fmt: skip
-    """The sensitivity of the objective and the best split to each assumption, around ``_base``'s best split."""
-    return sensitivity(
-        _scenario(text), objective, target, runs, seed, base=_base, by_segment=by_segment, progress=_progress,
-        executor=_executor,
+    """The sensitivity of the objective and the best split to each assumption, around ``base``'s best split
+    (whose share is ``base_share``); ``progress`` as for :func:`budget_size_map`."""
+    key = (text, base_share, objective, target, runs, seed, by_segment)
+    return finished_tornados().get(
+        key,
+        lambda: sensitivity(
+            _scenario(text), objective, target, runs, seed, base=base, by_segment=by_segment, progress=progress,
+            executor=executor,
+        ),
     )  # fmt: skip
 
 

@@ -9,11 +9,17 @@ PNG or SVG still explains itself in a slide deck. Colours come from
 
 from __future__ import annotations
 
+import copy
 import json
 from collections.abc import Mapping, Sequence
 
 import altair as alt
 import pandas as pd
+
+# Streamlit's st.altair_chart switches Altair's data transformer and theme for every thread while
+# it converts a chart, holding this lock; a spec built by another thread at that moment has its
+# rows taken away and the wrong theme. Every spec built here holds the same lock.
+from streamlit.elements.vega_charts import _altair_globals_lock as altair_globals_lock
 
 from ui.shared import style
 
@@ -396,6 +402,12 @@ def response_chart(
 
 
 # Specs and export -----------------------------------------------------------------------------
+def vega_spec(chart: alt.TopLevelMixin, **options) -> dict:
+    """``chart.to_dict(**options)``, never while another session's ``st.altair_chart`` has Altair's globals changed."""
+    with altair_globals_lock:
+        return chart.to_dict(**options)
+
+
 def records(frame: pd.DataFrame) -> list[dict]:
     """Rows of a frame as JSON-ready dicts (NaN becomes null)."""
     if not frame.isna().to_numpy().any():
@@ -408,12 +420,15 @@ def with_data(spec: dict, frame: pd.DataFrame) -> dict:
 
     Building and validating an Altair chart costs tens of milliseconds; when only the data
     changes (a moved slider), the validated spec of the same chart is reused with new rows.
+    The result shares nothing with ``spec``: a caller may change it without changing a cached template.
     """
     datasets = spec.get("datasets") or {}
     if len(datasets) != 1:
         raise ValueError("with_data needs a spec with exactly one dataset")
     (name,) = datasets
-    return {**spec, "datasets": {name: records(frame)}}
+    fresh = copy.deepcopy({k: v for k, v in spec.items() if k != "datasets"})
+    fresh["datasets"] = {name: records(frame)}
+    return fresh
 
 
 def export_json(spec: dict, width: int = EXPORT_WIDTH) -> str:

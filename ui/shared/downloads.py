@@ -22,7 +22,6 @@ PER_RUN_LABEL = "Per-run data (CSV)"
 PAPER_LABEL = "Paper"
 PAPERS = {"A4": "a4", "Letter": "letter"}
 XLSX_MIME = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-CSV_FLOAT_FORMAT = "%.10g"
 
 
 # Buttons ---------------------------------------------------------------------------------------

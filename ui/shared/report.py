@@ -101,7 +101,7 @@ def svg(chart, width: int = CHART_WIDTH, legend_columns: int | None = None) -> s
     the image, and the report would then shrink the whole chart to fit its column.
     """
     # the builders are validated by their own tests; validating again costs a third of a chart's time
-    spec = chart.to_dict(validate=False) if hasattr(chart, "to_dict") else dict(chart)
+    spec = charts.vega_spec(chart, validate=False) if hasattr(chart, "to_dict") else dict(chart)
     if legend_columns:
         # long series names side by side would widen the chart beyond its column
         config = spec.get("config", {})

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import re
+import secrets
 
 import streamlit as st
 
@@ -24,6 +25,15 @@ SCENARIO_KEY = "scenario"  # contract: the current validated Scenario (pages/pla
 PENDING_SPLIT_KEY = "pending_split"  # contract: an acquisition share another page asks the Plan page to apply
 NOTICES_KEY = "_notices"
 URL_READ_KEY = "_url_read"
+CLIENT_KEY = "_client_id"
+
+
+def client_id() -> str:
+    """An id of this browser session, so that its failed tries (passphrases, class codes) are counted
+    apart from everyone else's."""
+    if CLIENT_KEY not in st.session_state:
+        st.session_state[CLIENT_KEY] = secrets.token_urlsafe(12)
+    return st.session_state[CLIENT_KEY]
 
 
 # Session --------------------------------------------------------------------------------------

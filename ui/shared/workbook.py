@@ -19,6 +19,7 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 
 from simulation import Scenario, SimulationResult
+from simulation.io.cells import safe_text_cell
 from simulation.io.exports import projections_wide
 from simulation.model.distributions import Distribution
 from simulation.model.figures import FIGURES, KPIS
@@ -57,18 +58,21 @@ def _cell_value(x):
         return int(x)
     if isinstance(x, np.bool_):
         return bool(x)
-    return x
+    return safe_text_cell(x)
 
 
 def write_sheet(wb: Workbook, title: str, frame: pd.DataFrame, formats: Mapping[str, str] | None = None, fills=None):
     """One sheet from a frame: bold frozen header, per-column number formats, fitted widths.
+
+    Every text cell, the header's too, goes through :func:`~simulation.io.cells.safe_text_cell`:
+    a name a spreadsheet would run as a formula is stored as text.
 
     ``fills`` is an optional list (one per row) of fills for whole rows, or None.
     """
     ws = wb.create_sheet(title)
     formats = formats or {}
     columns = [str(c) for c in frame.columns]
-    ws.append(columns)
+    ws.append([safe_text_cell(c) for c in columns])
     for cell in ws[1]:
         cell.font = Font(bold=True)
         cell.fill = HEADER_FILL

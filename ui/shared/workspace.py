@@ -15,6 +15,7 @@ import streamlit as st
 from simulation.errors import InputError
 from simulation.io.storage import DEFAULT_WORKSPACE, ScenarioStore, Workspace, new_workspace_key, workspace_from_key
 from ui.shared.safe_text import code
+from ui.shared.state import client_id
 
 WORKSPACE_KEY = "_workspace"
 NEW_KEY_KEY = "_workspace_new_key"
@@ -74,7 +75,9 @@ def panel() -> None:
             create = st.checkbox("Create this workspace", key="ws_create")
             if st.form_submit_button("Open workspace"):
                 try:
-                    st.session_state[WORKSPACE_KEY] = ScenarioStore().named_workspace(name, passphrase, create=create)
+                    st.session_state[WORKSPACE_KEY] = ScenarioStore().named_workspace(
+                        name, passphrase, create=create, client=client_id()
+                    )
                 except InputError as exc:
                     st.error(f"Workspace not opened: {code(exc)}")
                 else:
