@@ -16,8 +16,6 @@ from .errors import InputError
 from .io.cells import to_csv
 from .model.scenario import ScenarioError, Simulation, bounds_of, load_scenario
 
-CSV_FLOAT_FORMAT = "%.6g"
-
 EXIT_OK, EXIT_BAD_INPUT = 0, 2
 
 
@@ -76,7 +74,7 @@ def cmd_run(args) -> int:
         except OSError as exc:
             raise BadInputError(f"--per-run: cannot write {args.per_run}: {exc.strerror}") from None
     if args.format == "csv":
-        _write(to_csv(table, CSV_FLOAT_FORMAT), args.out)
+        _write(to_csv(table), args.out)
     else:
         doc = {
             "scenario": scenario.name,
@@ -114,7 +112,7 @@ def cmd_optimize(args) -> int:
         scenario, objective=args.objective, target=args.target, grid=args.grid, runs=args.runs, seed=args.seed
     )
     if args.format == "csv":
-        _write(to_csv(result.grid_frame(), CSV_FLOAT_FORMAT), args.out)
+        _write(to_csv(result.grid_frame()), args.out)
     else:
         _write(json.dumps(json_safe(result.to_dict()), indent=2) + "\n", args.out)
     return EXIT_OK

@@ -95,7 +95,7 @@ def cmd_sweep(args) -> int:
         print(f"warning: {executor.note}", file=sys.stderr)
     table = batch_frame(results, args.scenarios)
     try:
-        Path(args.out).write_text(to_csv(table, "%.6g"), encoding="utf-8")
+        Path(args.out).write_text(to_csv(table), encoding="utf-8")
     except OSError as exc:
         raise InputError(f"--out: cannot write {args.out}: {exc.strerror}") from None
     for path, r in zip(args.scenarios, results, strict=True):

@@ -23,6 +23,9 @@ from collections.abc import Iterable, Sequence
 import numpy as np
 import pandas as pd
 
+# Every number in every CSV: ten significant digits, enough for any amount of money to the cent up to
+# a hundred million, and never an exponent for the sizes people plan with.
+CSV_FLOAT_FORMAT = "%.10g"
 # What makes a spreadsheet read a cell as a formula, or a field as the start of one.
 FORMULA_TRIGGERS = frozenset("=+-@\t\r\uff1d\uff0b\uff0d\uff20")
 QUOTE = "'"
@@ -85,7 +88,7 @@ def _column_fields(series: pd.Series, float_format: str | None) -> list[str]:
     return ["" if field == '""' else field for field in text.split("\n")[:-1]]
 
 
-def to_csv(frame: pd.DataFrame, float_format: str | None = None) -> str:
+def to_csv(frame: pd.DataFrame, float_format: str | None = CSV_FLOAT_FORMAT) -> str:
     """``frame`` as CSV text (no index): every column name and text cell through :func:`csv_field`."""
     header = ",".join(csv_field(str(c)) for c in frame.columns)
     columns = [_column_fields(frame.iloc[:, j], float_format) for j in range(frame.shape[1])]
@@ -98,7 +101,9 @@ def _line(fields: Sequence[str]) -> str:
     return '""' if len(fields) == 1 and not fields[0] else ",".join(fields)
 
 
-def csv_text(rows: Iterable[Sequence], header: Sequence[str] | None = None, float_format: str | None = None) -> str:
+def csv_text(
+    rows: Iterable[Sequence], header: Sequence[str] | None = None, float_format: str | None = CSV_FLOAT_FORMAT
+) -> str:
     """Rows (sequences of cells) as CSV text, every cell through :func:`csv_field`."""
     lines = [] if header is None else [",".join(csv_field(str(h)) for h in header)]
     lines.extend(_line([csv_field(cell, float_format) for cell in row]) for row in rows)

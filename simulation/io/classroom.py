@@ -288,7 +288,6 @@ class ClassroomStore:
             ([c, name, lesson, kind, value, "" if correct is None else ("yes" if correct else "no"), at]
              for c, name, lesson, kind, value, correct, at in rows),
             CSV_COLUMNS,
-            float_format="%.10g",
         )  # fmt: skip
 
     def learner_count(self, code) -> int:

@@ -37,7 +37,6 @@ SEGMENT_DRAWS = (
     ("referral_rate", "referral_rate"),
 )
 STATUS_QUO_PREFIX = "status_quo."
-PER_RUN_FLOAT_FORMAT = "%.10g"
 # The year-by-year table: (column, path summed over the year's periods, or None for a stock at year end).
 
 def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = None) -> pd.DataFrame:
@@ -81,7 +80,7 @@ def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = No
 
 def per_run_csv(plan: SimulationResult, baseline: SimulationResult | None = None) -> str:
     """:func:`per_run_frame` as CSV text (undefined figures as empty cells)."""
-    return to_csv(per_run_frame(plan, baseline), PER_RUN_FLOAT_FORMAT)
+    return to_csv(per_run_frame(plan, baseline))
 
 
 def projections_wide(result: SimulationResult, statistic: str = "mean") -> pd.DataFrame:

@@ -165,7 +165,7 @@ def cmd_fit(args) -> int:
             for key, (lo, hi) in r["intervals"].items():
                 flat[f"{key}_low"], flat[f"{key}_high"] = lo, hi
             rows.append(flat)
-        write_output(to_csv(pd.DataFrame(rows), "%.6g"), args.out)
+        write_output(to_csv(pd.DataFrame(rows)), args.out)
     else:
         doc = {
             "fits": records,

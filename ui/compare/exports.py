@@ -8,7 +8,7 @@ import pandas as pd
 
 from simulation import Scenario, simulate
 from simulation.io.cells import to_csv
-from simulation.io.exports import PER_RUN_FLOAT_FORMAT, per_run_frame
+from simulation.io.exports import per_run_frame
 from ui.compare import report, workbook
 from ui.shared import cache
 from ui.shared.downloads import page_downloads
@@ -25,7 +25,7 @@ def compare_files(scenarios: Mapping[str, Scenario], runs: int, seed: int) -> di
     def csv() -> str:
         frames = [per_run_frame(r).assign(scenario=name) for name, r in run().items()]
         table = pd.concat(frames, ignore_index=True)
-        return to_csv(table[["scenario", *[c for c in table.columns if c != "scenario"]]], PER_RUN_FLOAT_FORMAT)
+        return to_csv(table[["scenario", *[c for c in table.columns if c != "scenario"]]])
 
     return {
         "pdf": lambda paper="a4": report.compare_report(scenarios, run(), paper=paper),

@@ -46,7 +46,6 @@ from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
 from ui.shared import charts, pnl
 
 CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
-CSV_FLOAT_FORMAT = "%.6g"  # the command line's format (simulation/cli.py)
 # Runs x periods x segments the app simulates per request: the model's one limit. The default
 # preset is 240,000 (about 0.15 s); the limit keeps one oversized link or file from stalling a server.
 MAX_INTERACTIVE_WORK = MAX_SIMULATION_STEPS
@@ -148,7 +147,7 @@ def projections_csv(model: str, budget: str, runs: int, seed: int) -> str:
     """Every path metric's percentiles as CSV, in the command line's long format."""
     scenario, plan_budget = _rebuild(model, budget, runs, seed)
     table = simulate(scenario, plan_budget, runs=runs, seed=seed).path_summary()
-    return to_csv(table, CSV_FLOAT_FORMAT)
+    return to_csv(table)
 
 
 class TooLargeError(InputError):
