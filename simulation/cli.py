@@ -107,9 +107,22 @@ def cmd_optimize(args) -> int:
     check_split_search(args, BadInputError)
     if args.runs is not None and args.runs < MIN_RUNS:
         raise BadInputError(f"--runs: the optimiser needs at least {MIN_RUNS} runs to measure noise; got {args.runs}")
+    from .numerics.executor import LocalExecutor, executor_for
+
+    executor = executor_for()  # $RETENTION_LAB_DASK_SCHEDULER, else this machine
+    if getattr(executor, "note", None):
+        print(f"warning: {executor.note}", file=sys.stderr)
     result = optimize_split(
-        scenario, objective=args.objective, target=args.target, grid=args.grid, runs=args.runs, seed=args.seed
+        scenario,
+        objective=args.objective,
+        target=args.target,
+        grid=args.grid,
+        runs=args.runs,
+        seed=args.seed,
+        executor=executor,
     )
+    if getattr(executor, "note", None) and not isinstance(executor, LocalExecutor):
+        print(f"warning: {executor.note}", file=sys.stderr)
     if args.format == "csv":
         _write(result.grid_frame().to_csv(index=False, float_format="%.6g"), args.out)
     else:
