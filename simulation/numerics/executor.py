@@ -295,6 +295,12 @@ def _local_workers(address: str) -> int:
     return int(rest[1:])
 
 
+MISSING_EXTRA = (
+    "Dask is not installed, so sweeps cannot run on a cluster; install the 'cluster' extra "
+    """(pip install -e ".[cluster]" in the repository, or pip install 'retention-lab[cluster]')"""
+)
+
+
 async def _identity(address: str, timeout: float) -> object:
     """The reply of the server at ``address`` to Dask's ``identity`` request (handshake included)."""
     from distributed.comm import connect as open_comm
@@ -362,14 +368,14 @@ def connect(address: str, timeout: float | None = None) -> DaskExecutor:
     Raises
     ------
     ClusterUnavailableError
-        When the address is malformed, or no scheduler answers within
+        When Dask is not installed, the address is malformed, or no scheduler answers within
         ``timeout`` seconds (default :data:`CONNECT_TIMEOUT`).
     """
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
     try:
         from distributed import Client
     except ImportError:
-        raise ClusterUnavailableError("Dask distributed is not installed (pip install 'dask[distributed]')") from None
+        raise ClusterUnavailableError(MISSING_EXTRA) from None
     address = address.strip()
     try:
         cluster = None
