@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -199,6 +200,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The commands say on standard error what a person needs (a cluster's fallback included); the
+    # executor's log, which Python would otherwise print there too, with a traceback, stays quiet.
+    quiet = logging.getLogger("retention_lab")
+    if not any(isinstance(h, logging.NullHandler) for h in quiet.handlers):
+        quiet.addHandler(logging.NullHandler())
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

@@ -147,5 +147,6 @@ def test_optimize_with_such_a_scheduler_works_here_and_says_why(server, tmp_path
     assert done.returncode == 0, f"exit status {done.returncode}; stderr: {done.stderr}"
     assert "warning:" in done.stderr and server.address in done.stderr, f"no warning: {done.stderr!r}"
     assert "this machine" in done.stderr, f"does not say where it ran: {done.stderr!r}"
+    assert done.stderr.count(server.address) == 1, f"the warning is repeated: {done.stderr!r}"
     assert "Traceback" not in done.stderr and "Exception ignored" not in done.stderr, done.stderr
     assert done.stdout.startswith("acquisition_share"), f"no grid on standard output: {done.stdout[:200]!r}"
