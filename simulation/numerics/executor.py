@@ -16,6 +16,9 @@ worker when it joins (:class:`~simulation.numerics.dask_plugin.EngineOnWorkers`)
 :func:`executor_for` picks one: an address given, else the ``RETENTION_LAB_DASK_SCHEDULER``
 environment variable, else this machine. An address that cannot be reached within
 :data:`CONNECT_TIMEOUT` seconds falls back to this machine, and says why.
+
+Dask is the optional ``cluster`` extra; nothing here imports it until a cluster is named, and
+without it a named cluster is refused with :data:`MISSING_EXTRA`.
 """
 
 from __future__ import annotations
