@@ -2,7 +2,7 @@
 # Set up everything Retention Lab needs, then start the app or run the whole test suite.
 #
 #   ./run.sh app    install into .venv and open the app on the built-in sample scenario
-#   ./run.sh test   install into .venv (and Chromium for the browser tests) and run every test
+#   ./run.sh test   install into .venv (and Chromium for the browser tests), run ruff, then every test
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -26,12 +26,13 @@ setup_python() {
     echo "Creating $VENV ..."
     "$PYTHON" -m venv "$VENV"
   fi
-  # reinstall only when the dependency list changed
-  local stamp="$VENV/.installed-$(sha256sum pyproject.toml | cut -c1-16)"
+  # reinstall only when the dependency list or the tested set changed
+  local stamp="$VENV/.installed-$(cat pyproject.toml constraints.txt | sha256sum | cut -c1-16)"
   if [ ! -f "$stamp" ]; then
     echo "Installing dependencies into $VENV ..."
     "$VENV/bin/python" -m pip install --quiet --upgrade pip
-    "$VENV/bin/python" -m pip install --quiet -e ".[test]"
+    # the tested set of every package (constraints.txt), with the extras for the tests and for Dask
+    "$VENV/bin/python" -m pip install --quiet -c constraints.txt -e ".[test,cluster]"
     rm -f "$VENV"/.installed-*
     touch "$stamp"
   fi
@@ -65,6 +66,8 @@ case "${1:-}" in
     setup_python
     setup_browser
     shift
+    echo "ruff check ..."
+    "$VENV/bin/ruff" check .
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
   *)

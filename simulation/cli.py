@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from pathlib import Path
 
@@ -108,9 +109,22 @@ def cmd_optimize(args) -> int:
     check_split_search(args, BadInputError)
     if args.runs is not None and args.runs < MIN_RUNS:
         raise BadInputError(f"--runs: the optimiser needs at least {MIN_RUNS} runs to measure noise; got {args.runs}")
+    from .numerics.executor import LocalExecutor, executor_for
+
+    executor = executor_for()  # $RETENTION_LAB_DASK_SCHEDULER, else this machine
+    if getattr(executor, "note", None):
+        print(f"warning: {executor.note}", file=sys.stderr)
     result = optimize_split(
-        scenario, objective=args.objective, target=args.target, grid=args.grid, runs=args.runs, seed=args.seed
+        scenario,
+        objective=args.objective,
+        target=args.target,
+        grid=args.grid,
+        runs=args.runs,
+        seed=args.seed,
+        executor=executor,
     )
+    if getattr(executor, "note", None) and not isinstance(executor, LocalExecutor):
+        print(f"warning: {executor.note}", file=sys.stderr)
     if args.format == "csv":
         _write(to_csv(result.grid_frame()), args.out)
     else:
@@ -187,6 +201,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    # The commands say on standard error what a person needs (a cluster's fallback included); the
+    # executor's log, which Python would otherwise print there too, with a traceback, stays quiet.
+    quiet = logging.getLogger("retention_lab")
+    if not any(isinstance(h, logging.NullHandler) for h in quiet.handlers):
+        quiet.addHandler(logging.NullHandler())
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

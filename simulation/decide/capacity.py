@@ -23,7 +23,7 @@ from ..engines.vectorized import CLASSES_PER_COHORT, compile_kernels
 from ..io.presets import load_preset
 from ..model.assumptions import draw_assumptions
 from ..model.scenario import scenario_from_dict
-from ..numerics.executor import connect, local_executor
+from ..numerics.executor import ClusterUnavailableError, connect, local_executor
 from ..numerics.parallel import serial, workers
 from .batch import BatchRequest, optimize_batch
 from .budget_map import budget_map, default_totals
@@ -130,7 +130,11 @@ def main(argv: list[str] | None = None) -> int:
 
     if args.core_only:
         return 0
-    t_connect, cluster = _timed(lambda: connect(args.scheduler or "local:2", timeout=30))
+    try:
+        t_connect, cluster = _timed(lambda: connect(args.scheduler or "local:2", timeout=30))
+    except ClusterUnavailableError as exc:
+        print(f"error: {exc} (--core-only measures this machine alone)", file=sys.stderr)
+        return 2
     say(f"cluster: {cluster.describe()} ready in {t_connect:.1f} s")
     figures["cluster"] = {"where": cluster.describe(), "start_seconds": t_connect}
     try:

@@ -9,7 +9,7 @@ is funded, waits there as the same process until the win-back programme brings
 them back with the same theta and revenue. The levers are processes of their own.
 
 Period ``t`` occupies the simulated time ``[t, t + 1)``; its steps run in
-MODEL.md's order at fixed offsets (exact binary fractions, so times never drift):
+the order of docs/MODEL.md (section 2) at fixed offsets (exact binary fractions, so times never drift):
 
 ==========  ======================================================================
 ``t + 0``   acquisition, then referrals: the period's new customers join, one process each

@@ -8,7 +8,7 @@ readings of "+5 % retention" (+5 points, +5 % of the retention rate, churn 5 % l
 with revenue, and the first year with ten.
 
 Operating profit here is contribution (gross profit minus marketing spend) minus fixed
-operating costs, a share of today's revenue each year: MODEL.md's definition with no cost to
+operating costs, a share of today's revenue each year: docs/MODEL.md's definition with no cost to
 serve. The costs are subtracted from the simulated contribution inside the lesson, which lets
 one pair of runs answer every level of operating costs; when the scenario schema has a
 scenario-level ``operating_costs`` field, the lesson's scenario carries it too, so that the

@@ -17,7 +17,7 @@ from .assumptions import DEFAULT_COST_MULTIPLIER
 from .distributions import Distribution, central
 from .scenario import Budget, Scenario, ScenarioError, scenario_from_dict
 
-# The researched range of "acquiring a customer costs N x keeping one" (Bain & Co.; MODEL.md).
+# The researched range of "acquiring a customer costs N x keeping one" (Bain & Co.; docs/MODEL.md, section 1).
 RESEARCH_MULTIPLIER = (5.0, 25.0)
 SIGNIFICANT_DIGITS = 12
 

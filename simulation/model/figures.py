@@ -2,7 +2,7 @@
 
 Pages, exports, the command line and the optimiser all read a figure from here, so they
 agree by construction. Each figure is computed run by run from a simulation result (see
-:class:`simulation.engines.results.SimulationResult`) as pinned in MODEL.md; ``compute``
+:class:`simulation.engines.results.SimulationResult`) as pinned in docs/MODEL.md (section 8); ``compute``
 returns a (runs,) array, NaN where the figure is undefined in a run.
 """
 
@@ -103,7 +103,7 @@ def care_spend_per_customer(r) -> np.ndarray:
 
 def net_margin_per_new_customer(r) -> np.ndarray:
     """A new customer's margin per period net of cost to serve and of the plan's care spend,
-    (runs, segments): the ``m - c`` of MODEL.md's CLV."""
+    (runs, segments): the ``m_s - c`` of the CLV in docs/MODEL.md."""
     return r.assumptions.net_margin_per_customer - care_spend_per_customer(r)[:, None]
 
 

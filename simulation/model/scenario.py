@@ -653,11 +653,21 @@ def parse_scenario(text: str | bytes, fmt: str = "toml") -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a ``.toml`` or ``.json`` scenario file."""
+    """Read a ``.toml`` or ``.json`` scenario file.
+
+    Only a regular file is read, and at most :data:`MAX_FILE_BYTES` + 1 bytes of it: a named
+    pipe, a device or a folder is refused with a message, as is a larger file.
+    """
+    from ..io.files import FileReadError, read_limited
+
     path = Path(path)
     try:
-        raw = path.read_bytes()
-    except OSError as exc:
-        raise ScenarioError([("", f"cannot read {path}: {exc.strerror}")]) from None
+        raw = read_limited(path, MAX_FILE_BYTES, "a scenario file (.toml or .json)")
+    except FileReadError as exc:
+        if exc.too_large:
+            size = f"{exc.size:,} bytes" if exc.size is not None else f"more than {MAX_FILE_BYTES:,} bytes"
+            message = f"the file is {size}; a scenario file may be at most {MAX_FILE_BYTES:,} bytes"
+            raise ScenarioError([("", message)]) from None
+        raise ScenarioError([("", str(exc))]) from None
     fmt = "json" if path.suffix.lower() == ".json" else "toml"
     return parse_scenario(raw, fmt)

@@ -16,10 +16,14 @@ worker when it joins (:class:`~simulation.numerics.dask_plugin.EngineOnWorkers`)
 :func:`executor_for` picks one: an address given, else the ``RETENTION_LAB_DASK_SCHEDULER``
 environment variable, else this machine. An address that cannot be reached within
 :data:`CONNECT_TIMEOUT` seconds falls back to this machine, and says why.
+
+Dask is the optional ``cluster`` extra; nothing here imports it until a cluster is named, and
+without it a named cluster is refused with :data:`MISSING_EXTRA`.
 """
 
 from __future__ import annotations
 
+import asyncio
 import atexit
 import logging
 import os
@@ -294,20 +298,87 @@ def _local_workers(address: str) -> int:
     return int(rest[1:])
 
 
+MISSING_EXTRA = (
+    "Dask is not installed, so sweeps cannot run on a cluster; install the 'cluster' extra "
+    """(pip install -e ".[cluster]" in the repository, or pip install 'retention-lab[cluster]')"""
+)
+
+
+async def _identity(address: str, timeout: float) -> object:
+    """The reply of the server at ``address`` to Dask's ``identity`` request (handshake included)."""
+    from distributed.comm import connect as open_comm
+    from distributed.security import Security
+
+    comm = await open_comm(address, timeout=timeout, **Security().get_connection_args("client"))
+    try:
+        await comm.write({"op": "identity", "reply": True})
+        return await comm.read()
+    finally:
+        comm.abort()
+
+
+def _check_answers(address: str, timeout: float) -> None:
+    """Refuse ``address`` unless a Dask scheduler there answers within ``timeout`` seconds.
+
+    ``distributed.Client``'s own time-out does not cover the handshake: a server that accepts
+    the connection and never answers held it for ever, and one that answers in another protocol
+    (an HTTP port) made it read a frame length of exabytes. This asks the server who it is, on
+    an event loop of its own in a thread of its own, and gives up at the deadline.
+    """
+    from distributed.comm.addressing import get_address_host_port
+
+    try:
+        get_address_host_port(address)
+    except ValueError as exc:
+        raise ClusterUnavailableError(
+            f"'{address}' is not a Dask scheduler's address ({_reason(exc)}); write tcp://HOST:PORT"
+        ) from None
+    outcome: dict[str, object] = {}
+
+    def ask() -> None:
+        try:
+            # a port nobody listens on fails inside the connect's own time-out, with its reason
+            outcome["reply"] = asyncio.run(asyncio.wait_for(_identity(address, timeout), timeout + 0.5))
+        except BaseException as exc:  # reported below, in the caller's thread
+            outcome["error"] = exc
+
+    thread = threading.Thread(target=ask, name="dask-scheduler-check", daemon=True)
+    thread.start()
+    thread.join(timeout + 1.5)
+    error = outcome.get("error")
+    if thread.is_alive() or isinstance(error, TimeoutError):
+        raise ClusterUnavailableError(f"no Dask scheduler answered at {address} within {timeout:g} s")
+    if isinstance(error, OSError):
+        raise ClusterUnavailableError(f"cannot reach the Dask scheduler at {address}: {_reason(error)}")
+    if error is not None:
+        raise ClusterUnavailableError(
+            f"the server at {address} does not answer as a Dask scheduler (is it a web or dashboard port? "
+            "a scheduler usually listens on port 8786)"
+        )
+    reply = outcome.get("reply")
+    kind = reply.get("type") if isinstance(reply, dict) else None
+    if kind != "Scheduler":
+        what = f"a Dask {str(kind).lower()}" if isinstance(kind, str) else "not a Dask scheduler"
+        raise ClusterUnavailableError(f"the server at {address} is {what}, not a scheduler")
+
+
 def connect(address: str, timeout: float | None = None) -> DaskExecutor:
     """A :class:`DaskExecutor` on the scheduler at ``address`` (``local[:N]`` starts one here).
+
+    A remote scheduler must first answer Dask's ``identity`` request within ``timeout``
+    seconds (connection and handshake included).
 
     Raises
     ------
     ClusterUnavailableError
-        When the address is malformed, or no scheduler answers within ``timeout`` seconds
-        (default :data:`CONNECT_TIMEOUT`).
+        When Dask is not installed, the address is malformed, or no scheduler answers within
+        ``timeout`` seconds (default :data:`CONNECT_TIMEOUT`).
     """
     timeout = CONNECT_TIMEOUT if timeout is None else timeout
     try:
         from distributed import Client
     except ImportError:
-        raise ClusterUnavailableError("Dask distributed is not installed (pip install 'dask[distributed]')") from None
+        raise ClusterUnavailableError(MISSING_EXTRA) from None
     address = address.strip()
     try:
         cluster = None
@@ -315,7 +386,10 @@ def connect(address: str, timeout: float | None = None) -> DaskExecutor:
             cluster = start_local_cluster(_local_workers(address))
             client = Client(cluster, set_as_default=False, timeout=timeout)
         else:
+            _check_answers(address, timeout)
             client = Client(address, set_as_default=False, timeout=timeout)
+    except ClusterUnavailableError:
+        raise
     except Exception as exc:  # any failure to connect means: work here instead
         raise ClusterUnavailableError(f"cannot reach the Dask scheduler at {address}: {_reason(exc)}") from None
     return DaskExecutor(client, address if cluster is None else cluster.scheduler_address, cluster)

@@ -73,17 +73,16 @@ def check_size(size_bytes: int, name: str = "the file") -> None:
 
 
 def read_path(path: str | Path, sheet: str | None = None) -> RawTable:
-    """Read a CSV or .xlsx file from disk (the size is checked before anything is read)."""
+    """Read a CSV or .xlsx file from disk: a regular file only, and at most the limit plus one byte of it."""
+    from ..io.files import FileReadError, read_limited
+
     path = Path(path)
     try:
-        size = path.stat().st_size
-    except OSError as exc:
-        raise FileProblemError(f"cannot read {path}: {exc.strerror}") from None
-    check_size(size, path.name)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise FileProblemError(f"cannot read {path}: {exc.strerror}") from None
+        data = read_limited(path, MAX_FILE_BYTES, "a CSV or .xlsx file")
+    except FileReadError as exc:
+        if exc.too_large:
+            check_size(exc.size if exc.size is not None else MAX_FILE_BYTES + 1, path.name)
+        raise FileProblemError(str(exc)) from None
     return read_bytes(data, path.name, sheet=sheet)
 
 
