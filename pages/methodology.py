@@ -28,6 +28,7 @@ quoted = dict(
     name=code(scenario.name),
     classes=CLASSES_PER_COHORT,
     exact_periods=2 * CLASSES_PER_COHORT,
+    currency=style.currency_symbol(cur),
 )
 
 
@@ -171,8 +172,11 @@ st.markdown(text("bridge"))
 st.header("6. The main controls on the Plan page")
 st.markdown(text("controls"))
 
-st.header("7. Your own customers: classes, strategies and the churn fit")
+st.header("7. The answer: the best split and the size of the budget")
+st.markdown(text("advice"))
+
+st.header("8. Your own customers: classes, strategies and the churn fit")
 st.markdown(prose("portfolio_method"))
 
-st.header("8. Assumptions and limits")
+st.header("9. Assumptions and limits")
 st.markdown(text("limits"))

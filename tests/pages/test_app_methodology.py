@@ -25,6 +25,8 @@ def test_methodology_explains_the_model_with_formulas():
         assert piece in formulas, f"formula containing {piece!r} missing"
     text = " ".join(m.value for m in at.markdown)
     assert f"{CLASSES_PER_COHORT} latent classes" in text, "the engine's class count should be stated as coded"
+    assert any("the size of the budget" in h for h in headers), f"the answer's section is missing: {headers}"
+    assert "returns less than $1 on both" in text and "*spend less*" in text, "what the budget-size answer means"
 
 
 def test_methodology_follows_the_open_scenario(test_scenario):
