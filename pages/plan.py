@@ -12,6 +12,7 @@ from ui.plan import exports, first_paint
 from ui.plan import short_link as short_link_view
 from ui.plan import text as plan_text
 from ui.plan.editor import assumptions_editor
+from ui.plan.seek import seek_box
 from ui.shared import cache, charts, pnl, routing, state, style, widgets
 from ui.shared.safe_text import heading
 
@@ -84,6 +85,7 @@ if figures is not None:
             widgets.headline_metrics(figures, scenario, widgets.MORE_KPIS)
     if not figures.identical:
         st.caption(widgets.FIGURES_NOTE)
+    seek_box(scenario)
 
 
 # A sweep already done is shown with the figures; a new one (about 21 engine runs) waits until the

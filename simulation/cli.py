@@ -192,10 +192,12 @@ def build_parser() -> argparse.ArgumentParser:
     comp = sub.add_parser("compile", help="compile the engine now, so the first simulation is not slowed by it")
     comp.set_defaults(func=cmd_compile)
 
+    from .decide.seek_command import add_commands as add_seek
     from .decide.sweep_command import add_commands as add_sweep
     from .portfolio.cli import add_commands as add_portfolio
 
     add_sweep(sub)
+    add_seek(sub)
     add_portfolio(sub)
     return parser
 

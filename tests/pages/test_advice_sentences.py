@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from simulation.decide import NOISE_Z, BudgetSize
 from tests.helpers import scenario
 from ui.plan import text as plan_text
+from ui.shared import style
 
 # Returns from nothing back to three times the cost, with the values at and around one cent of 1 drawn often.
 returns = st.one_of(
@@ -133,3 +134,43 @@ def test_why_never_contradicts_its_returns(per_1000):
         for side in (a or b for a, b in claims):
             assert better[side], f"says {side} pays more: {text}"
             assert min(shown_a, shown_r) >= 1, f"'pays more' when a side loses money: {text}"
+
+
+def seek_result(**changes):
+    from simulation.decide.seek import SeekResult
+
+    base = dict(
+        target="revenue_final", level=3e6, confidence=0.8, solve="total_budget", value=334_000.0, low=326_000.0,
+        high=339_000.0, reachable=True, best_level=3.0001e6, current=200_000.0, runs=1000, seed=1,
+    )  # fmt: skip
+    return SeekResult(**{**base, **changes})
+
+
+@given(
+    value=st.floats(min_value=0, max_value=5e6, allow_nan=False),
+    current=st.floats(min_value=0, max_value=5e6, allow_nan=False),
+    reachable=st.booleans(),
+)
+@example(value=200_000.0, current=200_000.0, reachable=True)  # today's budget is exactly enough
+def test_the_goal_seek_answer_is_true_of_its_result(value, current, reachable):
+    s = scenario()
+    text = plan_text.seek_text(seek_result(value=value, current=current, reachable=reachable), s)
+    if not reachable:
+        assert text.startswith("**Out of reach**") and "It takes" not in text, text
+        return
+    assert text.startswith(f"**It takes an acquisition + retention budget of {style.money(value, 'USD')} per month**")
+    assert ("is enough" in text) == (value <= current) and ("is not enough" in text) == (value > current), text
+
+
+@pytest.mark.parametrize(
+    ("solve", "value", "words"),
+    [
+        ("churn_change", -0.2, "churn lower by 20.0 %"),
+        ("churn_change", 0.0004, "Nothing to change"),
+        ("price_change", 0.05, "prices higher by 5.0 %"),
+        ("price_change", -0.031, "prices lower by 3.1 %"),
+    ],
+)
+def test_the_goal_seek_names_the_change_and_its_direction(solve, value, words):
+    text = plan_text.seek_text(seek_result(solve=solve, value=value, current=0.0, low=None, high=None), scenario())
+    assert words in text, text

@@ -185,3 +185,23 @@ def test_a_budget_too_large_is_told_to_spend_less_and_by_how_much(test_scenario)
     assert said == [plan_text.budget_text(best, size, big)], f"the page's budget answer: {said}"
     assert "NPV is higher by" in said[0] and size.best_total < size.total and size.mean_gain > 0, said[0]
     assert f"**{style.money(size.mean_gain, big.currency)}**" in said[0], "what spending less is worth"
+
+
+def test_what_does_it_take_answers_from_the_plans_futures(test_scenario):
+    from ui.plan import seek as seek_box
+    from ui.plan import text as plan_text
+
+    at = start_app(test_scenario)
+    next(e for e in at.expander if e.label == seek_box.LABEL)
+    at.session_state[seek_box.K_OPEN] = True
+    at.run()
+    widget(at.text_input, "At least").set_value("2M")
+    widget(at.selectbox, "Target").set_value("revenue_final")
+    at.button(key="FormSubmitter:plan_seek-Work it out").click().run()
+    assert_clean(at)
+    result = cache.goal_seek(current(at), "revenue_final", 2e6, 0.8, "total_budget")
+    said = [i.value for i in at.info if i.value.startswith(("**It takes", "**Out of reach"))]
+    assert said == [plan_text.seek_text(result, current(at))], f"the box's answer: {said}"
+    widget(at.text_input, "At least").set_value("lots")
+    at.button(key="FormSubmitter:plan_seek-Work it out").click().run()
+    assert any("At least: type a number" in e.value for e in at.error), "a level that is not a number is named"

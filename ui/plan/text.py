@@ -14,11 +14,14 @@ import numpy as np
 
 from simulation import Budget, Scenario, ScenarioError
 from simulation.decide import BudgetSize, SplitResult
+from simulation.decide.seek import SeekResult
 from simulation.errors import InputError
 from simulation.model import edits
 from simulation.model.distributions import central
 from simulation.model.fields import FIELD_LABELS
+from simulation.model.figures import FIGURES
 from ui.shared import precision, style
+from ui.shared.figure_text import kpi_text
 from ui.shared.safe_text import code
 
 WORKING_OUT = "Working out the best split for this budget…"
@@ -317,3 +320,41 @@ def gain_bins(gain: np.ndarray, bins: int = 30) -> list[dict]:
     for a, b, n in zip(edges[:-1], edges[1:], counts, strict=True):
         rows.append({"start": float(a), "end": float(b), "share": n / gain.size, "side": "Loss" if a < 0 else "Gain"})
     return rows
+
+
+# What does it take --------------------------------------------------------------------------------
+def seek_setting(solve: str, x: float, s: Scenario) -> str:
+    """A setting of the goal seek as people read it: a budget per period, or a change to churn or prices."""
+    if solve == "total_budget":
+        return f"an acquisition + retention budget of {style.money(x, s.currency)} per {s.period}"
+    noun = "churn" if solve == "churn_change" else "prices"
+    if round(abs(x) * 1000) == 0:
+        return f"{noun} as they are"
+    return f"{noun} {'lower' if x < 0 else 'higher'} by {style.percent(abs(x), 1)}"
+
+
+def seek_text(r: SeekResult, s: Scenario) -> str:
+    """The goal seek's answer in words, true of the result it quotes: reached or not, its range, today against it."""
+    goal = (
+        f"{FIGURES[r.target].label_for(s)[:1].lower()}{FIGURES[r.target].label_for(s)[1:]} of at least "
+        f"{kpi_text(r.target, r.level, s)} in {pct(r.confidence)} of futures"
+    )
+    split = " (at today's split)" if r.solve == "total_budget" else ""
+    if not r.reachable:
+        return (
+            f"**Out of reach**: nothing in the range searched gives {goal}. The most reached in "
+            f"{pct(r.confidence)} of futures is {kpi_text(r.target, r.best_level, s)}, with "
+            f"{seek_setting(r.solve, r.value, s)}{split}."
+        )
+    if r.solve != "total_budget" and round(abs(r.value) * 1000) == 0:
+        return f"**Nothing to change**: with {seek_setting(r.solve, 0.0, s)} the plan already gives {goal}."
+    band = ""
+    low, high = (seek_setting(r.solve, x, s) if x is not None else None for x in (r.low, r.high))
+    if low is not None and high is not None and low != high:
+        band = f" (anything from {low} to {high} is within the simulation's noise)"
+    if r.solve == "total_budget":
+        enough = "is enough" if r.value <= r.current else "is not enough"
+        today = f" Today's {style.money(r.current, s.currency)} per {s.period} {enough}."
+    else:
+        today = ""
+    return f"**It takes {seek_setting(r.solve, r.value, s)}**{split} to reach {goal}{band}.{today}"

@@ -36,6 +36,7 @@ from simulation.decide import (
     sensitivity,
     smaller_budget,
 )
+from simulation.decide.seek import SeekResult, seek
 from simulation.engines.runner import shared_draws
 from simulation.engines.summary import Comparison, ResultSummary
 from simulation.errors import InputError
@@ -274,6 +275,19 @@ def budget_size(scenario: Scenario, best: SplitResult) -> BudgetSize | None:
     if key is None:
         return None
     return _smaller_budget(*key, float(best.best_share))
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def _seek(model: str, budget: str, runs: int, seed: int, target: str, level: float, confidence: float, solve: str):
+    scenario, _ = _rebuild(model, budget, runs, seed)
+    return seek(scenario, target, level, confidence, solve, runs=runs, seed=seed)
+
+
+def goal_seek(scenario: Scenario, target: str, level: float, confidence: float, solve: str) -> SeekResult:
+    """What it takes to reach ``level`` of ``target`` in ``confidence`` of the plan's futures (see :func:`seek`)."""
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    check_size(scenario, runs)
+    return _seek(model_json(scenario), budget_json(scenario.budget), runs, seed, target, level, confidence, solve)
 
 
 def best_against_plan(scenario: Scenario, best: SplitResult) -> np.ndarray:

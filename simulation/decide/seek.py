@@ -1,0 +1,227 @@
+"""Goal seeking: what it takes to reach a target with a stated confidence.
+
+The question backwards: which total budget, churn change or price change brings a figure (NPV,
+operating NPV, revenue in the last period, customers at the horizon) to at least a level in a
+stated share of the simulated futures? The level reached with confidence ``c`` at a setting is
+the ``1 - c`` quantile of the figure across futures; the answer is where that crosses the level.
+
+Every setting runs on the same futures: a budget changes only the budget, on the scenario's own
+draws; a churn or price change scales every segment's value and both ends of its range, and the
+scaled draws come from the same random streams (each field has its own), so the futures are the
+same ones, scaled. The setting space is scanned on a grid, the crossing nearest the scenario's
+own setting (for a budget: the smallest budget that reaches the level) is bracketed and bisected
+to the currency's unit (a budget) or a tenth of a percentage point (a change). The range is the
+same crossing for the confidence plus and minus two standard errors of a share of futures.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..engines.runner import runs_and_seed, shared_draws, simulate
+from ..errors import InputError
+from ..model import edits, limits
+from ..model.figures import FIGURES
+from ..model.scenario import Scenario, Segment, bounds_of
+
+TARGETS = ("npv", "operating_npv", "revenue_final", "active_customers_final")
+SOLVES = ("total_budget", "churn_change", "price_change")
+CONFIDENCES = (0.5, 0.8, 0.9)
+GRID = 9
+BUDGET_RANGE = 10.0  # up to this many times today's core budget (or the status quo's when it has none)
+CHANGE_TOLERANCE = 0.001  # a tenth of a percentage point
+PRICE_RANGE = (0.1, 10.0)  # revenue per customer from a tenth to ten times today's
+MIN_CHURN_FACTOR = 0.01
+MAX_EVALUATIONS = GRID + 3 * 40
+
+
+@dataclass(frozen=True)
+class SeekResult:
+    """The setting that reaches ``level`` of ``target`` in ``confidence`` of the futures.
+
+    ``value`` is a core budget per period (``total_budget``) or a relative change (``-0.2``: churn
+    20 % lower; ``0.05``: prices 5 % higher); ``low`` and ``high`` are the same answer for the
+    confidence give or take two standard errors of a share of futures (None when one cannot be
+    reached). When the level cannot be reached in the searched range, ``reachable`` is False,
+    ``value`` is the setting with the highest level reached with that confidence and ``best_level``
+    that level.
+    """
+
+    target: str
+    level: float
+    confidence: float
+    solve: str
+    value: float
+    low: float | None
+    high: float | None
+    reachable: bool
+    best_level: float
+    current: float
+    runs: int
+    seed: int
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def check(target: str, level: float, confidence: float, solve: str) -> None:
+    """Refuse a question the seeker cannot answer, naming the option and what is allowed."""
+    if target not in TARGETS:
+        raise InputError(f"--target must be one of {', '.join(TARGETS)}; got {target!r}")
+    if solve not in SOLVES:
+        raise InputError(f"--solve must be one of {', '.join(SOLVES)}; got {solve!r}")
+    if not math.isfinite(level):
+        raise InputError(f"--level must be a finite number; got {level!r}")
+    if not 0.05 <= confidence <= 0.95:
+        raise InputError(f"--confidence must be between 0.05 and 0.95 (a share of futures); got {confidence!r}")
+
+
+class _Setting:
+    """One kind of setting: its range, today's value, and the scenario at a value."""
+
+    def __init__(self, scenario: Scenario, solve: str):
+        self.scenario, self.solve = scenario, solve
+        if solve == "total_budget":
+            today = scenario.budget.core or scenario.baseline.core
+            if today <= 0:
+                raise InputError("--solve total_budget: the scenario has no acquisition or retention budget to scale")
+            share = scenario.budget.acquisition_share
+            self.share = edits.EVEN_SPLIT if share is None else share
+            self.current, self.low, self.high = scenario.budget.core, 0.0, today * BUDGET_RANGE
+            self.tolerance = 1.0
+        elif solve == "churn_change":
+            hi = bounds_of(Segment, "churn").hi
+            tops = [_top(s.churn) for s in scenario.segments if _top(s.churn) > 0]
+            if not tops:
+                raise InputError("--solve churn_change: the scenario has no churn to change")
+            self.current, self.low, self.high = 0.0, MIN_CHURN_FACTOR - 1, 0.999 * hi / max(tops) - 1
+            self.tolerance = CHANGE_TOLERANCE
+        else:
+            self.current, self.low, self.high = 0.0, PRICE_RANGE[0] - 1, PRICE_RANGE[1] - 1
+            self.tolerance = CHANGE_TOLERANCE
+
+    def scenario_at(self, x: float) -> Scenario:
+        s = self.scenario
+        if self.solve == "total_budget":
+            return s.with_budget(s.budget.with_split(x + s.budget.fixed, self.share))
+        field = "churn" if self.solve == "churn_change" else "revenue_per_customer"
+        return edits.with_segment_average(s, field, edits.segment_average(s, field) * (1 + x))
+
+
+def _top(value) -> float:
+    return max(value.as_dict().values()) if hasattr(value, "as_dict") else float(value)
+
+
+def seek(
+    scenario: Scenario,
+    target: str,
+    level: float,
+    confidence: float = 0.8,
+    solve: str = "total_budget",
+    *,
+    runs: int | None = None,
+    seed: int | None = None,
+) -> SeekResult:
+    """The setting of ``solve`` at which ``target`` reaches ``level`` in ``confidence`` of the futures."""
+    check(target, level, confidence, solve)
+    runs, seed = runs_and_seed(scenario, runs, seed)
+    limits.check_request(scenario, runs, MAX_EVALUATIONS, "the goal seek", "the runs")
+    setting = _Setting(scenario, solve)
+    draws = shared_draws(scenario, runs, seed) if solve == "total_budget" else None
+    values: dict[float, np.ndarray] = {}
+
+    def figure_at(x: float) -> np.ndarray:
+        key = round(float(x), 9)
+        if key not in values:
+            moved = setting.scenario_at(key)
+            result = simulate(moved, moved.budget, runs=runs, seed=seed, assumptions=draws)
+            values[key] = np.asarray(result.figure(target), dtype=float)
+        return values[key]
+
+    def reached(x: float, c: float) -> float:
+        v = figure_at(x)
+        v = v[np.isfinite(v)]
+        return float(np.quantile(v, 1 - c)) if v.size else -math.inf
+
+    grid = list(np.linspace(setting.low, setting.high, GRID))
+    if setting.low <= setting.current <= setting.high:
+        grid.append(setting.current)
+    grid = sorted(set(grid))
+    se = math.sqrt(confidence * (1 - confidence) / runs)
+    value = _crossing(grid, lambda x: reached(x, confidence), level, setting)
+    if value is None:
+        best = max(grid, key=lambda x: reached(x, confidence))
+        return SeekResult(
+            target, level, confidence, solve, float(best), None, None, False, reached(best, confidence),
+            float(setting.current), runs, seed,
+        )  # fmt: skip
+    bands = {}
+    for c in (min(confidence + 2 * se, 0.999), max(confidence - 2 * se, 0.001)):
+        # the range's ends only need the precision of the noise they measure
+        bands[c] = _crossing(grid, lambda x, c=c: reached(x, c), level, setting, (setting.high - setting.low) / 1000)
+    ends = [b for b in bands.values() if b is not None]
+    low = min(ends, default=None) if len(ends) == 2 else None
+    high = max(ends, default=None) if len(ends) == 2 else None
+    return SeekResult(
+        target, level, confidence, solve, float(value), low, high, True, reached(value, confidence),
+        float(setting.current), runs, seed,
+    )  # fmt: skip
+
+
+def _crossing(
+    grid: list[float], g: Callable[[float], float], level: float, setting: _Setting, tolerance: float | None = None
+) -> float | None:
+    """Where ``g`` (the level reached) crosses ``level``: for a budget the smallest setting that reaches it,
+    for a change the crossing nearest today's setting; None when no grid point reaches it."""
+    ok = [x for x in grid if g(x) >= level]
+    if not ok:
+        return None
+    if setting.solve == "total_budget":
+        start = min(ok)
+    else:
+        start = min(ok, key=lambda x: abs(x - setting.current))
+    if start == setting.current and setting.solve != "total_budget":
+        return float(start)
+    # the nearest grid point on the other side that does not reach the level, towards today's setting
+    # (for a budget: towards zero)
+    toward = setting.low if setting.solve == "total_budget" else setting.current
+    side = [x for x in grid if (x < start if toward < start else x > start) and g(x) < level]
+    if not side:
+        return float(start)
+    outside = max(side) if toward < start else min(side)
+    return _illinois(g, level, start, outside, setting.tolerance if tolerance is None else tolerance)
+
+
+def _illinois(g: Callable[[float], float], level: float, inside: float, outside: float, tolerance: float) -> float:
+    """The crossing of ``g`` and ``level`` between a setting that reaches it and one that does not.
+
+    Regula falsi with the Illinois rule (an end kept twice has its gap halved), so both ends close
+    in and a smooth crossing takes a handful of simulations. Returns the end that reaches the level.
+    """
+    f_in, f_out = g(inside) - level, g(outside) - level
+    kept = None
+    while abs(inside - outside) > tolerance:
+        x = inside - f_in * (outside - inside) / (f_out - f_in) if f_out != f_in else (inside + outside) / 2
+        if not min(inside, outside) < x < max(inside, outside):
+            x = (inside + outside) / 2
+        f = g(x) - level
+        if f >= 0:
+            inside, f_in = x, f
+            if kept == "inside":
+                f_out /= 2
+            kept = "inside"
+        else:
+            outside, f_out = x, f
+            if kept == "outside":
+                f_in /= 2
+            kept = "outside"
+    return float(inside)
+
+
+def target_label(target: str, scenario: Scenario) -> str:
+    """The target's name for ``scenario``, from the figure registry."""
+    return FIGURES[target].label_for(scenario)
