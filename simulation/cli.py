@@ -195,9 +195,11 @@ def build_parser() -> argparse.ArgumentParser:
     from .decide.seek_command import add_commands as add_seek
     from .decide.sweep_command import add_commands as add_sweep
     from .portfolio.cli import add_commands as add_portfolio
+    from .track_command import add_commands as add_track
 
     add_sweep(sub)
     add_seek(sub)
+    add_track(sub)
     add_portfolio(sub)
     return parser
 

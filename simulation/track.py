@@ -1,0 +1,161 @@
+"""A plan against its actuals: where each period's actual landed in the forecast, and how good the forecast was.
+
+For each period and metric the forecast is the plan's simulated futures; the actual's percentile
+in them is the probability integral transform, taken at the mid-point of any tie (counts tie
+with simulated values): ``share below + half the share equal``. A forecast whose futures are
+right puts actuals uniformly between 0 and 1, inside its 50 % band half the time and inside its
+90 % band nine times in ten.
+
+The forecast's quality is its continuous ranked probability score (CRPS) per metric, the mean
+over periods of ``E|X - y| - E|X - X'| / 2`` over the simulated futures X (lower is better, in
+the metric's unit), computed with ``scoringrules``. The yardstick is the naive forecast "the
+same as last period" (the previous actual, or the plan's start for a stock in period 1), whose
+CRPS is its absolute error; both are averaged over the same periods.
+
+References
+----------
+Gneiting, T. and Raftery, A. E. (2007). Strictly proper scoring rules, prediction, and
+    estimation. Journal of the American Statistical Association 102(477), 359-378.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import scoringrules
+
+from .engines.results import SimulationResult
+from .errors import InputError
+
+# What actuals may hold, named as in `run --format json`'s paths; stocks are read at the period's end.
+METRICS = ("active_customers", "new_customers", "churned_customers", "revenue", "spend")
+STOCKS = ("active_customers",)
+MAX_BYTES = 1_000_000
+MAX_ROWS = 10_000
+PERCENTILE_METHOD = "mid-point"
+
+
+@dataclass(frozen=True)
+class Tracking:
+    """Every actual against its forecast (``rows``), and the forecast's summary scores.
+
+    ``rows``: ``period, metric, actual, p5, p25, p50, p75, p95, percentile``. ``coverage_50`` and
+    ``coverage_90``: the share of actuals inside the 50 % and 90 % bands. ``crps`` and
+    ``crps_naive``: per metric, the forecast's and the naive forecast's mean CRPS over the
+    periods both cover.
+    """
+
+    rows: pd.DataFrame
+    coverage_50: float
+    coverage_90: float
+    crps: dict[str, float]
+    crps_naive: dict[str, float]
+
+    def to_dict(self) -> dict:
+        return {
+            "percentile_method": PERCENTILE_METHOD,
+            "coverage_50": self.coverage_50,
+            "coverage_90": self.coverage_90,
+            "crps": self.crps,
+            "crps_naive": self.crps_naive,
+            "rows": self.rows.to_dict(orient="records"),
+        }
+
+
+def read_actuals(data: bytes, horizon: int) -> pd.DataFrame:
+    """Actuals from CSV bytes: a ``period`` column (1 = the plan's first period) and one column per metric.
+
+    Empty cells are periods not reported. Raises :class:`InputError` naming the row and column of
+    anything that cannot be used: an unknown column, a period outside 1..horizon or repeated, a
+    value that is not a number or is negative.
+    """
+    if len(data) > MAX_BYTES:
+        raise InputError(f"actuals: the file is {len(data):,} bytes; at most {MAX_BYTES:,} are read")
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise InputError("actuals: the file is not UTF-8 text") from None
+    try:
+        frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False, nrows=MAX_ROWS + 1)
+    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise InputError(f"actuals: not a CSV table ({exc})") from None
+    frame.columns = [str(c).strip() for c in frame.columns]
+    if len(frame) > MAX_ROWS:
+        raise InputError(f"actuals: at most {MAX_ROWS:,} rows")
+    if "period" not in frame.columns:
+        raise InputError("actuals: a 'period' column is needed (1 = the plan's first period)")
+    unknown = [c for c in frame.columns if c != "period" and c not in METRICS]
+    if unknown:
+        raise InputError(f"actuals: unknown column {unknown[0]!r}; allowed: period, {', '.join(METRICS)}")
+    out = pd.DataFrame(index=frame.index)
+    for column in frame.columns:
+        values = []
+        for i, cell in enumerate(frame[column], start=2):  # line 1 is the header
+            cell = cell.strip().replace(",", "")
+            if cell == "":
+                values.append(math.nan)
+                continue
+            try:
+                x = float(cell)
+            except ValueError:
+                raise InputError(f"actuals, line {i}, column {column!r}: {cell!r} is not a number") from None
+            if not math.isfinite(x) or x < 0:
+                raise InputError(f"actuals, line {i}, column {column!r}: must be a number 0 or more; got {cell!r}")
+            if column == "period" and (x != int(x) or not 1 <= x <= horizon):
+                raise InputError(f"actuals, line {i}, column 'period': must be a whole period from 1 to {horizon}")
+            values.append(x)
+        out[column] = values
+    if out["period"].isna().any():
+        line = int(np.flatnonzero(out["period"].isna().to_numpy())[0]) + 2
+        raise InputError(f"actuals, line {line}, column 'period': is empty")
+    repeated = out["period"].duplicated()
+    if repeated.any():
+        line = int(np.flatnonzero(repeated.to_numpy())[0]) + 2
+        raise InputError(f"actuals, line {line}, column 'period': period {int(out['period'][line - 2])} repeats")
+    out["period"] = out["period"].astype(int)
+    return out.sort_values("period").reset_index(drop=True)
+
+
+def percentile_of(samples: np.ndarray, actual: float) -> float:
+    """The actual's percentile among the simulated values, at the mid-point of ties (0 to 1)."""
+    below = float(np.mean(samples < actual))
+    equal = float(np.mean(samples == actual))
+    return below + equal / 2
+
+
+def track(plan: SimulationResult, actuals: pd.DataFrame) -> Tracking:
+    """Every actual in ``actuals`` (see :func:`read_actuals`) against the plan's simulated futures."""
+    rows = []
+    crps, naive = {}, {}
+    for metric in [m for m in METRICS if m in actuals.columns]:
+        reported = actuals[["period", metric]].dropna()
+        if reported.empty:
+            continue
+        paths = np.asarray(plan.paths[metric], dtype=float)
+        scores, naive_scores = [], []
+        previous = {int(p): float(v) for p, v in zip(reported["period"], reported[metric], strict=True)}
+        if metric in STOCKS:
+            previous[0] = float(np.median(paths[:, 0]))  # the start is known: every future begins there
+        for period, actual in zip(reported["period"], reported[metric], strict=True):
+            samples = paths[:, int(period)]
+            q = np.percentile(samples, (5, 25, 50, 75, 95))
+            rows.append(
+                {"period": int(period), "metric": metric, "actual": float(actual),
+                 "p5": q[0], "p25": q[1], "p50": q[2], "p75": q[3], "p95": q[4],
+                 "percentile": percentile_of(samples, float(actual))}
+            )  # fmt: skip
+            if int(period) - 1 in previous:
+                scores.append(float(scoringrules.crps_ensemble(float(actual), samples)))
+                naive_scores.append(abs(float(actual) - previous[int(period) - 1]))
+        if scores:
+            crps[metric], naive[metric] = float(np.mean(scores)), float(np.mean(naive_scores))
+    if not rows:
+        raise InputError("actuals: no period reports any metric")
+    frame = pd.DataFrame(rows)
+    inside_50 = (frame["actual"] >= frame["p25"]) & (frame["actual"] <= frame["p75"])
+    inside_90 = (frame["actual"] >= frame["p5"]) & (frame["actual"] <= frame["p95"])
+    return Tracking(frame, float(inside_50.mean()), float(inside_90.mean()), crps, naive)

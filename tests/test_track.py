@@ -1,0 +1,97 @@
+"""A plan against its actuals: percentiles, bands and scores that a right forecast passes and a wrong one fails."""
+
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+from scipy.stats import kstest
+
+from simulation import cli, simulate
+from simulation.errors import InputError
+from simulation.track import percentile_of, read_actuals, track
+from tests.helpers import scenario
+
+BACKTESTS = 200
+
+
+def cohort(churn):
+    """A closed cohort (no marketing) whose churn is uncertain: the plan's futures draw it, as the actuals do."""
+    return scenario(
+        horizon=12, segment={"customers": 500, "churn": churn, "churn_heterogeneity": 0.3}
+    ).replace(simulation={"runs": 2000, "seed": 1})
+
+
+def actuals_of(run, paths, periods=range(1, 13)):
+    import pandas as pd
+
+    return pd.DataFrame({"period": list(periods), "active_customers": [paths[run, p] for p in periods]})
+
+
+@pytest.fixture(scope="module")
+def happened():
+    """200 futures of the true cohort from the discrete-event engine, on seeds the plan never used."""
+    truth = cohort({"low": 0.03, "mode": 0.05, "high": 0.08})
+    return simulate(truth, runs=BACKTESTS, seed=99, engine="discrete_event").paths["active_customers"]
+
+
+def test_a_right_plan_holds_the_actuals_in_its_bands_and_its_percentiles_are_uniform(happened):
+    plan = simulate(cohort({"low": 0.03, "mode": 0.05, "high": 0.08}))
+    results = [track(plan, actuals_of(run, happened)) for run in range(BACKTESTS)]
+    coverage = float(np.mean([r.coverage_90 for r in results]))
+    # 200 back-tests x 12 periods (correlated within a back-test): the share inside the 90 % band is 85-95 %
+    assert 0.85 <= coverage <= 0.95, f"the 90 % band held {coverage:.1%} of the actuals"
+    last = np.array([r.rows["percentile"].iloc[-1] for r in results])
+    # one percentile per independent back-test: uniform by a Kolmogorov-Smirnov test at the 1 % level
+    assert kstest(last, "uniform").pvalue > 0.01, f"percentiles at period 12 are not uniform: {np.sort(last)[::20]}"
+
+
+def test_a_plan_whose_churn_is_wrong_by_half_misses_its_bands(happened):
+    wrong = simulate(cohort({"low": 0.015, "mode": 0.025, "high": 0.04}))
+    coverage = float(np.mean([track(wrong, actuals_of(run, happened)).coverage_90 for run in range(BACKTESTS)]))
+    assert coverage < 0.5, f"a plan with half the churn should miss most actuals; its 90 % band held {coverage:.1%}"
+
+
+def test_the_forecast_beats_the_naive_one_when_it_is_right(happened):
+    plan = simulate(cohort({"low": 0.03, "mode": 0.05, "high": 0.08}))
+    scores = [track(plan, actuals_of(run, happened)) for run in range(40)]
+    ours = np.mean([s.crps["active_customers"] for s in scores])
+    naive = np.mean([s.crps_naive["active_customers"] for s in scores])
+    assert ours < naive, f"the plan's CRPS {ours:.2f} should beat 'same as last period' ({naive:.2f})"
+
+
+def test_percentiles_take_the_mid_point_of_ties():
+    samples = np.array([1, 2, 2, 3], dtype=float)
+    assert percentile_of(samples, 2.0) == pytest.approx(0.25 + 0.25), "below 1/4, equal 2/4: mid-point 1/2"
+    assert percentile_of(samples, 0.0) == 0.0 and percentile_of(samples, 9.0) == 1.0
+
+
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("period,revenue\n1,100\n13,100\n", "line 3, column 'period': must be a whole period from 1 to 12"),
+        ("period,revenu\n1,100\n", "unknown column 'revenu'"),
+        ("period,revenue\n1,lots\n", "line 2, column 'revenue': 'lots' is not a number"),
+        ("period,revenue\n1,100\n1,200\n", "line 3, column 'period': period 1 repeats"),
+        ("revenue\n100\n", "a 'period' column is needed"),
+        ("period,revenue\n1,-5\n", "line 2, column 'revenue': must be a number 0 or more"),
+    ],
+)
+def test_bad_actuals_name_the_line_and_column(text, message):
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        read_actuals(text.encode(), 12)
+
+
+def test_the_command_line_reports_every_row_and_the_scores(tmp_path, capsys):
+    plan = tmp_path / "plan.toml"
+    plan.write_text(cohort(0.05).replace(simulation={"runs": 200, "seed": 3}).to_toml(), encoding="utf-8")
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text("period,active_customers,churned_customers\n1,480,20\n2,461,\n3,440,21\n", encoding="utf-8")
+    assert cli.main(["track", str(plan), str(actuals), "--format", "json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert {"coverage_50", "coverage_90", "crps", "crps_naive", "rows"} <= set(doc), doc.keys()
+    assert len(doc["rows"]) == 5, "three active counts and two churn counts (an empty cell is not reported)"
+    assert set(doc["rows"][0]) >= {"period", "metric", "actual", "p5", "p50", "p95", "percentile"}
+    assert cli.main(["track", str(plan), str(tmp_path / "none.csv")]) == 2
+    assert "ACTUALS" in capsys.readouterr().err
