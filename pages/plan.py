@@ -13,6 +13,7 @@ from ui.plan import short_link as short_link_view
 from ui.plan import text as plan_text
 from ui.plan.editor import assumptions_editor
 from ui.plan.seek import seek_box
+from ui.plan.tracking import tracking_box
 from ui.shared import cache, charts, pnl, routing, state, style, widgets
 from ui.shared.safe_text import heading
 
@@ -86,6 +87,7 @@ if figures is not None:
     if not figures.identical:
         st.caption(widgets.FIGURES_NOTE)
     seek_box(scenario)
+    tracking_box(scenario)
 
 
 # A sweep already done is shown with the figures; a new one (about 21 engine runs) waits until the

@@ -174,3 +174,20 @@ def test_the_goal_seek_answer_is_true_of_its_result(value, current, reachable):
 def test_the_goal_seek_names_the_change_and_its_direction(solve, value, words):
     text = plan_text.seek_text(seek_result(solve=solve, value=value, current=0.0, low=None, high=None), scenario())
     assert words in text, text
+
+
+@given(st.lists(st.tuples(st.floats(0, 10), st.floats(0, 10)), min_size=1, max_size=12))
+def test_where_actuals_landed_is_counted_as_shown(pairs):
+    import pandas as pd
+
+    rows = pd.DataFrame(
+        [{"actual": a, "p5": 3.0, "p25": 4.0, "p50": m, "p75": 6.0, "p95": 7.0} for a, m in pairs]
+    )
+    text = plan_text.landed_text("Revenue", rows, "month")
+    inside = int(((rows["actual"] >= 3) & (rows["actual"] <= 7)).sum())
+    n = len(rows)
+    assert text.startswith(f"**Revenue**: {inside} of {n} month{'' if n == 1 else 's'} inside the 90 % band"), text
+    if "below the median every month" in text:
+        assert (rows["actual"] < rows["p50"]).all(), text
+    if "above the median every month" in text:
+        assert (rows["actual"] > rows["p50"]).all(), text

@@ -205,3 +205,25 @@ def test_what_does_it_take_answers_from_the_plans_futures(test_scenario):
     widget(at.text_input, "At least").set_value("lots")
     at.button(key="FormSubmitter:plan_seek-Work it out").click().run()
     assert any("At least: type a number" in e.value for e in at.error), "a level that is not a number is named"
+
+
+def test_actuals_uploaded_on_the_plan_page_land_on_its_forecast(test_scenario):
+    from ui.plan import text as plan_text
+    from ui.plan import tracking
+
+    at = start_app(test_scenario)
+    at.session_state[tracking.K_OPEN] = True
+    at.run()
+    data = b"period,active_customers,revenue\n1,1990,\n2,1985,190000\n3,1970,185000\n"
+    uploader = next(u for u in at.file_uploader if u.key == "plan_track_upload")
+    uploader.set_value(("actuals.csv", data, "text/csv")).run()
+    assert_clean(at)
+    tracked = cache.track_actuals(current(at), data)
+    texts = [m.value for m in at.markdown]
+    assert plan_text.coverage_text(tracked, "month") in texts, "the coverage sentence of the tracked actuals"
+    rows = tracked.rows[tracked.rows["metric"] == "revenue"]
+    assert plan_text.landed_text("Revenue", rows, "month") in texts, "each metric's sentence"
+    assert len(at.get("vega_lite_chart")) >= 2 + 4, "a chart per tracked metric, beside the page's own"
+    uploader = next(u for u in at.file_uploader if u.key == "plan_track_upload")
+    uploader.set_value(("bad.csv", b"period,revenue\n99,1\n", "text/csv")).run()
+    assert any("must be a whole period from 1 to" in e.value for e in at.error), [e.value for e in at.error]

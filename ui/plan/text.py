@@ -358,3 +358,36 @@ def seek_text(r: SeekResult, s: Scenario) -> str:
     else:
         today = ""
     return f"**It takes {seek_setting(r.solve, r.value, s)}**{split} to reach {goal}{band}.{today}"
+
+
+# Against actuals ----------------------------------------------------------------------------------
+def _count(n: int, word: str) -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
+
+
+def coverage_text(tracking, period: str) -> str:
+    """How many actuals landed inside the forecast's bands, counted as the table shows them."""
+    rows = tracking.rows
+    n = len(rows)
+    inside_90 = int(((rows["actual"] >= rows["p5"]) & (rows["actual"] <= rows["p95"])).sum())
+    inside_50 = int(((rows["actual"] >= rows["p25"]) & (rows["actual"] <= rows["p75"])).sum())
+    return (
+        f"**{inside_90} of {_count(n, 'actual')} inside the 90 % band** and {inside_50} inside the 50 % band "
+        f"(a right forecast holds about nine in ten and half). Each actual's percentile says where it landed "
+        "among the simulated futures (50 % is the median)."
+    )
+
+
+def landed_text(name: str, rows, period: str) -> str:
+    """One metric's actuals against the forecast: inside the 90 % band, and above or below the median."""
+    n = len(rows)
+    inside = int(((rows["actual"] >= rows["p5"]) & (rows["actual"] <= rows["p95"])).sum())
+    below = int((rows["actual"] < rows["p50"]).sum())
+    above = int((rows["actual"] > rows["p50"]).sum())
+    if below == n:
+        side = f"below the median every {period}"
+    elif above == n:
+        side = f"above the median every {period}"
+    else:
+        side = f"below the median in {below} and above it in {above}"
+    return f"**{name}**: {inside} of {_count(n, period)} inside the 90 % band; {side}."

@@ -44,6 +44,7 @@ from simulation.io.cells import to_csv
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.model.assumptions import Assumptions
 from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
+from simulation.track import Tracking, read_actuals, track
 from ui.shared import charts, pnl
 
 CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
@@ -288,6 +289,20 @@ def goal_seek(scenario: Scenario, target: str, level: float, confidence: float, 
     runs, seed = scenario.simulation.runs, scenario.simulation.seed
     check_size(scenario, runs)
     return _seek(model_json(scenario), budget_json(scenario.budget), runs, seed, target, level, confidence, solve)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _track(model: str, budget: str, runs: int, seed: int, actuals: bytes) -> Tracking:
+    scenario, plan_budget = _rebuild(model, budget, runs, seed)
+    plan = simulate(scenario, plan_budget, runs=runs, seed=seed, assumptions=assumptions_for(model, runs, seed))
+    return track(plan, read_actuals(actuals, scenario.horizon))
+
+
+def track_actuals(scenario: Scenario, actuals: bytes) -> Tracking:
+    """The plan's forecast against uploaded actuals (CSV bytes; see :func:`simulation.track.read_actuals`)."""
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    check_size(scenario, runs)
+    return _track(model_json(scenario), budget_json(scenario.budget), runs, seed, actuals)
 
 
 def best_against_plan(scenario: Scenario, best: SplitResult) -> np.ndarray:

@@ -1,0 +1,85 @@
+"""The Plan page's "Track against actuals" box: upload what happened, see where it landed in the forecast."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from simulation import Scenario
+from simulation.track import METRICS, Tracking
+from ui.plan import text as plan_text
+from ui.shared import cache, charts, style, widgets
+
+K_OPEN = "plan_track_open"
+LABEL = "Track the plan against actuals"
+METRIC_WORDS = {
+    "active_customers": ("Active customers", "count"),
+    "new_customers": ("New customers", "count"),
+    "churned_customers": ("Customers lost", "count"),
+    "revenue": ("Revenue", "money"),
+    "spend": ("Marketing spend", "money"),
+}
+
+
+def actuals_chart(tracking: Tracking, metric: str, scenario: Scenario) -> alt.LayerChart:
+    """The forecast's bands over the reported periods, with each actual as a point on them."""
+    rows = tracking.rows[tracking.rows["metric"] == metric].assign(series="Plan")
+    name, kind = METRIC_WORDS[metric]
+    per, cur = scenario.period, scenario.currency
+    unit = f" ({cur})" if kind == "money" else ""
+    fan = charts.fan_chart(
+        rows[["series", "period", "p5", "p25", "p50", "p75", "p95"]],
+        title=f"{name} per {per}: actuals on the plan's forecast",
+        y_title=f"{name} per {per}{unit}" if metric != "active_customers" else f"{name}{unit}",
+        kind=kind,
+        currency=cur,
+        period=per,
+        colors={"Plan": style.PLAN},
+        runs=scenario.simulation.runs,
+    )
+    points = (
+        alt.Chart(rows)
+        .mark_point(filled=True, size=70, color=style.ACCENT)
+        .encode(
+            x="period:Q",
+            y="actual:Q",
+            tooltip=[
+                alt.Tooltip("period:Q", title=per.capitalize()),
+                alt.Tooltip("actual:Q", title=f"Actual{unit}", format=",.0f"),
+                alt.Tooltip("percentile:Q", title="Percentile in the forecast", format=".0%"),
+            ],
+        )
+    )
+    title, fan.title = fan.title, alt.Undefined
+    return alt.layer(fan, points).properties(title=title)
+
+
+def tracking_box(scenario: Scenario) -> None:
+    """The box, built only while open: the upload, then per metric the sentence, the chart and the table."""
+    box = st.expander(LABEL, icon=":material/fact_check:", key=K_OPEN, on_change="rerun")
+    if not box.open:
+        return
+    with box:
+        st.caption(
+            f"A CSV with a `period` column (1 = the plan's first {scenario.period}) and any of "
+            f"{', '.join(f'`{m}`' for m in METRICS)}; empty cells are periods not reported. The forecast is this "
+            "plan's simulated futures."
+        )
+        upload = st.file_uploader("Actuals (CSV)", type=["csv"], key="plan_track_upload")
+        if upload is None:
+            return
+        with widgets.errors_shown("These actuals cannot be tracked.", "The actuals could not be tracked."):
+            tracking = cache.track_actuals(scenario, upload.getvalue())
+            st.markdown(plan_text.coverage_text(tracking, scenario.period))
+            for metric in [m for m in METRICS if m in set(tracking.rows["metric"])]:
+                rows = tracking.rows[tracking.rows["metric"] == metric]
+                name = METRIC_WORDS[metric][0]
+                st.markdown(plan_text.landed_text(name, rows, scenario.period))
+                spec = charts.vega_spec(actuals_chart(tracking, metric, scenario))
+                widgets.chart(spec, f"actuals-{metric}", f"trk_{metric}")
+            shown = tracking.rows.assign(
+                metric=tracking.rows["metric"].map(lambda m: METRIC_WORDS[m][0]),
+                percentile=tracking.rows["percentile"].map(lambda p: style.percent(p, 0)),
+            )
+            st.dataframe(pd.DataFrame(shown), hide_index=True)
