@@ -95,3 +95,32 @@ def test_the_command_line_reports_every_row_and_the_scores(tmp_path, capsys):
     assert set(doc["rows"][0]) >= {"period", "metric", "actual", "p5", "p50", "p95", "percentile"}
     assert cli.main(["track", str(plan), str(tmp_path / "none.csv")]) == 2
     assert "ACTUALS" in capsys.readouterr().err
+
+
+def test_a_saved_version_is_numbered_dated_immutable_and_tracked_as_saved(tmp_path, capsys):
+    from simulation.io.plan_versions import PlanVersionError, PlanVersions, check_reproduced
+
+    store = PlanVersions(tmp_path)
+    plan = cohort(0.05).replace(simulation={"runs": 100, "seed": 3})
+    first = store.save("Budget 2027", simulate(plan))
+    edited = plan.replace(segments=[{**plan.segments[0].model_dump(exclude_none=True), "customers": 600}])
+    second = store.save("Budget 2027", simulate(edited))
+    assert (first.version, second.version) == (1, 2), "saving again after an edit adds the next version"
+    assert first.label.startswith("Budget 2027, version 1 of 20"), first.label
+    again = store.get(first.id)
+    assert again.scenario == first.scenario and again.forecast == first.forecast, "a version is kept as saved"
+    assert again.scenario.segments[0].customers == 500, "editing the plan did not change the first version"
+    check_reproduced(again, simulate(again.scenario, runs=again.runs, seed=again.seed))
+    with pytest.raises(PlanVersionError, match="does not reproduce the forecast"):
+        check_reproduced(again, simulate(again.scenario, runs=again.runs, seed=again.seed + 1))
+    actuals = tmp_path / "actuals.csv"
+    actuals.write_text("period,active_customers\n1,480\n2,461\n", encoding="utf-8")
+    assert cli.main(["track", f"version:{first.id}", str(actuals), "--data-dir", str(tmp_path)]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["version"] == first.label and doc["runs"] == 100 and doc["seed"] == 3, doc
+    plan_file = tmp_path / "plan.toml"
+    plan_file.write_text(plan.to_toml(), encoding="utf-8")
+    assert cli.main(["track", str(plan_file), str(actuals)]) == 0
+    assert json.loads(capsys.readouterr().out)["rows"] == doc["rows"], "the version tracks as its plan file does"
+    assert cli.main(["track", "version:x", str(actuals), "--data-dir", str(tmp_path)]) == 2
+    assert "version:ID with a whole number ID" in capsys.readouterr().err

@@ -227,3 +227,21 @@ def test_actuals_uploaded_on_the_plan_page_land_on_its_forecast(test_scenario):
     uploader = next(u for u in at.file_uploader if u.key == "plan_track_upload")
     uploader.set_value(("bad.csv", b"period,revenue\n99,1\n", "text/csv")).run()
     assert any("must be a whole period from 1 to" in e.value for e in at.error), [e.value for e in at.error]
+
+
+def test_a_plan_saved_as_a_version_is_tracked_as_saved(test_scenario):
+    from ui.plan import tracking
+
+    at = start_app(test_scenario)
+    at.session_state[tracking.K_OPEN] = True
+    at.run()
+    at.button(key="plan_track_save").click().run()
+    assert_clean(at)
+    assert any("version 1 of" in s.value for s in at.success), [s.value for s in at.success]
+    picker = widget(at.selectbox, "Track against")
+    label = next(o for o in picker.options if o != tracking.CURRENT)
+    picker.set_value(label).run()
+    data = b"period,active_customers\n1,1990\n2,1985\n"
+    next(u for u in at.file_uploader if u.key == "plan_track_upload").set_value(("a.csv", data, "text/csv")).run()
+    assert_clean(at)
+    assert any(c.value.startswith("Against") and label in c.value for c in at.caption), "names the version it used"

@@ -7,9 +7,11 @@ import pandas as pd
 import streamlit as st
 
 from simulation import Scenario
+from simulation.io.plan_versions import PlanVersions
 from simulation.track import METRICS, Tracking
 from ui.plan import text as plan_text
 from ui.shared import cache, charts, style, widgets
+from ui.shared.safe_text import code
 
 K_OPEN = "plan_track_open"
 LABEL = "Track the plan against actuals"
@@ -55,6 +57,25 @@ def actuals_chart(tracking: Tracking, metric: str, scenario: Scenario) -> alt.La
     return alt.layer(fan, points).properties(title=title)
 
 
+CURRENT = "This plan, as it is now"
+
+
+def version_picker(scenario: Scenario) -> int | None:
+    """Save this plan as a dated version, and pick what to track against: the plan now or a saved version.
+
+    Returns the chosen version's id, or None for the plan as it is now.
+    """
+    with widgets.errors_shown("The plan versions cannot be used.", "The plan versions could not be read."):
+        store = PlanVersions()
+        if st.button("Save this plan as a version", icon=":material/bookmark_add:", key="plan_track_save"):
+            saved = store.save(scenario.name, cache.plan_result(scenario))
+            st.success(f"Saved {code(saved.label)}. Track against it from the list below.")
+        versions = {f"{name}, version {number} of {saved_at[:10]}": vid for vid, name, number, saved_at in store.list()}
+        chosen = st.selectbox("Track against", [CURRENT, *versions], key="plan_track_version")
+        return versions.get(chosen)
+    return None
+
+
 def tracking_box(scenario: Scenario) -> None:
     """The box, built only while open: the upload, then per metric the sentence, the chart and the table."""
     box = st.expander(LABEL, icon=":material/fact_check:", key=K_OPEN, on_change="rerun")
@@ -66,11 +87,18 @@ def tracking_box(scenario: Scenario) -> None:
             f"{', '.join(f'`{m}`' for m in METRICS)}; empty cells are periods not reported. The forecast is this "
             "plan's simulated futures."
         )
+        version_id = version_picker(scenario)
         upload = st.file_uploader("Actuals (CSV)", type=["csv"], key="plan_track_upload")
         if upload is None:
             return
         with widgets.errors_shown("These actuals cannot be tracked.", "The actuals could not be tracked."):
-            tracking = cache.track_actuals(scenario, upload.getvalue())
+            if version_id is None:
+                tracking = cache.track_actuals(scenario, upload.getvalue())
+            else:
+                version = PlanVersions().get(version_id)
+                tracking = cache.track_version(version_id, upload.getvalue())
+                scenario = version.scenario
+                st.caption(f"Against {code(version.label)}: its forecast as saved.")
             st.markdown(plan_text.coverage_text(tracking, scenario.period))
             for metric in [m for m in METRICS if m in set(tracking.rows["metric"])]:
                 rows = tracking.rows[tracking.rows["metric"] == metric]

@@ -41,6 +41,7 @@ from simulation.engines.runner import shared_draws
 from simulation.engines.summary import Comparison, ResultSummary
 from simulation.errors import InputError
 from simulation.io.cells import to_csv
+from simulation.io.plan_versions import PlanVersions, check_reproduced
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.model.assumptions import Assumptions
 from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
@@ -296,6 +297,24 @@ def _track(model: str, budget: str, runs: int, seed: int, actuals: bytes) -> Tra
     scenario, plan_budget = _rebuild(model, budget, runs, seed)
     plan = simulate(scenario, plan_budget, runs=runs, seed=seed, assumptions=assumptions_for(model, runs, seed))
     return track(plan, read_actuals(actuals, scenario.horizon))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def track_version(version_id: int, actuals: bytes) -> Tracking:
+    """A saved plan version's forecast, reproduced and checked against what was saved, against uploaded actuals."""
+    version = PlanVersions().get(version_id)
+    check_size(version.scenario, version.runs)
+    plan = simulate(version.scenario, runs=version.runs, seed=version.seed)
+    check_reproduced(version, plan)
+    return track(plan, read_actuals(actuals, version.scenario.horizon))
+
+
+def plan_result(scenario: Scenario):
+    """The plan's whole result on its runs and seed (on the cached draws), for saving a version of it."""
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    check_size(scenario, runs)
+    model = model_json(scenario)
+    return simulate(scenario, runs=runs, seed=seed, assumptions=assumptions_for(model, runs, seed))
 
 
 def track_actuals(scenario: Scenario, actuals: bytes) -> Tracking:
