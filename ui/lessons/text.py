@@ -8,8 +8,9 @@ parameters; none is typed into the text. Written for a general business class: t
 
 from __future__ import annotations
 
+from simulation.decide import NOISE_Z
 from simulation.lessons import Exercise, Lesson, Outcome
-from ui.shared.style import money, multiple, percent, plain
+from ui.shared.style import money, multiple, number, percent, plain
 
 INTRO = (
     "Each lesson puts one rule of thumb about customers to the test in the simulator. First you **predict**, "
@@ -35,9 +36,10 @@ def unit_text(value: float | None, unit: str, digits: int = 3) -> str:
 
 STRATEGY_DESCRIPTIONS = (
     "Evenly: the same for every customer",
-    "Most valuable: only the customers with the highest lifetime value",
-    "Highest churn: only the customers most likely to leave",
-    "Value at risk: where valuable customers are likely to leave (the nine-box playbook)",
+    "High-value third only: the segments whose customers have the highest lifetime value, per customer",
+    "High-risk third only: the segments whose customers are the most likely to leave, per customer",
+    "By revenue at risk, all segments: each segment gets the share of the revenue expected to leave",
+    "Nine-box playbook: only the high-value, high-risk box (valuable customers likely to leave)",
 )
 
 
@@ -55,6 +57,44 @@ def answer_text(lesson: Lesson, value: float | None) -> str:
             return "—"
         return lesson.prediction_options[int(value)]
     return unit_text(value, lesson.prediction_unit)
+
+
+# Small sentences about numbers: each is true of the numbers it is given, as they are shown ------
+def count_noun(n: float, singular: str, plural: str | None = None) -> str:
+    """The count ``n`` as shown with its noun in the number that reading takes ("1 customer", "2 customers")."""
+    shown = number(n)
+    return f"{shown} {singular if shown == '1' else (plural or singular + 's')}"
+
+
+def compared(a_shown: str, b_shown: str, a: float, b: float, more: str = "more than", less: str = "less than",
+             same: str = "about the same as") -> str:  # fmt: skip
+    """``more`` when ``a`` is above ``b``, ``less`` below; ``same`` when the two look the same as shown."""
+    if a_shown == b_shown or a == b:
+        return same
+    return more if a > b else less
+
+
+def change_verb(new: float, old: float, noise: float, rises: str = "rises", falls: str = "falls") -> str:
+    """``rises`` or ``falls`` only when the change is beyond ``noise`` (a non-negative size); else
+    "stays about the same"."""
+    if abs(new - old) <= noise:
+        return "stays about the same"
+    return rises if new > old else falls
+
+
+def gain_text(value: float) -> str:
+    """Money added or lost: "adds $1.15M", "loses $126k", "adds nothing" (when it shows as $0)."""
+    shown = money(abs(value))
+    if shown == money(0.0):
+        return "adds nothing"
+    return f"{'adds' if value > 0 else 'loses'} {shown}"
+
+
+def per_dollar_text(value: float) -> str:
+    """Value added per dollar spent, after the dollar: "$3.68 per dollar" or "−$0.42 per dollar"."""
+    shown = f"{abs(value):.2f}"
+    sign = "−" if value < 0 and shown != "0.00" else ""
+    return f"{sign}${shown} per dollar spent, after the dollar"
 
 
 # Questions and predictions ------------------------------------------------------------------------
@@ -246,29 +286,7 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
             f"after {f['horizon']} months {plain(f['projected_final'])} instead of {plain(f['survivors_final'])}."
         )
     if lesson.key == "value_risk":
-        names = lesson.prediction_options
-        lines = "\n".join(
-            f"- **{names[i]}**: {money(f['added'][i])} ({'-' if f['per_dollar'][i] < 0 else ''}"
-            f"${abs(f['per_dollar'][i]):.2f} per dollar spent, after the dollar)"
-            for i in range(len(names))
-        )
-        best, rec = f["best"], f["recommended"]
-        verdict = (
-            f"The nine-box playbook's choice, **{names[rec]}**, is the best here."
-            if best == rec
-            else f"The nine-box playbook's choice, **{names[rec]}**, comes "
-            f"{percent(-f['recommended_vs_best'], 0)} below the best, **{names[best]}**."
-        )
-        return (
-            f"Classified by value (a customer's expected lifetime value) and risk (churn a month), split into thirds, "
-            f"the high-value, high-risk box holds {', '.join(f['retain_box_segments'])} "
-            f"({plain(f['retain_box_customers'])} customers). With {money(f['budget'])} a month, the customer value "
-            f"each way adds over spending nothing, net of its cost ({o.runs} simulated futures, the same for each):\n\n"
-            f"{lines}\n\n{verdict} Retention only works on customers who were going to leave (lesson 2): money spent "
-            "on valuable customers who would have stayed anyway buys little, and money spent on the flightiest "
-            "customers saves people who are worth little. Value at risk puts each dollar where the expected loss "
-            "is largest."
-        )
+        return value_risk_explanation(lesson.prediction_options, f, o.runs)
     if lesson.key == "stage":
         half = (
             f"From about {percent(f['half_point'], 0)} of the market won, less than half the budget should go to "
@@ -287,6 +305,79 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
             f"gives retention a lot to work on, and every customer won leaves fewer to win. {half}"
         )
     raise KeyError(lesson.key)
+
+
+def within_noise(gap: float, gap_se: float) -> bool:
+    """Whether a paired difference is within :data:`~simulation.decide.NOISE_Z` standard errors of zero."""
+    return abs(gap) <= NOISE_Z * gap_se
+
+
+def value_risk_verdict(names, f: dict) -> str:
+    """Which way adds the most, and what the nine-box playbook does, as the runs show."""
+    added, gap, gap_se = f["added"], f["gap"], f["gap_se"]
+    best, playbook = f["best"], f["playbook"]
+    ties = [i for i in range(len(names)) if i != best and within_noise(gap[i], gap_se[i])]
+    lead = f"**{names[best]}** adds the most, {money(added[best])}"
+    if ties:
+        lead += " (within noise of " + " and ".join(f"**{names[i]}**" for i in ties) + ")"
+    if best == playbook:
+        return lead + ": the nine-box playbook's choice is the best here."
+    playbook_line = f"The nine-box playbook **{gain_text(added[playbook])}**"
+    if playbook in ties:
+        return f"{lead}. {playbook_line}, within noise of the best."
+    return f"{lead}. {playbook_line}, {money(-gap[playbook])} less than the best."
+
+
+def value_risk_why(f: dict) -> str:
+    """Why the playbook does what it does: how few leavers its box has, what each one kept costs and
+    adds, against the same money spread by revenue at risk."""
+    playbook, spread = f["playbook"], f["spread"]
+    budget = f["budget"]
+    head = (
+        f"The playbook puts all {money(budget)} a month into {', '.join(f['box_segments'])} "
+        f"({count_noun(f['box_customers'], 'customer')}). On average {plain(f['box_at_risk'])} of them a month "
+        f"would leave, and a programme keeps at most {percent(f['max_churn_reduction'], 0)} of those (lesson 2), "
+        f"about {plain(f['box_ceiling'])} a month"
+    )
+    if budget > f["box_runs_out"]:
+        head += (
+            f", 90 % of it bought with the first {money(f['box_runs_out'])} a month; the rest of the "
+            f"{money(budget)} buys almost nothing there."
+        )
+    else:
+        head += f", 90 % of it bought with {money(f['box_runs_out'])} a month, more than this budget."
+    kept, spend, added = f["box_saves"][playbook], f["spend"][playbook], f["added"][playbook]
+    if number(kept) == "0":
+        body = f" Over {f['horizon']} months it keeps almost no one, so it {gain_text(added)}."
+    else:
+        cost, value = spend / kept, (added + spend) / kept
+        word = compared(money(value), money(cost), value, cost, "more than", "less than", "about as much as")
+        body = (
+            f" Over {f['horizon']} months it keeps {count_noun(kept, 'customer')}; each adds about {money(value)} "
+            f"of customer value, {word} the {money(cost)} it costs (the budget's present value ÷ the customers "
+            f"kept), so the playbook {gain_text(added)}."
+        )
+    kept_spread = f["saves"][spread]
+    spread_line = (
+        f" Spread by revenue at risk over all segments, the same money keeps {count_noun(kept_spread, 'customer')}"
+        + (f" ({money(f['spend'][spread] / kept_spread)} each)" if number(kept_spread) != "0" else "")
+        + f"; only {percent(f['spread_box_share'], 0)} of it goes to the playbook's box."
+    )
+    return head + body + spread_line
+
+
+def value_risk_explanation(names, f: dict, runs: int) -> str:
+    lines = "\n".join(
+        f"- **{names[i]}**: {gain_text(f['added'][i])} ({per_dollar_text(f['per_dollar'][i])})"
+        for i in range(len(names))
+    )
+    return (
+        f"Classified by value (a customer's expected lifetime value) and risk (churn a month), split into thirds, "
+        f"the high-value, high-risk box holds {', '.join(f['box_segments'])} "
+        f"({count_noun(f['box_customers'], 'customer')}). With {money(f['budget'])} a month, the customer value "
+        f"each way adds over spending nothing, net of its cost ({runs} simulated futures, the same for each):\n\n"
+        f"{lines}\n\n{value_risk_verdict(names, f)}\n\n{value_risk_why(f)}"
+    )
 
 
 def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
@@ -362,10 +453,11 @@ def curious(lesson: Lesson) -> str:
         return (
             "Value is a customer's expected lifetime value, $\\sum_{t \\ge 0} m\\,S(t) / (1+d)^t$ with margin $m$ a "
             "month, the segment's survival $S(t)$ and the discount rate $d$; risk is the segment's churn a month. "
-            "Each is split into thirds of the sample (low, medium, high), which gives the nine boxes. Value at risk "
-            "splits the budget across segments in proportion to the revenue expected to leave this month, "
-            "$\\sum_i \\theta_i r_i$ over the segment's customers; the other ways split it by number of customers "
-            "within the boxes they target. Every segment's programme follows the saturating response of lesson 2. "
+            "Each is split into thirds of the sample (low, medium, high), which gives the nine boxes. By revenue at "
+            "risk splits the budget across all segments in proportion to the revenue expected to leave this month, "
+            "$\\sum_i \\theta_i r_i$ over the segment's customers (the model's own split); the other ways split "
+            "it by number of customers within the boxes they target, the nine-box playbook's being the one "
+            "high-value, high-risk box. Every segment's programme follows the saturating response of lesson 2. "
             "The value added is the change in customer equity (NPV over the horizon plus the value of the customers "
             "still there) against spending nothing."
         )
@@ -409,7 +501,7 @@ def exercise_question(lesson: Lesson, e: Exercise) -> str:
     if lesson.key == "value_risk":
         return (
             f"With {money(i['budget'])} a month spent by **{i['strategy']}**, how much customer value does the "
-            "programme add, net of its cost (in $)?"
+            "programme add, net of its cost (in $; a loss is a negative number)?"
         )
     if lesson.key == "stage":
         return (
