@@ -166,6 +166,41 @@ def test_profit_leverage_operating_costs_turn_a_small_revenue_gain_into_a_large_
     assert f["holds_from"] is not None and f["holds_from"] > 0, f"the claim holds only above some fixed costs: {f}"
 
 
+def test_profit_leverage_states_fixed_costs_against_the_revenue_the_business_bills():
+    from simulation.lessons.profit_leverage import HORIZON, _money_paths, steady_intake
+
+    lesson = LESSONS["profit_leverage"]
+    o = lesson.run()
+    f, text = o.figures, lessons_text.explanation(lesson, o)
+    r = f["retention"]
+    revenue = float(_money_paths(r, steady_intake(r), o.runs, o.seed)["revenue"].mean() / HORIZON)
+    assert math.isclose(f["revenue_year"], revenue, rel_tol=1e-9), "the revenue a year is the simulated one"
+    share = f["fixed_costs"] / revenue
+    assert abs(share - f["operating_share"]) < 0.005, (
+        f"the control's {f['operating_share']:.0%} is a share of the revenue the business bills, not {share:.1%}"
+    )
+    stated = f"{lessons_text.percent(share, 0)} of the {lessons_text.money(revenue)} a year the business bills"
+    assert stated in text, f"the text states the share against the simulated revenue: {stated!r} in\n{text}"
+    assert "of today's revenue" not in text + lessons_text.prediction_label(lesson), "one meaning of the share"
+
+
+def test_profit_leverage_range_where_the_claim_holds_is_in_shares_of_revenue():
+    from simulation.lessons.profit_leverage import CLAIM, fixed_costs
+
+    lesson = LESSONS["profit_leverage"]
+    for r in (0.7, 0.8, 0.94):
+        o = lesson.run({"retention": r})
+        f, sweep = o.figures, o.frames["sweep"]
+        of_revenue = np.array([fixed_costs(r, s) for s in sweep["operating_share"]]) / f["revenue_year"]
+        held = of_revenue[(sweep["profit_change"] >= CLAIM[0]) & (sweep["profit_change"] <= CLAIM[1])]
+        assert held.size and math.isclose(f["holds_from"], held.min()) and math.isclose(f["holds_to"], held.max()), (
+            f"at {r:.0%}: the range stated is where the sweep holds, as shares of revenue: {f}"
+        )
+        # at the lower end of the range, fixed costs set to that share of revenue give the claim's gain
+        at = lesson.run({"retention": r, "operating_share": round(f["holds_from"], 2)}).figures
+        assert at["profit_points"] >= CLAIM[0] - 0.02, f"at {r:.0%} and {f['holds_from']:.0%}: {at['profit_points']}"
+
+
 def test_profit_leverage_base_grows_as_the_leaky_bucket_says():
     from simulation.lessons.profit_leverage import CUSTOMERS, HORIZON, _money_paths, steady_intake
 

@@ -82,6 +82,38 @@ def change_verb(new: float, old: float, noise: float, rises: str = "rises", fall
     return rises if new > old else falls
 
 
+def share_text(value: float) -> str:
+    """A share as the lessons show it: one decimal below 10 %, none from 10 % up."""
+    return percent(value, 1 if 0 < abs(value) < 0.1 else 0)
+
+
+def beyond_noise(change: float, se: float) -> bool:
+    """Whether a change is more than :data:`~simulation.decide.NOISE_Z` standard errors and shows as non-zero."""
+    return abs(change) > NOISE_Z * se and share_text(abs(change)) != share_text(0.0)
+
+
+def change_text(change: float, se: float, rises: str = "rises", falls: str = "falls",
+                same: str = "stays about the same") -> str:  # fmt: skip
+    """The change as words: "rises 43 %", "falls 3.0 %", or "stays about the same" within noise."""
+    if not beyond_noise(change, se):
+        return same
+    return f"{rises if change > 0 else falls} {share_text(abs(change))}"
+
+
+def signed_share(change: float, se: float) -> str:
+    """The change as a signed share: "+43 %", "−3.0 %", or "about the same" within noise."""
+    if not beyond_noise(change, se):
+        return "about the same"
+    return f"{'+' if change > 0 else '−'}{share_text(abs(change))}"
+
+
+def more_text(change: float, se: float, noun: str, more: str = "more", fewer: str = "fewer") -> str:
+    """The change in a quantity: "34 % more customers", "5 % fewer customers", or "about as many customers"."""
+    if not beyond_noise(change, se):
+        return f"about as {'much' if fewer == 'less' else 'many'} {noun}"
+    return f"{share_text(abs(change))} {more if change > 0 else fewer} {noun}"
+
+
 def gain_text(value: float) -> str:
     """Money added or lost: "adds $1.15M", "loses $126k", "adds nothing" (when it shows as $0)."""
     shown = money(abs(value))
@@ -241,35 +273,7 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
             f"about {money(f['keep_runs_out'])} a month; acquisition at {money(f['win_runs_out'])}.\n\n{crossing}"
         )
     if lesson.key == "profit_leverage":
-        holds = (
-            f"At {percent(f['retention'], 0)} retention the claim's +{percent(f['claim_low'], 0)} to "
-            f"+{percent(f['claim_high'], 0)} holds when fixed operating costs are between "
-            f"{percent(f['holds_from'], 0)} and {percent(f['holds_to'], 0)} of revenue (of the levels up to "
-            f"{percent(f['sweep_max'], 0)} tried)."
-            if f["holds_from"] is not None
-            else f"At {percent(f['retention'], 0)} retention the claim's +{percent(f['claim_low'], 0)} is not "
-            f"reached at any level of operating costs up to {percent(f['sweep_max'], 0)} of revenue."
-        )
-        return (
-            f"Keeping {percent(f['retention_points'], 0)} instead of {percent(f['retention'], 0)} of the customers "
-            f"each year, with the same intake, grows the base: {percent(f['customers_points'], 0)} more customers "
-            f"after {f['horizon']} years and **{percent(f['revenue_points'], 0)} more revenue** over them. Profit "
-            f"over the ten years rises by **{unit_text(f['profit_points'], 'share')}**: fixed operating costs of "
-            f"{percent(f['operating_share'], 0)} of revenue do not grow with the customers, so all the extra gross "
-            f"profit goes to a profit that is much smaller than revenue. With no fixed costs profit would rise "
-            f"{percent(f['gain_no_costs'], 0)}, about as much as revenue.\n\n"
-            f"{holds}\n\n"
-            'What "+5 %" means matters:\n'
-            f"- **+5 points** ({percent(f['retention'], 0)} → {percent(f['retention_points'], 0)}): profit "
-            f"{unit_text(f['profit_points'], 'share')};\n"
-            f"- **retention × 1.05** ({percent(f['retention'], 0)} → {percent(f['retention_relative'], 1)}): "
-            f"{unit_text(f['profit_relative'], 'share')};\n"
-            f"- **churn 5 % lower** ({percent(1 - f['retention'], 0)} → {percent(1 - f['retention_churn'], 1)} "
-            f"leaving): {unit_text(f['profit_churn'], 'share')}.\n\n"
-            f"And when: the customers kept pay only from the next year on, so profit in year 2 rises "
-            f"{unit_text(f['year2_points'], 'share')}; the gain builds up as the kept customers accumulate over "
-            f"{f['horizon']} years."
-        )
+        return leverage_explanation(f)
     if lesson.key == "loyalty":
         return (
             f"Nobody in the simulation changes: each customer keeps their own chance of leaving for life. But the "
@@ -305,6 +309,67 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
             f"gives retention a lot to work on, and every customer won leaves fewer to win. {half}"
         )
     raise KeyError(lesson.key)
+
+
+def leverage_versus_revenue(f: dict) -> str:
+    """How profit's gain compares with revenue's: "more than revenue (+15 %)"."""
+    profit, revenue = f["profit_points"], f["revenue_points"]
+    profit_se, revenue_se = f["profit_points_se"], f["revenue_points_se"]
+    if abs(profit - revenue) <= NOISE_Z * (profit_se + revenue_se) or share_text(profit) == share_text(revenue):
+        word = "about as much as"
+    else:
+        word = "more than" if profit > revenue else "less than"
+    return f"{word} revenue ({signed_share(revenue, revenue_se)})"
+
+
+def leverage_costs(f: dict) -> str:
+    """What the fixed operating costs are, against the revenue the business bills."""
+    if f["fixed_costs"] <= 0:
+        return "There are no fixed operating costs here: profit is gross profit less marketing."
+    return (
+        f"Fixed operating costs of {money(f['fixed_costs'])} a year — {percent(f['cost_share_of_revenue'], 0)} of "
+        f"the {money(f['revenue_year'])} a year the business bills — do not grow with the customers, so all the "
+        f"extra gross profit goes to profit. With no fixed costs profit would "
+        f"{change_text(f['gain_no_costs'], f['gain_no_costs_se'], 'rise', 'fall', 'stay about the same')}."
+    )
+
+
+def leverage_holds(f: dict) -> str:
+    """Where the claim's range is reached, in shares of the revenue the business bills."""
+    claim = f"the claim's +{percent(f['claim_low'], 0)} to +{percent(f['claim_high'], 0)}"
+    at = f"At {percent(f['retention'], 0)} retention"
+    tried = f"of the levels up to {percent(f['sweep_max'], 0)} of revenue tried"
+    if f["holds_from"] is None:
+        return f"{at} {claim} is not reached at any level of fixed operating costs ({tried})."
+    low, high = percent(f["holds_from"], 0), percent(f["holds_to"], 0)
+    where = f"at {low}" if low == high else f"between {low} and {high}"
+    return f"{at} {claim} holds when fixed operating costs are {where} of revenue ({tried})."
+
+
+def leverage_explanation(f: dict) -> str:
+    year2, ten = f["year2_points"], f["profit_points"]
+    if year2 < ten and beyond_noise(ten - year2, f["year2_points_se"] + f["profit_points_se"]):
+        build = f"the gain builds up as the kept customers accumulate over {f['horizon']} years."
+    else:
+        build = f"over {f['horizon']} years the gain is no larger than in year 2."
+    return (
+        f"Keeping {percent(f['retention_points'], 0)} instead of {percent(f['retention'], 0)} of the customers "
+        f"each year, with the same intake, leaves "
+        f"{more_text(f['customers_points'], f['customers_points_se'], 'customers')} after {f['horizon']} years "
+        f"and **{more_text(f['revenue_points'], f['revenue_points_se'], 'revenue', fewer='less')}** over them. "
+        f"Profit over the ten years **{change_text(ten, f['profit_points_se'])}**, {leverage_versus_revenue(f)}. "
+        f"{leverage_costs(f)}\n\n"
+        f"{leverage_holds(f)}\n\n"
+        'What "+5 %" means matters:\n'
+        f"- **+5 points** ({percent(f['retention'], 0)} → {percent(f['retention_points'], 0)}): profit "
+        f"{signed_share(ten, f['profit_points_se'])};\n"
+        f"- **retention × 1.05** ({percent(f['retention'], 0)} → {percent(f['retention_relative'], 1)}): "
+        f"{signed_share(f['profit_relative'], f['profit_relative_se'])};\n"
+        f"- **churn 5 % lower** ({percent(1 - f['retention'], 0)} → {percent(1 - f['retention_churn'], 1)} "
+        f"leaving): {signed_share(f['profit_churn'], f['profit_churn_se'])}.\n\n"
+        f"And when: the customers kept pay only from the next year on, so profit in year 2 "
+        f"{change_text(year2, f['year2_points_se'])}; {build}"
+    )
 
 
 def within_noise(gap: float, gap_se: float) -> bool:
@@ -394,7 +459,8 @@ def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
     if lesson.key == "profit_leverage":
         return "What +5 % retention does, depending on how you read it", [
             f"Change against keeping {percent(f['retention'], 0)}; mean of {o.runs} simulated futures on the same "
-            f"random numbers. Fixed operating costs: {percent(f['operating_share'], 0)} of today's revenue.",
+            f"random numbers. Fixed operating costs: {money(f['fixed_costs'])} a year, "
+            f"{percent(f['cost_share_of_revenue'], 0)} of revenue.",
         ]
     if lesson.key == "loyalty":
         return "The cohort's survivors, and the forecast from its first year", [
