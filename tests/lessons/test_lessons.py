@@ -106,6 +106,45 @@ def test_stage_best_split_moves_to_retention_as_the_market_fills():
     assert np.all(np.diff(curve["best"]) <= 0.1), f"the best share should fall (within noise) with the stage: {curve}"
 
 
+def test_stage_exercise_is_graded_against_the_optimisers_near_best_and_within_noise_band():
+    from simulation.decide import optimize_split
+    from simulation.lessons.stage import EXERCISE_MULTIPLIER, EXERCISE_STAGE, GRID, stage_scenario
+
+    lesson = LESSONS["stage"]
+    ex = lesson.exercise()
+    r = optimize_split(stage_scenario(EXERCISE_STAGE, EXERCISE_MULTIPLIER), "npv", grid=GRID, runs=lesson.runs,
+                       seed=lesson.seed)  # fmt: skip
+    low = min(r.best_share_range[0], r.near_best_range[0])
+    high = max(r.best_share_range[1], r.near_best_range[1])
+    assert (ex.low, ex.high) == (low, high), f"accepted {ex.low:.3f}-{ex.high:.3f}, optimiser's band {low}-{high}"
+    points = r.points.set_index("acquisition_share")
+    for share in points.index:
+        near = points.loc[share, "value"] >= r.best_value * (1 - 0.01)
+        if near or points.loc[share, "within_noise"]:
+            assert ex.check(share), f"{share:.0%} is within 1 % of the best NPV or within noise, yet marked wrong"
+    assert ex.check(0.2) and ex.check(0.7), f"20 % and 70 % lose under 1 % of the best NPV here: {ex}"
+
+
+def test_stage_explanation_shows_the_base_at_the_best_split():
+    from simulation import simulate
+    from simulation.lessons.stage import BUDGET, stage_scenario
+
+    lesson = LESSONS["stage"]
+    o = lesson.run()
+    f, text = o.figures, lessons_text.explanation(lesson, o)
+    s = stage_scenario(f["won"], f["multiplier"])
+    active = simulate(s.with_budget(s.budget.with_split(BUDGET, f["best"])), runs=o.runs, seed=o.seed).paths[
+        "active_customers"
+    ]
+    start, end = float(active[:, 0].mean()), float(active[:, -1].mean())
+    assert math.isclose(f["customers_end"], end) and math.isclose(f["customers_start"], start), f"{f}"
+    assert end < start, f"at the default setting the best split shrinks the base: {start:.0f} -> {end:.0f}"
+    expected = f"the base shrinks from {lessons_text.count_noun(start, 'customer')} to {lessons_text.number(end)}"
+    assert expected in text, f"{expected!r} not in the explanation:\n{text}"
+    near = f"every split from {lessons_text.percent(f['near_low'], 0)} to {lessons_text.percent(f['near_high'], 0)}"
+    assert near in text, f"the near-best band is stated:\n{text}"
+
+
 def test_stage_exercise_accepts_the_within_noise_range():
     ex = LESSONS["stage"].exercise()
     assert ex.low <= ex.answer <= ex.high and ex.check(ex.answer), f"the answer must be accepted: {ex}"

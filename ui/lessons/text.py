@@ -292,22 +292,7 @@ def explanation(lesson: Lesson, o: Outcome) -> str:
     if lesson.key == "value_risk":
         return value_risk_explanation(lesson.prediction_options, f, o.runs)
     if lesson.key == "stage":
-        half = (
-            f"From about {percent(f['half_point'], 0)} of the market won, less than half the budget should go to "
-            "acquisition."
-            if f["half_point"] is not None
-            else "At every stage shown, at least half the budget should go to acquisition."
-        )
-        return (
-            f"With {percent(f['won'], 0)} of the market won ({plain(f['customers'])} customers, "
-            f"{plain(f['prospects'])} prospects left), the optimiser puts **{unit_text(f['best'], 'share')}** "
-            f"of the budget into acquisition (splits from {percent(f['low'], 0)} to {percent(f['high'], 0)} are "
-            f"within noise of the best).\n\n"
-            f"Early on ({percent(f['early_won'], 0)} won) the best share is **{percent(f['early_best'], 0)}**: the "
-            "base is small, so retention has few customers to act on and runs out quickly, while the market is "
-            f"wide open. Late ({percent(f['late_won'], 0)} won) it is **{percent(f['late_best'], 0)}**: a large base "
-            f"gives retention a lot to work on, and every customer won leaves fewer to win. {half}"
-        )
+        return stage_explanation(f)
     raise KeyError(lesson.key)
 
 
@@ -369,6 +354,68 @@ def leverage_explanation(f: dict) -> str:
         f"leaving): {signed_share(f['profit_churn'], f['profit_churn_se'])}.\n\n"
         f"And when: the customers kept pay only from the next year on, so profit in year 2 "
         f"{change_text(year2, f['year2_points_se'])}; {build}"
+    )
+
+
+def share_range(low: float, high: float) -> str:
+    """A range of shares as shown: "from 22 % to 30 %", or "only 28 %" when both ends show the same."""
+    a, b = percent(low, 0), percent(high, 0)
+    return f"only {a}" if a == b else f"from {a} to {b}"
+
+
+def stage_band(f: dict) -> str:
+    """The splits within noise of the best and those within the flat tolerance of its NPV."""
+    within = share_range(f["low"], f["high"])
+    noise = (
+        "No other split is within noise of the best"
+        if within.startswith("only")
+        else f"Splits {within} are within noise of the best"
+    )
+    near = share_range(f["near_low"], f["near_high"])
+    if near == within:
+        return f"{noise}, and no other split comes within {percent(f['flat_tolerance'], 0)} of its NPV."
+    return f"{noise}, and every split {near} gives an NPV within {percent(f['flat_tolerance'], 0)} of the best's."
+
+
+def stage_base(f: dict) -> str:
+    """What the best split does to the number of customers over the horizon."""
+    start, end = f["customers_start"], f["customers_end"]
+    if abs(end - start) <= NOISE_Z * f["customers_end_se"] or number(end) == number(start):
+        return (
+            f"At the best split the base stays about the same: {count_noun(start, 'customer')} at the start, "
+            f"{number(end)} after {f['horizon']} months."
+        )
+    verb = "grows" if end > start else "shrinks"
+    return (
+        f"At the best split the base {verb} from {count_noun(start, 'customer')} to {number(end)} in "
+        f"{f['horizon']} months (the optimiser looks for the most NPV, not the most customers)."
+    )
+
+
+def stage_moves(f: dict) -> str:
+    """Early against late: the best share moves to retention only when their ranges within noise do not overlap."""
+    early = f"Early on ({percent(f['early_won'], 0)} won) the best share is **{percent(f['early_best'], 0)}**"
+    late = f"late ({percent(f['late_won'], 0)} won) it is **{percent(f['late_best'], 0)}**"
+    if f["early_low"] > f["late_high"]:
+        return (
+            f"{early}: the base is small, so retention has few customers to act on and runs out quickly, while "
+            f"the market is wide open. L{late[1:]}: a large base gives retention a lot to work on, and every "
+            "customer won leaves fewer to win."
+        )
+    if f["early_high"] < f["late_low"]:
+        return f"{early}; {late}: at this cost the best share moves towards acquisition as the market fills."
+    return f"{early}; {late}: at this cost the stage hardly moves the best split (the two are within noise)."
+
+
+def stage_explanation(f: dict) -> str:
+    if f["half_point"] is not None:
+        half = f"From about {percent(f['half_point'], 0)} of the market won, the best share is below half the budget."
+    else:
+        half = "At every stage shown, the best share is at least half the budget."
+    return (
+        f"With {percent(f['won'], 0)} of the market won ({count_noun(f['customers'], 'customer')}, "
+        f"{count_noun(f['prospects'], 'prospect')} left), the optimiser puts **{unit_text(f['best'], 'share')}** "
+        f"of the budget into acquisition. {stage_band(f)} {stage_base(f)}\n\n{stage_moves(f)} {half}"
     )
 
 
@@ -475,7 +522,8 @@ def chart_titles(lesson: Lesson, o: Outcome) -> tuple[str, list[str]]:
     if lesson.key == "stage":
         return "The best split moves to retention as the market fills", [
             f"Best acquisition share of {money(f['budget'])} a month for the most NPV over {f['horizon']} months; "
-            "band: splits within noise of the best.",
+            f"dark band: splits within noise of the best; light band: within {percent(f['flat_tolerance'], 0)} of "
+            "its NPV.",
             "Orange dot: your setting.",
         ]
     raise KeyError(lesson.key)
@@ -592,7 +640,10 @@ def hint(lesson: Lesson, e: Exercise) -> str:
     if lesson.key == "value_risk":
         return "Choose that way of spending, set the budget, and read its bar (or the list above the chart)."
     if lesson.key == "stage":
-        return "Set both controls to the exercise's values and read the orange dot."
+        return (
+            "Set both controls to the exercise's values and read the orange dot; any split in the bands around it "
+            "counts (within noise of the best, or within 1 % of its NPV)."
+        )
     raise KeyError(lesson.key)
 
 
