@@ -87,9 +87,14 @@ def share_text(value: float) -> str:
     return percent(value, 1 if 0 < abs(value) < 0.1 else 0)
 
 
+def shows_zero(shown: str) -> bool:
+    """Whether a formatted number reads as zero ("0 %", "0.0 %", "$0")."""
+    return not shown.strip(" %$0.,-−")
+
+
 def beyond_noise(change: float, se: float) -> bool:
     """Whether a change is more than :data:`~simulation.decide.NOISE_Z` standard errors and shows as non-zero."""
-    return abs(change) > NOISE_Z * se and share_text(abs(change)) != share_text(0.0)
+    return abs(change) > NOISE_Z * se and not shows_zero(share_text(abs(change)))
 
 
 def change_text(change: float, se: float, rises: str = "rises", falls: str = "falls",
@@ -237,63 +242,150 @@ def result_line(lesson: Lesson, predicted: float, answer: float) -> str:
 def explanation(lesson: Lesson, o: Outcome) -> str:
     f = o.figures
     if lesson.key == "leaky_bucket":
-        return (
-            f"Each month {plain(f['new_per_month'])} customers pour in and {percent(f['churn'], 1)} of the customers "
-            "leak out. The more customers there are, the more leak out, until the leak equals the inflow. That "
-            f"happens at new ÷ churn = {plain(f['new_per_month'])} ÷ {percent(f['churn'], 1)} = "
-            f"**{plain(f['rule'])}** customers. The simulation levels off at **{plain(f['level'])}** customers "
-            f"billed a month ({o.runs} simulated futures; chance moves this by about ±{plain(2 * f['level_se'])}), "
-            f"reaching 90 % of the way there after {f['months_to_90']} months.\n\n"
-            f"- **{percent(f['gain_more_new'], 0)} more new customers** raise the ceiling in proportion: to "
-            f"{plain(f['level_more_new'])}.\n"
-            f"- **{percent(f['gain_less_churn'] / (1 + f['gain_less_churn']), 0)} less churn** raises it by a "
-            f"division, 1 ÷ 0.8 = 1.25: to {plain(f['level_less_churn'])} "
-            f"(+{percent(f['gain_less_churn'], 0)}). Each point of churn removed is worth more the lower churn "
-            "already is.\n\n"
-            f"Counted at the end of a month, after that month's leavers have gone, the base is one month's intake "
-            f"smaller: {plain(f['end_of_month'])}."
-        )
+        return bucket_explanation(f, o.runs)
     if lesson.key == "cost_ratio":
-        crossing = (
-            f"Above about **{money(f['crossing'])}** a month, acquisition wins more customers than retention "
-            "keeps, although each one costs more."
-            if f["crossing"]
-            else "At every spend shown, retention keeps more customers than acquisition wins."
-        )
-        return (
-            f"The first {money(f['first_dollars'])} keeps about **{plain(f['first_saves'])}** customers but wins "
-            f"only **{plain(f['first_new'])}**: at low spend retention is {f['multiplier']:g}× cheaper, as the rule "
-            "says.\n\n"
-            f"But retention can only act on customers who would leave this month — about "
-            f"{plain(f['at_risk'])} a month here — and even the best programme keeps at most "
-            f"{percent(f['max_churn_reduction'], 0)} of them: **{plain(f['keep_ceiling'])} a month**. The whole "
-            f"budget of {money(f['budget'])} on retention keeps **{plain(f['saves'])}** customers a month, not the "
-            f"{plain(f['naive_saves'])} that {money(f['budget'])} ÷ {money(f['cost_per_save'])} suggests. The same "
-            f"budget on acquisition wins **{plain(f['new'])}** a month. Retention reaches 90 % of what it can do at "
-            f"about {money(f['keep_runs_out'])} a month; acquisition at {money(f['win_runs_out'])}.\n\n{crossing}"
-        )
+        return cost_ratio_explanation(f)
     if lesson.key == "profit_leverage":
         return leverage_explanation(f)
     if lesson.key == "loyalty":
-        return (
-            f"Nobody in the simulation changes: each customer keeps their own chance of leaving for life. But the "
-            f"flighty ones leave first, so the customers who remain are more and more the loyal ones. The cohort's "
-            f"monthly retention rises from **{percent(f['retention_first'], 1)}** in the first month to "
-            f"**{percent(f['retention_year_2'], 1)}** in month {f['year_2_month']} and "
-            f"{percent(f['retention_final'], 1)} in month {f['horizon']}.\n\n"
-            f"After {f['ask_at']} months **{plain(f['survivors'])}** of 1,000 are still customers. "
-            f"If everyone had the same {percent(f['churn'], 0)} chance, only {plain(f['alike_survivors'])} would be. "
-            f"A forecaster who "
-            f"measures the first year's average churn ({percent(f['first_year_churn'], 1)} a month) and projects it "
-            f"forward predicts {plain(f['projected_survivors'])} — "
-            f"{percent(abs(f['projection_error']), 0)} {'too few' if f['projection_error'] < 0 else 'too many'}; "
-            f"after {f['horizon']} months {plain(f['projected_final'])} instead of {plain(f['survivors_final'])}."
-        )
+        return loyalty_explanation(f)
     if lesson.key == "value_risk":
         return value_risk_explanation(lesson.prediction_options, f, o.runs)
     if lesson.key == "stage":
         return stage_explanation(f)
     raise KeyError(lesson.key)
+
+
+def bucket_explanation(f: dict, runs: int) -> str:
+    level, new, churn = f["level"], f["new_per_month"], f["churn"]
+    if f["months_to_90"] is None:
+        reach = f"not yet 90 % of the way there after {f['horizon']} months"
+    else:
+        reach = f"reaching 90 % of the way there after {count_noun(f['months_to_90'], 'month')}"
+    towards = "grows" if level > f["start"] else "shrinks"
+    more, less = f["more_new"] - 1, 1 - f["less_churn"]
+    in_proportion = (
+        "in proportion"
+        if share_text(f["gain_more_new"]) == share_text(more)
+        else f"by {share_text(f['gain_more_new'])}"
+    )
+    return (
+        f"Each month {number(new)} customers pour in and {percent(churn, 1)} of the customers leak out. The more "
+        "customers there are, the more leak out, until the leak equals the inflow. That happens at new ÷ churn = "
+        f"{number(new)} ÷ {percent(churn, 1)} = **{plain(f['rule'])}** customers. Starting from "
+        f"{count_noun(f['start'], 'customer')}, the simulated base {towards} and levels off at **{plain(level)}** "
+        f"customers billed a month ({runs} simulated futures; chance moves this by about ±{plain(2 * f['level_se'])}), "
+        f"{reach}.\n\n"
+        f"- **{percent(more, 0)} more new customers** raise the ceiling {in_proportion}: to "
+        f"{plain(f['level_more_new'])} ({signed_share(f['gain_more_new'], 0.0)}).\n"
+        f"- **{percent(less, 0)} less churn** raises it by a division, 1 ÷ {f['less_churn']:g} = "
+        f"{1 / f['less_churn']:.3g}: to {plain(f['level_less_churn'])} ({signed_share(f['gain_less_churn'], 0.0)}). "
+        "Each point of churn removed is worth more the lower churn already is.\n\n"
+        f"Counted at the end of a month, after that month's leavers have gone, the base is smaller by those "
+        f"leavers, {plain(level - f['end_of_month'])} (one month's intake is {number(new)}): "
+        f"{plain(f['end_of_month'])}."
+    )
+
+
+def cost_ratio_first(f: dict) -> str:
+    """What the first dollars buy on each side, compared as shown, and why the ratio is not the rule's."""
+    saves, new, mult = f["first_saves"], f["first_new"], f["multiplier"]
+    head = f"The first {money(f['first_dollars'])} keeps about **{plain(saves)}** customers and wins **{plain(new)}**: "
+    # retention's response bends sooner when its ceiling x cost of a save is the smaller one (lesson's curves)
+    bends_sooner = f["keep_ceiling"] * f["cost_per_save"] < f["win_ceiling"] * f["cac"]
+    cause = (
+        f" even the first {money(f['first_dollars'])} uses up part of retention's small ceiling" if bends_sooner else ""
+    )
+    if plain(saves) == plain(new):
+        return head + "at low spend a dollar keeps about as many customers as it wins."
+    ratio = saves / new if new > 0 else float("inf")
+    if saves > new:
+        said = f"at low spend a dollar keeps {multiple(ratio)} as many customers as it wins"
+        if multiple(ratio) == multiple(mult):
+            return head + said + ", as the rule's cost ratio says."
+        return head + said + f", not the {multiple(mult)} of the cost ratio" + (f":{cause}." if cause else ".")
+    said = f"at low spend a dollar wins {multiple(new / saves) if saves > 0 else 'more'} as many customers as it keeps"
+    return head + said + (f", although a save costs no more than a new customer:{cause}." if cause else ".")
+
+
+def cost_ratio_crossing(f: dict) -> str:
+    """Where acquisition overtakes retention on the curves, as they show it."""
+    if f["crossing"] is None:
+        return "At every spend shown, retention keeps more customers than acquisition wins."
+    if f["ahead_throughout"]:
+        return "At every spend shown, acquisition wins more customers than retention keeps."
+    return f"Above about **{money(f['crossing'])}** a month, acquisition wins more customers than retention keeps" + (
+        ", although each one costs more." if f["multiplier"] > 1 else "."
+    )
+
+
+def cost_ratio_explanation(f: dict) -> str:
+    naive = (
+        f", not the {plain(f['naive_saves'])} that {money(f['budget'])} ÷ {money(f['cost_per_save'])} suggests"
+        if plain(f["naive_saves"]) != plain(f["saves"])
+        else f", as {money(f['budget'])} ÷ {money(f['cost_per_save'])} suggests"
+    )
+    return (
+        f"{cost_ratio_first(f)}\n\n"
+        f"But retention can only act on customers who would leave this month — about "
+        f"{plain(f['at_risk'])} a month here — and even the best programme keeps at most "
+        f"{percent(f['max_churn_reduction'], 0)} of them: **{plain(f['keep_ceiling'])} a month**. The whole "
+        f"budget of {money(f['budget'])} on retention keeps **{plain(f['saves'])}** customers a month{naive}. The "
+        f"same budget on acquisition wins **{plain(f['new'])}** a month. Retention reaches 90 % of what it can do at "
+        f"about {money(f['keep_runs_out'])} a month; acquisition at {money(f['win_runs_out'])}.\n\n"
+        f"{cost_ratio_crossing(f)}"
+    )
+
+
+def loyalty_explanation(f: dict) -> str:
+    first, year2, final = f["retention_first"], f["retention_year_2"], f["retention_final"]
+    if f["heterogeneity"] > 0:
+        who = (
+            "Nobody in the simulation changes: each customer keeps their own chance of leaving for life. But the "
+            "flighty ones leave first, so the customers who remain are more and more the loyal ones."
+        )
+    else:
+        who = (
+            "Nobody in the simulation changes, and here every customer has the same chance of leaving: there are "
+            "no flighty customers to leave first."
+        )
+    months = (
+        f"**{percent(first, 1)}** in the first month, **{percent(year2, 1)}** in month {f['year_2_month']} and "
+        f"{percent(final, 1)} in month {f['horizon']}"
+    )
+    moved = [
+        (new - first, se)
+        for new, se in ((year2, f["retention_year_2_se"]), (final, f["retention_final_se"]))
+        if abs(new - first) > NOISE_Z * se and percent(new, 1) != percent(first, 1)
+    ]
+    if not moved:
+        trend = f"The cohort's monthly retention stays about the same: {months} (the differences are within noise)."
+    elif all(d > 0 for d, _ in moved):
+        trend = f"The cohort's monthly retention rises: {months}."
+    elif all(d < 0 for d, _ in moved):
+        trend = f"The cohort's monthly retention falls: {months}."
+    else:
+        trend = f"The cohort's monthly retention: {months}."
+    survivors, alike = f["survivors"], f["alike_survivors"]
+    if abs(survivors - alike) <= NOISE_Z * f["survivors_se"] or plain(survivors) == plain(alike):
+        same = f"If everyone had the same {percent(f['churn'], 0)} chance, about as many would be ({plain(alike)})."
+    elif survivors > alike:
+        same = f"If everyone had the same {percent(f['churn'], 0)} chance, only {plain(alike)} would be."
+    else:
+        same = f"If everyone had the same {percent(f['churn'], 0)} chance, {plain(alike)} would be."
+    error = f["projection_error"]
+    gap = f["projected_survivors"] - survivors
+    if abs(gap) <= NOISE_Z * f["projection_gap_se"] or percent(abs(error), 0) == percent(0.0, 0):
+        verdict = "about right"
+    else:
+        verdict = f"{percent(abs(error), 0)} {'too few' if error < 0 else 'too many'}"
+    return (
+        f"{who} {trend}\n\n"
+        f"After {f['ask_at']} months **{plain(survivors)}** of 1,000 are still customers. {same} A forecaster who "
+        f"measures the first year's average churn ({percent(f['first_year_churn'], 1)} a month) and projects it "
+        f"forward predicts {plain(f['projected_survivors'])} — {verdict}; after {f['horizon']} months "
+        f"{plain(f['projected_final'])} instead of {plain(f['survivors_final'])}."
+    )
 
 
 def leverage_versus_revenue(f: dict) -> str:
