@@ -184,9 +184,13 @@ def prediction_label(lesson: Lesson) -> str:
             "keeping customers, how many customers does it keep a month?"
         )
     if lesson.key == "profit_leverage":
+        from simulation.lessons.profit_leverage import fixed_costs, yearly_revenue
+
+        costs, revenue = fixed_costs(d["retention"], d["operating_share"]), yearly_revenue(d["retention"])
         return (
             f"A business keeps {percent(d['retention'], 0)} of its customers each year and wins enough new ones "
-            f"to stay the same size; its fixed operating costs are {percent(d['operating_share'], 0)} of its revenue. "
+            f"to stay the same size; its fixed operating costs are {percent(d['operating_share'], 0)} of its revenue "
+            f"({money(costs)} of the {money(revenue)} it bills a year). "
             "If it keeps 5 more customers in every hundred (and wins as many new ones as before), by how much does "
             "its profit over ten years change (in %)?"
         )
