@@ -319,9 +319,22 @@ def test_value_risk_the_playbook_loses_to_the_spread_by_revenue_at_risk(budget):
 
 @pytest.mark.slow
 def test_value_risk_conclusion_holds_across_the_budget_range():
+    """At every budget of the control: the text's verdict is the runs', the spread by revenue at risk
+    beats the playbook beyond noise, and the playbook's box keeps about as many at any budget (its
+    programme is at its ceiling: the README's and the explanation's reason)."""
+    from simulation.decide import NOISE_Z
+    from simulation.lessons.value_risk import PLAYBOOK, SPREAD
+
     control = LESSONS["value_risk"].controls[1]
+    kept = []
     for budget in np.arange(control.low, control.high + control.step / 2, control.step):
-        _value_risk_conclusion_holds(float(budget))
+        f = _value_risk_conclusion_holds(float(budget))
+        se = f["gap_se"][PLAYBOOK] if f["best"] == SPREAD else f["added_se"][SPREAD] + f["added_se"][PLAYBOOK]
+        gap = f["added"][SPREAD] - f["added"][PLAYBOOK]
+        assert gap > NOISE_Z * se, f"at {budget:.0f}: spreading adds {gap:.0f} more than the playbook (SE {se:.0f})"
+        assert budget > f["box_runs_out"], f"at {budget:.0f} the box's programme is not yet at its ceiling: {f}"
+        kept.append(f["box_saves"][PLAYBOOK])
+    assert max(kept) < 1.05 * min(kept), f"the box keeps about as many whatever the budget: {kept}"
 
 
 def test_value_risk_why_is_true_of_its_numbers():
