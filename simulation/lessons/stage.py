@@ -169,6 +169,7 @@ class Stage(Lesson):
 
 
 def _crossing(curve: pd.DataFrame) -> float | None:
-    """The first stage (share of the market won) at which less than half the budget should go to acquisition."""
-    below = np.flatnonzero(curve["best"].to_numpy() < 0.5)
-    return float(curve["won"].iloc[below[0]]) if below.size else None
+    """The first stage (share of the market won) from which on the best share is below half the budget."""
+    at_least_half = np.flatnonzero(curve["best"].to_numpy() >= 0.5)
+    first = at_least_half[-1] + 1 if at_least_half.size else 0
+    return float(curve["won"].iloc[first]) if first < len(curve) else None

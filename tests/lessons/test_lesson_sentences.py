@@ -275,3 +275,28 @@ def test_value_risk_explanation_is_true_of_its_numbers(key, params):
     assert f"**{names[best]}** adds the most" in text and f["added"][best] == max(f["added"]), text
     if "less than the best" in text:
         assert abs(f["gap"][f["playbook"]]) > NOISE_Z * f["gap_se"][f["playbook"]], text
+
+
+@given(st.floats(0, 1, allow_nan=False), st.floats(0, 1, allow_nan=False))
+@example(0.4, 0.28125)
+@example(0.281, 0.28125)
+def test_the_prediction_is_above_or_below_the_answer_as_shown(predicted, answer):
+    line = lessons_text.result_line(LESSONS["stage"], predicted, answer)
+    if "right on it" in line:
+        assert lessons_text.points(predicted - answer) == lessons_text.points(0.0) or percent(predicted, 0) == percent(
+            answer, 0
+        ), line
+    else:
+        assert ("above it" in line) == (predicted > answer) and ("below it" in line) == (predicted < answer), line
+        assert lessons_text.points(predicted - answer) in line, line
+
+
+def test_the_half_point_is_where_the_best_share_stays_below_half():
+    import pandas as pd
+
+    from simulation.lessons.stage import _crossing
+
+    curve = pd.DataFrame({"won": [0.05, 0.2, 0.35, 0.5], "best": [0.9, 0.4, 0.55, 0.3]})
+    assert _crossing(curve) == 0.5, "a stage back above half moves the point to the next stage"
+    assert _crossing(curve.assign(best=[0.9, 0.8, 0.7, 0.6])) is None, "never below half"
+    assert _crossing(curve.assign(best=[0.4, 0.3, 0.2, 0.1])) == 0.05, "below half from the first stage"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from simulation.decide import NOISE_Z
 from simulation.lessons import Exercise, Lesson, Outcome
-from ui.shared.style import money, multiple, number, percent, plain
+from ui.shared.style import money, multiple, number, percent, plain, points
 
 INTRO = (
     "Each lesson puts one rule of thumb about customers to the test in the simulator. First you **predict**, "
@@ -230,15 +230,21 @@ def result_line(lesson: Lesson, predicted: float, answer: float) -> str:
             f"adds the most value — your choice is {verdict}."
         )
     unit = lesson.prediction_unit
+    side = "above" if predicted > answer else "below"
     if unit == "share":
-        gap = f"{abs(predicted - answer) * 100:.0f} percentage points {'above' if predicted > answer else 'below'}"
+        gap = f"{points(predicted - answer)} {side}"
+        same = points(predicted - answer) == points(0.0)
     elif answer:
-        gap = f"{abs(predicted / answer - 1):.0%} {'above' if predicted > answer else 'below'}"
+        gap = f"{percent(abs(predicted / answer - 1), 0)} {side}"
+        same = percent(abs(predicted / answer - 1), 0) == percent(0.0, 0)
     else:
-        gap = "compared with zero"
+        gap, same = f"{unit_text(abs(predicted), unit)} {side}", unit_text(predicted, unit) == unit_text(0.0, unit)
+    if same or unit_text(predicted, unit) == unit_text(answer, unit):
+        verdict = "your prediction is right on it, as shown"
+    else:
+        verdict = f"your prediction is {gap} it"
     return (
-        f"You predicted **{unit_text(predicted, unit)}**; the simulator says **{unit_text(answer, unit)}** "
-        f"(your prediction is {gap} it)."
+        f"You predicted **{unit_text(predicted, unit)}**; the simulator says **{unit_text(answer, unit)}** ({verdict})."
     )
 
 
