@@ -74,14 +74,6 @@ def compared(a_shown: str, b_shown: str, a: float, b: float, more: str = "more t
     return more if a > b else less
 
 
-def change_verb(new: float, old: float, noise: float, rises: str = "rises", falls: str = "falls") -> str:
-    """``rises`` or ``falls`` only when the change is beyond ``noise`` (a non-negative size); else
-    "stays about the same"."""
-    if abs(new - old) <= noise:
-        return "stays about the same"
-    return rises if new > old else falls
-
-
 def share_text(value: float) -> str:
     """A share as the lessons show it: one decimal below 10 %, none from 10 % up."""
     return percent(value, 1 if 0 < abs(value) < 0.1 else 0)
@@ -575,7 +567,7 @@ def value_risk_why(f: dict) -> str:
     spread_line = (
         f" Spread by revenue at risk over all segments, the same money keeps {count_noun(kept_spread, 'customer')}"
         + (f" ({money(f['spend'][spread] / kept_spread)} each)" if number(kept_spread) != "0" else "")
-        + f"; only {percent(f['spread_box_share'], 0)} of it goes to the playbook's box."
+        + f"; in the first month only {percent(f['spread_box_share'], 0)} of it goes to the playbook's box."
     )
     return head + body + spread_line
 
