@@ -115,7 +115,8 @@ class CostRatio(Lesson):
             ],
             ignore_index=True,
         )  # fmt: skip
-        crossing = spend[np.argmax(response(spend, MAX_NEW, cac) > response(spend, keep_ceiling, COST_PER_SAVE))]
+        ahead = response(spend, MAX_NEW, cac) > response(spend, keep_ceiling, COST_PER_SAVE)
+        crossing = spend[np.argmax(ahead)]
         figures = {
             "budget": budget,
             "multiplier": multiplier,
@@ -134,6 +135,9 @@ class CostRatio(Lesson):
             "keep_runs_out": saturation_spend(keep_ceiling, COST_PER_SAVE),
             "win_runs_out": saturation_spend(MAX_NEW, cac),
             "crossing": float(crossing) if crossing > 0 else None,
+            # acquisition wins more than retention keeps at every positive spend of the curves
+            "ahead_throughout": bool(ahead[1:].all()),
+            "curve_max": float(spend[-1]),
         }
         return Outcome(params=p, answer=sides["saves"], figures=figures, frames={"curves": curves},
                        runs=runs, seed=seed)  # fmt: skip

@@ -121,7 +121,8 @@ class LeakyBucket(Lesson):
         less = simulate_level(new, churn * LESS_CHURN, runs, seed)
         level = own["level"]
         path = own["path"]
-        reach = np.flatnonzero(path - START_CUSTOMERS >= 0.9 * (level - START_CUSTOMERS))
+        # 90 % of the way from the start to the level, whether the base grows or shrinks towards it
+        reach = np.flatnonzero(np.abs(path - START_CUSTOMERS) >= 0.9 * abs(level - START_CUSTOMERS))
         frames = {
             "paths": pd.concat(
                 [
@@ -149,6 +150,8 @@ class LeakyBucket(Lesson):
             "level_less_churn": less["level"],
             "gain_more_new": more["level"] / level - 1,
             "gain_less_churn": less["level"] / level - 1,
+            "more_new": MORE_NEW,
+            "less_churn": LESS_CHURN,
         }
         return Outcome(params=p, answer=level, figures=figures, frames=frames, runs=runs, seed=seed)
 

@@ -71,13 +71,34 @@ def cohort_scenario(churn: float, heterogeneity: float, customers: int = COHORT,
 
 
 def cohort_curve(churn: float, heterogeneity: float, runs: int, seed: int) -> pd.DataFrame:
-    """Survival and period-to-period retention of the simulated cohort (means over runs)."""
-    result = simulate(cohort_scenario(churn, heterogeneity), runs=runs, seed=seed)
-    active = result.paths["active_customers"].mean(0)
+    """Survival and period-to-period retention of the simulated cohort (means over runs).
+
+    Also the standard errors that say what is chance: ``survival_se`` of the mean survival,
+    ``change_se`` of the change in retention since the first period (from each run's own
+    retention, paired; runs with no one left at the period before are left out) and
+    ``projection_gap_se`` of the gap between the survival projected from the first year's
+    average churn and the survival simulated (each run's own, paired).
+    """
+    result_paths = simulate(cohort_scenario(churn, heterogeneity), runs=runs, seed=seed).paths
+    runs_active = result_paths["active_customers"].astype(float)
+    active = runs_active.mean(0)
     survival = active / COHORT
     retention = np.full(active.shape, np.nan)
     retention[1:] = active[1:] / active[:-1]
-    return pd.DataFrame({"period": np.arange(active.size), "survival": survival, "retention": retention})
+    with np.errstate(invalid="ignore", divide="ignore"):
+        own = runs_active[:, 1:] / runs_active[:, :-1]
+    change = own - own[:, [0]]
+    known = np.isfinite(change).sum(0)
+    change_se = np.full(active.shape, np.nan)
+    change_se[1:] = np.where(known > 1, np.nanstd(np.where(np.isfinite(change), change, np.nan), axis=0, ddof=1)
+                             / np.sqrt(np.maximum(known, 1)), np.inf)  # fmt: skip
+    own_survival = runs_active / COHORT
+    gap = average_churn_projection(own_survival[:, [YEAR]], np.arange(active.size)) - own_survival
+    return pd.DataFrame({
+        "period": np.arange(active.size), "survival": survival, "retention": retention,
+        "survival_se": own_survival.std(0, ddof=1) / np.sqrt(runs), "change_se": change_se,
+        "projection_gap_se": gap.std(0, ddof=1) / np.sqrt(runs),
+    })  # fmt: skip
 
 
 def timeline(churn: float, heterogeneity: float, seed: int) -> pd.DataFrame:
@@ -160,6 +181,10 @@ class Loyalty(Lesson):
             "retention_first": float(s.loc[1, "retention"]),
             "retention_year_2": float(s.loc[EXERCISE_MONTH, "retention"]),
             "retention_final": float(s.loc[HORIZON, "retention"]),
+            "retention_year_2_se": float(s.loc[EXERCISE_MONTH, "change_se"]),
+            "retention_final_se": float(s.loc[HORIZON, "change_se"]),
+            "survivors_se": float(s.loc[ASK_AT, "survival_se"]) * PER_THOUSAND,
+            "projection_gap_se": float(s.loc[ASK_AT, "projection_gap_se"]) * PER_THOUSAND,
             "survivors_final": float(s.loc[HORIZON, "survival"]) * PER_THOUSAND,
             "projected_final": float(average_churn_projection(year, HORIZON)) * PER_THOUSAND,
             "ask_at": ASK_AT,

@@ -8,9 +8,11 @@ readings of "+5 % retention" (+5 points, +5 % of the retention rate, churn 5 % l
 with revenue, and the first year with ten.
 
 Operating profit here is contribution (gross profit minus marketing spend) minus fixed
-operating costs, a share of today's revenue each year: docs/MODEL.md's definition with no cost to
-serve. The costs are subtracted from the simulated contribution inside the lesson, which lets
-one pair of runs answer every level of operating costs; when the scenario schema has a
+operating costs, set as a share of the business's revenue a year today (its customers at the
+start of a year and the new ones who join during it, :func:`yearly_revenue`) and then held
+fixed: docs/MODEL.md's definition with no cost to serve. The costs are subtracted from the
+simulated contribution inside the lesson, which lets one pair of runs answer every level of
+operating costs; when the scenario schema has a
 scenario-level ``operating_costs`` field, the lesson's scenario carries it too, so that the
 scenario opened on the Plan page has the same costs.
 """
@@ -35,7 +37,7 @@ DISCOUNT_RATE = 0.10  # per year
 POINTS = 0.05
 RELATIVE = 0.05
 CLAIM = (0.25, 0.95)
-SWEEP = np.round(np.linspace(0.0, 0.5, 51), 4)  # operating costs as a share of today's revenue
+SWEEP = np.round(np.linspace(0.0, 0.5, 51), 4)  # operating costs as a share of today's yearly revenue
 EXERCISE_RETENTION, EXERCISE_OPERATING = 0.9, 0.3
 EXERCISE_TOLERANCE = 0.03  # 3 percentage points of profit change, or 10 % of it if larger
 
@@ -53,6 +55,20 @@ def steady_intake(retention: float) -> float:
     return CUSTOMERS * (1.0 - retention) / retention
 
 
+def yearly_revenue(retention: float) -> float:
+    """Expected revenue a year of the steady business: the base and the year's intake both pay.
+
+    Customers join at the start of a year and pay for it, so ``(N + A) x revenue`` with ``A``
+    from :func:`steady_intake`: ``N / r x revenue`` (12.5M at 80 % retention, not 10M).
+    """
+    return (CUSTOMERS + steady_intake(retention)) * REVENUE
+
+
+def fixed_costs(retention: float, operating_share: float) -> float:
+    """Fixed operating costs a year: ``operating_share`` of the steady business's revenue a year."""
+    return operating_share * yearly_revenue(retention)
+
+
 def leverage_scenario(retention: float, operating_share: float, intake: float | None = None) -> Scenario:
     """One segment of 10,000 customers, yearly periods, and a fixed intake of new customers a year.
 
@@ -67,7 +83,7 @@ def leverage_scenario(retention: float, operating_share: float, intake: float | 
         "name": "Lesson 3: +5 % retention, + how much profit?",
         "description": (
             f"Keeps {retention:.0%} of its customers a year; fixed operating costs of {operating_share:.0%} of "
-            "today's revenue a year."
+            "its revenue a year today."
         ),
         "period": "year",
         "horizon": HORIZON,
@@ -89,7 +105,7 @@ def leverage_scenario(retention: float, operating_share: float, intake: float | 
         "simulation": {"runs": 200, "seed": 13},
     }
     if _has_operating_costs():
-        data["operating_costs"] = operating_share * CUSTOMERS * REVENUE
+        data["operating_costs"] = operating_share * (CUSTOMERS + intake) * REVENUE
     return scenario_from_dict(data)
 
 
@@ -112,6 +128,11 @@ def _gain(new: np.ndarray, old: np.ndarray) -> float:
     return float(new.mean() / old.mean() - 1.0)
 
 
+def _gain_se(new: np.ndarray, old: np.ndarray) -> float:
+    """Standard error of :func:`_gain`, from the run-by-run differences (the runs share their random numbers)."""
+    return float((new - old).std(ddof=1) / np.sqrt(new.size) / abs(old.mean()))
+
+
 def profit_changes(retention: float, runs: int, seed: int) -> dict:
     """Every comparison of the lesson for one retention level, as functions of the operating cost share."""
     churn = 1.0 - retention
@@ -123,7 +144,7 @@ def profit_changes(retention: float, runs: int, seed: int) -> dict:
         "churn": 1.0 - churn * (1 - RELATIVE),
     }
     runs_of = {name: _money_paths(r, intake, runs, seed) for name, r in readings.items()}
-    fixed_unit = CUSTOMERS * REVENUE
+    fixed_unit = yearly_revenue(retention)
 
     def profit(paths, share):
         return paths["npv_contribution"] - share * fixed_unit * paths["npv_fixed"]
@@ -140,7 +161,7 @@ class ProfitLeverage(Lesson):
     title = "+5 % retention, +25–95 % profit?"
     controls = (
         Control("retention", "Customers kept each year today", 0.70, 0.94, 0.80, 0.01, "share"),
-        Control("operating_share", "Fixed operating costs, share of today's revenue", 0.0, 0.5, 0.4, 0.01, "share"),
+        Control("operating_share", "Fixed operating costs, share of revenue a year", 0.0, 0.5, 0.4, 0.01, "share"),
     )
     prediction_unit = "share"
     prediction_range = (-1.0, 20.0)
@@ -155,15 +176,19 @@ class ProfitLeverage(Lesson):
         c = profit_changes(retention, runs, seed)
         base, improved = c["base"], c["runs"]
         profit, year2 = c["profit"], c["year2"]
-        out = {
-            "profit_points": _gain(profit(improved["points"], share), profit(base, share)),
-            "profit_relative": _gain(profit(improved["relative"], share), profit(base, share)),
-            "profit_churn": _gain(profit(improved["churn"], share), profit(base, share)),
-            "year2_points": _gain(year2(improved["points"], share), year2(base, share)),
-            "revenue_points": _gain(improved["points"]["revenue"], base["revenue"]),
-            "customers_points": _gain(improved["points"]["customers_end"], base["customers_end"]),
-            "readings": c["readings"],
+        pairs = {
+            "profit_points": (profit(improved["points"], share), profit(base, share)),
+            "profit_relative": (profit(improved["relative"], share), profit(base, share)),
+            "profit_churn": (profit(improved["churn"], share), profit(base, share)),
+            "year2_points": (year2(improved["points"], share), year2(base, share)),
+            "revenue_points": (improved["points"]["revenue"], base["revenue"]),
+            "customers_points": (improved["points"]["customers_end"], base["customers_end"]),
+            "gain_no_costs": (profit(improved["points"], 0.0), profit(base, 0.0)),
         }
+        out = {key: _gain(new, old) for key, (new, old) in pairs.items()}
+        out |= {f"{key}_se": _gain_se(new, old) for key, (new, old) in pairs.items()}
+        out["readings"] = c["readings"]
+        out["revenue_year"] = float(base["revenue"].mean() / HORIZON)
         sweep = np.array([_gain(profit(improved["points"], s), profit(base, s)) for s in SWEEP])
         return out, sweep
 
@@ -172,7 +197,9 @@ class ProfitLeverage(Lesson):
         runs, seed = self._runs_seed(runs, seed)
         retention, share = p["retention"], p["operating_share"]
         changes, sweep = self._changes(retention, share, runs, seed)
-        inside = SWEEP[(sweep >= CLAIM[0]) & (sweep <= CLAIM[1])]
+        # the cost levels tried, as shares of the revenue a year the simulated business actually has
+        of_revenue = SWEEP * yearly_revenue(retention) / changes["revenue_year"]
+        inside = of_revenue[(sweep >= CLAIM[0]) & (sweep <= CLAIM[1])]
         readings = changes.pop("readings")
         bars = pd.DataFrame(
             {
@@ -191,6 +218,8 @@ class ProfitLeverage(Lesson):
             "retention": retention,
             "operating_share": share,
             **changes,
+            "fixed_costs": fixed_costs(retention, share),
+            "cost_share_of_revenue": fixed_costs(retention, share) / changes["revenue_year"],
             "retention_points": readings["points"],
             "retention_relative": readings["relative"],
             "retention_churn": readings["churn"],
@@ -198,8 +227,7 @@ class ProfitLeverage(Lesson):
             "claim_high": CLAIM[1],
             "holds_from": float(inside.min()) if inside.size else None,
             "holds_to": float(inside.max()) if inside.size else None,
-            "gain_no_costs": float(sweep[0]),
-            "sweep_max": float(SWEEP[-1]),
+            "sweep_max": float(of_revenue[-1]),
             "horizon": HORIZON,
             "in_schema": _has_operating_costs(),
         }

@@ -5,7 +5,9 @@ Early on the base is small (retention has few customers to act on, so it saturat
 spend) and the market is open (acquisition's ceiling is high); late, the base is large and the
 prospects are few (acquisition's ceiling shrinks as they are won). The optimiser
 (:func:`simulation.decide.optimize_split`) finds the best split of one budget at each stage,
-all splits on the same random numbers.
+all splits on the same random numbers. Near the best the NPV is flat: the lesson reports the
+splits within noise of the best and those within :data:`~simulation.decide.FLAT_TOLERANCE` of
+its NPV, grades the exercise against both, and shows what the best split does to the base.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 
-from ..decide import optimize_split
+from ..decide import FLAT_TOLERANCE, optimize_split
+from ..engines.runner import simulate
 from ..model.scenario import Scenario, scenario_from_dict
 from .base import Control, Exercise, Lesson, Outcome
 
@@ -26,7 +29,6 @@ HORIZON = 36
 GRID = 11
 STAGES = tuple(round(0.05 + 0.15 * i, 2) for i in range(7))  # 5 %, 20 %, ..., 95 % of the market won
 EXERCISE_STAGE, EXERCISE_MULTIPLIER = 0.2, 15.0
-EXERCISE_MARGIN = 0.05  # besides the splits within noise of the best, 5 points either side count as right
 
 
 def stage_scenario(won: float, multiplier: float) -> Scenario:
@@ -57,17 +59,39 @@ def stage_scenario(won: float, multiplier: float) -> Scenario:
 
 @lru_cache(maxsize=256)
 def best_split(won: float, multiplier: float, runs: int, seed: int) -> dict:
-    """The optimiser's best acquisition share at one stage, and the splits within noise of it.
+    """The optimiser's best acquisition share at one stage, the splits within noise of it (``low,
+    high``) and the splits whose NPV is within :data:`~simulation.decide.FLAT_TOLERANCE` of it
+    (``near_low, near_high``).
 
     Kept for the process (deterministic in its plain arguments): the curve over the stages
     is shared by every setting of the stage control.
     """
     result = optimize_split(stage_scenario(won, multiplier), "npv", grid=GRID, runs=runs, seed=seed)
     lo, hi = result.best_share_range
+    near_lo, near_hi = result.near_best_range
     # read-only: the cached value is shared by every caller in the process
     return MappingProxyType(
-        {"best": float(result.best_share), "low": float(lo), "high": float(hi), "npv": float(result.best_value)}
-    )
+        {"best": float(result.best_share), "low": float(lo), "high": float(hi), "near_low": float(near_lo),
+         "near_high": float(near_hi), "npv": float(result.best_value)}
+    )  # fmt: skip
+
+
+@lru_cache(maxsize=256)
+def base_at_best(won: float, multiplier: float, runs: int, seed: int) -> MappingProxyType:
+    """Customers at the start and, mean over the runs, at the horizon when the budget is split the best way."""
+    best = best_split(won, multiplier, runs, seed)["best"]
+    s = stage_scenario(won, multiplier)
+    result = simulate(s.with_budget(s.budget.with_split(BUDGET, best)), runs=runs, seed=seed)
+    active = result.paths["active_customers"]
+    return MappingProxyType(
+        {"start": float(active[:, 0].mean()), "end": float(active[:, -1].mean()),
+         "end_se": float(active[:, -1].std(ddof=1) / np.sqrt(runs))}
+    )  # fmt: skip
+
+
+def accepted_range(own: dict) -> tuple[float, float]:
+    """Splits that count as right: within noise of the best, or near it (the union of the two ranges)."""
+    return min(own["low"], own["near_low"]), max(own["high"], own["near_high"])
 
 
 class Stage(Lesson):
@@ -97,6 +121,7 @@ class Stage(Lesson):
         runs, seed = self._runs_seed(runs, seed)
         won, multiplier = p["won"], p["multiplier"]
         own = dict(best_split(round(won, 4), float(multiplier), runs, seed))
+        base = base_at_best(round(won, 4), float(multiplier), runs, seed)
         rows = [dict(won=s, **best_split(s, float(multiplier), runs, seed)) for s in STAGES]
         curve = pd.DataFrame(rows)
         early, late = curve.iloc[0], curve.iloc[-1]
@@ -111,10 +136,20 @@ class Stage(Lesson):
             "best": own["best"],
             "low": own["low"],
             "high": own["high"],
+            "near_low": own["near_low"],
+            "near_high": own["near_high"],
+            "flat_tolerance": FLAT_TOLERANCE,
+            "customers_start": base["start"],
+            "customers_end": base["end"],
+            "customers_end_se": base["end_se"],
             "early_won": float(early["won"]),
             "early_best": float(early["best"]),
+            "early_low": float(early["low"]),
+            "early_high": float(early["high"]),
             "late_won": float(late["won"]),
             "late_best": float(late["best"]),
+            "late_low": float(late["low"]),
+            "late_high": float(late["high"]),
             "half_point": _crossing(curve),
         }
         frames = {"curve": curve, "point": pd.DataFrame([dict(won=won, **own)])}
@@ -123,16 +158,18 @@ class Stage(Lesson):
     def exercise(self, runs=None, seed=None) -> Exercise:
         runs, seed = self._runs_seed(runs, seed)
         own = dict(best_split(EXERCISE_STAGE, EXERCISE_MULTIPLIER, runs, seed))
+        low, high = accepted_range(own)
         return Exercise(
             answer=own["best"],
-            low=max(own["low"] - EXERCISE_MARGIN, 0.0),
-            high=min(own["high"] + EXERCISE_MARGIN, 1.0),
+            low=low,
+            high=high,
             unit="share",
             inputs={"won": EXERCISE_STAGE, "multiplier": EXERCISE_MULTIPLIER},
         )
 
 
 def _crossing(curve: pd.DataFrame) -> float | None:
-    """The first stage (share of the market won) at which less than half the budget should go to acquisition."""
-    below = np.flatnonzero(curve["best"].to_numpy() < 0.5)
-    return float(curve["won"].iloc[below[0]]) if below.size else None
+    """The first stage (share of the market won) from which on the best share is below half the budget."""
+    at_least_half = np.flatnonzero(curve["best"].to_numpy() >= 0.5)
+    first = at_least_half[-1] + 1 if at_least_half.size else 0
+    return float(curve["won"].iloc[first]) if first < len(curve) else None

@@ -148,18 +148,31 @@ def timeline_chart(timeline: pd.DataFrame, horizon: int, *, title: str, subtitle
 
 def stage_chart(curve: pd.DataFrame, point: pd.DataFrame, *, title: str, subtitle: list[str]) -> alt.LayerChart:
     """The best acquisition share against the share of the market won, with the splits within noise
-    as a band and the learner's stage marked. ``curve``, ``point``: columns ``won, best, low, high``."""
+    as a band, those near the best's NPV as a lighter one, and the learner's stage marked.
+    ``curve``, ``point``: columns ``won, best, low, high, near_low, near_high``."""
     x = alt.X("won:Q", title="Share of the market already your customers", axis=alt.Axis(format=".0%"),
               scale=alt.Scale(domain=[0, 1]))  # fmt: skip
     y_axis = alt.Axis(format=".0%")
-    band = alt.Chart(curve).mark_area(opacity=style.BAND_50_OPACITY, color=style.PLAN).encode(
-        x=x, y=alt.Y("low:Q", title="Best share of the budget for acquisition", axis=y_axis,
-                     scale=alt.Scale(domain=[0, 1])), y2="high:Q")  # fmt: skip
+
+    def y(field: str) -> alt.Y:
+        title = "Best share of the budget for acquisition"
+        return alt.Y(field, title=title, axis=y_axis, scale=alt.Scale(domain=[0, 1]))
+
+    near = (
+        alt.Chart(curve)
+        .mark_area(opacity=style.BAND_50_OPACITY / 2, color=style.PLAN)
+        .encode(x=x, y=y("near_low:Q"), y2="near_high:Q")
+    )
+    band = (
+        alt.Chart(curve)
+        .mark_area(opacity=style.BAND_50_OPACITY, color=style.PLAN)
+        .encode(x=x, y=y("low:Q"), y2="high:Q")
+    )
     line = alt.Chart(curve).mark_line(point=True, color=style.PLAN, strokeWidth=2).encode(
         x=x, y="best:Q", tooltip=[alt.Tooltip("won:Q", format=".0%", title="market won"),
                                    alt.Tooltip("best:Q", format=".0%", title="best acquisition share")])  # fmt: skip
     mark = alt.Chart(point).mark_point(size=160, filled=True, color=style.ACCENT).encode(x=x, y="best:Q")
-    return (band + line + mark).properties(title=title_params(title, subtitle), height=HEIGHT)
+    return (near + band + line + mark).properties(title=title_params(title, subtitle), height=HEIGHT)
 
 
 def leverage_chart(bars: pd.DataFrame, *, title: str, subtitle: list[str]) -> alt.Chart:
