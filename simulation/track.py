@@ -159,3 +159,105 @@ def track(plan: SimulationResult, actuals: pd.DataFrame) -> Tracking:
     inside_50 = (frame["actual"] >= frame["p25"]) & (frame["actual"] <= frame["p75"])
     inside_90 = (frame["actual"] >= frame["p5"]) & (frame["actual"] <= frame["p95"])
     return Tracking(frame, float(inside_50.mean()), float(inside_90.mean()), crps, naive)
+
+
+# Refitting churn and forecasting the rest -------------------------------------------------------------
+REFIT_GRID = np.linspace(-3.0, 3.0, 1201)  # log of the churn multiplier
+MIN_PRIOR_SD = 0.25  # a plan stated without a range of churn still does not know it to better than about a quarter
+
+
+@dataclass(frozen=True)
+class Refit:
+    """Churn refitted from the actuals: a multiplier on the plan's churn, its 90 % interval, and what it rests on.
+
+    The likelihood treats each period's churned customers as Binomial(customers at the start of
+    the period, the plan's hazard that period times the multiplier); the prior is the plan's own
+    range of churn, as a normal on the multiplier's log with the spread of the plan's draws.
+    ``periods`` is how many periods of actuals it used.
+    """
+
+    multiplier: float
+    low: float
+    high: float
+    prior_sd: float
+    periods: int
+
+    def to_dict(self) -> dict:
+        return {k: getattr(self, k) for k in self.__dataclass_fields__}
+
+
+def refit_churn(plan: SimulationResult, actuals: pd.DataFrame) -> Refit:
+    """The churn multiplier the actuals support, combined with the plan's prior range (see :class:`Refit`)."""
+    needed = {"active_customers", "churned_customers"}
+    if not needed <= set(actuals.columns):
+        raise InputError("actuals: refitting churn needs the columns active_customers and churned_customers")
+    paths = plan.paths
+    hazard = paths["churned_customers"].mean(0)[1:] / np.maximum(paths["active_customers"].mean(0)[:-1], 1e-12)
+    active = {0: float(np.median(paths["active_customers"][:, 0]))}
+    active |= {int(p): float(v) for p, v in zip(actuals["period"], actuals["active_customers"], strict=True)}
+    log_like = np.zeros_like(REFIT_GRID)
+    used = 0
+    for period, churned in zip(actuals["period"], actuals["churned_customers"], strict=True):
+        start = active.get(int(period) - 1)
+        if start is None or not np.isfinite(churned) or not np.isfinite(start) or start <= 0:
+            continue
+        p = np.clip(np.exp(REFIT_GRID) * hazard[int(period) - 1], 1e-12, 1 - 1e-12)
+        log_like += churned * np.log(p) + (start - churned) * np.log1p(-p)
+        used += 1
+    if not used:
+        raise InputError("actuals: no period has both the customers at its start and the customers who left")
+    drawn = np.asarray(plan.assumptions.churn, dtype=float) @ np.asarray(plan.assumptions.share, dtype=float)
+    spread = float(np.std(np.log(drawn[drawn > 0] / np.median(drawn[drawn > 0])))) if np.any(drawn > 0) else 0.0
+    prior_sd = max(spread, MIN_PRIOR_SD)
+    log_post = log_like - 0.5 * (REFIT_GRID / prior_sd) ** 2
+    weights = np.exp(log_post - log_post.max())
+    cdf = np.cumsum(weights) / weights.sum()
+    low, high = (float(np.exp(np.interp(q, cdf, REFIT_GRID))) for q in (0.05, 0.95))
+    return Refit(float(np.exp(REFIT_GRID[np.argmax(log_post)])), low, high, prior_sd, used)
+
+
+def reforecast_scenario(plan: SimulationResult, actuals: pd.DataFrame, refit: Refit):
+    """The plan from where it stands: the rest of the horizon, from the last reported customers, with refitted churn.
+
+    Every segment's churn becomes a triangular range over the refit's interval around the refit's
+    multiplier (times the segment's central churn); its customers are the last reported count, shared
+    out as the plan expected them to be; they have stayed the periods since the start longer.
+    """
+    from .model.distributions import central
+    from .model.scenario import Segment, bounds_of
+
+    s = plan.scenario
+    last = int(actuals.dropna(subset=["active_customers"])["period"].max())
+    if last >= s.horizon:
+        raise InputError("actuals: they reach the end of the plan's horizon; nothing is left to forecast")
+    reported = float(actuals.set_index("period").loc[last, "active_customers"])
+    expected = np.median(plan.active_by_segment[:, last, :], axis=0)
+    shares = expected / expected.sum() if expected.sum() > 0 else np.full(len(s.segments), 1 / len(s.segments))
+    top = bounds_of(Segment, "churn").hi * 0.999
+    segments = []
+    for seg, share in zip(s.segments, shares, strict=True):
+        c = central(seg.churn)
+        low, mode, high = (min(c * m, top) for m in (refit.low, refit.multiplier, refit.high))
+        data = seg.model_dump(exclude_none=True)
+        data |= {"customers": round(reported * share), "tenure": seg.tenure + last}
+        data["churn"] = {"low": low, "mode": mode, "high": max(high, mode)} if high > low else mode
+        segments.append(data)
+    return s.replace(horizon=s.horizon - last, segments=segments), last
+
+
+def reforecast(plan: SimulationResult, actuals: pd.DataFrame, refit: Refit) -> pd.DataFrame:
+    """The rest of the horizon re-run from where the plan stands (see :func:`reforecast_scenario`), on its seed.
+
+    Long table ``period, metric, p5, p50, p95`` for active customers and revenue, periods numbered as in
+    the plan (the first re-forecast period follows the last actual).
+    """
+    from .engines.runner import simulate
+
+    moved, last = reforecast_scenario(plan, actuals, refit)
+    result = simulate(moved, runs=plan.runs, seed=plan.seed)
+    rows = []
+    for metric in ("active_customers", "revenue"):
+        q = np.percentile(np.asarray(result.paths[metric], dtype=float), (5, 50, 95), axis=0)
+        for t in range(1, moved.horizon + 1):
+            rows.append({"period": last + t, "metric": metric, "p5": q[0, t], "p50": q[1, t], "p95": q[2, t]})
+    return pd.DataFrame(rows)

@@ -8,7 +8,7 @@ from .cli_common import int_in, json_safe, write_output
 from .errors import InputError
 from .io.cells import to_csv
 from .io.files import read_limited
-from .track import MAX_BYTES, read_actuals, track
+from .track import MAX_BYTES, read_actuals, refit_churn, reforecast, track
 
 TRACK_HELP = "where each period's actuals landed in the plan's forecast, and how good the forecast was"
 
@@ -25,6 +25,7 @@ def add_commands(subparsers) -> None:
     p.add_argument("--runs", type=int_in(2), help="Monte Carlo runs (default: the plan's)")
     p.add_argument("--seed", type=int_in(0), help="random seed (default: the plan's)")
     p.add_argument("--format", choices=("json", "csv"), default="json")
+    p.add_argument("--refit", action="store_true", help="refit churn from the actuals and re-forecast the rest")
     p.add_argument("--out", help="write to this file instead of standard output")
     p.add_argument("--data-dir", help="the folder of saved plan versions (default $RETENTION_LAB_DATA_DIR or ./data)")
     p.set_defaults(func=cmd_track)
@@ -68,6 +69,10 @@ def cmd_track(args) -> int:
         seed = plan.simulation.seed if args.seed is None else args.seed
         doc = {"plan": plan.name, "version": None if version is None else version.label, "runs": runs, "seed": seed}
         doc |= result.to_dict()
+        if args.refit:
+            refit = refit_churn(forecast, actuals)
+            doc["refit"] = refit.to_dict()
+            doc["reforecast"] = reforecast(forecast, actuals, refit).to_dict(orient="records")
         write_output(json.dumps(json_safe(doc), indent=2) + "\n", args.out)
     return 0
 

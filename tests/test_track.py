@@ -124,3 +124,31 @@ def test_a_saved_version_is_numbered_dated_immutable_and_tracked_as_saved(tmp_pa
     assert json.loads(capsys.readouterr().out)["rows"] == doc["rows"], "the version tracks as its plan file does"
     assert cli.main(["track", "version:x", str(actuals), "--data-dir", str(tmp_path)]) == 2
     assert "version:ID with a whole number ID" in capsys.readouterr().err
+
+
+def test_the_refit_recovers_a_churn_twice_the_plans_within_its_interval():
+    """Twenty cohorts whose churn is twice the plan's: the refit's 90 % interval holds the truth (x2) in most."""
+    from simulation.track import refit_churn, reforecast
+
+    def flat(churn):
+        return scenario(horizon=12, segment={"customers": 500, "churn": churn, "churn_heterogeneity": 0.0})
+
+    plan = simulate(flat(0.025).replace(simulation={"runs": 1000, "seed": 1}))
+    truth = simulate(flat(0.05), runs=20, seed=7, engine="discrete_event").paths
+    covered = 0
+    for run in range(20):
+        import pandas as pd
+
+        actuals = pd.DataFrame(
+            {"period": range(1, 7), "active_customers": truth["active_customers"][run, 1:7],
+             "churned_customers": truth["churned_customers"][run, 1:7]}
+        )  # fmt: skip
+        fit = refit_churn(plan, actuals)
+        covered += fit.low <= 2.0 <= fit.high
+        assert track(plan, actuals).coverage_90 < 0.5, "the plan's own bands miss a churn twice its own"
+    # a 90 % interval holds the truth in Binomial(20, 0.9) cases: 14 or more but for a 0.2 % chance
+    assert covered >= 14, f"the refit's interval held the true multiplier in {covered} of 20 cohorts"
+    rest = reforecast(plan, actuals, fit)
+    assert rest["period"].min() == 7 and rest["period"].max() == 12, "the rest of the horizon, numbered as the plan"
+    start = rest[(rest["metric"] == "active_customers") & (rest["period"] == 7)]["p50"].item()
+    assert start < actuals["active_customers"].iloc[-1], "the re-forecast starts from the last actual and shrinks"
