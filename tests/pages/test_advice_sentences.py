@@ -191,3 +191,19 @@ def test_where_actuals_landed_is_counted_as_shown(pairs):
         assert (rows["actual"] < rows["p50"]).all(), text
     if "above the median every month" in text:
         assert (rows["actual"] > rows["p50"]).all(), text
+
+
+@given(st.floats(0.2, 3), st.floats(0.0, 0.5), st.floats(0.0, 0.5), st.integers(1, 24))
+@example(1.0, 0.0, 0.0, 1)
+def test_the_refit_says_higher_or_lower_only_when_its_interval_says_so(mode, below, above, periods):
+    from simulation.track import Refit
+
+    fit = Refit(multiplier=mode, low=mode * (1 - below), high=mode * (1 + above), prior_sd=0.25, periods=periods)
+    text = plan_text.refit_text(fit, "month")
+    if "higher than planned" in text:
+        assert fit.low > 1, text
+    elif "lower than planned" in text:
+        assert fit.high < 1, text
+    else:
+        assert fit.low <= 1 <= fit.high and "within it" in text, text
+    assert f"{periods} month{'' if periods == 1 else 's'} of actuals" in text

@@ -224,6 +224,12 @@ def test_actuals_uploaded_on_the_plan_page_land_on_its_forecast(test_scenario):
     rows = tracked.rows[tracked.rows["metric"] == "revenue"]
     assert plan_text.landed_text("Revenue", rows, "month") in texts, "each metric's sentence"
     assert len(at.get("vega_lite_chart")) >= 2 + 4, "a chart per tracked metric, beside the page's own"
+    refit_data = b"period,active_customers,churned_customers\n1,1990,30\n2,1975,32\n3,1960,31\n"
+    uploader = next(u for u in at.file_uploader if u.key == "plan_track_upload")
+    uploader.set_value(("churn.csv", refit_data, "text/csv")).run()
+    assert_clean(at)
+    fit, _, _ = cache.refit_and_reforecast(current(at), refit_data)
+    assert plan_text.refit_text(fit, "month") in [m.value for m in at.markdown], "the refit is stated"
     uploader = next(u for u in at.file_uploader if u.key == "plan_track_upload")
     uploader.set_value(("bad.csv", b"period,revenue\n99,1\n", "text/csv")).run()
     assert any("must be a whole period from 1 to" in e.value for e in at.error), [e.value for e in at.error]

@@ -391,3 +391,20 @@ def landed_text(name: str, rows, period: str) -> str:
     else:
         side = f"below the median in {below} and above it in {above}"
     return f"**{name}**: {inside} of {_count(n, period)} inside the 90 % band; {side}."
+
+
+def refit_text(fit, period: str) -> str:
+    """What the actuals say about churn: the refitted multiplier, its interval, and whether it differs from the plan."""
+    shown = f"{fit.multiplier:.2f}×"
+    band = f"{fit.low:.2f}× to {fit.high:.2f}×"
+    if fit.low <= 1 <= fit.high:
+        verdict_ = "the plan's churn is within it"
+    elif fit.low > 1:
+        verdict_ = "churn runs higher than planned"
+    else:
+        verdict_ = "churn runs lower than planned"
+    return (
+        f"**Churn, refitted from {_count(fit.periods, period)} of actuals: {shown} the plan's** "
+        f"(90 % interval {band}); {verdict_}. The re-forecast runs the rest of the horizon from the last "
+        "reported customers with that churn."
+    )

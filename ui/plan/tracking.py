@@ -106,8 +106,32 @@ def tracking_box(scenario: Scenario) -> None:
                 st.markdown(plan_text.landed_text(name, rows, scenario.period))
                 spec = charts.vega_spec(actuals_chart(tracking, metric, scenario))
                 widgets.chart(spec, f"actuals-{metric}", f"trk_{metric}")
+            if version_id is None and {"active_customers", "churned_customers"} <= set(tracking.rows["metric"]):
+                reforecast_section(scenario, upload.getvalue())
             shown = tracking.rows.assign(
                 metric=tracking.rows["metric"].map(lambda m: METRIC_WORDS[m][0]),
                 percentile=tracking.rows["percentile"].map(lambda p: style.percent(p, 0)),
             )
             st.dataframe(pd.DataFrame(shown), hide_index=True)
+
+
+def reforecast_section(scenario: Scenario, actuals: bytes) -> None:
+    """Churn refitted from the actuals, and the rest of the horizon re-forecast beside the plan's forecast."""
+    fit, rest, plan = cache.refit_and_reforecast(scenario, actuals)
+    st.markdown(plan_text.refit_text(fit, scenario.period))
+    first = int(rest["period"].min())
+    old = plan[(plan["metric"] == "active_customers") & (plan["period"] >= first)].assign(series="Plan")
+    new = rest[rest["metric"] == "active_customers"].assign(series="Re-forecast", p25=float("nan"), p75=float("nan"))
+    frame = pd.concat([old, new], ignore_index=True)[["series", "period", "p5", "p25", "p50", "p75", "p95"]]
+    chart = charts.fan_chart(
+        frame,
+        title=f"Active customers: the plan's forecast and the re-forecast from {scenario.period} {first - 1}",
+        y_title="Active customers",
+        kind="count",
+        currency=scenario.currency,
+        period=scenario.period,
+        colors={"Plan": style.STATUS_QUO, "Re-forecast": style.PLAN},
+        runs=scenario.simulation.runs,
+        bands=(90,),
+    )
+    widgets.chart(charts.vega_spec(chart), "reforecast-active-customers", "trk_reforecast")

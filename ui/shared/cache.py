@@ -45,7 +45,7 @@ from simulation.io.plan_versions import PlanVersions, check_reproduced
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.model.assumptions import Assumptions
 from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
-from simulation.track import Tracking, read_actuals, track
+from simulation.track import Tracking, read_actuals, refit_churn, reforecast, track
 from ui.shared import charts, pnl
 
 CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
@@ -315,6 +315,22 @@ def plan_result(scenario: Scenario):
     check_size(scenario, runs)
     model = model_json(scenario)
     return simulate(scenario, runs=runs, seed=seed, assumptions=assumptions_for(model, runs, seed))
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _reforecast(model: str, budget: str, runs: int, seed: int, actuals: bytes):
+    scenario, plan_budget = _rebuild(model, budget, runs, seed)
+    plan = simulate(scenario, plan_budget, runs=runs, seed=seed, assumptions=assumptions_for(model, runs, seed))
+    table = read_actuals(actuals, scenario.horizon)
+    fit = refit_churn(plan, table)
+    return fit, reforecast(plan, table, fit), plan.path_summary(("active_customers", "revenue"))
+
+
+def refit_and_reforecast(scenario: Scenario, actuals: bytes):
+    """Churn refitted from the actuals, the rest of the horizon re-forecast, and the plan's own forecast to compare."""
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    check_size(scenario, runs)
+    return _reforecast(model_json(scenario), budget_json(scenario.budget), runs, seed, actuals)
 
 
 def track_actuals(scenario: Scenario, actuals: bytes) -> Tracking:
