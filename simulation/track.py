@@ -261,3 +261,34 @@ def reforecast(plan: SimulationResult, actuals: pd.DataFrame, refit: Refit) -> p
         for t in range(1, moved.horizon + 1):
             rows.append({"period": last + t, "metric": metric, "p5": q[0, t], "p50": q[1, t], "p95": q[2, t]})
     return pd.DataFrame(rows)
+
+
+def quarter_rows(plan: SimulationResult, actuals: pd.DataFrame) -> pd.DataFrame:
+    """Each fully reported quarter against the forecast: flows summed over its periods, stocks at its end.
+
+    Long table ``quarter, first, last, metric, actual, p5, p50, p95, percentile``; a quarter's forecast is
+    the quarter's total (or end value) in each simulated future, so its range is the range of totals.
+    A plan in years reviews each year as its own quarter.
+    """
+    step = max(plan.scenario.periods_per_year // 4, 1)
+    reported = actuals.set_index("period")
+    rows = []
+    for quarter, first in enumerate(range(1, plan.scenario.horizon + 1, step), start=1):
+        last = first + step - 1
+        periods = list(range(first, last + 1))
+        for metric in [m for m in METRICS if m in reported.columns]:
+            values = reported[metric].reindex(periods)
+            if values.isna().any():
+                continue
+            paths = np.asarray(plan.paths[metric], dtype=float)
+            if metric in STOCKS:
+                samples, actual = paths[:, last], float(values.iloc[-1])
+            else:
+                samples, actual = paths[:, first : last + 1].sum(axis=1), float(values.sum())
+            q = np.percentile(samples, (5, 50, 95))
+            rows.append(
+                {"quarter": quarter, "first": first, "last": last, "metric": metric, "actual": actual,
+                 "p5": q[0], "p50": q[1], "p95": q[2], "percentile": percentile_of(samples, actual)}
+            )  # fmt: skip
+    columns = ["quarter", "first", "last", "metric", "actual", "p5", "p50", "p95", "percentile"]
+    return pd.DataFrame(rows, columns=columns)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -152,3 +153,29 @@ def test_the_refit_recovers_a_churn_twice_the_plans_within_its_interval():
     assert rest["period"].min() == 7 and rest["period"].max() == 12, "the rest of the horizon, numbered as the plan"
     start = rest[(rest["metric"] == "active_customers") & (rest["period"] == 7)]["p50"].item()
     assert start < actuals["active_customers"].iloc[-1], "the re-forecast starts from the last actual and shrinks"
+
+
+def test_the_quarterly_review_adds_up_the_quarters_and_prints_them():
+    import io
+
+    from pypdf import PdfReader
+
+    from simulation.io.presets import load_preset
+    from simulation.track import quarter_rows
+    from ui.plan.review import review_report
+
+    s = load_preset("saas_mid_market").replace(simulation={"runs": 200, "seed": 5})
+    plan = simulate(s)
+    example = Path(__file__).parents[1] / "sample_data/actuals/saas_mid_market_actuals.csv"
+    actuals = read_actuals(example.read_bytes(), s.horizon)
+    quarters = quarter_rows(plan, actuals)
+    revenue = quarters[quarters["metric"] == "revenue"]
+    assert list(revenue["quarter"]) == [1, 2, 3], "nine months are three quarters"
+    assert revenue["actual"].iloc[0] == pytest.approx(actuals["revenue"].iloc[:3].sum()), "a quarter's total"
+    q1_total = plan.paths["revenue"][:, 1:4].sum(axis=1)
+    assert revenue["p50"].iloc[0] == pytest.approx(np.percentile(q1_total, 50)), "its range is the range of totals"
+    active = quarters[quarters["metric"] == "active_customers"]
+    assert active["actual"].iloc[-1] == actuals["active_customers"].iloc[8], "customers are counted at a quarter's end"
+    pdf = review_report(s, plan, actuals, track(plan, actuals))
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
+    assert "Quarterly review" in text and "Q3 (months 7–9)" in text and "Best split now" in text, text[:400]

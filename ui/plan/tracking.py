@@ -39,6 +39,10 @@ def actuals_chart(tracking: Tracking, metric: str, scenario: Scenario) -> alt.La
         period=per,
         colors={"Plan": style.PLAN},
         runs=scenario.simulation.runs,
+        subtitle=[
+            f"Dots: the actuals. Line: the median of {scenario.simulation.runs:,} simulated futures.",
+            "Dark band: the middle 50 % of them; light band: 90 %.",
+        ],
     )
     points = (
         alt.Chart(rows)
@@ -58,6 +62,12 @@ def actuals_chart(tracking: Tracking, metric: str, scenario: Scenario) -> alt.La
 
 
 CURRENT = "This plan, as it is now"
+
+
+def _review_pdf(scenario: Scenario, actuals: bytes, version_id: int | None) -> bytes:
+    from ui.plan import review  # the review draws this module's charts, so it is imported when asked for
+
+    return review.review_pdf(scenario, actuals, version_id)
 
 
 def version_picker(scenario: Scenario) -> int | None:
@@ -108,6 +118,17 @@ def tracking_box(scenario: Scenario) -> None:
                 widgets.chart(spec, f"actuals-{metric}", f"trk_{metric}")
             if version_id is None and {"active_customers", "churned_customers"} <= set(tracking.rows["metric"]):
                 reforecast_section(scenario, upload.getvalue())
+            st.download_button(
+                "Quarterly review (PDF)",
+                data=lambda: _review_pdf(scenario, upload.getvalue(), version_id),
+                file_name=f"{widgets.slug(scenario.name)}-review.pdf",
+                mime="application/pdf",
+                on_click="ignore",
+                icon=":material/picture_as_pdf:",
+                key="plan_track_review",
+                help="One page: each quarter against the plan, the refitted churn, the actuals on the bands, the best "
+                "split now.",
+            )
             shown = tracking.rows.assign(
                 metric=tracking.rows["metric"].map(lambda m: METRIC_WORDS[m][0]),
                 percentile=tracking.rows["percentile"].map(lambda p: style.percent(p, 0)),
