@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from pathlib import Path
 
 import numpy as np
@@ -179,3 +180,34 @@ def test_the_quarterly_review_adds_up_the_quarters_and_prints_them():
     pdf = review_report(s, plan, actuals, track(plan, actuals))
     text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(pdf)).pages)
     assert "Quarterly review" in text and "Q3 (months 7–9)" in text and "Best split now" in text, text[:400]
+
+
+@pytest.mark.parametrize("engine", ["vectorized", "discrete_event"])
+def test_tracking_the_survivors_of_a_published_cohort_matches_their_exact_distribution(engine):
+    """Fader and Hardie's (2007) "Regular" cohort, fitted on years 0-7; the plan is its 241 (per 1,000) survivors.
+
+    Each survivor lasts k more years with probability S(7 + k) / S(7) under the fitted sBG, independently, so
+    the survivors after k more years are Binomial(241, S(7 + k) / S(7)). Any actual count tracked against the
+    plan must get the percentile that distribution gives it (mid-point of ties), to Monte Carlo error: the
+    Dvoretzky-Kiefer-Wolfowitz bound for 4,000 futures at the 0.1 % level over five years, 0.034.
+    """
+    from scipy.stats import binom
+
+    from simulation.model.closed_forms import expected_survival
+    from simulation.portfolio.fit import Lifetimes, fit_sbg
+    from simulation.track import percentile_of
+
+    fit = fit_sbg(Lifetimes.from_cohorts([[1000, 631, 468, 382, 326, 289, 262, 241]]))
+    assert (round(fit.alpha, 3), round(fit.beta, 3)) == (0.704, 1.182), "the published estimates"
+    n, c, phi = 241, fit.churn, fit.churn_heterogeneity
+    plan = scenario(
+        period="year", horizon=5, segment={"customers": n, "churn": c, "churn_heterogeneity": phi, "tenure": 7}
+    )
+    paths = simulate(plan, runs=4000, seed=3, engine=engine).paths["active_customers"]
+    bound = math.sqrt(math.log(2 * 5 / 0.001) / (2 * 4000))
+    for k in range(1, 6):
+        p = expected_survival(c, phi, 7 + k) / expected_survival(c, phi, 7)
+        for actual in range(int(binom.ppf(0.005, n, p)), int(binom.ppf(0.995, n, p)) + 1):
+            exact = binom.cdf(actual - 1, n, p) + 0.5 * binom.pmf(actual, n, p)
+            got = percentile_of(paths[:, k], actual)
+            assert abs(got - exact) < bound, f"year {7 + k}, {actual} survivors: {got:.3f} against exact {exact:.3f}"
