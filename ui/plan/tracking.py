@@ -7,6 +7,7 @@ import pandas as pd
 import streamlit as st
 
 from simulation import Scenario
+from simulation.io.cells import to_csv
 from simulation.io.plan_versions import PlanVersions
 from simulation.track import METRICS, Tracking
 from ui.plan import text as plan_text
@@ -86,6 +87,25 @@ def version_picker(scenario: Scenario) -> int | None:
     return None
 
 
+def actuals_input() -> bytes | None:
+    """The actuals as CSV bytes: an uploaded file, or the rows typed into the table (None until there are some)."""
+    upload_tab, typed_tab = st.tabs(["Upload a CSV", "Type them in"])
+    with upload_tab:
+        upload = st.file_uploader("Actuals (CSV)", type=["csv"], key="plan_track_upload")
+    with typed_tab:
+        empty = pd.DataFrame({"period": pd.Series(dtype="Int64"), **{m: pd.Series(dtype="float") for m in METRICS}})
+        typed = st.data_editor(
+            empty, num_rows="dynamic", hide_index=True, key="plan_track_typed",
+            column_config={"period": st.column_config.NumberColumn("period", min_value=1, step=1)},
+        )  # fmt: skip
+    if upload is not None:
+        return upload.getvalue()
+    rows = typed.dropna(how="all")
+    if rows.empty:
+        return None
+    return to_csv(rows.dropna(axis=1, how="all")).encode()
+
+
 def tracking_box(scenario: Scenario) -> None:
     """The box, built only while open: the upload, then per metric the sentence, the chart and the table."""
     box = st.expander(LABEL, icon=":material/fact_check:", key=K_OPEN, on_change="rerun")
@@ -98,15 +118,15 @@ def tracking_box(scenario: Scenario) -> None:
             "plan's simulated futures."
         )
         version_id = version_picker(scenario)
-        upload = st.file_uploader("Actuals (CSV)", type=["csv"], key="plan_track_upload")
-        if upload is None:
+        data = actuals_input()
+        if data is None:
             return
         with widgets.errors_shown("These actuals cannot be tracked.", "The actuals could not be tracked."):
             if version_id is None:
-                tracking = cache.track_actuals(scenario, upload.getvalue())
+                tracking = cache.track_actuals(scenario, data)
             else:
                 version = PlanVersions().get(version_id)
-                tracking = cache.track_version(version_id, upload.getvalue())
+                tracking = cache.track_version(version_id, data)
                 scenario = version.scenario
                 st.caption(f"Against {code(version.label)}: its forecast as saved.")
             st.markdown(plan_text.coverage_text(tracking, scenario.period))
@@ -117,10 +137,10 @@ def tracking_box(scenario: Scenario) -> None:
                 spec = charts.vega_spec(actuals_chart(tracking, metric, scenario))
                 widgets.chart(spec, f"actuals-{metric}", f"trk_{metric}")
             if version_id is None and {"active_customers", "churned_customers"} <= set(tracking.rows["metric"]):
-                reforecast_section(scenario, upload.getvalue())
+                reforecast_section(scenario, data)
             st.download_button(
                 "Quarterly review (PDF)",
-                data=lambda: _review_pdf(scenario, upload.getvalue(), version_id),
+                data=lambda: _review_pdf(scenario, data, version_id),
                 file_name=f"{widgets.slug(scenario.name)}-review.pdf",
                 mime="application/pdf",
                 on_click="ignore",
