@@ -71,21 +71,34 @@ def _key(scenario: Scenario) -> str:
 
 
 def default_pick(names: Sequence[str], load: Callable[[str], Scenario], count: int = MIN_COMPARED) -> list[str]:
-    """The first ``count`` names, in order, whose scenarios differ from each other (unreadable ones skipped).
+    """The first ``count`` names, in order, whose scenarios differ from each other and share a currency
+    (unreadable ones skipped).
 
-    The Compare page starts from these, so it never opens on a scenario set against itself.
+    The Compare page starts from these, so it never opens on a scenario set against itself nor on
+    scenarios whose money cannot share an axis. The currency is the first one that ``count``
+    different scenarios share; when none does, the first differing scenarios are picked.
     """
-    picked: list[tuple[str, Scenario]] = []
+    readable: list[tuple[str, Scenario]] = []
     for name in names:
         try:
-            scenario = load(name)
+            readable.append((name, load(name)))
         except InputError:
             continue
-        if all(not same_scenario(scenario, other) for _, other in picked):
-            picked.append((name, scenario))
+
+    def first_different(candidates: list[tuple[str, Scenario]]) -> list[tuple[str, Scenario]]:
+        picked: list[tuple[str, Scenario]] = []
+        for name, scenario in candidates:
+            if all(not same_scenario(scenario, other) for _, other in picked):
+                picked.append((name, scenario))
+            if len(picked) == count:
+                break
+        return picked
+
+    for currency in dict.fromkeys(s.currency for _, s in readable):
+        picked = first_different([(n, s) for n, s in readable if s.currency == currency])
         if len(picked) == count:
-            break
-    return [name for name, _ in picked]
+            return [name for name, _ in picked]
+    return [name for name, _ in first_different(readable)]
 
 
 def _flatten(value, prefix: str, out: dict[str, object]) -> None:
