@@ -32,6 +32,7 @@ K_TOTAL, K_SPLIT, K_MULT = "plan_total", "plan_split", "plan_multiplier"
 K_BASE = "plan_status_quo_total"
 K_CHURN, K_REVENUE, K_UPSELL = "plan_churn", "plan_revenue", "plan_upsell"
 K_SHOWN = "_plan_controls_show"  # the scenario the controls were last written from
+K_SHARES = "_plan_last_shares"  # the last acquisition share the plan and the status quo each had
 CONTROL_KEYS = (K_TOTAL, K_BASE, K_SPLIT, K_MULT, K_CHURN, K_REVENUE, K_UPSELL)
 SPLIT_LABEL = "Acquisition share of the budget"
 MULT_LABEL = "Acquiring a customer costs N× retaining one"
@@ -148,19 +149,24 @@ def amount_text(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _shown_share(budget) -> float:
-    """The split a control shows: the budget's own, or an even split when it has nothing to split."""
+def _shown_share(budget, last: float | None = None) -> float:
+    """The split a control shows: the budget's own; when it has nothing to split, the last one it had
+    (``last``), or an even split."""
     share = budget.acquisition_share
-    return edits.EVEN_SPLIT if share is None else share
+    if share is None:
+        return edits.EVEN_SPLIT if last is None else last
+    return share
 
 
-def control_values(s: Scenario) -> dict:
-    """What each main control shows for scenario ``s``."""
+def control_values(s: Scenario, last_shares: dict | None = None) -> dict:
+    """What each main control shows for scenario ``s``; ``last_shares`` holds the plan's and the
+    status quo's last split (keys ``"plan"``, ``"status quo"``), shown while a total is zero."""
     mc = multiplier_control(s)
+    last = last_shares or {}
     return {
         K_TOTAL: amount_text(s.budget.total),
         K_BASE: amount_text(s.baseline.total),
-        K_SPLIT: float(round(_shown_share(s.budget) * 100)),
+        K_SPLIT: float(round(_shown_share(s.budget, last.get("plan")) * 100)),
         K_MULT: float(min(max(round(mc.value / MULT_STEP) * MULT_STEP, mc.low), mc.high)),
         K_CHURN: round(edits.segment_average(s, "churn", "new") * 100, 3),
         K_REVENUE: amount_text(edits.segment_average(s, "revenue_per_customer")),
@@ -169,18 +175,30 @@ def control_values(s: Scenario) -> dict:
 
 
 # Session --------------------------------------------------------------------------------------
+def _last_shares(scenario: Scenario) -> dict:
+    """The plan's and the status quo's last acquisition share, kept through a zero total."""
+    shares = st.session_state.setdefault(K_SHARES, {})
+    for which, budget in (("plan", scenario.budget), ("status quo", scenario.baseline)):
+        if budget.acquisition_share is not None:
+            shares[which] = budget.acquisition_share
+    return shares
+
+
 def show(scenario: Scenario) -> None:
     """Write the controls from ``scenario`` when it changed from elsewhere (or a control was cleared)."""
+    shares = _last_shares(scenario)
     if st.session_state.get(K_SHOWN) != scenario or any(k not in st.session_state for k in CONTROL_KEYS):
-        st.session_state.update(control_values(scenario))
+        st.session_state.update(control_values(scenario, shares))
         st.session_state[K_SHOWN] = scenario
 
 
 def _edit(key: str, s: Scenario, value) -> Scenario:
     if key == K_TOTAL:
-        return edits.with_total(s, parse_amount(value))
+        # a plan that had nothing to split takes the split its slider shows
+        shown = st.session_state.get(K_SPLIT)
+        return edits.with_total(s, parse_amount(value), None if shown is None else float(shown) / 100)
     if key == K_BASE:
-        return edits.with_baseline_total(s, parse_amount(value))
+        return edits.with_baseline_total(s, parse_amount(value), _last_shares(s).get("status quo"))
     if key == K_SPLIT:
         return edits.with_split(s, float(value) / 100)
     if key == K_MULT:
@@ -202,12 +220,14 @@ def _apply(key: str) -> None:
         new = _edit(key, s, value)
     except (InputError, ValueError) as exc:
         state.notify("error", plan_text.control_problem(key, value, exc, s))
-        st.session_state[key] = control_values(s)[key]
+        st.session_state[key] = control_values(s, _last_shares(s))[key]
         return
     state.set_scenario(new)
     st.session_state[K_SHOWN] = new  # the control already shows the value: do not write it back
     if key in (K_TOTAL, K_BASE, K_REVENUE):
-        st.session_state[key] = control_values(new)[key]  # typed text is shown back in the house format
+        st.session_state[key] = control_values(new, _last_shares(new))[
+            key
+        ]  # typed text is shown back in the house format
 
 
 def _load_preset() -> None:
@@ -286,6 +306,7 @@ def total_control(scenario: Scenario) -> None:
     """The total budget per period, typed with thousands separators (or 250k, 1.5M)."""
     cur, per, budget = scenario.currency, scenario.period, scenario.budget
     fixed = edits.fixed_spend(budget)
+    base_share = _shown_share(scenario.baseline, st.session_state.get(K_SHARES, {}).get("status quo"))
     st.text_input(
         f"Total budget per {per} ({cur})",
         key=K_TOTAL,
@@ -300,7 +321,7 @@ def total_control(scenario: Scenario) -> None:
         on_change=_apply,
         args=(K_BASE,),
         help="What is spent today, the plan's yardstick: every figure is compared with it, future by future. "
-        f"Its own split is kept ({style.percent(_shown_share(scenario.baseline), 0)} to acquisition).",
+        f"Its own split is kept ({style.percent(base_share, 0)} to acquisition).",
     )
 
 
