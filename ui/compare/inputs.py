@@ -14,9 +14,10 @@ import pandas as pd
 from simulation import Scenario
 from simulation.errors import InputError
 from simulation.model.distributions import Distribution
-from simulation.model.edits import cost_multiplier, segment_average
+from simulation.model.edits import segment_average
 from simulation.model.param_text import format_param
 from ui.shared import style
+from ui.shared.assumption_text import multiplier_text
 
 MIN_COMPARED, MAX_COMPARED = 2, 5
 SHOWN_IN_KEY_ROWS = {"horizon", "period"}  # the key row "Horizon" says both
@@ -139,7 +140,7 @@ def _key_rows(s: Scenario) -> dict[str, str]:
     return {
         "Budget per period": f"{style.money(s.budget.total, cur)} per {per}",
         "Acquisition share": style.percent(s.budget.acquisition_share, 0),
-        "Cost multiplier": f"{cost_multiplier(s):.1f}×",
+        "Cost multiplier": multiplier_text(s),
         "Churn, new customers": f"{style.percent(segment_average(s, 'churn', 'new'), 2)} per {per}",
         "Revenue per customer": f"{style.money(segment_average(s, 'revenue_per_customer'), cur)} per {per}",
         "Status-quo budget": f"{style.money(s.baseline.total, cur)} per {per}",

@@ -26,6 +26,7 @@ from simulation.model.scenario import Acquisition, Segment, bounds_of
 from ui.plan import text as plan_text
 from ui.plan.upload import read_upload
 from ui.shared import cache, state, style
+from ui.shared.assumption_text import multiplier_text, stated_multiplier
 
 K_PRESET, K_UPLOAD, K_UPLOADS = "plan_preset", "plan_upload", "_plan_uploads"
 K_TOTAL, K_SPLIT, K_MULT = "plan_total", "plan_split", "plan_multiplier"
@@ -50,27 +51,18 @@ class MultiplierControl:
 
     ``value`` is the central value the file states (``which`` says which: the mode of a
     triangular range, the midpoint of a uniform one, the mean of a normal one, or the
-    number itself); ``low`` and ``high`` are the ends the slider offers, chosen so that a
-    scaled range stays inside the schema's bounds; ``per_stated`` converts the stated
-    value into the mean the model's edit scales by.
+    number itself; ``range_text`` says it in words, as every page and file does);
+    ``low`` and ``high`` are the ends the slider offers, chosen so that a scaled range
+    stays inside the schema's bounds; ``per_stated`` converts the stated value into the
+    mean the model's edit scales by.
     """
 
     value: float
     low: float
     high: float
     which: str
-    range_text: str | None
+    range_text: str
     per_stated: float
-
-
-def _stated(value: float | Distribution) -> tuple[float, str]:
-    if not isinstance(value, Distribution):
-        return float(value), "as stated"
-    if value.kind == "triangular":
-        return float(value.mode), "mode"
-    if value.kind == "uniform":
-        return (value.low + value.high) / 2, "midpoint"
-    return float(value.mean), "mean"
 
 
 def multiplier_control(s: Scenario) -> MultiplierControl:
@@ -78,19 +70,16 @@ def multiplier_control(s: Scenario) -> MultiplierControl:
     bounds = bounds_of(Acquisition, "cost_multiplier")
     mean = edits.cost_multiplier(s)
     param = s.acquisition.cost_multiplier if s.acquisition.cost_per_customer is None else None
+    stated = stated_multiplier(s)
+    value, which, rng = stated.value, stated.which, multiplier_text(s)
     if param is None:
         # a CAC given in money (or nothing given): the multiple is the mean CAC over the mean save cost
-        value, which, rng = mean, ("mean" if s.acquisition.cost_per_customer is not None else "as stated"), None
         lo_factor, hi_factor = 0.0, math.inf
     else:
-        value, which = _stated(param)
-        rng = None
         lo_factor, hi_factor = 0.0, math.inf
         if isinstance(param, Distribution):
             ends = [v for k, v in param.as_dict().items() if k in ("low", "high", "mean")]
             lo_end, hi_end = min(ends), max(ends)
-            if param.kind != "normal":
-                rng = f"{lo_end:g}–{hi_end:g}×"
             # scaling by f keeps the range valid while lo_end * f >= bound and hi_end * f <= bound
             lo_factor = bounds.lo / lo_end if lo_end > 0 else 0.0
             hi_factor = bounds.hi / hi_end if hi_end > 0 else math.inf

@@ -55,12 +55,9 @@ def multiplier_caption(s: Scenario, mc) -> str:
         if lo_r <= now <= hi_r
         else f":orange-badge[outside the researched {lo_r:.0f}–{hi_r:.0f}× range]"
     )
-    if mc.range_text:
-        stated = f"The scenario says {now:g}× (the {mc.which} of {mc.range_text})."
-    elif mc.which == "mean":
-        stated = f"The scenario's cost per new customer is {now:.1f}× a save, on average."
-    else:
-        stated = f"The scenario says {now:g}×."
+    stated = f"The scenario says {mc.range_text}."
+    if mc.which == "mean" and s.acquisition.cost_per_customer is not None:
+        stated = f"The scenario's cost per new customer is {mc.range_text} a save."
     return (
         f"{badge} {stated} A new customer costs about {style.money(s.cac_central, s.currency)}, "
         f"preventing a churn about {style.money(central(s.retention.cost_per_save), s.currency)}."
