@@ -65,6 +65,10 @@ def multiplier_caption(s: Scenario, mc) -> str:
 
 
 # Messages -------------------------------------------------------------------------------------
+class ControlError(ValueError):
+    """A typed value a control cannot take; the message says, in words, what is allowed."""
+
+
 CONTROL_NAMES = {
     "plan_total": "The total budget",
     "plan_status_quo_total": "The status quo's budget",
@@ -91,6 +95,8 @@ def control_problem(key: str, value, exc: Exception, s: Scenario) -> str:
     """Why a control's value was not applied, in business words (no field paths)."""
     what = CONTROL_NAMES.get(key, "The value")
     head = f"**{what} was not changed.**"
+    if isinstance(exc, ControlError):
+        return f"{head} {code(value)}: {exc}."
     if isinstance(exc, ValueError) and not isinstance(exc, InputError):
         return f"{head} {code(value)} is not an amount: type it as 250,000, 250k or 1.5M."
     if key in ("plan_total", "plan_status_quo_total"):
