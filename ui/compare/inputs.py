@@ -187,6 +187,52 @@ def inputs_table(scenarios: Mapping[str, Scenario]) -> pd.DataFrame:
     return table
 
 
+def _key_numbers(s: Scenario) -> dict[str, tuple[object, str]]:
+    """The key rows as numbers for a workbook, each with its kind (``money``, ``percent``, ``count``, ``text``)."""
+    share = s.budget.acquisition_share
+    return {
+        "Budget per period": (s.budget.total, "money"),
+        "Acquisition share": (share if share is not None else "—", "percent"),
+        "Cost multiplier": (multiplier_text(s), "text"),
+        "Churn, new customers": (segment_average(s, "churn", "new"), "percent"),
+        "Revenue per customer": (segment_average(s, "revenue_per_customer"), "money"),
+        "Status-quo budget": (s.baseline.total, "money"),
+        "Horizon": (s.horizon, "count"),
+        "Segments": (", ".join(seg.name for seg in s.segments), "text"),
+        "Customers at the start": (sum(seg.customers for seg in s.segments), "count"),
+    }
+
+
+def inputs_cells(scenarios: Mapping[str, Scenario]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """:func:`inputs_table` with numbers kept as numbers, for a workbook, and each row's kind.
+
+    Returns the table (same rows and columns, :data:`DIFFERS` included) and a mapping from row
+    label to ``money``, ``percent``, ``count``, ``number`` or ``text``: a number is written as a
+    number with the kind's format, everything else (a range, a name, yes/no) as text.
+    """
+    table = inputs_table(scenarios)
+    names = list(scenarios)
+    keys = {name: _key_numbers(s) for name, s in scenarios.items()}
+    flat: dict[str, dict[str, object]] = {}
+    for name, s in scenarios.items():
+        flat[name] = {}
+        _flatten(s.to_dict(), "", flat[name])
+    cells = table.copy().astype(object)
+    kinds: dict[str, str] = {}
+    for label in table.index:
+        if label in keys[names[0]]:
+            kinds[label] = keys[names[0]][label][1]
+            cells.loc[label, names] = [keys[n][label][0] for n in names]
+            continue
+        values = [flat[n].get(label) for n in names]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            kinds[label] = "number"
+            cells.loc[label, names] = [float(f"{float(v):.12g}") for v in values]
+        else:
+            kinds[label] = "text"
+    return cells, kinds
+
+
 def highlighted(table: pd.DataFrame, color: str = "#fdf0d5"):
     """The inputs table for display: the scenario columns only, rows that differ shaded."""
     shown = table.drop(columns=[DIFFERS])

@@ -208,10 +208,7 @@ def assumption_rows(scenario: Scenario) -> list[list[str]]:
     rows = [
         ["Budget (plan)", spend_text(scenario.budget, cur, per)],
         ["Budget (status quo)", spend_text(scenario.baseline, cur, per)],
-        [
-            "New customer costs",
-            f"{multiplier_text(scenario)} a save (about {style.money(scenario.cac_central, cur)} on average)",
-        ],
+        ["New customer, × a save", multiplier_text(scenario)],
         ["Churn, new customers", f"{style.percent(segment_average(scenario, 'churn', 'new'), 2)} per {per}"],
         ["Revenue per customer", f"{style.money(segment_average(scenario, 'revenue_per_customer'), cur)} per {per}"],
         ["Horizon", f"{scenario.horizon} {per}s; discount {_param_text(scenario.discount_rate, True)} a year"],
