@@ -59,6 +59,22 @@ def check_comparable(scenarios: Mapping[str, Scenario]) -> None:
         )
 
 
+def futures_note(scenarios: Mapping[str, Scenario]) -> str:
+    """Which simulated futures the curves and headline figures are on: each scenario's own runs and seed."""
+    own = {(s.simulation.runs, s.simulation.seed) for s in scenarios.values()}
+    if len(own) == 1:
+        runs, seed = own.pop()
+        return (
+            f"Each scenario on its own runs and seed, as on its Plan page: here {runs:,} futures with seed {seed} "
+            "for all."
+        )
+    return (
+        "Each scenario on its own runs and seed, as on its Plan page ("
+        + ", ".join(f"{name}: {s.simulation.runs:,} futures, seed {s.simulation.seed}" for name, s in scenarios.items())
+        + "). Who comes out ahead, below, is counted on common futures."
+    )
+
+
 def same_scenario(a: Scenario, b: Scenario) -> bool:
     """Whether two scenarios are the same but for their title and description."""
     return _key(a) == _key(b)
