@@ -59,7 +59,7 @@ def test_a_split_stores_money_in_the_currencys_smallest_unit(test_scenario):
 def test_two_plans_at_the_same_split_are_the_same_scenario(test_scenario):
     from ui.compare.inputs import same_scenario
 
-    s = test_scenario.with_budget(Budget(acquisition=100000, retention=100000))
-    a = edits.with_split(s, 0.7)
-    b = edits.with_split(test_scenario.with_budget(Budget(acquisition=140000, retention=60000)), 0.7)
-    assert same_scenario(a, b), f"the same split of the same total is the same plan: {a.budget} / {b.budget}"
+    typed = test_scenario.with_budget(Budget(acquisition=140000, retention=60000))
+    moved = edits.with_split(test_scenario.with_budget(Budget(acquisition=100000, retention=100000)), 0.7)
+    assert moved.budget.retention == 60000, f"70 % of 200,000 leaves 60,000, not {moved.budget.retention!r}"
+    assert same_scenario(typed, moved), f"the same split of the same total is the same plan: {moved.budget}"
