@@ -116,6 +116,15 @@ def test_the_optimise_report_says_only_one_split_names_its_statistics_and_its_to
     assert optimise_report.noise_range(0.90, 0.96) == "from 90 % to 96 %"
 
 
+def test_the_optimise_page_says_only_one_split_when_the_range_rounds_to_one(saas):
+    from ui.optimise import text as optimise_text
+
+    split = optimize_split(saas, "npv", None, 11, 200, 5)
+    narrow = dataclasses.replace(split, near_best_range=(0.9402, 0.9404))
+    words = optimise_text.flat_text(narrow, "money")
+    assert "only 94 % comes within" in words and "94 % to 94 %" not in words, words
+
+
 def test_a_change_that_rounds_to_zero_has_no_sign():
     s = load_preset("saas_mid_market")
     assert delta_text("ltv_to_cac", 0.02, s) == "0.0×", delta_text("ltv_to_cac", 0.02, s)
