@@ -4,7 +4,7 @@ from pathlib import Path
 
 import streamlit as st
 
-from ui.shared import routing, warmup, workspace
+from ui.shared import fonts, routing, warmup, workspace
 
 # The icon ships with the app: a Material icon or an emoji would be fetched from the internet.
 st.set_page_config(
@@ -25,4 +25,5 @@ navigation = st.navigation(
 routing.mark_routed()
 routing.resume()
 warmup.start()
+fonts.serve_fonts_once()
 navigation.run()

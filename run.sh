@@ -60,6 +60,8 @@ case "${1:-}" in
     shift
     # compiles the engine on the first start (several seconds), then only loads it
     "$VENV/bin/python" -m simulation compile
+    # the browser's fonts (static/, served by Streamlit) from the installed font packages
+    "$VENV/bin/python" -m ui.shared.fonts
     exec "$VENV/bin/python" -m streamlit run app.py "$@"
     ;;
   test)

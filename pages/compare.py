@@ -141,16 +141,18 @@ first = next(iter(scenarios.values()))
 rb = bounds_of(Simulation, "runs")
 s1, s2, s3, s4 = st.columns(4)
 runs = s1.number_input(
-    "Simulated futures (runs)",
+    "Futures for the run-by-run comparison",
     min_value=int(rb.lo),
     max_value=int(rb.hi),
     value=first.simulation.runs,
     step=100,
     key=K_RUNS,
-    help="Every scenario is run this many times with the same seed, so run k is the same future for all.",
+    help="Who comes out ahead is counted on common futures: every scenario is run this many times with the same "
+    "seed, so run k is the same future for all. The curves and headline figures use each scenario's own runs and "
+    "seed, as its Plan page does.",
 )
 seed = s2.number_input(
-    "Seed",
+    "Seed of the run-by-run comparison",
     min_value=0,
     max_value=min(int(bounds_of(Simulation, "seed").hi), SAFE_INT),
     value=min(first.simulation.seed, SAFE_INT),
@@ -176,14 +178,17 @@ if len(timelines) > 1:
         "points in time; read the curves with care."
     )
 
-summaries = {}
+# Each scenario on its own runs and seed (its column is its Plan page's figures); who comes out ahead on
+# common futures (every scenario on the same runs and seed). Where the two agree the cache holds one run.
+summaries, common = {}, {}
 with st.spinner("Simulating…"):
     for name, scenario in scenarios.items():
         with widgets.errors_shown(
             f"{code(name)} cannot be simulated.", f"The simulation of {code(name)} failed unexpectedly."
         ):
-            summaries[name] = cache.summary(scenario, runs=int(runs), seed=int(seed))
-if len(summaries) < 2:
+            summaries[name] = cache.summary(scenario)
+            common[name] = cache.summary(scenario, runs=int(runs), seed=int(seed))
+if len(summaries) < 2 or len(common) < 2:
     st.stop()
 
 colors = dict(zip(summaries, style.SERIES, strict=False))
@@ -207,6 +212,7 @@ widgets.chart(
 )
 
 st.markdown("**Headline figures:** median, and in brackets the range that holds 90 % of the simulated futures")
+st.caption(compare_inputs.futures_note(scenarios))
 table = pd.DataFrame(
     {
         name: [widgets.figure_cell(k, summaries[name].kpis[k], scenarios[name]) for k in widgets.COMPARE_KPIS]
@@ -220,15 +226,16 @@ st.markdown("**Report and exports** (each file is built when you click it)")
 exports.compare_downloads(scenarios, int(runs), int(seed))
 
 st.markdown(f"**How often each comes out ahead, by {MEASURES[measure]}**")
-matrix = beat_matrix({n: s.kpis[measure] for n, s in summaries.items()})
+matrix = beat_matrix({n: s.kpis[measure] for n, s in common.items()})
 st.dataframe(
     matrix.map(lambda p: "—" if pd.isna(p) else style.percent(p, 0)),
     width="stretch",
     column_config={name: st.column_config.TextColumn(f"ahead of {name}") for name in matrix.columns},
 )
 st.caption(
-    f"Read across: the share of the {int(runs):,} simulated futures in which the row's scenario is ahead of "
-    "the column's (a tie counts as not ahead). All scenarios run with the same seed and runs: an assumption "
+    f"Read across: the share of {int(runs):,} common futures (seed {int(seed)}) in which the row's scenario is "
+    "ahead of the column's (a tie counts as not ahead). Here all scenarios run with the same seed and runs: an "
+    "assumption "
     "two scenarios share takes the same value in each future, one they set differently is drawn at the same "
     "percentile of each range, and chance events (who churns, how many are won) come from the same random "
     "streams. So differences reflect the plans, not luck."

@@ -13,6 +13,7 @@ from simulation.model.distributions import central
 from simulation.model.figures import FIGURES
 from simulation.model.levers import response as lever_response
 from ui.shared import charts, routing, state, style
+from ui.shared.assumption_text import multiplier_text
 from ui.shared.prose import prose
 from ui.shared.safe_text import code
 from ui.shared.widgets import CHART_HEIGHT, P_BEATS_LABEL
@@ -130,8 +131,9 @@ st.vega_lite_chart(
             period=per,
             title=f"Diminishing returns in the first {per}, at the central assumptions",
             subtitle=[
-                f"A new customer costs about {style.money(scenario.cac_central, cur)} "
-                f"({edits.cost_multiplier(scenario):.1f}× a save of {style.money(central(ret.cost_per_save), cur)}).",
+                f"A new customer costs about {style.money(scenario.cac_central, cur)} on average "
+                f"({edits.cost_multiplier(scenario):.1f}× a save of {style.money(central(ret.cost_per_save), cur)}; "
+                f"the scenario's multiple: {multiplier_text(scenario)}).",
                 f"About {expected_churners:,.0f} customers are expected to leave this {per} without retention.",
             ],
         )

@@ -25,6 +25,7 @@ LEVER_ASSUMPTIONS = (
     ("expansion.max_extra_upsell_rate", "max_extra_upsell_rate"),
     ("winback.cost_per_winback", "cost_per_winback"),
     ("winback.max_winback_rate", "max_winback_rate"),
+    ("operating_costs", "operating_costs"),
 )
 SEGMENT_DRAWS = (
     ("revenue_per_customer", "revenue"),
@@ -56,7 +57,8 @@ def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = No
     DataFrame
         ``run`` (0-based), ``discount_rate_per_period``, every lever assumption
         (``acquisition.cac`` is the cost per new customer at low spend, after the
-        multiplier), every segment assumption as ``segments.<name>.<field>``, then every
+        multiplier), ``operating_costs`` (per period, the draw behind ``operating_npv``),
+        every segment assumption as ``segments.<name>.<field>``, then every
         figure of :data:`~simulation.model.figures.KPIS` by its key. Undefined figures are NaN.
     """
     a = plan.assumptions

@@ -15,7 +15,7 @@ import numpy as np
 
 from .assumptions import DEFAULT_COST_MULTIPLIER
 from .distributions import Distribution, central
-from .scenario import Budget, Scenario, ScenarioError, scenario_from_dict
+from .scenario import Budget, Scenario, ScenarioError, currency_decimals, scenario_from_dict
 
 # The researched range of "acquiring a customer costs N x keeping one" (Bain & Co.; docs/MODEL.md, section 1).
 RESEARCH_MULTIPLIER = (5.0, 25.0)
@@ -51,33 +51,45 @@ def with_split(scenario: Scenario, share: float) -> Scenario:
     if not 0.0 <= share <= 1.0 or not math.isfinite(share):
         raise ScenarioError([("budget", f"the acquisition share must be in [0, 1]; got {share:g}")])
     budget = scenario.budget
-    return scenario.with_budget(budget.with_split(budget.total, share))
+    return scenario.with_budget(budget.with_split(budget.total, share, currency_decimals(scenario.currency)))
 
 
-def _resized(budget: Budget, total: float, field: str, what: str, period: str) -> Budget:
-    """``budget`` with its total set to ``total`` and its acquisition share kept; ``field`` names it in messages."""
+def _resized(budget: Budget, total: float, field: str, what: str, scenario: Scenario, share: float | None) -> Budget:
+    """``budget`` with its total set to ``total`` and its acquisition share kept; ``field`` names it in messages.
+
+    A budget with nothing to split (a zero total) has no share of its own: it takes ``share``,
+    the one it had before it was zero, or an even split when none is known.
+    """
     if not math.isfinite(total) or total < fixed_spend(budget):
         raise ScenarioError(
             [
                 (
                     field,
                     f"{what} must be at least the expansion and win-back budgets "
-                    f"({fixed_spend(budget):,.0f} per {period}); got {total:,.0f}",
+                    f"({fixed_spend(budget):,.0f} per {scenario.period}); got {total:,.0f}",
                 )
             ]
         )
-    share = budget.acquisition_share
-    return budget.with_split(total, EVEN_SPLIT if share is None else share)
+    own = budget.acquisition_share
+    if own is None:
+        own = EVEN_SPLIT if share is None or not 0.0 <= share <= 1.0 else share
+    return budget.with_split(total, own, currency_decimals(scenario.currency))
 
 
-def with_total(scenario: Scenario, total: float) -> Scenario:
-    """The plan's total budget per period set to ``total``; the acquisition share is kept."""
-    return scenario.with_budget(_resized(scenario.budget, total, "budget", "the total budget", scenario.period))
+def with_total(scenario: Scenario, total: float, share: float | None = None) -> Scenario:
+    """The plan's total budget per period set to ``total``; the acquisition share is kept.
+
+    ``share`` is the split to use when the plan had nothing to split (its total was zero).
+    """
+    return scenario.with_budget(_resized(scenario.budget, total, "budget", "the total budget", scenario, share))
 
 
-def with_baseline_total(scenario: Scenario, total: float) -> Scenario:
-    """The status quo's total budget per period set to ``total``; its own acquisition share is kept."""
-    base = _resized(scenario.baseline, total, "baseline_budget", "the status quo's total", scenario.period)
+def with_baseline_total(scenario: Scenario, total: float, share: float | None = None) -> Scenario:
+    """The status quo's total budget per period set to ``total``; its own acquisition share is kept.
+
+    ``share`` is the split to use when the status quo had nothing to split (its total was zero).
+    """
+    base = _resized(scenario.baseline, total, "baseline_budget", "the status quo's total", scenario, share)
     return scenario.replace(baseline_budget=base.model_dump())
 
 

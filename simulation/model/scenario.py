@@ -205,6 +205,35 @@ class _Frozen(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, validate_default=True)
 
 
+# ISO 4217 minor units where they are not two decimals; a symbol stands for its usual code.
+_NO_DECIMALS = {
+    "BIF",
+    "CLP",
+    "DJF",
+    "GNF",
+    "ISK",
+    "JPY",
+    "KMF",
+    "KRW",
+    "PYG",
+    "RWF",
+    "UGX",
+    "VND",
+    "VUV",
+    "XAF",
+    "XOF",
+    "XPF",
+}
+_THREE_DECIMALS = {"BHD", "IQD", "JOD", "KWD", "LYD", "OMR", "TND"}
+_SYMBOL_CODES = {"¥": "JPY", "₫": "VND", "₩": "KRW"}
+
+
+def currency_decimals(currency: str) -> int:
+    """Decimals of the currency's smallest unit: 0 for JPY or VND, 3 for KWD, 2 otherwise."""
+    code = _SYMBOL_CODES.get(currency.strip(), currency.strip().upper())
+    return 0 if code in _NO_DECIMALS else 3 if code in _THREE_DECIMALS else 2
+
+
 class Budget(_Frozen):
     """Spend per period on each lever, in the scenario's currency."""
 
@@ -232,12 +261,20 @@ class Budget(_Frozen):
         """Acquisition's share of the core (acquisition + retention); None when the core is zero."""
         return self.acquisition / self.core if self.core > 0 else None
 
-    def with_split(self, total: float, acquisition_share: float) -> Budget:
-        """Acquisition and retention set from a total and a share; other levers kept."""
+    def with_split(self, total: float, acquisition_share: float, decimals: int | None = None) -> Budget:
+        """Acquisition and retention set from a total and a share; other levers kept.
+
+        With ``decimals`` (the currency's minor unit, :func:`currency_decimals`) both amounts are
+        rounded to it and still add up to the core, so a split stores 60000, not 60000.00000000001.
+        """
         core = max(total - self.fixed, 0.0)
-        return self.model_copy(
-            update={"acquisition": core * acquisition_share, "retention": core * (1 - acquisition_share)}
-        )
+        acquisition = core * acquisition_share
+        retention = core * (1 - acquisition_share)
+        if decimals is not None:
+            core = round(core, decimals)
+            acquisition = min(round(acquisition, decimals), core)
+            retention = round(core - acquisition, decimals)
+        return self.model_copy(update={"acquisition": acquisition, "retention": retention})
 
 
 Weights = dict[str, Annotated[float, Field(ge=0, le=MAX_MONEY, allow_inf_nan=False)]]

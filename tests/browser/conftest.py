@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from simulation.engines.vectorized import compile_kernels
+from ui.shared.fonts import serve_fonts
 
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RETENTION_LAB_CHROMIUM", "/usr/bin/chromium")
@@ -48,6 +49,7 @@ def _free_port() -> int:
 def serve_app(data_dir: Path, log_path: Path):
     """``streamlit run app.py`` on a free loopback port with its own data folder; yields the URL."""
     compile_kernels()  # as ./run.sh app does first: the server then loads the compiled engine from disk
+    serve_fonts()  # and copies the app's fonts into static/
     port = _free_port()
     env = dict(os.environ, RETENTION_LAB_DATA_DIR=str(data_dir))
     with log_path.open("w") as log:

@@ -156,3 +156,34 @@ def test_compare_uses_the_same_random_numbers_for_every_scenario(test_scenario):
     c = cache.summary(other, runs=200, seed=3)
     corr = np.corrcoef(a.kpis["revenue_final"], c.kpis["revenue_final"])[0, 1]
     assert corr > 0.5, f"runs of two budgets should move together on common random numbers; corr = {corr:.2f}"
+
+
+def test_a_scenarios_compare_column_is_its_plan_pages_figures(test_scenario):
+    """Each scenario keeps its own runs and seed; who comes out ahead is counted on common futures."""
+    from ui.shared import widgets
+
+    at = start_app(test_scenario)
+    own = {
+        "Seed 7": test_scenario.replace(name="Seed 7"),
+        "Seed 8, more retention": edits.with_split(test_scenario, 0.3).replace(
+            name="Seed 8, more retention", simulation={"runs": 300, "seed": 8}
+        ),
+    }
+    store = ScenarioStore()
+    for name, s in own.items():
+        store.save(name, s)
+    to_compare(at)
+    widget(at.multiselect, "Scenarios to compare").set_value(list(own)).run()
+    assert not at.exception and not at.error, f"comparison failed: {errors(at)}"
+    table = next(
+        d.value
+        for d in at.dataframe
+        if list(d.value.columns) == list(own) and len(d.value) == len(widgets.COMPARE_KPIS)
+    )
+    for name, s in own.items():
+        plan = cache.plan_figures(s).plan  # what the Plan page shows for this scenario
+        want = [widgets.figure_cell(k, plan.kpis[k], s) for k in widgets.COMPARE_KPIS]
+        assert list(table[name]) == want, f"{name}: Compare shows {list(table[name])}, its Plan page {want}"
+    note = " ".join(c.value for c in at.caption)
+    assert "Seed 8, more retention: 300 futures, seed 8" in note, f"the page says whose futures it shows: {note}"
+    assert "common futures (seed 7)" in note, f"the matrix says it is on common futures: {note}"

@@ -56,6 +56,21 @@ def test_plan_files_hold_the_figures_the_page_shows(app, test_scenario):
     assert len(runs) == test_scenario.simulation.runs, f"one row per future expected, got {len(runs)}"
 
 
+def test_the_plan_pdf_carries_the_recommendation_and_the_budget_answer(app, test_scenario):
+    from ui.plan import text as plan_text
+
+    boxes = [i.value for i in app.info if i.value != plan_text.WORKING_OUT]
+    assert len(boxes) == 2, f"the page should show the recommendation and the budget answer: {boxes}"
+    assert boxes[1].startswith("**Spend less**"), f"the test scenario's budget is too large: {boxes[1]!r}"
+    pdf = plan_exports.plan_files(test_scenario)["pdf"]("a4")
+    reader = PdfReader(io.BytesIO(pdf))
+    assert len(reader.pages) == 1, f"the report stays on one page, got {len(reader.pages)}"
+    text = re.sub(r"\s+", " ", " ".join(p.extract_text() for p in reader.pages))
+    for box in boxes:
+        words = re.sub(r"\s+", " ", box.replace("**", ""))
+        assert words in text, f"the page says {words!r}; the report does not:\n{text}"
+
+
 def test_compare_shows_what_differs_and_offers_the_kit(test_scenario):
     at = start_app(test_scenario)
     widget(at.slider, SPLIT).set_value(30.0).run()

@@ -183,14 +183,32 @@ def test_churn_control_scales_every_segment_and_keeps_the_ranges(app, test_scena
 
 def test_churn_control_stops_where_every_segment_stays_valid(app, test_scenario):
     # Core's churn range tops out at 7 %; scaling it past 100 % is impossible, so the control stops there.
-    churn = labelled(app.number_input, r"^Churn per month")
+    from ui.plan import controls as plan_controls
+
     average = edits.segment_average(test_scenario, "churn", "new")
     limit = average / 0.07 * 100 * 0.999
-    assert churn.max == pytest.approx(limit, abs=1e-3), f"the churn control should stop at {limit:.3f} %"
-    churn.set_value(churn.max).run()
+    _, allowed = plan_controls.rate_allowed(test_scenario, plan_controls.K_CHURN)
+    assert allowed == pytest.approx(limit, abs=1e-3), f"the churn control should stop at {limit:.3f} %"
+    labelled(app.number_input, r"^Churn per month").set_value(allowed).run()
     assert_clean(app)
     top = max(s.churn.high for s in current(app).segments)
     assert top < 1, f"at the control's end every churn range should stay below 100 %; the top is {top}"
+
+
+def test_a_churn_above_the_limit_is_explained(app, test_scenario):
+    from ui.plan import controls as plan_controls
+
+    _, allowed = plan_controls.rate_allowed(test_scenario, plan_controls.K_CHURN)
+    labelled(app.number_input, r"^Churn per month").set_value(99.0).run()
+    assert not app.exception, "a value above the limit must not raise"
+    message = errors(app)
+    assert "Churn was not changed" in message, f"the message should name the field: {message!r}"
+    assert f"to {allowed:g} %" in message, f"the message should say what is allowed ({allowed:g} %): {message!r}"
+    assert current(app) == test_scenario, "a rejected value must leave the scenario as it was"
+    shown = labelled(app.number_input, r"^Churn per month").value
+    assert shown == pytest.approx(
+        average_churn := round(edits.segment_average(test_scenario, "churn", "new") * 100, 3)
+    ), f"the box shows the scenario's churn again ({average_churn}), not {shown}"
 
 
 def test_a_typed_amount_that_is_not_one_is_explained_in_business_words(app, test_scenario):

@@ -200,3 +200,43 @@ def test_long_runs_say_how_long_they_take():
     assert "(about 26 s)" in optimise_text.sweep_wait_text(26.4, 41, 5000)
     assert "(about 2 min)" in optimise_text.sweep_wait_text(130, 41, 5000)
     assert style.duration(200) == "3 min" and style.duration(4.2) == "4 s"
+
+
+@pytest.mark.parametrize("text", ["1,5M", "1,50,000", "12,5k", "2 50k"])
+def test_a_decimal_comma_is_refused_not_read_as_thousands(text):
+    with pytest.raises(plan_controls.ControlError, match="use a dot for a decimal"):
+        plan_controls.parse_amount(text)
+
+
+def test_an_amount_in_another_currency_is_refused():
+    assert plan_controls.parse_amount("$300k", "USD") == 300_000, "the scenario's own sign is read"
+    assert plan_controls.parse_amount("USD 300k", "USD") == 300_000, "the scenario's own code is read"
+    with pytest.raises(plan_controls.ControlError, match="in €, this scenario in USD"):
+        plan_controls.parse_amount("€300k", "USD")
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "words"),
+    [
+        ("plan_total", "1,5M", "use a dot for a decimal"),
+        ("plan_total", "€300k", "in €, this scenario in USD"),
+        ("plan_total", "-5", "cannot be negative"),
+        ("plan_status_quo_total", "-5", "cannot be negative"),
+        ("plan_revenue", "-5", "cannot be negative"),
+    ],
+)
+def test_each_refused_amount_names_the_field_and_what_is_allowed(key, text, words):
+    sc = scenario(currency="USD")
+    with pytest.raises(plan_controls.ControlError) as caught:
+        plan_controls._amount(text, sc)
+    message = plan_text.control_problem(key, text, caught.value, sc)
+    assert message.startswith(f"**{plan_text.CONTROL_NAMES[key]} was not changed.**"), message
+    assert words in message, f"{words!r} should be in {message!r}"
+    assert "expansion and win-back" not in message, f"a negative amount is not about expansion: {message!r}"
+
+
+def test_a_budget_far_beyond_the_revenue_gets_a_note():
+    sc = scenario(currency="USD")
+    assert plan_controls.plausibility_note("plan_total", 200_000, sc) is None, "an ordinary budget gets no note"
+    note = plan_controls.plausibility_note("plan_total", plan_controls.parse_amount("1000B"), sc)
+    assert note and "The total budget is $1.00T per month" in note, f"a trillion a month gets a note: {note!r}"

@@ -98,3 +98,27 @@ def test_the_default_pick_skips_a_copy_of_the_first_and_unreadable_ones():
 
     assert default_pick(list(library), load) == ["Current", "Grow"], "a copy and a broken entry are skipped"
     assert default_pick(["Current", "Copy of current"], load) == ["Current"], "no second distinct scenario"
+
+
+def test_the_default_pick_shares_one_currency():
+    from ui.compare.inputs import check_comparable, default_pick
+
+    pair = _pair()
+    library = {
+        "Current": pair["Keep"],
+        "In euros": pair["Grow"].replace(name="In euros", currency="EUR"),
+        "Grow": pair["Grow"],
+    }
+    picked = default_pick(list(library), library.__getitem__)
+    assert picked == ["Current", "Grow"], f"the first two in one currency are picked, got {picked}"
+    check_comparable({n: library[n] for n in picked})
+
+    alone = {
+        "Current": pair["Keep"],
+        "Euro A": pair["Keep"].replace(currency="EUR"),
+        "Euro B": pair["Grow"].replace(currency="EUR"),
+    }
+    picked = default_pick(list(alone), alone.__getitem__)
+    assert picked == ["Euro A", "Euro B"], (
+        f"when the first currency has one scenario, the next pair is picked: {picked}"
+    )

@@ -92,7 +92,8 @@ def test_compare_workbook_shades_what_differs(scenario):
     ws = book["Inputs"]
     rows = {ws.cell(r, 1).value: r for r in range(2, ws.max_row + 1)}
     share = rows["Acquisition share"]
-    assert ws.cell(share, 3).value == "50 %", "the inputs are the Compare page's text"
+    assert ws.cell(share, 3).value == 0.5, "the inputs are the Compare page's, numbers as numbers"
+    assert "%" in ws.cell(share, 3).number_format, "a share is formatted as a percentage"
     assert ws.cell(share, 4).value == "yes", "the split differs"
     assert ws.cell(share, 1).fill.fgColor.rgb.endswith("FDF0D5"), "a differing row is shaded"
     assert ws.cell(rows["Horizon"], 4).value in ("", None), "an equal row is not flagged"

@@ -1,4 +1,6 @@
-"""The Compare page's files: report, workbook and per-run data, every scenario on the same runs and seed."""
+"""The Compare page's files: report, workbook and per-run data, each scenario on its own runs and seed
+(as on its Plan page); the report's "ahead" sentence and the per-run data on common futures (every scenario on
+the same runs and seed, so run k is the same future for all)."""
 
 from __future__ import annotations
 
@@ -15,20 +17,24 @@ from ui.shared.downloads import page_downloads
 
 
 def compare_files(scenarios: Mapping[str, Scenario], runs: int, seed: int) -> dict[str, Callable[..., bytes | str]]:
-    """Callables building the Compare page's files, every scenario on the same runs and seed."""
+    """Callables building the Compare page's files: each scenario on its own runs and seed; ``runs`` and
+    ``seed`` are the common futures the report counts who comes out ahead on."""
     for s in scenarios.values():
-        cache.check_size(s, runs)
+        cache.check_size(s, max(runs, s.simulation.runs))
 
     def run():
+        return {name: simulate(s) for name, s in scenarios.items()}
+
+    def common():
         return {name: simulate(s, runs=runs, seed=seed) for name, s in scenarios.items()}
 
     def csv() -> str:
-        frames = [per_run_frame(r).assign(scenario=name) for name, r in run().items()]
+        frames = [per_run_frame(r).assign(scenario=name) for name, r in common().items()]
         table = pd.concat(frames, ignore_index=True)
         return to_csv(table[["scenario", *[c for c in table.columns if c != "scenario"]]])
 
     return {
-        "pdf": lambda paper="a4": report.compare_report(scenarios, run(), paper=paper),
+        "pdf": lambda paper="a4": report.compare_report(scenarios, run(), paper=paper, common=common()),
         "xlsx": lambda: workbook.compare_workbook(scenarios, run()),
         "csv": csv,
     }

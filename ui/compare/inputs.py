@@ -14,9 +14,10 @@ import pandas as pd
 from simulation import Scenario
 from simulation.errors import InputError
 from simulation.model.distributions import Distribution
-from simulation.model.edits import cost_multiplier, segment_average
+from simulation.model.edits import segment_average
 from simulation.model.param_text import format_param
 from ui.shared import style
+from ui.shared.assumption_text import multiplier_text
 
 MIN_COMPARED, MAX_COMPARED = 2, 5
 SHOWN_IN_KEY_ROWS = {"horizon", "period"}  # the key row "Horizon" says both
@@ -58,6 +59,22 @@ def check_comparable(scenarios: Mapping[str, Scenario]) -> None:
         )
 
 
+def futures_note(scenarios: Mapping[str, Scenario]) -> str:
+    """Which simulated futures the curves and headline figures are on: each scenario's own runs and seed."""
+    own = {(s.simulation.runs, s.simulation.seed) for s in scenarios.values()}
+    if len(own) == 1:
+        runs, seed = own.pop()
+        return (
+            f"Each scenario on its own runs and seed, as on its Plan page: here {runs:,} futures with seed {seed} "
+            "for all."
+        )
+    return (
+        "Each scenario on its own runs and seed, as on its Plan page ("
+        + ", ".join(f"{name}: {s.simulation.runs:,} futures, seed {s.simulation.seed}" for name, s in scenarios.items())
+        + "). Who comes out ahead, below, is counted on common futures."
+    )
+
+
 def same_scenario(a: Scenario, b: Scenario) -> bool:
     """Whether two scenarios are the same but for their title and description."""
     return _key(a) == _key(b)
@@ -71,21 +88,34 @@ def _key(scenario: Scenario) -> str:
 
 
 def default_pick(names: Sequence[str], load: Callable[[str], Scenario], count: int = MIN_COMPARED) -> list[str]:
-    """The first ``count`` names, in order, whose scenarios differ from each other (unreadable ones skipped).
+    """The first ``count`` names, in order, whose scenarios differ from each other and share a currency
+    (unreadable ones skipped).
 
-    The Compare page starts from these, so it never opens on a scenario set against itself.
+    The Compare page starts from these, so it never opens on a scenario set against itself nor on
+    scenarios whose money cannot share an axis. The currency is the first one that ``count``
+    different scenarios share; when none does, the first differing scenarios are picked.
     """
-    picked: list[tuple[str, Scenario]] = []
+    readable: list[tuple[str, Scenario]] = []
     for name in names:
         try:
-            scenario = load(name)
+            readable.append((name, load(name)))
         except InputError:
             continue
-        if all(not same_scenario(scenario, other) for _, other in picked):
-            picked.append((name, scenario))
+
+    def first_different(candidates: list[tuple[str, Scenario]]) -> list[tuple[str, Scenario]]:
+        picked: list[tuple[str, Scenario]] = []
+        for name, scenario in candidates:
+            if all(not same_scenario(scenario, other) for _, other in picked):
+                picked.append((name, scenario))
+            if len(picked) == count:
+                break
+        return picked
+
+    for currency in dict.fromkeys(s.currency for _, s in readable):
+        picked = first_different([(n, s) for n, s in readable if s.currency == currency])
         if len(picked) == count:
-            break
-    return [name for name, _ in picked]
+            return [name for name, _ in picked]
+    return [name for name, _ in first_different(readable)]
 
 
 def _flatten(value, prefix: str, out: dict[str, object]) -> None:
@@ -126,7 +156,7 @@ def _key_rows(s: Scenario) -> dict[str, str]:
     return {
         "Budget per period": f"{style.money(s.budget.total, cur)} per {per}",
         "Acquisition share": style.percent(s.budget.acquisition_share, 0),
-        "Cost multiplier": f"{cost_multiplier(s):.1f}×",
+        "Cost multiplier": multiplier_text(s),
         "Churn, new customers": f"{style.percent(segment_average(s, 'churn', 'new'), 2)} per {per}",
         "Revenue per customer": f"{style.money(segment_average(s, 'revenue_per_customer'), cur)} per {per}",
         "Status-quo budget": f"{style.money(s.baseline.total, cur)} per {per}",
@@ -171,6 +201,52 @@ def inputs_table(scenarios: Mapping[str, Scenario]) -> pd.DataFrame:
     table = pd.DataFrame.from_dict(rows, orient="index", columns=names)
     table[DIFFERS] = [len(set(row)) > 1 for row in table[names].itertuples(index=False)]
     return table
+
+
+def _key_numbers(s: Scenario) -> dict[str, tuple[object, str]]:
+    """The key rows as numbers for a workbook, each with its kind (``money``, ``percent``, ``count``, ``text``)."""
+    share = s.budget.acquisition_share
+    return {
+        "Budget per period": (s.budget.total, "money"),
+        "Acquisition share": (share if share is not None else "—", "percent"),
+        "Cost multiplier": (multiplier_text(s), "text"),
+        "Churn, new customers": (segment_average(s, "churn", "new"), "percent"),
+        "Revenue per customer": (segment_average(s, "revenue_per_customer"), "money"),
+        "Status-quo budget": (s.baseline.total, "money"),
+        "Horizon": (s.horizon, "count"),
+        "Segments": (", ".join(seg.name for seg in s.segments), "text"),
+        "Customers at the start": (sum(seg.customers for seg in s.segments), "count"),
+    }
+
+
+def inputs_cells(scenarios: Mapping[str, Scenario]) -> tuple[pd.DataFrame, dict[str, str]]:
+    """:func:`inputs_table` with numbers kept as numbers, for a workbook, and each row's kind.
+
+    Returns the table (same rows and columns, :data:`DIFFERS` included) and a mapping from row
+    label to ``money``, ``percent``, ``count``, ``number`` or ``text``: a number is written as a
+    number with the kind's format, everything else (a range, a name, yes/no) as text.
+    """
+    table = inputs_table(scenarios)
+    names = list(scenarios)
+    keys = {name: _key_numbers(s) for name, s in scenarios.items()}
+    flat: dict[str, dict[str, object]] = {}
+    for name, s in scenarios.items():
+        flat[name] = {}
+        _flatten(s.to_dict(), "", flat[name])
+    cells = table.copy().astype(object)
+    kinds: dict[str, str] = {}
+    for label in table.index:
+        if label in keys[names[0]]:
+            kinds[label] = keys[names[0]][label][1]
+            cells.loc[label, names] = [keys[n][label][0] for n in names]
+            continue
+        values = [flat[n].get(label) for n in names]
+        if all(isinstance(v, int | float) and not isinstance(v, bool) for v in values):
+            kinds[label] = "number"
+            cells.loc[label, names] = [float(f"{float(v):.12g}") for v in values]
+        else:
+            kinds[label] = "text"
+    return cells, kinds
 
 
 def highlighted(table: pd.DataFrame, color: str = "#fdf0d5"):

@@ -11,6 +11,13 @@ from ui.shared import report as pdf
 from ui.shared import style
 
 OPTIMISE_FIGURES = ("npv", "revenue_final", "customer_equity", "active_customers_final", "roi")
+TORNADO_BARS = 8  # a one-page report has room for this many; the page shows them all
+
+
+def noise_range(lo: float, hi: float) -> str:
+    """The splits within noise of the best: ``from 90 % to 96 %``, or ``only 94 %`` when they round to one."""
+    a, b = style.percent(lo, 0), style.percent(hi, 0)
+    return f"only {a}" if a == b else f"from {a} to {b}"
 
 
 def optimise_report(
@@ -50,8 +57,18 @@ def optimise_report(
     best = split.best_budget
     lo, hi = split.best_share_range
     rows = [
-        ["Best acquisition share", pct(split.best_share), f"within noise {pct(lo)} – {pct(hi)}", ""],
-        [obj.label, value(split.best_value), "at the best split", ""],
+        [
+            "Best acquisition share",
+            pct(split.best_share),
+            f"within noise {pct(lo)} – {pct(hi)}" if pct(lo) != pct(hi) else f"within noise only {pct(lo)}",
+            "",
+        ],
+        [
+            f"{obj.label} (mean)" if obj.statistic == "mean" else obj.label,
+            value(split.best_value),
+            "at the best split",
+            "",
+        ],
     ]
     if split.plan_share is not None:
         rows.append([f"At the plan's split ({pct(split.plan_share)})", value(split.plan_value), "", ""])
@@ -59,7 +76,12 @@ def optimise_report(
         rows.append(["Chance the best beats the plan", pct(split.p_best_beats_plan), "", ""])
     base_kpis = None if identical else baseline.kpis
     shown = {FIGURES[k].label_for(scenario) for k in OPTIMISE_FIGURES}
-    rows += [r for r in pdf.headline_rows(plan.kpis, base_kpis, scenario) if r[0] in shown]
+    # the objective is a statistic of the futures (the mean NPV, say); the headline rows are their median
+    rows += [
+        [f"{r[0]} (median)" if r[0] == obj.label else r[0], *r[1:]]
+        for r in pdf.headline_rows(plan.kpis, base_kpis, scenario)
+        if r[0] in shown
+    ]
     figures = pdf.table(
         "The answer, and the plan at the best split",
         ["", "Value", "Range", "vs status quo"],
@@ -70,7 +92,11 @@ def optimise_report(
         f"Put {pct(split.best_share)} of the acquisition + retention budget into acquisition: about "
         f"{style.money(best.acquisition, cur)} per {per} on winning customers and {style.money(best.retention, cur)} "
         f"on keeping them, out of {style.money(split.total, cur)}.",
-        f"Splits from {pct(lo)} to {pct(hi)} cannot be told apart from it with {split.runs:,} futures.",
+        (
+            f"With {split.runs:,} futures no other split can be told apart from it."
+            if pct(lo) == pct(hi)
+            else f"Splits {noise_range(lo, hi)} cannot be told apart from it with {split.runs:,} futures."
+        ),
     ]
     if split.plan_share is not None and split.p_best_beats_plan is not None:
         answer.append(
@@ -96,8 +122,14 @@ def optimise_report(
         "fan": pdf.fan_svg(results, colors, scenario, f"Revenue per {per} at the best split, beside the status quo"),
     }
     keys = ["sweep", "fan"]
+    tornado_note = ""
     if tornado is not None and not tornado.frame.empty:
-        bars = tornado.frame.head(8)
+        bars = tornado.frame.head(TORNADO_BARS)
+        if len(tornado.frame) > len(bars):
+            tornado_note = (
+                f" The tornado shows the {len(bars)} assumptions that move the answer most, of the "
+                f"{len(tornado.frame)} on the Optimise page."
+            )
         svgs["tornado"] = pdf.svg(
             oc.tornado_chart(
                 oc.tornado_frame(bars),
@@ -130,7 +162,7 @@ def optimise_report(
         "years": pdf.years_table({"Plan": plan}, scenario),
         "method": pdf.METHOD.format(runs=split.runs, what="Every split is")
         + " The best split is refined to within one percentage point; the tornado moves each assumption to its "
-        "10th and 90th percentile.",
+        "10th and 90th percentile." + tornado_note,
         "footer": pdf.footer(split.runs, split.seed, f" · objective {obj.label}"),
     }
     return pdf.render(data, svgs)

@@ -66,8 +66,9 @@ def flat_text(r: SplitResult, kind: str) -> str:
     lo, hi = r.near_best_range
     obj = OBJECTIVES[r.objective]
     tolerance = f"{style.percent(FLAT_TOLERANCE, 0)} of the best" if kind == "money" else "1 point"
+    which = f"only {pct(lo)} comes" if pct(lo) == pct(hi) else f"anything from {pct(lo)} to {pct(hi)} comes"
     return (
-        f"How much the exact split matters: anything from {pct(lo)} to {pct(hi)} comes within {tolerance} "
+        f"How much the exact split matters: {which} within {tolerance} "
         f"{'on' if kind == 'money' else 'of'} {lower_first(obj.label)}."
     )
 

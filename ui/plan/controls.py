@@ -21,17 +21,20 @@ import streamlit as st
 from simulation import Scenario
 from simulation.errors import InputError
 from simulation.model import edits
-from simulation.model.distributions import Distribution
+from simulation.model.distributions import Distribution, central
 from simulation.model.scenario import Acquisition, Segment, bounds_of
 from ui.plan import text as plan_text
+from ui.plan.text import ControlError
 from ui.plan.upload import read_upload
 from ui.shared import cache, state, style
+from ui.shared.assumption_text import multiplier_text, stated_multiplier
 
 K_PRESET, K_UPLOAD, K_UPLOADS = "plan_preset", "plan_upload", "_plan_uploads"
 K_TOTAL, K_SPLIT, K_MULT = "plan_total", "plan_split", "plan_multiplier"
 K_BASE = "plan_status_quo_total"
 K_CHURN, K_REVENUE, K_UPSELL = "plan_churn", "plan_revenue", "plan_upsell"
 K_SHOWN = "_plan_controls_show"  # the scenario the controls were last written from
+K_SHARES = "_plan_last_shares"  # the last acquisition share the plan and the status quo each had
 CONTROL_KEYS = (K_TOTAL, K_BASE, K_SPLIT, K_MULT, K_CHURN, K_REVENUE, K_UPSELL)
 SPLIT_LABEL = "Acquisition share of the budget"
 MULT_LABEL = "Acquiring a customer costs N× retaining one"
@@ -49,27 +52,18 @@ class MultiplierControl:
 
     ``value`` is the central value the file states (``which`` says which: the mode of a
     triangular range, the midpoint of a uniform one, the mean of a normal one, or the
-    number itself); ``low`` and ``high`` are the ends the slider offers, chosen so that a
-    scaled range stays inside the schema's bounds; ``per_stated`` converts the stated
-    value into the mean the model's edit scales by.
+    number itself; ``range_text`` says it in words, as every page and file does);
+    ``low`` and ``high`` are the ends the slider offers, chosen so that a scaled range
+    stays inside the schema's bounds; ``per_stated`` converts the stated value into the
+    mean the model's edit scales by.
     """
 
     value: float
     low: float
     high: float
     which: str
-    range_text: str | None
+    range_text: str
     per_stated: float
-
-
-def _stated(value: float | Distribution) -> tuple[float, str]:
-    if not isinstance(value, Distribution):
-        return float(value), "as stated"
-    if value.kind == "triangular":
-        return float(value.mode), "mode"
-    if value.kind == "uniform":
-        return (value.low + value.high) / 2, "midpoint"
-    return float(value.mean), "mean"
 
 
 def multiplier_control(s: Scenario) -> MultiplierControl:
@@ -77,19 +71,16 @@ def multiplier_control(s: Scenario) -> MultiplierControl:
     bounds = bounds_of(Acquisition, "cost_multiplier")
     mean = edits.cost_multiplier(s)
     param = s.acquisition.cost_multiplier if s.acquisition.cost_per_customer is None else None
+    stated = stated_multiplier(s)
+    value, which, rng = stated.value, stated.which, multiplier_text(s)
     if param is None:
         # a CAC given in money (or nothing given): the multiple is the mean CAC over the mean save cost
-        value, which, rng = mean, ("mean" if s.acquisition.cost_per_customer is not None else "as stated"), None
         lo_factor, hi_factor = 0.0, math.inf
     else:
-        value, which = _stated(param)
-        rng = None
         lo_factor, hi_factor = 0.0, math.inf
         if isinstance(param, Distribution):
             ends = [v for k, v in param.as_dict().items() if k in ("low", "high", "mean")]
             lo_end, hi_end = min(ends), max(ends)
-            if param.kind != "normal":
-                rng = f"{lo_end:g}–{hi_end:g}×"
             # scaling by f keeps the range valid while lo_end * f >= bound and hi_end * f <= bound
             lo_factor = bounds.lo / lo_end if lo_end > 0 else 0.0
             hi_factor = bounds.hi / hi_end if hi_end > 0 else math.inf
@@ -124,22 +115,37 @@ def rate_limit(s: Scenario, field: str, basis: str) -> float:
     return current * min(tops) * (RATE_MARGIN if bounds.hi_open else 1.0)
 
 
-_AMOUNT = re.compile(r"^\s*([-+]?)\s*[^\d\s.,+-]{0,4}\s*([\d][\d,\s']*(?:\.\d*)?|\.\d+)\s*([kKmMbB]?)\s*$")
+_AMOUNT = re.compile(r"^\s*([-+]?)\s*([^\d\s.,+-]{0,4})\s*([\d][\d,\s']*(?:\.\d*)?|\.\d+)\s*([kKmMbB]?)\s*$")
+# An amount above this many times what all current customers bring in per period gets a note.
+PLAUSIBLE_REVENUE_MULTIPLE = 10
 
 
-def parse_amount(text: str) -> float:
+def parse_amount(text: str, currency: str | None = None) -> float:
     """An amount as a person types it: ``200,000``, ``200 000``, ``200k``, ``$1.5M``.
+
+    Commas, spaces and apostrophes may only separate thousands (``1,5M`` is refused, not read
+    as 15M); a currency sign or code, when typed, must be ``currency``'s.
 
     Raises
     ------
+    ControlError
+        When the text reads as an amount only by guessing, or is in another currency.
     ValueError
         When the text is not an amount.
     """
     m = _AMOUNT.match(text or "")
     if not m:
         raise ValueError(f"not an amount: {text!r}")
-    number = float(re.sub(r"[,\s']", "", m[2]))
-    number *= {"": 1, "k": 1e3, "m": 1e6, "b": 1e9}[m[3].lower()]
+    groups = re.split(r"[,\s']+", m[3].split(".")[0])
+    if len(groups) > 1 and (not 1 <= len(groups[0]) <= 3 or any(len(g) != 3 for g in groups[1:])):
+        raise ControlError("commas and spaces may only separate thousands (1,500,000); use a dot for a decimal (1.5M)")
+    symbol = m[2].strip()
+    if symbol and currency is not None:
+        allowed = {currency.strip().casefold(), style.currency_symbol(currency).strip().casefold()}
+        if symbol.casefold() not in allowed:
+            raise ControlError(f"the amount is in {symbol}, this scenario in {currency}: type it in {currency}")
+    number = float(re.sub(r"[,\s']", "", m[3]))
+    number *= {"": 1, "k": 1e3, "m": 1e6, "b": 1e9}[m[4].lower()]
     return -number if m[1] == "-" else number
 
 
@@ -148,19 +154,24 @@ def amount_text(value: float) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 else f"{value:,.2f}".rstrip("0").rstrip(".")
 
 
-def _shown_share(budget) -> float:
-    """The split a control shows: the budget's own, or an even split when it has nothing to split."""
+def _shown_share(budget, last: float | None = None) -> float:
+    """The split a control shows: the budget's own; when it has nothing to split, the last one it had
+    (``last``), or an even split."""
     share = budget.acquisition_share
-    return edits.EVEN_SPLIT if share is None else share
+    if share is None:
+        return edits.EVEN_SPLIT if last is None else last
+    return share
 
 
-def control_values(s: Scenario) -> dict:
-    """What each main control shows for scenario ``s``."""
+def control_values(s: Scenario, last_shares: dict | None = None) -> dict:
+    """What each main control shows for scenario ``s``; ``last_shares`` holds the plan's and the
+    status quo's last split (keys ``"plan"``, ``"status quo"``), shown while a total is zero."""
     mc = multiplier_control(s)
+    last = last_shares or {}
     return {
         K_TOTAL: amount_text(s.budget.total),
         K_BASE: amount_text(s.baseline.total),
-        K_SPLIT: float(round(_shown_share(s.budget) * 100)),
+        K_SPLIT: float(round(_shown_share(s.budget, last.get("plan")) * 100)),
         K_MULT: float(min(max(round(mc.value / MULT_STEP) * MULT_STEP, mc.low), mc.high)),
         K_CHURN: round(edits.segment_average(s, "churn", "new") * 100, 3),
         K_REVENUE: amount_text(edits.segment_average(s, "revenue_per_customer")),
@@ -169,27 +180,76 @@ def control_values(s: Scenario) -> dict:
 
 
 # Session --------------------------------------------------------------------------------------
+def _last_shares(scenario: Scenario) -> dict:
+    """The plan's and the status quo's last acquisition share, kept through a zero total."""
+    shares = st.session_state.setdefault(K_SHARES, {})
+    for which, budget in (("plan", scenario.budget), ("status quo", scenario.baseline)):
+        if budget.acquisition_share is not None:
+            shares[which] = budget.acquisition_share
+    return shares
+
+
 def show(scenario: Scenario) -> None:
     """Write the controls from ``scenario`` when it changed from elsewhere (or a control was cleared)."""
+    shares = _last_shares(scenario)
     if st.session_state.get(K_SHOWN) != scenario or any(k not in st.session_state for k in CONTROL_KEYS):
-        st.session_state.update(control_values(scenario))
+        st.session_state.update(control_values(scenario, shares))
         st.session_state[K_SHOWN] = scenario
+
+
+def _amount(value, s: Scenario) -> float:
+    amount = parse_amount(value, s.currency)
+    if amount < 0:
+        raise ControlError(f"it cannot be negative: type 0 or more (in {s.currency})")
+    return amount
+
+
+def rate_allowed(s: Scenario, key: str) -> tuple[float, float]:
+    """The range (in %) the churn or upsell box accepts for ``s``: the segments' ranges stay valid."""
+    field, basis = ("churn", "new") if key == K_CHURN else ("upsell_rate", "customers")
+    low = float(bounds_of(Segment, field).lo) * 100
+    return low, math.floor(rate_limit(s, field, basis) * 1e5) / 1e3
+
+
+def _rate(key: str, s: Scenario, value) -> float:
+    low, high = rate_allowed(s, key)
+    if not low <= float(value) <= high:
+        raise ControlError(
+            f"it can be from {low:g} % to {high:g} % here: above that a segment's range would reach the model's "
+            "limit (a churn or upsell rate of 100 %)"
+        )
+    return float(value) / 100
+
+
+def plausibility_note(key: str, amount: float, s: Scenario) -> str | None:
+    """A note when a budget is far beyond what the customers bring in (applied all the same)."""
+    revenue = sum(seg.customers * central(seg.revenue_per_customer) for seg in s.segments)
+    if key not in (K_TOTAL, K_BASE) or amount <= PLAUSIBLE_REVENUE_MULTIPLE * max(revenue, 1.0):
+        return None
+    what = plan_text.CONTROL_NAMES[key]
+    return (
+        f"**{what} is {style.money(amount, s.currency)} per {s.period}**, "
+        f"{style.number(amount / max(revenue, 1.0))} times what all current customers bring in per {s.period} "
+        f"({style.money(revenue, s.currency)}). It was applied; check the amount if that is not meant."
+    )
 
 
 def _edit(key: str, s: Scenario, value) -> Scenario:
     if key == K_TOTAL:
-        return edits.with_total(s, parse_amount(value))
+        # a plan that had nothing to split takes the split its slider shows
+        shown = st.session_state.get(K_SPLIT)
+        return edits.with_total(s, _amount(value, s), None if shown is None else float(shown) / 100)
     if key == K_BASE:
-        return edits.with_baseline_total(s, parse_amount(value))
+        return edits.with_baseline_total(s, _amount(value, s), _last_shares(s).get("status quo"))
     if key == K_SPLIT:
         return edits.with_split(s, float(value) / 100)
     if key == K_MULT:
         return edits.with_cost_multiplier(s, float(value) * multiplier_control(s).per_stated)
     if key == K_CHURN:
-        return edits.with_segment_average(s, "churn", float(value) / 100, "new")
+        return edits.with_segment_average(s, "churn", _rate(key, s, value), "new")
     if key == K_REVENUE:
-        return edits.with_segment_average(s, "revenue_per_customer", parse_amount(value))
-    return edits.with_segment_average(s, "upsell_rate", float(value) / 100)
+        return edits.with_segment_average(s, "revenue_per_customer", _amount(value, s))
+    return edits.with_segment_average(s, "upsell_rate", _rate(key, s, value))
 
 
 def _apply(key: str) -> None:
@@ -202,12 +262,18 @@ def _apply(key: str) -> None:
         new = _edit(key, s, value)
     except (InputError, ValueError) as exc:
         state.notify("error", plan_text.control_problem(key, value, exc, s))
-        st.session_state[key] = control_values(s)[key]
+        st.session_state[key] = control_values(s, _last_shares(s))[key]
         return
     state.set_scenario(new)
+    if key in (K_TOTAL, K_BASE):
+        note = plausibility_note(key, parse_amount(value), s)
+        if note:
+            state.notify("warning", note)
     st.session_state[K_SHOWN] = new  # the control already shows the value: do not write it back
     if key in (K_TOTAL, K_BASE, K_REVENUE):
-        st.session_state[key] = control_values(new)[key]  # typed text is shown back in the house format
+        st.session_state[key] = control_values(new, _last_shares(new))[
+            key
+        ]  # typed text is shown back in the house format
 
 
 def _load_preset() -> None:
@@ -286,6 +352,7 @@ def total_control(scenario: Scenario) -> None:
     """The total budget per period, typed with thousands separators (or 250k, 1.5M)."""
     cur, per, budget = scenario.currency, scenario.period, scenario.budget
     fixed = edits.fixed_spend(budget)
+    base_share = _shown_share(scenario.baseline, st.session_state.get(K_SHARES, {}).get("status quo"))
     st.text_input(
         f"Total budget per {per} ({cur})",
         key=K_TOTAL,
@@ -300,7 +367,7 @@ def total_control(scenario: Scenario) -> None:
         on_change=_apply,
         args=(K_BASE,),
         help="What is spent today, the plan's yardstick: every figure is compared with it, future by future. "
-        f"Its own split is kept ({style.percent(_shown_share(scenario.baseline), 0)} to acquisition).",
+        f"Its own split is kept ({style.percent(base_share, 0)} to acquisition).",
     )
 
 
@@ -347,11 +414,10 @@ def assumption_controls(scenario: Scenario) -> None:
         " Changing it scales every segment (and the ends of every uncertainty range) by the same factor, "
         "so differences between segments and the width of the ranges are kept."
     )
-    cb = bounds_of(Segment, "churn")
+    # no min or max on the boxes: a browser would only turn them red; a value out of range gets a message
+    churn_low, churn_high = rate_allowed(scenario, K_CHURN)
     st.number_input(
         f"Churn per {per}, new customers (%)",
-        min_value=float(cb.lo) * 100,
-        max_value=max(math.floor(rate_limit(scenario, "churn", "new") * 1e5) / 1e3, st.session_state[K_CHURN]),
         step=0.1,
         format="%.2f",
         key=K_CHURN,
@@ -359,7 +425,8 @@ def assumption_controls(scenario: Scenario) -> None:
         args=(K_CHURN,),
         help=f"Average chance that a newly won customer leaves in a {per} without retention spend, weighted by "
         "where new customers land. Customers who have stayed a while churn less (the riskiest leave first)."
-        + scale_note,
+        + scale_note
+        + f" Allowed here: {churn_low:g} % to {churn_high:g} %.",
     )
     st.text_input(
         f"Revenue per customer per {per} ({cur})",
@@ -368,17 +435,15 @@ def assumption_controls(scenario: Scenario) -> None:
         args=(K_REVENUE,),
         help=f"Average revenue of a current customer per {per} before upsell, weighted by customers." + scale_note,
     )
-    ub = bounds_of(Segment, "upsell_rate")
+    upsell_low, upsell_high = rate_allowed(scenario, K_UPSELL)
     st.number_input(
         f"Upsell rate per {per} (%)",
-        min_value=float(ub.lo) * 100,
-        max_value=max(
-            math.floor(rate_limit(scenario, "upsell_rate", "customers") * 1e5) / 1e3, st.session_state[K_UPSELL]
-        ),
         step=0.1,
         format="%.2f",
         key=K_UPSELL,
         on_change=_apply,
         args=(K_UPSELL,),
-        help=f"Average chance per {per} that a customer buys more without expansion spend." + scale_note,
+        help=f"Average chance per {per} that a customer buys more without expansion spend."
+        + scale_note
+        + f" Allowed here: {upsell_low:g} % to {upsell_high:g} %.",
     )

@@ -9,9 +9,27 @@ import streamlit as st
 from simulation import Scenario, compare
 from simulation.io.exports import per_run_csv
 from ui.plan import report as plan_report
+from ui.plan import text as plan_text
 from ui.shared import cache, workbook
 from ui.shared.downloads import page_downloads
 from ui.shared.widgets import slug
+
+
+def advice(scenario: Scenario) -> list[str]:
+    """The page's recommendation and, where it has one, its budget-size answer, as plain text for a file.
+
+    Both come from the cached sweep the page shows them from (the same sentences, without Markdown).
+    """
+    best = cache.best_split(scenario)
+    if best is None:
+        return []
+    share = scenario.budget.acquisition_share
+    lines = [plan_text.recommendation(best, share, cache.best_against_plan(scenario, best), scenario)]
+    size = cache.budget_size(scenario, best) if plan_text.spend_less(best) else None
+    words = plan_text.budget_text(best, size, scenario)
+    if words:
+        lines.append(words)
+    return [line.replace("**", "") for line in lines]
 
 
 def plan_files(scenario: Scenario) -> dict[str, Callable[..., bytes | str]]:
@@ -23,7 +41,7 @@ def plan_files(scenario: Scenario) -> dict[str, Callable[..., bytes | str]]:
         return c.plan, None if c.identical else c.baseline
 
     return {
-        "pdf": lambda paper="a4": plan_report.plan_report(scenario, *run(), paper=paper),
+        "pdf": lambda paper="a4": plan_report.plan_report(scenario, *run(), paper=paper, advice=advice(scenario)),
         "xlsx": lambda: workbook.plan_workbook(scenario, *run()),
         "csv": lambda: per_run_csv(*run()),
     }

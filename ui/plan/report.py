@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 
@@ -37,7 +37,12 @@ def plan_answer(
 
 
 def plan_report(
-    scenario: Scenario, plan: SimulationResult, baseline: SimulationResult | None = None, *, paper: str = "a4"
+    scenario: Scenario,
+    plan: SimulationResult,
+    baseline: SimulationResult | None = None,
+    *,
+    paper: str = "a4",
+    advice: Sequence[str] = (),
 ) -> bytes:
     """The Plan page on one page: the plan against the status quo.
 
@@ -49,6 +54,8 @@ def plan_report(
         The plan and the status quo on the same runs and seed; ``baseline`` may be None or
         the plan itself when the plan's budget is the status quo's.
     paper : {"a4", "letter"}
+    advice : sequence of str
+        The page's recommendation and budget-size sentences, as plain text; printed under the answer.
 
     Returns
     -------
@@ -75,7 +82,7 @@ def plan_report(
             else f"Should we spend {pdf.spend_text(scenario.budget, cur, per)} rather than the status quo's "
             f"{pdf.spend_text(scenario.baseline, cur, per)}?"
         ),
-        "answer": plan_answer(plan.kpis, base_kpis, plan.runs, scenario),
+        "answer": [*plan_answer(plan.kpis, base_kpis, plan.runs, scenario), *advice],
         "figures": figures,
         "figures_width": [1.35, 1],
         "assumptions": pdf.table("Key assumptions", ["", "Value"], pdf.assumption_rows(scenario)),

@@ -58,12 +58,9 @@ def multiplier_caption(s: Scenario, mc) -> str:
         if lo_r <= now <= hi_r
         else f":orange-badge[outside the researched {lo_r:.0f}–{hi_r:.0f}× range]"
     )
-    if mc.range_text:
-        stated = f"The scenario says {now:g}× (the {mc.which} of {mc.range_text})."
-    elif mc.which == "mean":
-        stated = f"The scenario's cost per new customer is {now:.1f}× a save, on average."
-    else:
-        stated = f"The scenario says {now:g}×."
+    stated = f"The scenario says {mc.range_text}."
+    if mc.which == "mean" and s.acquisition.cost_per_customer is not None:
+        stated = f"The scenario's cost per new customer is {mc.range_text} a save."
     return (
         f"{badge} {stated} A new customer costs about {style.money(s.cac_central, s.currency)}, "
         f"preventing a churn about {style.money(central(s.retention.cost_per_save), s.currency)}."
@@ -71,6 +68,10 @@ def multiplier_caption(s: Scenario, mc) -> str:
 
 
 # Messages -------------------------------------------------------------------------------------
+class ControlError(ValueError):
+    """A typed value a control cannot take; the message says, in words, what is allowed."""
+
+
 CONTROL_NAMES = {
     "plan_total": "The total budget",
     "plan_status_quo_total": "The status quo's budget",
@@ -97,6 +98,8 @@ def control_problem(key: str, value, exc: Exception, s: Scenario) -> str:
     """Why a control's value was not applied, in business words (no field paths)."""
     what = CONTROL_NAMES.get(key, "The value")
     head = f"**{what} was not changed.**"
+    if isinstance(exc, ControlError):
+        return f"{head} {code(value)}: {exc}."
     if isinstance(exc, ValueError) and not isinstance(exc, InputError):
         return f"{head} {code(value)} is not an amount: type it as 250,000, 250k or 1.5M."
     if key in ("plan_total", "plan_status_quo_total"):

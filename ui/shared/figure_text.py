@@ -6,6 +6,7 @@ Pure functions (no Streamlit), so a downloaded report shows exactly the text on 
 from __future__ import annotations
 
 import math
+import re
 
 import numpy as np
 
@@ -86,21 +87,31 @@ def kpi_range_text(name: str, band: tuple[float, float], scenario: Scenario) -> 
 
 
 def delta_text(name: str, value: float | None, scenario: Scenario) -> str | None:
-    """A signed difference in the figure's unit (percentage points for percentages)."""
+    """A signed difference in the figure's unit (percentage points for percentages).
+
+    A difference that rounds to zero as shown has no sign (``0.0×``, not ``+0.0×``).
+    """
     if value is None or not math.isfinite(value):
         return None
     sign = "+" if value >= 0 else "-"
     kind = FIGURES[name].kind
     x = abs(value)
     if kind == "money":
-        return sign + style.money(x, scenario.currency)
-    if kind == "ratio":
-        return sign + style.multiple(x)
-    if kind == "periods":
-        return f"{sign}{x:.1f}"
-    if kind == "percent":
-        return f"{sign}{x * 100:.1f} pts"
-    return sign + style.number(x)
+        text = style.money(x, scenario.currency)
+    elif kind == "ratio":
+        text = style.multiple(x)
+    elif kind == "periods":
+        text = f"{x:.1f}"
+    elif kind == "percent":
+        text = f"{x * 100:.1f} pts"
+    else:
+        text = style.number(x)
+    return text if shows_zero(text) else sign + text
+
+
+def shows_zero(text: str | None) -> bool:
+    """Whether a figure as shown is zero (no digit other than 0): such a change gets no arrow and no colour."""
+    return text is not None and not re.search(r"[1-9]", text)
 
 
 def _finite(values: np.ndarray) -> np.ndarray:

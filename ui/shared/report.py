@@ -26,9 +26,10 @@ import numpy as np
 from simulation import Scenario, SimulationResult
 from simulation.engines.summary import bridge_totals
 from simulation.model.distributions import Distribution
-from simulation.model.edits import cost_multiplier, segment_average
+from simulation.model.edits import segment_average
 from simulation.model.figures import FIGURES
 from ui.shared import charts, pnl, style
+from ui.shared.assumption_text import multiplier_text
 from ui.shared.figure_text import (
     HEADLINE_KPIS,
     delta_text,
@@ -207,7 +208,7 @@ def assumption_rows(scenario: Scenario) -> list[list[str]]:
     rows = [
         ["Budget (plan)", spend_text(scenario.budget, cur, per)],
         ["Budget (status quo)", spend_text(scenario.baseline, cur, per)],
-        ["New customer costs", f"{cost_multiplier(scenario):.1f}× a save ({style.money(scenario.cac_central, cur)})"],
+        ["New customer, × a save", multiplier_text(scenario)],
         ["Churn, new customers", f"{style.percent(segment_average(scenario, 'churn', 'new'), 2)} per {per}"],
         ["Revenue per customer", f"{style.money(segment_average(scenario, 'revenue_per_customer'), cur)} per {per}"],
         ["Horizon", f"{scenario.horizon} {per}s; discount {_param_text(scenario.discount_rate, True)} a year"],

@@ -7,6 +7,7 @@ import logging
 import math
 import re
 import time
+import unicodedata
 
 import streamlit as st
 
@@ -34,6 +35,7 @@ from ui.shared.figure_text import (  # noqa: F401 - the pages read these names f
     kpi_text,
     median_or_none,
     range_or_none,
+    shows_zero,
     verdict,
 )
 from ui.shared.safe_text import code, literal
@@ -134,11 +136,13 @@ def _kpi_card(name: str, figures: Comparison, scenario: Scenario) -> None:
     value = median_or_none(plan)
     band = range_or_none(plan)
     delta = None if figures.identical else median_or_none(figures.difference(name))
+    change = delta_text(name, delta, scenario)
     st.metric(
         kpi_label(name, scenario),
         kpi_text(name, value, scenario),
-        delta=delta_text(name, delta, scenario),
-        delta_color="inverse" if name in LOWER_IS_BETTER else "normal",
+        delta=change,
+        delta_color="off" if shows_zero(change) else "inverse" if name in LOWER_IS_BETTER else "normal",
+        delta_arrow="off" if shows_zero(change) else "auto",
         help=f"**{kpi_full_name(name, scenario)}.** {FIGURES[name].help} {decision_help(name)}".strip(),
         border=True,
     )
@@ -150,9 +154,16 @@ def _kpi_card(name: str, figures: Comparison, scenario: Scenario) -> None:
 
 # Downloads --------------------------------------------------------------------------------------
 def slug(text: str) -> str:
-    """A file-name stem from a title: ``Subscription software, mid-market`` -> ``subscription-software-mid-market``."""
-    s = re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()
-    return s[:60] or "scenario"
+    """A file-name stem from a title: ``Subscription software, mid-market`` -> ``subscription-software-mid-market``.
+
+    Letters and digits of any script are kept (a Thai or Greek title stays readable), combining
+    marks with them; everything else (punctuation, separators, anything a file system treats
+    specially) becomes one hyphen. At most 60 characters, never ending on a hyphen.
+    """
+    text = unicodedata.normalize("NFC", text)
+    kept = "".join(ch if ch.isalnum() or unicodedata.category(ch).startswith("M") else "-" for ch in text)
+    s = re.sub(r"-+", "-", kept).strip("-").lower()
+    return s[:60].strip("-") or "scenario"
 
 
 def chart_downloads(spec: dict, stem: str, key: str) -> None:

@@ -172,7 +172,7 @@ def assumptions_frame(scenario: Scenario) -> pd.DataFrame:
         if col not in frame:
             frame[col] = None
     frame = frame[["Field", "Value", "Distribution", "low", "mode", "high", "mean", "sd"]]
-    return frame.rename(columns={"Value": "Value (central)"})
+    return frame.rename(columns={"Value": "Value (mean of a range)"})
 
 
 def save(wb: Workbook) -> bytes:
