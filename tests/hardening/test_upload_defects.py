@@ -10,13 +10,14 @@ from __future__ import annotations
 
 import tracemalloc
 
+import numpy as np
 import pytest
 
 from simulation.cli import main
 from simulation.errors import InputError
 from simulation.portfolio import xlsx
 from simulation.portfolio.columns import propose_mapping
-from simulation.portfolio.data import read_customers
+from simulation.portfolio.data import read_cohorts, read_customers
 from simulation.portfolio.limits import (
     MAX_COLUMNS,
     MAX_FILE_BYTES,
@@ -27,7 +28,7 @@ from simulation.portfolio.limits import (
 )
 from simulation.portfolio.reading import read_path, read_upload_bounded
 from tests.portfolio import hostile_files as hf
-from tests.portfolio.helpers import SAMPLES
+from tests.portfolio.helpers import SAMPLES, read_text
 
 pytestmark = pytest.mark.timeout(60, method="thread")
 PEAK_BYTES = 50 * 1024 * 1024
@@ -72,6 +73,28 @@ def test_upload_delimiter_is_found_past_a_long_quoted_first_field(delimiter):
     text += "".join(delimiter.join([f"C{i}", long if i == 0 else "10", "3"]) + "\n" for i in range(5))
     raw = read_upload_bounded(text.encode(), "long.csv")
     assert raw.columns == ["customer_id", "revenue", "tenure"], f"delimiter {delimiter!r} missed: {raw.columns[:5]}"
+
+
+# 5. cohort periods bounded by the model's horizon ------------------------------------------------
+@pytest.mark.parametrize("column", ["Year 100000000", "Year 999999999999"])
+def test_upload_wide_cohort_with_a_huge_period_names_the_column(column):
+    text = f"Cohort,Year 0,Year 1,{column}\nA,1000,600,300\nB,1000,500,200\n"
+    raw = read_upload_bounded(text.encode(), "cohorts.csv")
+    result, peak = _peak(read_cohorts, raw, propose_mapping(raw.columns, "cohorts"))
+    assert isinstance(result, InputError), f"a message expected; got {result!r}"
+    assert repr(column) in str(result) and "0 to 600" in str(result), str(result)
+    assert peak < PEAK_BYTES, f"peak {peak:,} bytes"
+
+
+def test_upload_long_cohort_with_a_huge_period_names_the_line():
+    text = "cohort,period,active\nA,0,1000\nA,1,900\nA,2,800\nA,99999999999,800\nB,0,100\nB,1,50\nB,2,20\n"
+    raw = read_upload_bounded(text.encode(), "cohorts.csv")
+    data, peak = _peak(read_cohorts, raw, propose_mapping(raw.columns, "cohorts"))
+    assert not isinstance(data, Exception), f"the other rows are usable: {data}"
+    shown = data.problems.lines_text()
+    assert any(x.startswith("line 5, column period") and "0 to 600" in x for x in shown), shown
+    assert data.curves["A"].tolist() == [1000, 900, 800], data.curves
+    assert peak < PEAK_BYTES, f"peak {peak:,} bytes"
 
 
 # 6. workbook bombs -------------------------------------------------------------------------------
@@ -162,6 +185,48 @@ def test_upload_an_error_value_without_a_type_is_reported_by_line(tmp_path):
     assert len(data.customers) == 11, "the other rows are read"
 
 
+@pytest.mark.parametrize("date", ["1677-06-15", "1677-09-22", "9999-01-01", "0001-01-01", "2262-04-12"])
+def test_upload_dates_outside_the_range_are_refused_by_line(capsys, tmp_path, date):
+    rows = [f"C{i},{100 + i},2020-{i % 12 + 1:02d}-15,{'2021-06-01' if i % 3 == 0 else ''}" for i in range(30)]
+    rows[7] = f"C7,107,{date},"
+    path = tmp_path / "dates.csv"
+    path.write_text("customer_id,revenue,start,end\n" + "\n".join(rows) + "\n")
+    code, _out, err = _cli(capsys, "portfolio", path, "--format", "json")
+    assert code == 0, err
+    assert f"line 9, column start: '{date}' is outside the years 1900 to 2200" in err, err
+    _, data = read_text(path.read_text())
+    assert data.customers["tenure"].max() < 200, f"no wrapped date: tenures up to {data.customers['tenure'].max()}"
+
+
+def test_upload_as_of_outside_the_range_is_refused(capsys):
+    code, _out, err = _cli(capsys, "portfolio", SAMPLES / "b2b_accounts.csv", "--as-of", "9999-12-31")
+    assert code == 2 and "--as-of: 9999-12-31 is outside the dates this reads, 1900-01-01 to 2200-12-31" in err, err
+    with pytest.raises(InputError, match="as_of: 0001-01-01 is outside"):
+        read_text("customer_id,revenue,start\nA,1,2020-01-01\n", as_of="0001-01-01")
+
+
+# 14. counts and money bounded at reading ---------------------------------------------------------
+@pytest.mark.parametrize("size", ["1e30", "1e19", "10000000000"])
+def test_upload_cohort_counts_beyond_the_model_are_refused(size):
+    text = f"Cohort,Year 0,Year 1,Year 2\nA,{size},{size},{size}\nB,1000,500,200\n"
+    _, data = read_text(text)
+    shown = " ".join(data.problems.lines_text())
+    assert "above 1,000,000,000" in shown and "cohort 'A'" in shown, shown
+    assert list(data.curves) == ["B"] and data.curves["B"].min() >= 0, data.curves
+
+
+@pytest.mark.parametrize(("column", "value"), [("revenue", "1e308"), ("potential", "2e9"), ("tenure", "1e30")])
+def test_upload_money_and_tenure_beyond_the_model_are_refused_by_field(column, value):
+    rows = [f"C{i},{100 + i},{300 + i},{i + 1},{'lapsed' if i % 3 == 0 else 'active'}" for i in range(20)]
+    values = rows[4].split(",")
+    values[["customer_id", "revenue", "potential", "tenure", "status"].index(column)] = value
+    rows[4] = ",".join(values)
+    _, data = read_text("customer_id,revenue,potential,tenure,status\n" + "\n".join(rows) + "\n")
+    shown = data.problems.lines_text()
+    assert any(x.startswith(f"line 6, column {column}: '{value}' is above") for x in shown), shown
+    assert np.isfinite(data.customers["revenue"]).all() and data.customers["revenue"].max() < 1e9, "refused, not used"
+
+
 # 16. messages ------------------------------------------------------------------------------------
 def test_upload_size_message_says_by_how_much(tmp_path):
     path = tmp_path / "big.csv"
@@ -171,6 +236,21 @@ def test_upload_size_message_says_by_how_much(tmp_path):
         read_path(path)
     expected = "big.csv is 52,428,842 bytes, 42 bytes over the limit of 52,428,800 bytes (50 MB)"
     assert expected in str(info.value), str(info.value)
+
+
+def test_upload_duplicate_ids_are_named_in_the_summary():
+    _, data = read_text("customer_id,revenue,tenure\nA,1,2\nA,3,4\nB,1,2\n")
+    summary = data.problems.summary(data.rows)
+    assert "customer_id: appears more than once (the first row is kept) (1)" in summary, summary
+    assert "line 3, column customer_id: 'A' appears again (first on line 2)" in data.problems.lines_text()
+
+
+def test_upload_a_group_name_is_said_once(capsys, tmp_path):
+    path = tmp_path / "small.csv"
+    path.write_text("Cohort,Year 0,Year 1,Year 2\nA,5,3,2\nB,6,4,1\n")
+    code, _out, err = _cli(capsys, "fit", path)
+    assert code == 2 and "A: only 5 customer(s)" in err, err
+    assert "A: A:" not in err and "B: B:" not in err, err
 
 
 def test_upload_mixed_utf8_and_cp1252_lines_are_each_decoded():
