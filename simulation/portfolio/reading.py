@@ -354,7 +354,7 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None, deadline: Deadline) ->
                 if sheet is not None and title != sheet:
                     continue
                 read = book.read_sheet(index)
-                if read.rows:
+                if read.header:
                     found = read
                     break
     except ReadTimeLimitError:
@@ -377,17 +377,12 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None, deadline: Deadline) ->
             f"The workbook has {len(sheets)} sheets; read {chosen!r} (others: {others}). "
             "Choose another sheet if needed."
         )
-    (_, header_cells), body = found.rows[0], found.rows[1:]
-    width = max(header_cells)
-    header = [header_cells.get(c, "") for c in range(1, width + 1)]
-    columns = {c: [cells.get(c, "") for _, cells in body] for c in range(1, width + 1)}
-    names = _unique(header)
-    frame = (
-        pd.DataFrame({names[c - 1]: pd.Series(v, dtype=str) for c, v in columns.items()})
-        if body
-        else pd.DataFrame(columns=names)
-    )
-    lines = np.array([number for number, _ in body], dtype=np.int64)
+    names = _unique(found.header)
+    if found.lines:
+        frame = pd.DataFrame(dict(zip(names, found.columns, strict=True)))
+    else:
+        frame = pd.DataFrame(columns=names)
+    lines = np.array(found.lines, dtype=np.int64)
     frame, lines = _tidy(frame, lines, name)
     return RawTable(
         frame=frame, lines=lines, source=f"Excel, sheet {chosen!r}", sheets=sheets, sheet=chosen, notes=notes

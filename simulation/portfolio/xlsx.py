@@ -28,6 +28,7 @@ import zlib
 from dataclasses import dataclass
 from xml.parsers import expat
 
+import pandas as pd
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
@@ -47,9 +48,10 @@ from .limits import (
     describe_bytes,
 )
 
+_CHUNK_ROWS = 50_000
 EXCEL_COLUMNS = 16_384
 EXCEL_ROWS = 1_048_576
-_REF = re.compile(r"([A-Z]{1,3})([0-9]{1,7})")
+_LETTERS = re.compile(r"[A-Z]{1,3}")
 
 
 class WorkbookError(ValueError):
@@ -58,10 +60,13 @@ class WorkbookError(ValueError):
 
 @dataclass
 class Sheet:
-    """The cells of one sheet that hold a value: ``rows`` of ``(row number, {column number: text})``."""
+    """One sheet's table: its header (the first row holding a value), then one list of text per
+    header column and the sheet's row number of each row after the header that holds a value."""
 
     name: str
-    rows: list[tuple[int, dict[int, str]]]
+    header: list[str]
+    columns: list[pd.Series]
+    lines: list[int]
 
 
 def column_letters(number: int) -> str:
@@ -228,7 +233,7 @@ class Workbook:
         def end(tag):
             name = _local(tag)
             if name == "si":
-                strings.append(text.value())
+                strings.append(text.value().strip())
             elif name == "rPh":
                 text.phonetic = False
             elif name == "t":
@@ -245,8 +250,10 @@ class Workbook:
         reader = _SheetReader(
             self.shared, self.date_styles, CALENDAR_MAC_1904 if self.date1904 else CALENDAR_WINDOWS_1900
         )
-        self._parse(part, (reader.start, reader.end, reader.text.data))
-        return Sheet(name=name, rows=reader.rows)
+        self._parse(part, (reader.start, reader.end, reader.data))
+        header = reader.header or {}
+        width = len(reader.columns)
+        return Sheet(name, [header.get(c, "") for c in range(1, width + 1)], reader.table(), reader.lines)
 
     # parsing ---------------------------------------------------------------------------------
     def _parse(self, part: str, handlers) -> None:
@@ -256,6 +263,7 @@ class Workbook:
         parser.EntityDeclHandler = _refuse_dtd
         parser.ExternalEntityRefHandler = _refuse_dtd
         parser.buffer_text = True
+        parser.buffer_size = 64 * 1024
         if start:
             parser.StartElementHandler = start
         if end:
@@ -303,22 +311,60 @@ class _Text:
 
 
 class _SheetReader:
-    """expat handlers that keep the sheet's cells holding a value, checking the limits as they come."""
+    """expat handlers that keep the sheet's cells holding a value, checking the limits as they come.
+
+    The first row holding a value is the header; the rows after it are kept column by column
+    (one list per header column), the cells beyond the header's last column dropped.
+    Cell attributes (``r``, ``t``, ``s``) have no namespace, so they are read directly.
+    """
 
     def __init__(self, shared: list[str], date_styles: set[int], epoch):
         self.shared, self.date_styles, self.epoch = shared, date_styles, epoch
-        self.rows: list[tuple[int, dict[int, str]]] = []
-        self.text = _Text()
+        self.header: dict[int, str] | None = None
+        self.columns: list[list[str]] = []
+        self.done: list[list[pd.Series]] = []  # columns converted to compact strings every _CHUNK_ROWS rows
+        self.lines: list[int] = []
         self.row_number = 0
         self.row: dict[int, str] | None = None
         self.column = 0
         self.cells = 0
         self.cell = ("", "n", 0)
+        self.value: str | None = None  # the current cell's text, None until it has some
+        self.collecting = False
+        self.phonetic = False
+        self._names: dict[str, str] = {}
+        self._column_of: dict[str, int] = {}
+
+    def _name(self, tag: str) -> str:
+        name = self._names[tag] = _local(tag)
+        return name
 
     def start(self, tag, attrs):
-        name = _local(tag)
-        if name == "row":
-            r = _attr(attrs, "r")
+        name = self._names.get(tag) or self._name(tag)
+        if name == "c":
+            if self.row is None:
+                return
+            ref = attrs.get("r")
+            if ref is None:
+                self.column += 1
+                if self.column > EXCEL_COLUMNS:
+                    raise WorkbookError(f"row {self.row_number} has more cells than a sheet has columns")
+            else:
+                letters = ref.rstrip("0123456789")
+                column = self._column_of.get(letters)
+                if column is None:
+                    if not _LETTERS.fullmatch(letters) or _column_number(letters) > EXCEL_COLUMNS:
+                        raise WorkbookError(f"it has a cell {ref[:20]!r}, which is not a cell of a sheet")
+                    column = self._column_of[letters] = _column_number(letters)
+                self.column = column
+            style = attrs.get("s")
+            self.cell = (ref, attrs.get("t", "n"), int(style) if style and style.isdigit() else 0)
+            self.value = None
+            self.phonetic = False
+        elif name == "v" or (name == "t" and not self.phonetic):
+            self.collecting = True
+        elif name == "row":
+            r = attrs.get("r")
             if r is None:
                 self.row_number += 1
             elif r.isdigit() and 0 < int(r) <= EXCEL_ROWS:
@@ -326,44 +372,55 @@ class _SheetReader:
             else:
                 raise WorkbookError(f"it numbers a row {r[:20]!r}, which is not a row of a sheet")
             self.row, self.column = {}, 0
-        elif name == "c" and self.row is not None:
-            ref = _attr(attrs, "r")
-            if ref is None:
-                self.column += 1
-            else:
-                m = _REF.fullmatch(ref)
-                if not m or _column_number(m.group(1)) > EXCEL_COLUMNS:
-                    raise WorkbookError(f"it has a cell {ref[:20]!r}, which is not a cell of a sheet")
-                self.column = _column_number(m.group(1))
-            if self.column > EXCEL_COLUMNS:
-                raise WorkbookError(f"row {self.row_number} has more cells than a sheet has columns")
-            style = _attr(attrs, "s", "0")
-            self.cell = (ref, _attr(attrs, "t", "n"), int(style) if style.isdigit() else 0)
-            self.text.reset()
-        elif name == "v" or (name == "t" and not self.text.phonetic):
-            self.text.collecting = True
         elif name == "rPh":
-            self.text.phonetic = True
+            self.phonetic = True
+
+    def data(self, text: str) -> None:
+        if self.collecting:
+            self.value = text if self.value is None else self.value + text
+            if len(self.value) > MAX_CELL_CHARS:
+                raise ReadLimitError(f"a cell holds more than {MAX_CELL_CHARS:,} characters (Excel's own limit)")
 
     def end(self, tag):
-        name = _local(tag)
-        if name in ("v", "t"):
-            self.text.collecting = False
-        elif name == "rPh":
-            self.text.phonetic = False
-        elif name == "c" and self.row is not None:
-            if self.text.seen:
-                value = self._value(self.text.value())
+        name = self._names.get(tag) or self._name(tag)
+        if name == "v" or name == "t":
+            self.collecting = False
+        elif name == "c":
+            if self.value is not None and self.row is not None:
+                value = self._value(self.value)
                 if value:
                     self._keep(value)
-        elif name == "row" and self.row is not None:
+        elif name == "row":
             if self.row:
-                if len(self.rows) >= MAX_ROWS:
-                    raise ReadLimitError(
-                        f"has more than {MAX_ROWS:,} rows holding values; at most {MAX_ROWS:,} are read"
-                    )
-                self.rows.append((self.row_number, self.row))
+                self._row_done(self.row)
             self.row = None
+        elif name == "rPh":
+            self.phonetic = False
+
+    def _row_done(self, row: dict[int, str]) -> None:
+        if self.header is None:
+            self.header = row
+            self.columns = [[] for _ in range(max(row))]
+            self.done = [[] for _ in self.columns]
+            return
+        if len(self.lines) >= MAX_ROWS:
+            raise ReadLimitError(f"has more than {MAX_ROWS:,} rows of data; at most {MAX_ROWS:,} are read")
+        self.lines.append(self.row_number)
+        for column, values in enumerate(self.columns, 1):
+            values.append(row.get(column, ""))
+        if len(self.columns[0]) >= _CHUNK_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        """Move the rows kept as Python strings into compact string columns."""
+        for values, done in zip(self.columns, self.done, strict=True):
+            if values:
+                done.append(pd.Series(values, dtype=str))
+                values.clear()
+
+    def table(self) -> list[pd.Series]:
+        self.flush()
+        return [pd.concat(done, ignore_index=True) if done else pd.Series([], dtype=str) for done in self.done]
 
     def _keep(self, value: str) -> None:
         if self.column > MAX_COLUMNS:
@@ -379,9 +436,21 @@ class _SheetReader:
 
     def _value(self, text: str) -> str:
         ref, kind, style = self.cell
+        if kind == "n":
+            if text.isdigit() and len(text) < 16 and style not in self.date_styles:
+                return text
+            try:
+                number = float(text)
+            except ValueError:
+                return text.strip()  # an error value such as #DIV/0! written without its type
+            if not math.isfinite(number):
+                return text.strip()
+            if style in self.date_styles:
+                return _date_text(number, self.epoch)
+            return _number_text(number)
         if kind == "s":
             try:
-                return self.shared[int(text)].strip()
+                return self.shared[int(text)]
             except (ValueError, IndexError):
                 raise WorkbookError(
                     f"cell {ref or self.row_number} refers to shared string {text[:20]!r}, which it does not hold"
@@ -391,23 +460,18 @@ class _SheetReader:
         if kind == "d":
             text = text.strip()
             return text[:10] if text.endswith("T00:00:00") else text
-        if kind != "n":  # inlineStr, str (a formula's text), e (an error value)
-            return text.strip()
-        try:
-            number = float(text)
-        except ValueError:
-            return text.strip()  # an error value such as #DIV/0! written without its type
-        if not math.isfinite(number):
-            return text.strip()
-        if style in self.date_styles:
-            try:
-                stamp = from_excel(number, self.epoch)
-            except (OverflowError, ValueError):
-                return _number_text(number)
-            if hasattr(stamp, "isoformat"):
-                iso = stamp.isoformat()
-                return iso[:10] if iso.endswith("T00:00:00") else iso
+        return text.strip()  # inlineStr, str (a formula's text), e (an error value)
+
+
+def _date_text(number: float, epoch) -> str:
+    try:
+        stamp = from_excel(number, epoch)
+    except (OverflowError, ValueError):
         return _number_text(number)
+    if not hasattr(stamp, "isoformat"):
+        return _number_text(number)
+    iso = stamp.isoformat()
+    return iso[:10] if iso.endswith("T00:00:00") else iso
 
 
 def _number_text(number: float) -> str:
