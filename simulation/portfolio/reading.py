@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -287,22 +288,32 @@ def _read_csv(utf8: bytes, encoding: str, name: str, deadline: Deadline, notes: 
     deadline.check()
     try:
         chunks = []
-        reader = pd.read_csv(
-            io.BytesIO(utf8),
-            sep=delimiter,
-            dtype=str,
-            keep_default_na=False,
-            skip_blank_lines=False,
-            on_bad_lines="error",
-            engine="c",
-            encoding="utf-8",
-            chunksize=_CSV_CHUNK_ROWS,
-        )
-        with reader:
-            for chunk in reader:
-                chunks.append(chunk)
-                deadline.check()
+        # index_col=False: a first row longer than the header must not become the index; pandas
+        # warns instead of refusing it, and the warning is made an error here
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", pd.errors.ParserWarning)
+            reader = pd.read_csv(
+                io.BytesIO(utf8),
+                sep=delimiter,
+                dtype=str,
+                index_col=False,
+                keep_default_na=False,
+                skip_blank_lines=False,
+                on_bad_lines="error",
+                engine="c",
+                encoding="utf-8",
+                chunksize=_CSV_CHUNK_ROWS,
+            )
+            with reader:
+                for chunk in reader:
+                    chunks.append(chunk)
+                    deadline.check()
         frame = pd.concat(chunks) if len(chunks) > 1 else chunks[0]
+    except pd.errors.ParserWarning:
+        raise FileProblemError(
+            f"{name}: the rows do not line up with the header (the first row of data has more fields than the "
+            f"header's {columns})."
+        ) from None
     except pd.errors.ParserError as exc:
         raise FileProblemError(f"{name}: the rows do not line up with the header ({_parser_message(exc)}).") from None
     except (pd.errors.EmptyDataError, IndexError):

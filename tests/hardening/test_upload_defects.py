@@ -266,3 +266,10 @@ def test_upload_bytes_in_neither_encoding_are_reported_by_line():
     data = "customer_id,revenue\nC1,1\nB\u00fccher,2\n".encode() + b"C3,\x81\n"
     with pytest.raises(FileProblemError, match="line 4 is neither UTF-8 nor Windows-1252"):
         read_upload_bounded(data, "bad.csv")
+
+
+# found by the upload fuzz -------------------------------------------------------------------------
+@pytest.mark.parametrize("text", [b"customer_id\n,\n", b"customer_id,revenue\nA,1,2\nB,2\n"])
+def test_upload_a_first_row_longer_than_the_header_is_refused_not_made_the_index(text):
+    with pytest.raises(FileProblemError, match="first row of data has more fields than the header"):
+        read_upload_bounded(text, "data.csv")
