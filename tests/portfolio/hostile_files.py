@@ -69,8 +69,11 @@ def sheet(rows: str, prolog: str = "", dimension: str | None = None) -> str:
     )
 
 
-def write_xlsx(path: Path, sheet_xml, strings_xml=None, styles_xml: str | None = None) -> Path:
-    """A one-sheet workbook; ``sheet_xml`` and ``strings_xml`` may be text or an iterable of text chunks."""
+def write_xlsx(path, sheet_xml, strings_xml=None, styles_xml: str | None = None):
+    """A one-sheet workbook written to ``path`` (a path or a binary file object, returned).
+
+    ``sheet_xml`` and ``strings_xml`` may be text or an iterable of text chunks.
+    """
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
         z.writestr("[Content_Types].xml", _content_types(strings_xml is not None, styles_xml is not None))
         z.writestr(
