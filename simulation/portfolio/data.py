@@ -443,6 +443,9 @@ def read_transactions(
     problems.add(lines[bad], m["customer_id"], "is empty: every purchase needs a customer id")
     dates, b = _dates(f[m["date"]], "date", m["date"], lines, problems)
     bad |= b
+    no_date = np.isnat(dates) & ~bad
+    problems.add(lines[no_date], m["date"], "is empty: every purchase needs a date")
+    bad |= no_date
     text = f[m["amount"]]
     amount, unreadable = parse_numbers(text)
     problems.add(lines[unreadable & ~bad], m["amount"], "is not a number", text.to_numpy()[unreadable & ~bad])

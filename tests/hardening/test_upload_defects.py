@@ -273,3 +273,12 @@ def test_upload_bytes_in_neither_encoding_are_reported_by_line():
 def test_upload_a_first_row_longer_than_the_header_is_refused_not_made_the_index(text):
     with pytest.raises(FileProblemError, match="first row of data has more fields than the header"):
         read_upload_bounded(text, "data.csv")
+
+
+def test_upload_a_purchase_without_a_date_is_reported_by_line():
+    rows = "".join(f"C{i % 4},2021-{i % 12 + 1:02d}-10,{10 + i}\n" for i in range(20))
+    _, data = read_text("customer_id,date,amount\nC9,,5\n" + rows)
+    assert "line 2, column date: is empty: every purchase needs a date" in data.problems.lines_text(), (
+        data.problems.lines_text()
+    )
+    assert len(data.customers) == 4, "the purchases with dates are used"
