@@ -35,7 +35,7 @@ from .xlsx import Workbook, WorkbookError, check_listing
 DELIMITERS = ",;\t|"
 _XLSX_MAGIC = b"PK\x03\x04"
 _SNIFF_BYTES = 64 * 1024
-_HEADER_CHARS = 1024 * 1024
+_HEADER_BYTES = 1024 * 1024
 _CSV_CHUNK_ROWS = 100_000
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
@@ -252,8 +252,8 @@ def _delimiter(lines: list[str]) -> str:
 
 def _header_width(utf8: bytes, delimiter: str, name: str) -> int:
     """Columns in the header, counted on at most its first MB, refused beyond MAX_COLUMNS."""
-    prefix = utf8[:_HEADER_CHARS].decode("utf-8", errors="ignore")
-    complete = len(utf8) <= _HEADER_CHARS or "\n" in prefix
+    prefix = utf8[:_HEADER_BYTES].decode("utf-8", errors="ignore")
+    complete = len(utf8) <= _HEADER_BYTES or "\n" in prefix
     try:
         header = next(csv.reader(io.StringIO(prefix), delimiter=delimiter, quotechar='"'), [])
     except csv.Error:
