@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import copy
 import io
+import itertools
 import json
 import math
 import tracemalloc
@@ -406,9 +407,9 @@ def xlsx_upload(draw):
     from tests.portfolio import hostile_files as hf
 
     header, rows = draw(table())
-    row_numbers = sorted(draw(st.sets(st.integers(2, 1_048_576), min_size=len(rows), max_size=len(rows))))
-    if draw(st.booleans()):
-        row_numbers = list(range(2, len(rows) + 2))
+    # rows one after another, or far apart (the gaps may carry the last past the sheet's 1,048,576 rows)
+    gaps = draw(st.lists(st.sampled_from([1, 1, 1, 2, 1000, 60_000]), min_size=len(rows), max_size=len(rows)))
+    row_numbers = list(itertools.accumulate(gaps, initial=1))[1:]
     far = draw(st.sampled_from([None] * 8 + ["GR", "GS", "XFD"]))
     odd = draw(st.integers(0, 3)) == 0
     body = hf.header_row([_xml_text(h) for h in header])
