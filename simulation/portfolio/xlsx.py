@@ -32,6 +32,7 @@ import pandas as pd
 from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
+from ..errors import InputError
 from .limits import (
     MAX_CELL_CHARS,
     MAX_CELLS,
@@ -278,9 +279,20 @@ class Workbook:
                 parser.Parse(b"", True)
         except _DoctypeError as exc:
             raise WorkbookError(f"its part {part} {exc}") from None
+        except (WorkbookError, InputError):
+            raise
         except expat.ExpatError as exc:
             raise WorkbookError(f"its part {part} is not well-formed XML ({expat.errors.messages[exc.code]})") from None
-        except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as exc:
+        except (
+            zipfile.BadZipFile,
+            zlib.error,
+            EOFError,
+            NotImplementedError,
+            RuntimeError,
+            ValueError,
+            OSError,
+        ) as exc:
+            # a damaged zip: zipfile raises these (a negative seek from a wrong directory offset is a ValueError)
             raise WorkbookError(f"its part {part} cannot be unpacked ({exc})") from None
 
 

@@ -282,3 +282,10 @@ def test_upload_a_purchase_without_a_date_is_reported_by_line():
         data.problems.lines_text()
     )
     assert len(data.customers) == 4, "the purchases with dates are used"
+
+
+def test_upload_a_workbook_whose_directory_offset_is_wrong_is_refused(tmp_path):
+    data = bytearray(hf.last_row(tmp_path).read_bytes())
+    data[-6:-2] = (0x61C53C00).to_bytes(4, "little")  # the end record's offset of the central directory
+    with pytest.raises(FileProblemError, match=r"could not be (opened|read) as an Excel workbook"):
+        read_upload_bounded(bytes(data), "damaged.xlsx")
