@@ -6,8 +6,8 @@ Typical use::
     result.analysis.classes  # classes, strategies, budget shares
     scenario = result.scenario(currency="EUR")
 
-or step by step: ``read_path``, ``read_customers`` with ``propose_mapping``, ``analyse``,
-``build_scenario``.
+or step by step: ``read_path`` (``read_upload_bounded`` for an upload's bytes), ``read_customers``
+with ``propose_mapping``, ``analyse``, ``build_scenario``.
 """
 
 from .analysis import Analysis, analyse, build_scenario, fit_cohorts, fit_groups
@@ -15,9 +15,10 @@ from .classify import CLASSES, Thresholds
 from .columns import KINDS, guess_kind, propose_mapping
 from .data import CohortData, CustomerData, read_cohorts, read_customers, read_transactions
 from .fit import Lifetimes, SBGFit, TooLittleDataError, fit_sbg
+from .limits import ReadLimitError
 from .pipeline import PortfolioAnalysis, analyse_portfolio
 from .plans import STRATEGIES, ContactPlan
-from .reading import MAX_FILE_BYTES, FileProblemError, read_bytes, read_path
+from .reading import MAX_FILE_BYTES, FileProblemError, read_bytes, read_path, read_upload_bounded
 from .settings import PortfolioSettings, SettingsError
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "Lifetimes",
     "PortfolioAnalysis",
     "PortfolioSettings",
+    "ReadLimitError",
     "SBGFit",
     "SettingsError",
     "Thresholds",
@@ -50,4 +52,5 @@ __all__ = [
     "read_customers",
     "read_path",
     "read_transactions",
+    "read_upload_bounded",
 ]

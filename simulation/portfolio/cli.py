@@ -151,11 +151,11 @@ def cmd_fit(args) -> int:
     data = result.data
     by, fits, messages = result.group_fits()
     if not fits:
-        detail = " ".join(f"{name}: {msg}" for name, msg in messages.items())
+        detail = " ".join(messages.values())  # each message starts with its group's name
         raise InputError(f"no churn model could be fitted. {detail}")
     records = [fit.to_dict() for fit in fits.values()]
-    for name, msg in messages.items():
-        print(f"note: {by} {name}: not fitted: {msg}", file=sys.stderr)
+    for msg in messages.values():
+        print(f"note: {by} not fitted: {msg}", file=sys.stderr)
     if args.format == "csv":
         import pandas as pd
 

@@ -16,6 +16,14 @@ import pandas as pd
 
 from ..errors import InputError
 from .columns import check_mapping, normalise
+from .limits import (
+    FIRST_DATE,
+    LAST_DATE,
+    MAX_CUSTOMERS_PER_COHORT,
+    MAX_MONEY_PER_PERIOD,
+    MAX_PERIOD,
+    MAX_TENURE,
+)
 from .parsing import Problems, parse_dates, parse_numbers, parse_status
 from .reading import RawTable
 
@@ -149,9 +157,33 @@ def _fraction(values: np.ndarray, bad: np.ndarray, name: str, problems: Problems
     return values, out
 
 
+def as_of_date(value, what: str = "as_of") -> pd.Timestamp:
+    """The date the data describe, checked: a date from FIRST_DATE to LAST_DATE, or an InputError naming ``what``."""
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        raise InputError(f"{what}: not a date (YYYY-MM-DD): {str(value)[:60]!r}") from None
+    if stamp is pd.NaT:
+        raise InputError(f"{what}: not a date (YYYY-MM-DD): {str(value)[:60]!r}")
+    if stamp.tzinfo is not None:
+        stamp = stamp.tz_localize(None)
+    if not FIRST_DATE <= stamp < LAST_DATE + pd.Timedelta(days=1):
+        raise InputError(
+            f"{what}: {stamp.date()} is outside the dates this reads, {FIRST_DATE.date()} to {LAST_DATE.date()}"
+        )
+    return stamp
+
+
 def _dates(raw: pd.Series, role: str, column: str, lines, problems: Problems):
-    dates, bad, fmt, mixed = parse_dates(raw)
+    dates, bad, fmt, mixed, outside = parse_dates(raw)
     values = raw.to_numpy()
+    problems.add(
+        lines[outside],
+        column,
+        f"is outside the years {FIRST_DATE.year} to {LAST_DATE.year} this reads",
+        values[outside],
+    )
+    bad = bad & ~outside
     if fmt is None and bad.any():
         problems.add(lines[bad], column, f"is not a date (the {role} column holds no readable dates)", values[bad])
         return dates, bad
@@ -160,7 +192,7 @@ def _dates(raw: pd.Series, role: str, column: str, lines, problems: Problems):
     )
     plain = bad & ~mixed
     problems.add(lines[plain], column, f"is not a date in the column's format ({fmt})", values[plain])
-    return dates, bad
+    return dates, bad | outside
 
 
 def read_customers(
@@ -191,7 +223,7 @@ def read_customers(
     problems.add(lines[empty_id], m["customer_id"], "is empty: every row needs a customer id")
     bad |= empty_id
 
-    def number(role, allow_negative=False):
+    def number(role, allow_negative=False, most=None, unit=""):
         col = m[role]
         if col is None:
             return np.full(n, np.nan), np.zeros(n, bool)
@@ -200,13 +232,20 @@ def read_customers(
         problems.add(lines[unreadable], col, "is not a number", text.to_numpy()[unreadable])
         negative = np.isfinite(values) & (values < 0) & (not allow_negative)
         problems.add(lines[negative], col, "is negative", text.to_numpy()[negative])
-        return np.where(negative, np.nan, values), unreadable | negative
+        above = np.zeros(n, bool)
+        if most is not None:
+            above = np.isfinite(values) & (values > most)
+            reason = f"is above {most:,.0f}, the most the model takes {unit}"
+            problems.add(lines[above], col, reason, text.to_numpy()[above])
+        out = negative | above
+        return np.where(out, np.nan, values), unreadable | out
 
-    revenue, b = number("revenue")
+    money = "per customer and period"
+    revenue, b = number("revenue", most=MAX_MONEY_PER_PERIOD, unit=money)
     bad |= b
-    potential, b = number("potential")
+    potential, b = number("potential", most=MAX_MONEY_PER_PERIOD, unit=money)
     bad |= b
-    tenure_given, b = number("tenure")
+    tenure_given, b = number("tenure", most=MAX_TENURE, unit="as a tenure in periods")
     bad |= b
     margin, churn_risk = np.full(n, np.nan), np.full(n, np.nan)
     if m["gross_margin"]:
@@ -257,7 +296,7 @@ def read_customers(
     )
     status = np.where(prospect, "prospect", status)
 
-    stamp = pd.Timestamp(as_of) if as_of is not None else None
+    stamp = as_of_date(as_of) if as_of is not None else None
     if stamp is None and (m["start"] or m["end"]):
         known = np.concatenate([start[~np.isnat(start)], end[~np.isnat(end)]])
         stamp = pd.Timestamp(known.max()) if known.size else None
@@ -301,7 +340,7 @@ def read_customers(
         problems.add(
             lines[dup_pos],
             m["customer_id"],
-            "",
+            "appears more than once (the first row is kept)",
             ids[dup_pos],
             [f"appears again (first on line {lines[first[np.searchsorted(okpos, p)]]})" for p in dup_pos],
         )
@@ -404,6 +443,9 @@ def read_transactions(
     problems.add(lines[bad], m["customer_id"], "is empty: every purchase needs a customer id")
     dates, b = _dates(f[m["date"]], "date", m["date"], lines, problems)
     bad |= b
+    no_date = np.isnat(dates) & ~bad
+    problems.add(lines[no_date], m["date"], "is empty: every purchase needs a date")
+    bad |= no_date
     text = f[m["amount"]]
     amount, unreadable = parse_numbers(text)
     problems.add(lines[unreadable & ~bad], m["amount"], "is not a number", text.to_numpy()[unreadable & ~bad])
@@ -419,11 +461,19 @@ def read_transactions(
         text.to_numpy()[nonpositive],
     )
     bad |= nonpositive
+    above = np.isfinite(amount) & (amount > MAX_MONEY_PER_PERIOD) & ~bad
+    problems.add(
+        lines[above],
+        m["amount"],
+        f"is above {MAX_MONEY_PER_PERIOD:,.0f}, the most the model takes for one purchase",
+        text.to_numpy()[above],
+    )
+    bad |= above
     ok = ~bad
     if not ok.any():
         _refuse_empty(pd.DataFrame(), n, problems, raw)
     ids, dates, amount = ids[ok], dates[ok], amount[ok]
-    stamp = pd.Timestamp(as_of) if as_of is not None else pd.Timestamp(dates.max())
+    stamp = as_of_date(as_of) if as_of is not None else pd.Timestamp(dates.max())
     codes, uniques = pd.factorize(ids, sort=False)
     days = (dates - dates.min()) / np.timedelta64(1, "D")
     if inactivity_days is None:
@@ -522,7 +572,12 @@ def read_cohorts(raw: RawTable, mapping: dict, *, period: str = "year") -> Cohor
         for c in raw.columns:
             digits = re.search(r"(\d+)$", normalise(c))
             if c != m["cohort"] and digits:
-                numbered[c] = int(digits.group(1))
+                numbered[c] = int(digits.group(1)[:20])
+                if numbered[c] > MAX_PERIOD:
+                    raise InputError(
+                        f"column {c[:60]!r}: period {numbered[c]:,} is outside 0 to {MAX_PERIOD}, the periods the "
+                        "model simulates; a cohort table's columns are its periods 0, 1, 2, ..."
+                    )
         for c, t in numbered.items():
             values, unreadable = parse_numbers(f[c])
             problems.add(lines[unreadable], c, "is not a number", f[c].to_numpy()[unreadable])
@@ -531,6 +586,14 @@ def read_cohorts(raw: RawTable, mapping: dict, *, period: str = "year") -> Cohor
     else:
         t, bad_t = parse_numbers(f[m["period"]].str.extract(r"(-?\d+)\s*$", expand=False).fillna(f[m["period"]]))
         problems.add(lines[bad_t], m["period"], "is not a period number", f[m["period"]].to_numpy()[bad_t])
+        outside = np.isfinite(t) & ((t < 0) | (t > MAX_PERIOD) | (t != np.round(t)))
+        problems.add(
+            lines[outside],
+            m["period"],
+            f"is not a whole period from 0 to {MAX_PERIOD} (the periods the model simulates)",
+            f[m["period"]].to_numpy()[outside],
+        )
+        t = np.where(outside, np.nan, t)
         values, unreadable = parse_numbers(f[m["active"]])
         problems.add(lines[unreadable], m["active"], "is not a number", f[m["active"]].to_numpy()[unreadable])
         sets = f[m["segment"]] if m["segment"] else f[m["cohort"]]
@@ -554,7 +617,7 @@ def read_cohorts(raw: RawTable, mapping: dict, *, period: str = "year") -> Cohor
         recs.sort(key=lambda r: r[2])
         ts = [r[2] for r in recs]
         where = f"cohort {name!r}"
-        if ts[0] != 0 or ts != list(range(ts[-1] + 1)):
+        if ts[0] != 0 or np.any(np.diff(ts) != 1):
             problems.add(
                 [recs[0][4]],
                 recs[0][5],
@@ -568,6 +631,14 @@ def read_cohorts(raw: RawTable, mapping: dict, *, period: str = "year") -> Cohor
                 [recs[i][4]],
                 recs[i][5],
                 f"{where}: active customers must be whole numbers, 0 or more; got {counts[i]:g}",
+            )
+            continue
+        if counts[0] > MAX_CUSTOMERS_PER_COHORT:
+            problems.add(
+                [recs[0][4]],
+                recs[0][5],
+                f"{where}: {counts[0]:g} customers is above {MAX_CUSTOMERS_PER_COHORT:,}, the most the model takes "
+                "in one cohort",
             )
             continue
         rises = np.flatnonzero(np.diff(counts) > 0)

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from .limits import FIRST_DATE, LAST_DATE
+
 SHOWN_PROBLEMS = 8
 DATE_FORMATS = {
     "%Y-%m-%d": "YYYY-MM-DD",
@@ -111,12 +113,15 @@ def _people_numbers(s: pd.Series) -> np.ndarray:
     return np.where(percent, values / 100, values)
 
 
-def parse_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray, str | None, np.ndarray]:
+def parse_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray, str | None, np.ndarray, np.ndarray]:
     """Dates in one format per column, chosen as the format most cells are written in.
 
-    Returns the dates (``datetime64[ns]``, NaT where empty or unreadable), a mask of the
-    unreadable cells, the format's name, and a mask of the cells that are dates in
-    another format (mixed formats in one column are refused, not guessed).
+    Returns the dates (``datetime64[ns]``, NaT where empty, unreadable or out of range), a mask
+    of the cells not used (unreadable or out of range), the format's name, a mask of the cells
+    that are dates in another format (mixed formats in one column are refused, not guessed),
+    and a mask of the dates outside :data:`~simulation.portfolio.limits.FIRST_DATE` to
+    :data:`~simulation.portfolio.limits.LAST_DATE` (read in whole seconds, so a year such as
+    9999 or 0001 is seen as itself, never wrapped around the nanosecond range).
     """
     s = text.astype(str).str.strip()
     empty = (s == "").to_numpy()
@@ -124,21 +129,32 @@ def parse_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray, str | None, np
     sample = filled.iloc[:2000]
     best, best_hits = None, 0
     for fmt in DATE_FORMATS:
-        hits = int(pd.to_datetime(sample, format=fmt, errors="coerce").notna().sum())
+        hits = int((~np.isnat(_to_seconds(sample, fmt))).sum())
         if hits > best_hits:
             best, best_hits = fmt, hits
     dates = np.full(len(s), np.datetime64("NaT"), dtype="datetime64[ns]")
     other = np.zeros(len(s), dtype=bool)
+    outside = np.zeros(len(s), dtype=bool)
     if best is None:
-        return dates, ~empty, None, other
-    dates = pd.to_datetime(s, format=best, errors="coerce").to_numpy(dtype="datetime64[ns]")
-    failed = ~empty & np.isnat(dates)
+        return dates, ~empty, None, other, outside
+    seconds = _to_seconds(s, best)
+    known = ~np.isnat(seconds)
+    first, last = np.datetime64(FIRST_DATE, "s"), np.datetime64(LAST_DATE + pd.Timedelta(days=1), "s")
+    outside[known] = (seconds[known] < first) | (seconds[known] >= last)
+    inside = known & ~outside
+    dates[inside] = seconds[inside].astype("datetime64[ns]")
+    failed = ~empty & ~known
     if failed.any():
         rest = s[failed]
         for fmt in DATE_FORMATS:
             if fmt != best:
-                other[np.flatnonzero(failed)] |= pd.to_datetime(rest, format=fmt, errors="coerce").notna().to_numpy()
-    return dates, failed, DATE_FORMATS[best], failed & other
+                other[np.flatnonzero(failed)] |= ~np.isnat(_to_seconds(rest, fmt))
+    return dates, failed | outside, DATE_FORMATS[best], failed & other, outside
+
+
+def _to_seconds(text: pd.Series, fmt: str) -> np.ndarray:
+    """``text`` read in format ``fmt`` as ``datetime64[s]`` (NaT where it is not such a date), for years 1 to 9999."""
+    return pd.to_datetime(text, format=fmt, errors="coerce").to_numpy().astype("datetime64[s]")
 
 
 def parse_status(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:

@@ -18,6 +18,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from ..errors import InputError
 from .classify import CLASSES, LEVELS
 from .columns import KINDS
+from .limits import FIRST_DATE, LAST_DATE
 from .plans import PLAN_GROUPS, ContactPlan
 
 Kind = Literal[KINDS]
@@ -145,6 +146,13 @@ class PortfolioSettings(BaseModel):
                 return date.fromisoformat(value.strip())
             except ValueError:
                 raise ValueError(f"not a date (YYYY-MM-DD): {value!r}") from None
+        return value
+
+    @field_validator("as_of")
+    @classmethod
+    def _date_in_range(cls, value: date | None) -> date | None:
+        if value is not None and not FIRST_DATE.date() <= value <= LAST_DATE.date():
+            raise ValueError(f"{value} is outside the dates this reads, {FIRST_DATE.date()} to {LAST_DATE.date()}")
         return value
 
     def __hash__(self) -> int:

@@ -9,11 +9,15 @@ the test through its timeout (the thread method, since a compiled loop cannot be
 from __future__ import annotations
 
 import copy
+import io
+import itertools
 import json
 import math
+import tracemalloc
 
+import numpy as np
 import pytest
-from hypothesis import assume, event, given
+from hypothesis import assume, event, given, settings
 from hypothesis import strategies as st
 
 from simulation import Scenario, ScenarioError, compare, scenario_from_dict
@@ -266,3 +270,214 @@ def test_distribution_refuses_every_non_finite_value():
             data = {"low": 0.0, "high": 0.1, key: bad}
             with pytest.raises(ValueError):
                 Distribution.model_validate(data)
+
+
+# Customer files: CSV and .xlsx uploads of every shape, ordinary to hostile ------------------------
+UPLOAD_PEAK_BYTES = 200 * 1024 * 1024
+COLUMN_NAMES = [
+    "customer_id", "revenue", "start", "end", "status", "tenure", "potential", "segment", "gross_margin",
+    "churn_risk", "customer", "date", "amount", "Cohort", "Year 0", "Year 1", "Year 2", "Year 999999999999",
+    "cohort", "period", "active", "", "Umsatz (EUR)", "customer_id",
+]  # fmt: skip
+CELL_WORDS = [
+    "", "0", "1", "-1", "12", "100", "1,234.50", "1.234,50", "€ 300", "35 %", "1e308", "1e19", "1e30", "nan", "inf",
+    "-0", "2020-01-15", "2021-06-30", "15/01/2020", "9999-01-01", "0001-01-01", "1677-09-21", "2262-04-12",
+    "2020-13-45", "active", "lapsed", "prospect", "yes", "C1", "C2", "C3", "A", "B", "#DIV/0!", "Bücher", '"',
+    "'", "\x00", "\u202e", "=1+1",
+]  # fmt: skip
+cell_text = st.one_of(
+    st.sampled_from(CELL_WORDS),
+    st.integers(-(10**20), 10**20).map(str),
+    st.text(st.characters(codec="utf-8", exclude_categories=["Cc", "Cs"]), max_size=12),
+)
+DAY = 86_400
+
+
+@st.composite
+def plausible_table(draw):
+    """A customer table, a transaction log or a cohort table that reads, with a few cells made extreme."""
+    kind = draw(st.sampled_from(["customers", "customers", "transactions", "cohorts"]))
+    n = draw(st.integers(5, 60))
+    start = draw(st.lists(st.integers(1_420_070_400, 1_700_000_000), min_size=n, max_size=n))
+    day = [str(np.datetime64(t, "s").astype("datetime64[D]")) for t in start]
+    if kind == "customers":
+        header = ["customer_id", "revenue", "start", "end", "status", "potential", "segment"]
+        ended = draw(st.lists(st.booleans(), min_size=n, max_size=n))
+        rows = [
+            [f"C{i}", str(draw(st.integers(1, 5000))), day[i],
+             str(np.datetime64(start[i] + 400 * DAY, "s").astype("datetime64[D]")) if ended[i] else "",
+             "lapsed" if ended[i] else "active", str(draw(st.integers(0, 9000))), draw(st.sampled_from(["A", "B", ""]))]
+            for i in range(n)
+        ]  # fmt: skip
+    elif kind == "transactions":
+        header = ["customer_id", "date", "amount"]
+        rows = [[f"C{draw(st.integers(0, 9))}", day[i], f"{draw(st.integers(1, 99_999)) / 100:.2f}"] for i in range(n)]
+    else:
+        periods = draw(st.integers(2, 9))
+        header = ["Cohort"] + [f"Year {t}" for t in range(periods)]
+        rows = []
+        for c in range(draw(st.integers(1, 4))):
+            counts = sorted(draw(st.lists(st.integers(0, 10_000), min_size=periods, max_size=periods)), reverse=True)
+            rows.append([f"K{c}"] + [str(x) for x in counts])
+    for _ in range(draw(st.sampled_from([0, 0, 1, 1, 2, 4]))):
+        r, c = draw(st.integers(0, len(rows) - 1)), draw(st.integers(0, len(header) - 1))
+        rows[r][c] = draw(cell_text)
+    return header, rows
+
+
+@st.composite
+def random_table(draw):
+    width = draw(st.integers(1, 7))
+    header = [draw(st.sampled_from(COLUMN_NAMES) | st.text(max_size=8)) for _ in range(width)]
+    rows = draw(st.lists(st.lists(cell_text, min_size=0, max_size=width + 1), max_size=25))
+    return header, rows
+
+
+def table():
+    """A header and rows of cells: mostly a plausible table with a few extreme cells, sometimes anything."""
+    return st.one_of(plausible_table(), plausible_table(), random_table())
+
+
+@st.composite
+def csv_upload(draw):
+    """``(name, bytes)`` of a delimited file: any delimiter, encoding and line ending, or a hostile shape."""
+    shape = draw(st.sampled_from(["table"] * 12 + ["sniffer", "wide", "quotes", "binary", "mixed"]))
+    if shape == "binary":
+        return "data.csv", draw(st.binary(max_size=3000))
+    if shape == "sniffer":
+        return "data.csv", (",'" * draw(st.integers(1, 40_000)) + "\nC1,100\n").encode()
+    if shape == "wide":
+        n = draw(st.sampled_from([199, 200, 201, 5_000, 300_000]))
+        return "wide.csv", ("customer_id," + ",".join(f"c{i}" for i in range(n)) + "\nC1" + ",1" * n + "\n").encode()
+    header, rows = draw(table())
+    delimiter = draw(st.sampled_from([",", ",", ";", "\t", "|", " ", ":"]))
+    newline = draw(st.sampled_from(["\n", "\r\n", "\r"]))
+    lines = [delimiter.join(header)] + [delimiter.join(r) for r in rows]
+    if shape == "quotes":
+        lines = [line.replace(draw(st.sampled_from([",", "C", "1", "a"])), '"', 1) for line in lines]
+    text = newline.join(lines) + draw(st.sampled_from([newline, ""]))
+    if shape == "mixed":
+        return "data.csv", b"\n".join(
+            line.encode("utf-8" if i % 2 else "cp1252", errors="replace") for i, line in enumerate(text.split("\n"))
+        )
+    encoding = draw(st.sampled_from(["utf-8", "utf-8-sig", "cp1252", "utf-16"]))
+    return draw(st.sampled_from(["data.csv"] * 8 + ["data.txt", "data.xlsx"])), text.encode(encoding, errors="replace")
+
+
+def _xml_text(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+@st.composite
+def xlsx_cell(draw, ref: str, value: str, odd: bool):
+    """The cell ``ref`` holding ``value`` as Excel would (a number or an inline string), or (``odd``) perhaps not."""
+    kind = (
+        draw(st.sampled_from(["as is"] * 12 + ["number", "shared", "bool", "error", "date", "odd"])) if odd else "as is"
+    )
+    if kind == "as is":
+        try:
+            float(value)
+            return f'<c r="{ref}"><v>{_xml_text(value)}</v></c>'
+        except ValueError:
+            return f'<c r="{ref}" t="inlineStr"><is><t>{_xml_text(value)}</t></is></c>'
+    if kind == "number":
+        return f'<c r="{ref}"><v>{draw(st.sampled_from(["1", "2.5", "1e400", "#DIV/0!", "-0", "nan"]))}</v></c>'
+    if kind == "shared":
+        return f'<c r="{ref}" t="s"><v>{draw(st.sampled_from(["0", "1", "5", "-1", "x"]))}</v></c>'
+    if kind == "bool":
+        return f'<c r="{ref}" t="b"><v>{draw(st.sampled_from(["0", "1", "2"]))}</v></c>'
+    if kind == "error":
+        return f'<c r="{ref}" t="e"><v>#N/A</v></c>'
+    if kind == "date":
+        serial = draw(st.sampled_from(["43831", "0", "-5", "2958466", "1e20", "43831.5"]))
+        return f'<c r="{ref}" s="1"><v>{serial}</v></c>'
+    odd = draw(st.sampled_from(["", ' r=""', ' r="1A"', ' r="AAAA1"', ' t="zz"']))
+    return f"<c{odd}><v>1</v></c>"
+
+
+STYLES = (
+    '<?xml version="1.0" encoding="UTF-8"?><styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+    '<cellXfs count="2"><xf numFmtId="0"/><xf numFmtId="14"/></cellXfs></styleSheet>'
+)
+
+
+@st.composite
+def xlsx_upload(draw):
+    """``(name, bytes)`` of a workbook: a table as inline, shared, typed and date cells, with hostile variants."""
+    from tests.portfolio import hostile_files as hf
+
+    header, rows = draw(table())
+    # rows one after another, or far apart (the gaps may carry the last past the sheet's 1,048,576 rows)
+    gaps = draw(st.lists(st.sampled_from([1, 1, 1, 2, 1000, 60_000]), min_size=len(rows), max_size=len(rows)))
+    row_numbers = list(itertools.accumulate(gaps, initial=1))[1:]
+    far = draw(st.sampled_from([None] * 8 + ["GR", "GS", "XFD"]))
+    odd = draw(st.integers(0, 3)) == 0
+    body = hf.header_row([_xml_text(h) for h in header])
+    for number, cells in zip(row_numbers, rows, strict=True):
+        body += f'<row r="{number}">'
+        body += "".join(draw(xlsx_cell(f"{chr(65 + i)}{number}", value, odd)) for i, value in enumerate(cells))
+        body += (f'<c r="{far}{number}" t="inlineStr"><is><t>x</t></is></c>' if far else "") + "</row>"
+    prolog = draw(st.sampled_from([""] * 10 + ['<!DOCTYPE worksheet [<!ENTITY a "aaaa">]>', "<!DOCTYPE worksheet>"]))
+    strings = draw(
+        st.sampled_from([None, "", "<sst><si><t>C1</t></si><si><r><t>a</t></r><rPh><t>x</t></rPh></si></sst>"])
+    )
+    if strings == "":
+        strings = '<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"/>'
+    out = io.BytesIO()
+    hf.write_xlsx(
+        out, hf.sheet(body, prolog=prolog), strings_xml=strings, styles_xml=STYLES if draw(st.booleans()) else None
+    )
+    data = bytearray(out.getvalue())
+    for _ in range(draw(st.sampled_from([0] * 8 + [1, 3]))):  # damage: a flipped, cut or inserted byte
+        i = draw(st.integers(0, len(data) - 1))
+        data[i : i + draw(st.integers(0, 3))] = draw(st.binary(max_size=3))
+    return draw(st.sampled_from(["data.xlsx"] * 8 + ["data.csv"])), bytes(data)
+
+
+def check_upload(name: str, data: bytes) -> None:
+    """The property: the whole upload path ends in a result or an InputError, within the memory bound."""
+    from simulation.portfolio.analysis import analyse, build_scenario, fit_cohorts
+    from simulation.portfolio.columns import guess_kind, propose_mapping
+    from simulation.portfolio.data import read_cohorts, read_customers, read_transactions
+    from simulation.portfolio.reading import read_upload_bounded
+
+    def run():
+        raw = read_upload_bounded(data, name, seconds=30)
+        kind = guess_kind(raw.columns)
+        mapping = propose_mapping(raw.columns, kind)
+        if kind == "cohorts":
+            fit_cohorts(read_cohorts(raw, mapping))
+            return "cohorts read"
+        reader = read_transactions if kind == "transactions" else read_customers
+        build_scenario(analyse(reader(raw, mapping)), runs=10)
+        return "scenario built"
+
+    tracemalloc.start()
+    try:
+        try:
+            event(run())
+        except InputError as exc:
+            assert 0 < len(str(exc)) < MESSAGE_LIMIT, f"message of {len(str(exc)):,} characters"
+            event(f"refused: {type(exc).__name__}")
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < UPLOAD_PEAK_BYTES, f"peak {peak:,} bytes reading {len(data):,} bytes"
+
+
+# A third of the profile's cases: each reads, classifies and fits (10 in the fast profile, 1,000 in the long one).
+UPLOAD_CASES = settings(max_examples=max(10, settings.default.max_examples // 3))
+
+
+@pytest.mark.timeout(1800, method="thread")
+@UPLOAD_CASES
+@given(csv_upload())
+def test_customer_csv_uploads_give_a_result_or_a_message_in_bounded_memory(file):
+    check_upload(*file)
+
+
+@pytest.mark.timeout(1800, method="thread")
+@UPLOAD_CASES
+@given(xlsx_upload())
+def test_customer_xlsx_uploads_give_a_result_or_a_message_in_bounded_memory(file):
+    check_upload(*file)

@@ -109,7 +109,8 @@ def test_oversized_file_is_refused_before_reading(tmp_path):
         f.truncate(100 * 1024 * 1024)
     with pytest.raises(FileProblemError) as info:
         read_path(path)
-    assert "huge.csv is 100 MB; the limit is 50 MB" in str(info.value), str(info.value)
+    expected = "huge.csv is 104,857,600 bytes, 52,428,800 bytes over the limit of 52,428,800 bytes (50 MB)"
+    assert expected in str(info.value), str(info.value)
     assert MAX_FILE_BYTES == 50 * 1024 * 1024, "the README states 50 MB"
 
 
