@@ -7,7 +7,7 @@ import logging
 import streamlit as st
 
 from simulation.errors import InputError
-from simulation.portfolio.reading import MAX_FILE_TEXT
+from simulation.portfolio.limits import MAX_FILE_TEXT
 from ui.portfolio import cache, inputs, sections
 from ui.shared import routing
 

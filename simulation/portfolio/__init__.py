@@ -18,7 +18,7 @@ from .fit import Lifetimes, SBGFit, TooLittleDataError, fit_sbg
 from .limits import ReadLimitError
 from .pipeline import PortfolioAnalysis, analyse_portfolio
 from .plans import STRATEGIES, ContactPlan
-from .reading import MAX_FILE_BYTES, FileProblemError, read_bytes, read_path, read_upload_bounded
+from .reading import MAX_FILE_BYTES, FileProblemError, read_path, read_upload_bounded
 from .settings import PortfolioSettings, SettingsError
 
 __all__ = [
@@ -47,7 +47,6 @@ __all__ = [
     "fit_sbg",
     "guess_kind",
     "propose_mapping",
-    "read_bytes",
     "read_cohorts",
     "read_customers",
     "read_path",

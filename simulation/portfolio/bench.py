@@ -19,7 +19,7 @@ from .analysis import analyse, build_scenario
 from .columns import propose_mapping
 from .data import read_customers
 from .fit import Lifetimes, fit_sbg
-from .reading import read_bytes
+from .reading import read_upload_bounded
 
 
 def synthetic_table(n: int, seed: int = 1, months: int = 60) -> bytes:
@@ -51,7 +51,7 @@ def synthetic_table(n: int, seed: int = 1, months: int = 60) -> bytes:
 def time_once(data: bytes) -> dict[str, float]:
     times = {}
     t0 = time.perf_counter()
-    raw = read_bytes(data, "bench.csv")
+    raw = read_upload_bounded(data, "bench.csv")
     customers = read_customers(raw, propose_mapping(raw.columns, "customers"))
     t1 = time.perf_counter()
     analysis = analyse(customers)

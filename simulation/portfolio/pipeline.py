@@ -19,7 +19,7 @@ from .classify import Thresholds, default_thresholds
 from .columns import guess_kind, propose_mapping, roles_of
 from .data import CohortData, CustomerData, read_cohorts, read_customers, read_transactions
 from .fit import SBGFit
-from .reading import RawTable, read_bytes, read_path
+from .reading import RawTable, read_path, read_upload_bounded
 from .settings import PortfolioSettings
 
 COHORTS_NOT_CLASSIFIED = (
@@ -144,7 +144,7 @@ def analyse_portfolio(
     if isinstance(data, bytes | bytearray | memoryview):
         if name is None:
             raise TypeError("analyse_portfolio: name the file whose bytes are given")
-        raw = read_bytes(bytes(data), name, sheet=settings.sheet)
+        raw = read_upload_bounded(bytes(data), name, sheet=settings.sheet)
     else:
         name = name or Path(data).name
         raw = read_path(data, sheet=settings.sheet)

@@ -142,7 +142,6 @@ def read_upload_bounded(data: bytes, name: str, sheet: str | None = None, *, sec
     return _read_csv(utf8, encoding, name, deadline, notes)
 
 
-read_bytes = read_upload_bounded  # the earlier name, kept for callers that have not switched
 
 
 def _binary(name: str) -> FileProblemError:

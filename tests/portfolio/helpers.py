@@ -6,7 +6,7 @@ from pathlib import Path
 
 from simulation.portfolio.columns import guess_kind, propose_mapping
 from simulation.portfolio.data import read_cohorts, read_customers, read_transactions
-from simulation.portfolio.reading import read_bytes
+from simulation.portfolio.reading import read_upload_bounded
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data" / "customers"
@@ -14,7 +14,7 @@ SAMPLES = ROOT / "sample_data" / "customers"
 
 def read_text(text: str, name: str = "data.csv", encoding: str = "utf-8", **options):
     """Read CSV text as an upload, with the proposed mapping: ``(kind, data)``."""
-    raw = read_bytes(text.encode(encoding), name)
+    raw = read_upload_bounded(text.encode(encoding), name)
     kind = options.pop("kind", None) or guess_kind(raw.columns)
     mapping = {**propose_mapping(raw.columns, kind), **options.pop("mapping", {})}
     reader = {"customers": read_customers, "transactions": read_transactions, "cohorts": read_cohorts}[kind]

@@ -9,7 +9,7 @@ import pytest
 from simulation.errors import InputError
 from simulation.portfolio.columns import propose_mapping
 from simulation.portfolio.data import NothingUsableError, read_customers
-from simulation.portfolio.reading import MAX_FILE_BYTES, FileProblemError, read_bytes, read_path
+from simulation.portfolio.reading import MAX_FILE_BYTES, FileProblemError, read_path, read_upload_bounded
 
 from .helpers import read_text
 
@@ -38,7 +38,7 @@ def test_reads_a_plain_customer_table():
     ],
 )
 def test_detects_delimiter_and_encoding(text, encoding, source):
-    raw = read_bytes(text.encode(encoding), "export.csv")
+    raw = read_upload_bounded(text.encode(encoding), "export.csv")
     assert source in raw.source, f"expected {source!r} in {raw.source!r}"
     assert raw.columns[0] == "customer_id", f"the header must be read cleanly (no BOM): {raw.columns}"
     assert len(raw.frame) == 4, f"four rows expected; got {len(raw.frame)}"
@@ -51,7 +51,7 @@ def test_decimal_commas_and_currency_signs_are_numbers():
 
 
 def test_wrong_columns_name_what_is_missing():
-    raw = read_bytes(b"name,city\nAcme,Paris\n", "crm.csv")
+    raw = read_upload_bounded(b"name,city\nAcme,Paris\n", "crm.csv")
     with pytest.raises(InputError) as info:
         read_customers(raw, propose_mapping(raw.columns, "customers"))
     message = str(info.value)
@@ -97,9 +97,9 @@ def test_negative_revenue_and_zero_or_negative_amounts():
 
 def test_empty_file_and_header_only():
     with pytest.raises(FileProblemError, match=r"empty\.csv is empty"):
-        read_bytes(b"", "empty.csv")
+        read_upload_bounded(b"", "empty.csv")
     with pytest.raises(FileProblemError, match="header but no rows"):
-        read_bytes(b"customer_id,revenue\n\n", "header.csv")
+        read_upload_bounded(b"customer_id,revenue\n\n", "header.csv")
 
 
 def test_oversized_file_is_refused_before_reading(tmp_path):
@@ -117,14 +117,14 @@ def test_oversized_file_is_refused_before_reading(tmp_path):
 def test_binary_renamed_csv_is_not_read_as_text():
     png = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
     with pytest.raises(FileProblemError, match=r"photo\.csv is not a text table"):
-        read_bytes(png, "photo.csv")
+        read_upload_bounded(png, "photo.csv")
     with pytest.raises(FileProblemError, match="not one"):
-        read_bytes(b"customer_id,revenue\n1,2\n", "fake.xlsx")
+        read_upload_bounded(b"customer_id,revenue\n1,2\n", "fake.xlsx")
 
 
 def test_rows_that_do_not_line_up_name_the_line():
     with pytest.raises(FileProblemError, match="line 3"):
-        read_bytes(b"customer_id,revenue\nA,1\nB,2,3,4\n", "ragged.csv")
+        read_upload_bounded(b"customer_id,revenue\nA,1\nB,2,3,4\n", "ragged.csv")
 
 
 def _workbook(path, sheets):

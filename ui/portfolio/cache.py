@@ -12,7 +12,7 @@ import hashlib
 import streamlit as st
 
 from simulation.portfolio import pipeline
-from simulation.portfolio.reading import RawTable, read_bytes
+from simulation.portfolio.reading import RawTable, read_upload_bounded
 from simulation.portfolio.settings import PortfolioSettings
 
 
@@ -24,7 +24,7 @@ def digest(data: bytes) -> str:
 @st.cache_data(max_entries=8, show_spinner=False)
 def raw_table(_data: bytes, digest: str, name: str, sheet: str | None) -> RawTable:
     """The file's cells as text: what its columns and sheets are, before anything is chosen."""
-    return read_bytes(_data, name, sheet=sheet)
+    return read_upload_bounded(_data, name, sheet=sheet)
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading, classifying and fitting…")

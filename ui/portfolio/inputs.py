@@ -14,7 +14,8 @@ from pathlib import Path
 import streamlit as st
 
 from simulation.portfolio.columns import KIND_LABELS, KINDS, currency_in, guess_kind, propose_mapping, roles_of
-from simulation.portfolio.reading import MAX_FILE_TEXT, RawTable
+from simulation.portfolio.limits import MAX_FILE_TEXT
+from simulation.portfolio.reading import RawTable
 from simulation.portfolio.settings import PortfolioSettings, SettingsError
 from ui.shared.safe_text import code
 
