@@ -463,3 +463,91 @@ def simulate_purchases(
 def round_to_days(log: pd.DataFrame) -> pd.DataFrame:
     """A log with its purchase times dropped, as most exports write it (several purchases can share a day)."""
     return log.assign(date=pd.to_datetime(log["date"]).dt.normalize())
+
+
+@dataclass(frozen=True)
+class CustomerValue:
+    """What a BG/NBD fit expects of each customer over a planning horizon.
+
+    ``frame`` is indexed by customer id with ``x, t_x, T, p_alive, expected_purchases,
+    expected_spend`` (per purchase) and ``expected_revenue`` (over the horizon).
+    """
+
+    fit: BGNBDFit
+    data: RFM
+    frame: pd.DataFrame
+    horizon_periods: float
+    spend_source: str
+
+
+def value_customers(fit: BGNBDFit, data: RFM, horizon_periods: float) -> CustomerValue:
+    """Expected purchases, spend per purchase and revenue over ``horizon_periods`` of each customer in ``data``.
+
+    Expected spend is the Gamma-Gamma posterior mean where a spend model was fitted (the
+    population mean for customers with no repeat purchase); otherwise the mean repeat spend of
+    the repeat buyers for everyone.
+    """
+    purchases = fit.expected_purchases(horizon_periods, data.x, data.t_x, data.T)
+    if fit.p is not None and fit.q > 1:
+        spend = fit.expected_spend(data.x, data.m)
+        source = "the Gamma-Gamma spend model"
+    else:
+        spend = np.full(data.customers, float(np.nanmean(data.m)))
+        source = "the mean spend per repeat purchase (too few repeat buyers for a spend model)"
+    frame = pd.DataFrame(
+        {
+            "x": data.x,
+            "t_x": data.t_x,
+            "T": data.T,
+            "p_alive": fit.p_alive(data.x, data.t_x, data.T),
+            "expected_purchases": purchases,
+            "expected_spend": spend,
+            "expected_revenue": purchases * spend,
+        },
+        index=pd.Index(data.customer_id, name="customer_id"),
+    )
+    return CustomerValue(fit=fit, data=data, frame=frame, horizon_periods=float(horizon_periods), spend_source=source)
+
+
+def holdout(fit: BGNBDFit, data: RFM, purchases: pd.DataFrame, period: str = "") -> pd.DataFrame:
+    """Predicted and actual repeat purchases per period after the as-of date, by the calibration customers.
+
+    Periods are whole periods of ``data.period_days`` days after ``data.as_of``, up to the last
+    purchase in the log (a last, incomplete period is left out). The prediction of period k is
+    the sum over customers of E[Y(k) | x, t_x, T] - E[Y(k - 1) | x, t_x, T]. Empty when the log
+    ends within a period of the as-of date.
+
+    Returns
+    -------
+    DataFrame
+        ``period`` (1, 2, ...), ``start`` (first day), ``actual``, ``predicted`` and their
+        cumulative sums ``actual_cumulative``, ``predicted_cumulative``.
+    """
+    later = transactions(purchases)
+    later = later[(later["date"] > data.as_of) & later["customer_id"].isin(data.customer_id)]
+    end = pd.Timestamp(transactions(purchases)["date"].max())
+    step = pd.Timedelta(days=data.period_days)
+    periods = int((end - data.as_of) / step)
+    columns = ["period", "start", "actual", "predicted", "actual_cumulative", "predicted_cumulative"]
+    if periods < 1:
+        return pd.DataFrame(columns=columns)
+    # customers alike in (x, t_x, T) are expected alike: one evaluation per distinct row
+    rows = pd.DataFrame({"x": data.x, "t_x": data.t_x, "T": data.T})
+    distinct = rows.groupby(["x", "t_x", "T"], sort=False).size().reset_index(name="n")
+    k = np.arange(periods + 1, dtype=float)
+    cumulative = np.array(
+        [float(distinct["n"] @ fit.expected_purchases(t, distinct["x"], distinct["t_x"], distinct["T"])) for t in k]
+    )
+    which = np.ceil((later["date"] - data.as_of) / step).astype(int)
+    actual = np.bincount(which[which <= periods], minlength=periods + 1)[1:]
+    predicted = np.diff(cumulative)
+    return pd.DataFrame(
+        {
+            "period": np.arange(1, periods + 1),
+            "start": [data.as_of + (i - 1) * step + pd.Timedelta(days=1) for i in range(1, periods + 1)],
+            "actual": actual.astype(float),
+            "predicted": predicted,
+            "actual_cumulative": np.cumsum(actual).astype(float),
+            "predicted_cumulative": cumulative[1:],
+        }
+    )[columns]

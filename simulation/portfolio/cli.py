@@ -43,8 +43,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sheet", help="Excel sheet to read (default: the first with data)")
     p.add_argument(
         "--period",
-        choices=("month", "quarter", "year"),
-        help="period of revenue and tenure (default: month; year for cohort tables)",
+        choices=("week", "month", "quarter", "year"),
+        help="period of revenue and tenure, and the time unit of the purchase model (default: month; year for "
+        "cohort tables; a scenario needs month, quarter or year)",
     )
     p.add_argument("--as-of", help="date the data describe, YYYY-MM-DD (default: the latest date in the file)")
     p.add_argument("--inactivity-days", type=int, help="transaction logs: days without a purchase that mean lapsed")
@@ -58,7 +59,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def add_commands(subparsers) -> None:
     """Register ``fit`` and ``portfolio`` on the main command line's subparsers."""
-    fit = subparsers.add_parser("fit", help="fit the sBG churn model per segment, class or cohort set of your data")
+    fit = subparsers.add_parser(
+        "fit",
+        help="fit the sBG churn model per segment, class or cohort set of your data; the BG/NBD purchase model "
+        "and Gamma-Gamma spend model to a transaction log",
+    )
     _common(fit)
     fit.add_argument("--format", choices=("json", "csv"), default="json")
     fit.add_argument("--out", help="write to this file instead of standard output")
@@ -156,6 +161,9 @@ def cmd_fit(args) -> int:
     records = [fit.to_dict() for fit in fits.values()]
     for name, msg in messages.items():
         print(f"note: {by} {name}: not fitted: {msg}", file=sys.stderr)
+    analysis = result.analysis
+    if analysis is not None and data.kind == "transactions" and analysis.purchase_model is None:
+        print(f"note: no purchase model (BG/NBD) could be fitted: {analysis.purchase_message}", file=sys.stderr)
     if args.format == "csv":
         import pandas as pd
 
