@@ -188,6 +188,10 @@ def cmd_fit(args) -> int:
     return 0
 
 
+def _holdout_records(frame) -> list[dict]:
+    return frame.assign(start=frame["start"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
+
+
 def portfolio_document(analysis, scenario) -> dict:
     """The ``portfolio --format json`` document: classes, strategies, fits and the scenario."""
     classes = []
@@ -227,6 +231,8 @@ def portfolio_document(analysis, scenario) -> dict:
         "concentration": analysis.concentration,
         "fits": [f.to_dict() for f in analysis.fits.values()],
         "not_fitted": [{"name": k, "message": v} for k, v in analysis.fit_messages.items()],
+        "purchase_model": None if analysis.purchase_model is None else analysis.purchase_model.fit.to_dict(),
+        "holdout": None if analysis.holdout is None else _holdout_records(analysis.holdout),
         "notes": analysis.notes,
         "scenario": scenario.to_dict(),
     }

@@ -144,3 +144,27 @@ def test_a_weekly_analysis_is_not_simulated_as_a_weekly_scenario(cdnow_result):
     assert "week" not in SCENARIO_PERIODS
     with pytest.raises(Exception, match="month, quarter or year"):
         cdnow_result.scenario()
+
+
+def test_weeks_are_seven_days_and_start_on_monday():
+    from simulation.portfolio.data import revenue_by_period, whole_periods
+
+    count, exact = whole_periods(
+        np.array(["1997-01-01", "1997-01-01", "1997-01-01"], dtype="datetime64[ns]"),
+        np.array(["1997-01-08", "1997-01-14", "1997-01-15"], dtype="datetime64[ns]"),
+        "week",
+    )
+    assert count.tolist() == [1, 1, 2] and exact.tolist() == [True, False, True], f"weeks {count}, exact {exact}"
+    dates = np.array(["1997-09-28", "1997-09-29", "1997-10-05"], dtype="datetime64[ns]")  # Sunday, Monday, Sunday
+    frame = revenue_by_period(dates, np.array([1.0, 2.0, 4.0]), np.array(["x", "y", "z"]), "week")
+    assert frame["period_start"].dt.day_name().eq("Monday").all(), f"weeks start on Monday: {frame}"
+    assert frame["revenue"].tolist() == [1.0, 6.0], f"Sunday ends a week, Monday starts one: {frame}"
+
+
+def test_portfolio_json_carries_the_purchase_model_and_the_holdout(cdnow_file, capsys, tmp_path):
+    argv = ["portfolio", str(cdnow_file), "--as-of", AS_OF, "--format", "json", "--out", str(tmp_path / "s.toml")]
+    assert main(argv) == 0, capsys.readouterr().err
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["purchase_model"]["model"] == "bg/nbd", f"the purchase model is in the document: {doc.keys()}"
+    assert len(doc["holdout"]) == 8, f"8 whole months after 1997-09-30: {len(doc['holdout'])}"
+    assert {"period", "start", "actual", "predicted"} <= set(doc["holdout"][0]), doc["holdout"][0]
