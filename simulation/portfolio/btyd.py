@@ -183,6 +183,31 @@ def gamma_gamma_log_likelihood(params, x, m, weights=None) -> float:
     return float(terms.sum() if weights is None else terms @ weights)
 
 
+def _hyp2f1(a, b, c, z) -> np.ndarray:
+    """Gauss's hypergeometric function, by its power series where :func:`scipy.special.hyp2f1` gives no number.
+
+    SciPy's routine returns NaN in parts of the domain (a large ``c`` with ``z`` near 1, for
+    instance); there the series sum_n (a)_n (b)_n / ((c)_n n!) z^n, which converges for
+    |z| < 1, is summed until its terms no longer change the sum.
+    """
+    a, b, c, z = np.broadcast_arrays(*(np.asarray(v, dtype=float) for v in (a, b, c, z)))
+    out = np.array(hyp2f1(a, b, c, z), dtype=float, ndmin=1)
+    bad = ~np.isfinite(out) & (np.abs(z) < 1)
+    if bad.any():
+        aa, bb, cc, zz = (np.ravel(v)[np.ravel(bad)] for v in (a, b, c, z))
+        term = np.ones_like(zz)
+        total = term.copy()
+        for n in range(200_000):
+            term = term * (aa + n) * (bb + n) / ((cc + n) * (n + 1)) * zz
+            total += term
+            if np.all(np.abs(term) <= 1e-16 * np.abs(total)):
+                break
+        flat = out.ravel()
+        flat[np.ravel(bad)] = total
+        out = flat.reshape(out.shape)
+    return out.reshape(np.shape(a)) if np.ndim(a) else out[0]
+
+
 def _hessian(f, x0: np.ndarray, step: float = 1e-4) -> np.ndarray:
     """Central-difference Hessian of ``f`` at ``x0``."""
     n = x0.size
@@ -275,24 +300,37 @@ class BGNBDFit:
             )
         return np.where(x > 0, 1.0 / (1.0 + np.exp(np.minimum(log_odds, 700))), 1.0)
 
+    def _a_minus_1(self) -> float:
+        # the expectations divide by a - 1 and their brackets vanish with it; at a = 1 exactly, step off it
+        return self.a - 1 if abs(self.a - 1) > 1e-9 else 1e-9
+
     def expected_purchases_new(self, t) -> np.ndarray:
-        """E[X(t)]: expected purchases of a new customer in ``t`` periods after the first (equation 9)."""
+        """E[X(t)]: expected purchases of a new customer in ``t`` periods after the first (equation 9).
+
+        (alpha / (alpha + t))^r 2F1(r, b; a + b - 1; t / (alpha + t)) is evaluated as
+        2F1(r, a - 1; a + b - 1; -t / alpha) (Pfaff's transformation), which stays finite for any t.
+        """
         t = np.asarray(t, dtype=float)
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
-        z = t / (alpha + t)
-        return (a + b - 1) / (a - 1) * (1 - (alpha / (alpha + t)) ** r * hyp2f1(r, b, a + b - 1, z))
+        r, alpha, b = self.r, self.alpha, self.b
+        am1 = self._a_minus_1()
+        return (am1 + b) / am1 * (1 - _hyp2f1(r, am1, am1 + b, -t / alpha))
 
     def expected_purchases(self, t, x, t_x, T) -> np.ndarray:
-        """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` periods of a customer seen so far (equation 10)."""
+        """E[Y(t) | x, t_x, T]: expected purchases in the next ``t`` periods of a customer seen so far (equation 10).
+
+        ((alpha + T) / (alpha + T + t))^(r + x) 2F1(r + x, b + x; a + b + x - 1; z), z = t / (alpha + T + t),
+        multiplies a vanishing power by an overflowing series for customers with many purchases. Two
+        Pfaff transformations make it ((alpha + T) / (alpha + T + t))^(a - 1) 2F1(a + b - 1 - r, a - 1;
+        a + b + x - 1; z), whose upper parameters do not grow with x: the series is short and finite.
+        """
         t = np.asarray(t, dtype=float)
         x, t_x, T = (np.asarray(v, dtype=float) for v in (x, t_x, T))
-        r, alpha, a, b = self.r, self.alpha, self.a, self.b
+        r, alpha, b = self.r, self.alpha, self.b
+        am1 = self._a_minus_1()
+        c = am1 + b + x
         z = t / (alpha + T + t)
-        head = (a + b + x - 1) / (a - 1)
-        tail = 1 - np.exp((r + x) * (np.log(alpha + T) - np.log(alpha + T + t))) * hyp2f1(
-            r + x, b + x, a + b + x - 1, z
-        )
-        return self.p_alive(x, t_x, T) * head * tail
+        tail = 1 - np.exp(am1 * (np.log(alpha + T) - np.log(alpha + T + t))) * _hyp2f1(am1 + b - r, am1, c, z)
+        return self.p_alive(x, t_x, T) * c / am1 * tail
 
     def expected_spend(self, x, m) -> np.ndarray:
         """E[spend per purchase | x, m]: the Gamma-Gamma posterior mean, the population mean where x = 0."""

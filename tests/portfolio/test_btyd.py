@@ -7,10 +7,11 @@ import math
 import numpy as np
 import pytest
 from scipy import integrate
+from scipy.special import gammaln, hyp2f1
 from scipy.stats import beta as beta_dist
 from scipy.stats import gamma as gamma_dist
 
-from simulation.portfolio.btyd import bgnbd_log_likelihood, fit_bgnbd, rfm, simulate_purchases
+from simulation.portfolio.btyd import BGNBDFit, _hyp2f1, bgnbd_log_likelihood, fit_bgnbd, rfm, simulate_purchases
 from simulation.portfolio.fit import TooLittleDataError
 
 from .cdnow import AS_OF, cdnow_purchases
@@ -98,3 +99,36 @@ def test_too_little_data_is_a_message_not_a_fit():
     log = simulate_purchases(5, r=1, alpha=1, a=1, b=1, p=5, q=4, gamma=10, rng=1)
     with pytest.raises(TooLittleDataError, match="at least 10"):
         fit_bgnbd(rfm(log, AS_OF, 7.0))
+
+
+def test_conditional_expectation_is_the_published_formula_where_that_is_finite(cdnow_fit):
+    # Fader, Hardie and Lee (2005), equation 10, evaluated as printed
+    _, fit = cdnow_fit
+    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    x, t_x, T = np.array([0.0, 1, 5, 20]), np.array([0.0, 2, 30, 38]), np.full(4, 38.86)
+    for t in (1.0, 39.0, 520.0):
+        z = t / (alpha + T + t)
+        printed = (
+            (a + b + x - 1)
+            / (a - 1)
+            * (1 - ((alpha + T) / (alpha + T + t)) ** (r + x) * hyp2f1(r + x, b + x, a + b + x - 1, z))
+            * fit.p_alive(x, t_x, T)
+        )
+        np.testing.assert_allclose(fit.expected_purchases(t, x, t_x, T), printed, rtol=1e-8, err_msg=f"t = {t}")
+
+
+def test_conditional_expectation_stays_finite_for_frequent_buyers():
+    fit = BGNBDFit("f", r=2.0, alpha=1.0, a=3.0, b=40.0, log_likelihood=0.0, customers=1, repeat_buyers=1, period="")
+    x, t_x, T = np.array([50.0, 300, 2000]), np.array([50.0, 51.9, 52]), np.full(3, 52.0)
+    ahead = np.array([fit.expected_purchases(t, x, t_x, T) for t in (1.0, 52.0, 520.0, 5200.0)])
+    assert np.isfinite(ahead).all(), f"E[Y(t)] must be a number for customers with many purchases: {ahead}"
+    assert (np.diff(ahead, axis=0) > 0).all(), f"more time, more expected purchases: {ahead}"
+
+
+def test_hypergeometric_series_where_scipy_gives_none():
+    # the Euler integral: 2F1(a, b; c; z) = G(c) / (G(b) G(c - b)) int_0^1 s^(b-1) (1-s)^(c-b-1) (1 - z s)^(-a) ds
+    a, b, c, z = 40.0, 2.0, 342.0, 520 / 573
+    integral, _ = integrate.quad(lambda s: s ** (b - 1) * (1 - s) ** (c - b - 1) * (1 - z * s) ** (-a), 0, 1)
+    expected = integral * math.exp(gammaln(c) - gammaln(b) - gammaln(c - b))
+    assert math.isnan(hyp2f1(a, b, c, z)) or hyp2f1(a, b, c, z) == pytest.approx(expected), "SciPy's value, if any"
+    assert _hyp2f1(a, b, c, z) == pytest.approx(expected, rel=1e-10), f"{_hyp2f1(a, b, c, z)} against {expected}"
