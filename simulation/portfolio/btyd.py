@@ -561,9 +561,9 @@ def holdout(fit: BGNBDFit, data: RFM, purchases: pd.DataFrame, period: str = "")
         ``period`` (1, 2, ...), ``start`` (first day), ``actual``, ``predicted`` and their
         cumulative sums ``actual_cumulative``, ``predicted_cumulative``.
     """
-    later = transactions(purchases)
-    later = later[(later["date"] > data.as_of) & later["customer_id"].isin(data.customer_id)]
-    end = pd.Timestamp(transactions(purchases)["date"].max())
+    merged = transactions(purchases)
+    later = merged[(merged["date"] > data.as_of) & merged["customer_id"].isin(data.customer_id)]
+    end = pd.Timestamp(merged["date"].max())
     step = pd.Timedelta(days=data.period_days)
     periods = int((end - data.as_of) / step)
     columns = ["period", "start", "actual", "predicted", "actual_cumulative", "predicted_cumulative"]
