@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 from scipy.optimize import minimize
-from scipy.special import betaln, gammaln, hyp2f1
+from scipy.special import betaln, digamma, gammaln, hyp2f1
 from scipy.stats import norm
 
 from .fit import INTERVAL_LEVEL, TooLittleDataError
@@ -167,6 +167,35 @@ def bgnbd_log_likelihood(params, x, t_x, T, weights=None) -> float:
     return float(terms.sum() if weights is None else terms @ weights)
 
 
+def bgnbd_gradient(params, x, t_x, T, weights=None) -> np.ndarray:
+    """The gradient of :func:`bgnbd_log_likelihood` in ``(r, alpha, a, b)``."""
+    r, alpha, a, b = (float(v) for v in params)
+    beta_ab = betaln(a, b)
+    survive = betaln(a, b + x) - beta_ab - (r + x) * np.log(alpha + T)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        died = np.where(
+            x > 0,
+            math.log(a)
+            - np.log(np.maximum(b + x - 1, 1e-300))
+            + survive
+            + (r + x) * (np.log(alpha + T) - np.log(alpha + t_x)),
+            -np.inf,
+        )
+    # the shares of the two terms of each customer's likelihood (alive at T; dropped out after t_x)
+    total = np.logaddexp(survive, died)
+    w_alive, w_died = np.exp(survive - total), np.exp(died - total)
+    common_b = digamma(b + x) - digamma(a + b + x) - digamma(b) + digamma(a + b)
+    grads = np.stack(
+        [
+            digamma(r + x) - digamma(r) + math.log(alpha) - w_alive * np.log(alpha + T) - w_died * np.log(alpha + t_x),
+            r / alpha - (r + x) * (w_alive / (alpha + T) + w_died / (alpha + t_x)),
+            digamma(a + b) - digamma(a + b + x) + w_died / a,
+            common_b - np.where(x > 0, w_died / np.maximum(b + x - 1, 1e-300), 0.0),
+        ]
+    )
+    return grads.sum(axis=1) if weights is None else grads @ weights
+
+
 def gamma_gamma_log_likelihood(params, x, m, weights=None) -> float:
     """Total Gamma-Gamma log-likelihood at ``(p, q, gamma)`` of mean spends ``m`` over ``x`` repeat purchases."""
     p, q, g = (float(v) for v in params)
@@ -224,21 +253,48 @@ def _hessian(f, x0: np.ndarray, step: float = 1e-4) -> np.ndarray:
     return h
 
 
-def _fit(loglik, names: tuple[str, ...], starts) -> tuple[dict[str, float], float, dict[str, tuple[float, float]]]:
-    """Maximise ``loglik`` over log parameters from several starts; intervals from the observed information."""
+def _fit(
+    loglik, names: tuple[str, ...], starts, gradient=None
+) -> tuple[dict[str, float], float, dict[str, tuple[float, float]]]:
+    """Maximise ``loglik`` over log parameters from several starts; intervals from the observed information.
+
+    With ``gradient`` (of ``loglik`` in the parameters) BFGS uses it and the information is its
+    central difference; without, both come from differences of ``loglik``.
+    """
 
     def negative(z):
         z = np.clip(z, *_LOG_BOUNDS)
         value = loglik(np.exp(z))
         return -value if math.isfinite(value) else 1e300
 
+    def negative_and_gradient(z):
+        z = np.clip(z, *_LOG_BOUNDS)
+        params = np.exp(z)
+        value, grad = loglik(params), -gradient(params) * params
+        if not (math.isfinite(value) and np.isfinite(grad).all()):
+            return 1e300, np.zeros_like(z)
+        return -value, grad
+
     best = None
     for start in starts:
-        res = minimize(negative, np.log(np.asarray(start, dtype=float)), method="BFGS", options={"gtol": 1e-5})
+        z0 = np.log(np.asarray(start, dtype=float))
+        if gradient is None:
+            res = minimize(negative, z0, method="BFGS", options={"gtol": 1e-5})
+        else:
+            res = minimize(negative_and_gradient, z0, jac=True, method="BFGS", options={"gtol": 1e-6})
         if best is None or res.fun < best.fun:
             best = res
     z = np.clip(best.x, *_LOG_BOUNDS)
-    info = _hessian(negative, z)
+    if gradient is None:
+        info = _hessian(negative, z)
+    else:
+        step = 1e-5
+        columns = [
+            (negative_and_gradient(z + step * e)[1] - negative_and_gradient(z - step * e)[1]) / (2 * step)
+            for e in np.eye(z.size)
+        ]
+        info = np.array(columns)
+        info = (info + info.T) / 2
     intervals = {}
     try:
         cov = np.linalg.inv(info)
@@ -406,6 +462,7 @@ def fit_bgnbd(data: RFM, name: str = "", period: str = "") -> BGNBDFit:
         lambda v: bgnbd_log_likelihood(v, x, t_x, T, n),
         ("r", "alpha", "a", "b"),
         [(1.0, scale, 1.0, 1.0), (0.5, scale, 0.5, 2.0)],
+        gradient=lambda v: bgnbd_gradient(v, x, t_x, T, n),
     )
     spend, spend_ll, message = {}, None, ""
     m = data.m[repeat]

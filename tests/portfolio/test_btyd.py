@@ -11,7 +11,15 @@ from scipy.special import gammaln, hyp2f1
 from scipy.stats import beta as beta_dist
 from scipy.stats import gamma as gamma_dist
 
-from simulation.portfolio.btyd import BGNBDFit, _hyp2f1, bgnbd_log_likelihood, fit_bgnbd, rfm, simulate_purchases
+from simulation.portfolio.btyd import (
+    BGNBDFit,
+    _hyp2f1,
+    bgnbd_gradient,
+    bgnbd_log_likelihood,
+    fit_bgnbd,
+    rfm,
+    simulate_purchases,
+)
 from simulation.portfolio.fit import TooLittleDataError
 
 from .cdnow import AS_OF, cdnow_purchases
@@ -132,3 +140,18 @@ def test_hypergeometric_series_where_scipy_gives_none():
     expected = integral * math.exp(gammaln(c) - gammaln(b) - gammaln(c - b))
     assert math.isnan(hyp2f1(a, b, c, z)) or hyp2f1(a, b, c, z) == pytest.approx(expected), "SciPy's value, if any"
     assert _hyp2f1(a, b, c, z) == pytest.approx(expected, rel=1e-10), f"{_hyp2f1(a, b, c, z)} against {expected}"
+
+
+def test_gradient_matches_central_differences_of_the_likelihood():
+    x, t_x, T = np.array([0.0, 1, 3, 12]), np.array([0.0, 5.0, 20.0, 30.0]), np.array([38.0, 30.0, 25.0, 31.0])
+    for params in ((0.243, 4.414, 0.793, 2.426), (1.5, 0.7, 3.0, 0.4)):
+        got = bgnbd_gradient(params, x, t_x, T)
+        for i in range(4):
+            step = 1e-6 * params[i]
+            up, down = list(params), list(params)
+            up[i] += step
+            down[i] -= step
+            numeric = (bgnbd_log_likelihood(up, x, t_x, T) - bgnbd_log_likelihood(down, x, t_x, T)) / (2 * step)
+            assert got[i] == pytest.approx(numeric, rel=1e-5, abs=1e-7), (
+                f"{params}: d/d param {i}: {got[i]} vs {numeric}"
+            )
