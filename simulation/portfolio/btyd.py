@@ -212,6 +212,21 @@ def gamma_gamma_log_likelihood(params, x, m, weights=None) -> float:
     return float(terms.sum() if weights is None else terms @ weights)
 
 
+def gamma_gamma_gradient(params, x, m, weights=None) -> np.ndarray:
+    """The gradient of :func:`gamma_gamma_log_likelihood` in ``(p, q, gamma)``."""
+    p, q, g = (float(v) for v in params)
+    px = p * x
+    log_rest = np.log(g + m * x)
+    grads = np.stack(
+        [
+            x * (digamma(px + q) - digamma(px) + np.log(m) + np.log(x) - log_rest),
+            digamma(px + q) - digamma(q) + math.log(g) - log_rest,
+            q / g - (px + q) / (g + m * x),
+        ]
+    )
+    return grads.sum(axis=1) if weights is None else grads @ weights
+
+
 def _hyp2f1(a, b, c, z) -> np.ndarray:
     """Gauss's hypergeometric function, by its power series where :func:`scipy.special.hyp2f1` gives no number.
 
@@ -477,6 +492,7 @@ def fit_bgnbd(data: RFM, name: str = "", period: str = "") -> BGNBDFit:
             lambda v: gamma_gamma_log_likelihood(v, xs, m),
             ("p", "q", "gamma"),
             [(1.0, 3.0, 2 * mean), (5.0, 4.0, mean)],
+            gradient=lambda v: gamma_gamma_gradient(v, xs, m),
         )
         intervals.update(spend_intervals)
     return BGNBDFit(

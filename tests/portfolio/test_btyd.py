@@ -17,6 +17,8 @@ from simulation.portfolio.btyd import (
     bgnbd_gradient,
     bgnbd_log_likelihood,
     fit_bgnbd,
+    gamma_gamma_gradient,
+    gamma_gamma_log_likelihood,
     rfm,
     simulate_purchases,
 )
@@ -152,6 +154,21 @@ def test_gradient_matches_central_differences_of_the_likelihood():
             up[i] += step
             down[i] -= step
             numeric = (bgnbd_log_likelihood(up, x, t_x, T) - bgnbd_log_likelihood(down, x, t_x, T)) / (2 * step)
+            assert got[i] == pytest.approx(numeric, rel=1e-5, abs=1e-7), (
+                f"{params}: d/d param {i}: {got[i]} vs {numeric}"
+            )
+
+
+def test_spend_gradient_matches_central_differences_of_the_likelihood():
+    x, m = np.array([1.0, 2, 5, 12]), np.array([20.0, 35.5, 12.0, 80.0])
+    for params in ((6.25, 3.74, 15.44), (0.8, 1.5, 120.0)):
+        got = gamma_gamma_gradient(params, x, m)
+        for i in range(3):
+            step = 1e-6 * params[i]
+            up, down = list(params), list(params)
+            up[i] += step
+            down[i] -= step
+            numeric = (gamma_gamma_log_likelihood(up, x, m) - gamma_gamma_log_likelihood(down, x, m)) / (2 * step)
             assert got[i] == pytest.approx(numeric, rel=1e-5, abs=1e-7), (
                 f"{params}: d/d param {i}: {got[i]} vs {numeric}"
             )
