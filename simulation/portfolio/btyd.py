@@ -454,13 +454,16 @@ def fit_bgnbd(data: RFM, name: str = "", period: str = "") -> BGNBDFit:
         gradient=lambda v: bgnbd_gradient(v, x, t_x, T, n),
     )
     spend, spend_ll, message = {}, None, ""
-    m = data.m[repeat]
-    if repeat.sum() < MIN_REPEAT_BUYERS:
+    # spend is fitted to the repeat buyers who paid something for their repeat purchases
+    spenders = repeat & (np.nan_to_num(data.m) > 0)
+    m = data.m[spenders]
+    if spenders.sum() < MIN_REPEAT_BUYERS:
         message = (
-            f"only {int(repeat.sum())} customer(s) bought twice; at least {MIN_REPEAT_BUYERS} are needed to fit spend."
+            f"only {int(spenders.sum())} customer(s) paid for a repeat purchase; at least {MIN_REPEAT_BUYERS} are "
+            "needed to fit spend."
         )
     else:
-        xs = data.x[repeat]
+        xs = data.x[spenders]
         mean = float(np.mean(m))
         spend, spend_ll, spend_intervals = _fit(
             lambda v: gamma_gamma_log_likelihood(v, xs, m),

@@ -172,3 +172,15 @@ def test_spend_gradient_matches_central_differences_of_the_likelihood():
             assert got[i] == pytest.approx(numeric, rel=1e-5, abs=1e-7), (
                 f"{params}: d/d param {i}: {got[i]} vs {numeric}"
             )
+
+
+def test_spend_is_fitted_to_the_repeat_buyers_who_paid():
+    log = simulate_purchases(3000, r=0.5, alpha=6.0, a=0.8, b=2.5, p=6.0, q=4.0, gamma=15.0, rng=3)
+    data = rfm(log, AS_OF, 7.0)
+    paid = fit_bgnbd(data)
+    free = log.copy()
+    repeat_buyer = data.customer_id[data.x > 0][0]
+    free.loc[free["customer_id"] == repeat_buyer, "amount"] = 0.0  # every purchase of one repeat buyer was free
+    fit = fit_bgnbd(rfm(free, AS_OF, 7.0))
+    assert fit.p is not None and math.isfinite(fit.spend_log_likelihood), "one free repeat buyer must not stop the fit"
+    assert fit.p == pytest.approx(paid.p, rel=0.05), f"one buyer fewer barely moves p: {fit.p} against {paid.p}"
