@@ -71,6 +71,9 @@ with tab_portfolio:
     sections.portfolio(analysis, choices.currency)
     sections.thresholds_form(analysis, settings, choices.currency)
 with tab_fit:
+    if result.kind == "transactions":
+        sections.purchase_model(analysis)
+        st.subheader("Churn per class (sBG, for the scenario)")
     sections.class_fits(analysis)
 with tab_plans:
     sections.contact_plans(analysis, choices.currency)

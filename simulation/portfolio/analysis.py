@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import re
 from dataclasses import dataclass, field
@@ -11,6 +12,7 @@ import pandas as pd
 
 from .. import Scenario, scenario_from_dict
 from ..errors import InputError
+from .btyd import CustomerValue, fit_bgnbd, holdout, rfm, value_customers
 from .classify import (
     CLASSES,
     RISK_BANDS,
@@ -24,7 +26,7 @@ from .classify import (
     risk_bands,
     summarise_classes,
 )
-from .data import PERIODS_PER_YEAR, CohortData, CustomerData, started_in_last_year
+from .data import PERIOD_DAYS, PERIODS_PER_YEAR, CohortData, CustomerData, started_in_last_year
 from .fit import INTERVAL_LEVEL, Lifetimes, SBGFit, TooLittleDataError, fit_sbg
 from .plans import (
     DEFAULT_PLANS,
@@ -38,6 +40,8 @@ from .plans import (
 
 ALL = "All customers"
 HORIZON_YEARS = 5
+PLANNING_YEARS = 1  # a transaction log's customers are valued by what they are expected to bring in a year
+RISK_SOURCE_BGNBD = "BG/NBD: chance already lapsed, 1 - P(alive)"
 MAX_PHI = 0.95
 
 
@@ -63,6 +67,9 @@ class Analysis:
     concentration: dict[str, float]
     key_accounts: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    purchase_model: CustomerValue | None = None
+    holdout: pd.DataFrame | None = None
+    purchase_message: str = ""
 
     @property
     def period(self) -> str:
@@ -115,6 +122,8 @@ class Analysis:
             "risk_source",
             "tenure",
         ]
+        if self.purchase_model is not None:
+            cols += ["p_alive", "expected_purchases", "expected_spend", "expected_value"]
         return self.customers[cols].rename(columns={"cell": "nine_box_cell"})
 
 
@@ -139,6 +148,48 @@ def fit_all(frame: pd.DataFrame) -> tuple[dict[str, SBGFit], dict[str, str]]:
         return {ALL: fit_sbg(data, ALL)}, {}
     except TooLittleDataError as exc:
         return {}, {ALL: str(exc)}
+
+
+def purchase_model(data: CustomerData) -> tuple[CustomerValue | None, pd.DataFrame | None, str]:
+    """A transaction log's BG/NBD and Gamma-Gamma fits, each customer's expected value and the holdout check.
+
+    Fitted on the purchases up to the as-of date, with time in the log's periods. Returns the
+    customers' value over :data:`PLANNING_YEARS`, predicted against actual repeat purchases per
+    period after the as-of date (None when the log has none), and why there is no fit, if not.
+    """
+    if data.purchases is None or data.as_of is None:
+        return None, None, "no purchases to fit a purchase model to"
+    summary = rfm(data.purchases, data.as_of, PERIOD_DAYS[data.period])
+    try:
+        fit = fit_bgnbd(summary, ALL, data.period)
+    except TooLittleDataError as exc:
+        return None, None, str(exc)
+    value = value_customers(fit, summary, PLANNING_YEARS * PERIODS_PER_YEAR[data.period])
+    check = holdout(fit, summary, data.purchases, data.period)
+    return value, (check if len(check) else None), ""
+
+
+def _valued(data: CustomerData, value: CustomerValue) -> CustomerData:
+    """Active customers' revenue, purchases and spend per period as the purchase model expects them.
+
+    Revenue per period is the expected revenue over the planning horizon divided by its periods,
+    so nine-box thresholds stay in money per period. Lapsed customers keep what they paid before
+    they left, the value a win-back is judged by.
+    """
+    frame = data.customers.copy()
+    v = value.frame.reindex(frame["customer_id"].astype(str))
+    active = (frame["status"] == "active").to_numpy()
+    horizon = value.horizon_periods
+    for column, values in (
+        ("revenue", v["expected_revenue"].to_numpy() / horizon),
+        ("purchases_per_period", v["expected_purchases"].to_numpy() / horizon),
+        ("spend_per_purchase", v["expected_spend"].to_numpy()),
+    ):
+        frame[column] = np.where(active, values, frame[column].to_numpy(dtype=float))
+    frame["p_alive"] = v["p_alive"].to_numpy()
+    frame["expected_purchases"] = v["expected_purchases"].to_numpy()
+    frame["expected_spend"] = v["expected_spend"].to_numpy()
+    return dataclasses.replace(data, customers=frame)
 
 
 def prepare(data: CustomerData, default_margin: float = 1.0) -> tuple[pd.DataFrame, list[str]]:
@@ -167,6 +218,8 @@ def prepare(data: CustomerData, default_margin: float = 1.0) -> tuple[pd.DataFra
     frame["potential_estimated"] = estimated
     if estimated.any():
         notes.append(text)
+    if "expected_purchases" in frame:
+        frame["expected_value"] = frame["expected_purchases"] * frame["expected_spend"] * frame["margin_used"]
     return frame, notes
 
 
@@ -196,7 +249,19 @@ def analyse(
     default_margin : float
         Gross margin for rows without one (1 = contribution is revenue).
     """
-    frame, notes = prepare(data, default_margin)
+    value, check, purchase_message = None, None, ""
+    if data.kind == "transactions":
+        value, check, purchase_message = purchase_model(data)
+    frame, notes = prepare(_valued(data, value) if value is not None else data, default_margin)
+    if value is not None:
+        notes.append(
+            f"Value is what the purchase model (BG/NBD, spend from {value.spend_source}) expects each active "
+            f"customer to bring over the next {PLANNING_YEARS} year ({value.horizon_periods:g} {data.period}s), "
+            f"per {data.period}: expected purchases x expected spend per purchase x margin. Lapsed customers keep "
+            "what they paid before they left."
+        )
+    elif data.kind == "transactions":
+        notes.append(f"No purchase model could be fitted ({purchase_message}): value is revenue per {data.period}.")
     thresholds = thresholds or default_thresholds(frame)
     classified = classify(frame, thresholds, cell_class)
     fits, messages = fit_all(classified)
@@ -213,6 +278,9 @@ def analyse(
         if fit is not None and mask.any():
             risk[mask] = fit.risk(classified.loc[mask, "tenure"].to_numpy())
             source[mask] = "fitted sBG, class " + cls if cls in class_fits else "fitted sBG, all customers"
+    if value is not None:
+        risk[active] = 1.0 - classified.loc[active, "p_alive"].to_numpy(dtype=float)
+        source[active] = RISK_SOURCE_BGNBD
     given = active & np.isfinite(classified["churn_risk"].to_numpy(dtype=float))
     risk[given] = classified.loc[given, "churn_risk"].to_numpy(dtype=float)
     source[given] = "churn_risk column"
@@ -223,6 +291,11 @@ def analyse(
     if given.any():
         notes.append(
             f"Risk is the file's churn_risk for {int(given.sum()):,} customers; the fitted churn model for the rest."
+        )
+    elif value is not None:
+        notes.append(
+            "Risk is the chance that a customer has already lapsed, 1 - P(alive), from the purchase model and "
+            "their purchases so far (how many, the last one and how long ago they started)."
         )
     elif np.isfinite(risk).any():
         notes.append(
@@ -259,6 +332,9 @@ def analyse(
         concentration=concentration(active_rows["revenue"].to_numpy()),
         key_accounts=key_account_plans(classified, plans, thresholds.contribution[1], data.as_of),
         notes=notes,
+        purchase_model=value,
+        holdout=check,
+        purchase_message=purchase_message,
     )
 
 

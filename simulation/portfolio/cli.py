@@ -43,8 +43,9 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--sheet", help="Excel sheet to read (default: the first with data)")
     p.add_argument(
         "--period",
-        choices=("month", "quarter", "year"),
-        help="period of revenue and tenure (default: month; year for cohort tables)",
+        choices=("week", "month", "quarter", "year"),
+        help="period of revenue and tenure, and the time unit of the purchase model (default: month; year for "
+        "cohort tables; a scenario needs month, quarter or year)",
     )
     p.add_argument("--as-of", help="date the data describe, YYYY-MM-DD (default: the latest date in the file)")
     p.add_argument("--inactivity-days", type=int, help="transaction logs: days without a purchase that mean lapsed")
@@ -58,7 +59,11 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 def add_commands(subparsers) -> None:
     """Register ``fit`` and ``portfolio`` on the main command line's subparsers."""
-    fit = subparsers.add_parser("fit", help="fit the sBG churn model per segment, class or cohort set of your data")
+    fit = subparsers.add_parser(
+        "fit",
+        help="fit the sBG churn model per segment, class or cohort set of your data; the BG/NBD purchase model "
+        "and Gamma-Gamma spend model to a transaction log",
+    )
     _common(fit)
     fit.add_argument("--format", choices=("json", "csv"), default="json")
     fit.add_argument("--out", help="write to this file instead of standard output")
@@ -156,6 +161,9 @@ def cmd_fit(args) -> int:
     records = [fit.to_dict() for fit in fits.values()]
     for msg in messages.values():
         print(f"note: {by} not fitted: {msg}", file=sys.stderr)
+    analysis = result.analysis
+    if analysis is not None and data.kind == "transactions" and analysis.purchase_model is None:
+        print(f"note: no purchase model (BG/NBD) could be fitted: {analysis.purchase_message}", file=sys.stderr)
     if args.format == "csv":
         import pandas as pd
 
@@ -178,6 +186,10 @@ def cmd_fit(args) -> int:
         }
         write_output(_json(doc), args.out)
     return 0
+
+
+def _holdout_records(frame) -> list[dict]:
+    return frame.assign(start=frame["start"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
 
 
 def portfolio_document(analysis, scenario) -> dict:
@@ -219,6 +231,8 @@ def portfolio_document(analysis, scenario) -> dict:
         "concentration": analysis.concentration,
         "fits": [f.to_dict() for f in analysis.fits.values()],
         "not_fitted": [{"name": k, "message": v} for k, v in analysis.fit_messages.items()],
+        "purchase_model": None if analysis.purchase_model is None else analysis.purchase_model.fit.to_dict(),
+        "holdout": None if analysis.holdout is None else _holdout_records(analysis.holdout),
         "notes": analysis.notes,
         "scenario": scenario.to_dict(),
     }

@@ -27,8 +27,10 @@ from .limits import (
 from .parsing import Problems, parse_dates, parse_numbers, parse_status
 from .reading import RawTable
 
-PERIOD_DAYS = {"month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
-PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
+PERIOD_DAYS = {"week": 7.0, "month": 365.25 / 12, "quarter": 365.25 / 4, "year": 365.25}
+PERIODS_PER_YEAR = {"week": 52, "month": 12, "quarter": 4, "year": 1}
+# weeks run Monday to Sunday; 1970-01-05 was a Monday
+_FIRST_MONDAY = np.datetime64("1970-01-05", "D")
 DEFAULT_INACTIVITY_DAYS = 365
 MIN_INACTIVITY_DAYS = 7
 
@@ -68,7 +70,8 @@ class CustomerData:
     ``customers`` has the columns of :data:`CUSTOMER_COLUMNS`: ``status`` is ``active``,
     ``lapsed`` or ``prospect``; ``revenue`` and ``potential`` are per period (for lapsed
     customers, what they paid before they left); ``tenure`` is, for an active customer, the
-    periods survived so far and, for a lapsed one, the periods paid before leaving.
+    periods survived so far and, for a lapsed one, the periods paid before leaving. A
+    transaction log also keeps its usable ``purchases`` (``customer_id, date, amount``).
     """
 
     customers: pd.DataFrame
@@ -86,6 +89,7 @@ class CustomerData:
     inactivity_reason: str = ""
     revenue_by_period: pd.DataFrame | None = None
     new_per_period: float | None = None
+    purchases: pd.DataFrame | None = None
 
 
 @dataclass
@@ -113,12 +117,16 @@ def whole_periods(start, end, period: str) -> tuple[np.ndarray, np.ndarray]:
 
     A month runs from a day of one month to the same day of the next, so 2024-01-15 to
     2024-03-15 is exactly 2 months and to 2024-03-20 is 2 months and a bit (floor 2, not
-    exact). NaN where either date is missing.
+    exact); a week is 7 days. NaN where either date is missing.
     """
     s, e = (
         pd.DatetimeIndex(np.asarray(start, dtype="datetime64[ns]")),
         pd.DatetimeIndex(np.asarray(end, dtype="datetime64[ns]")),
     )
+    if period == "week":
+        days = np.floor((e - s).to_numpy() / np.timedelta64(1, "D"))
+        count = np.floor_divide(days, 7)
+        return count, (np.mod(days, 7) == 0) & np.isfinite(days)
     months = (e.year.to_numpy() * 12 + e.month.to_numpy()) - (s.year.to_numpy() * 12 + s.month.to_numpy())
     months = months - (e.day.to_numpy() < s.day.to_numpy())
     k = MONTHS_PER_PERIOD[period]
@@ -130,8 +138,10 @@ def whole_periods(start, end, period: str) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _period_index(dates, period: str) -> np.ndarray:
-    """Calendar period number of each date (months, quarters or years since year 0)."""
+    """Calendar period number of each date (weeks since 1970-01-05, months, quarters or years since year 0)."""
     d = pd.DatetimeIndex(dates)
+    if period == "week":
+        return (d.to_numpy().astype("datetime64[D]") - _FIRST_MONDAY).astype(np.int64) // 7
     if period == "year":
         return d.year.to_numpy()
     if period == "quarter":
@@ -431,7 +441,8 @@ def read_transactions(
     sum) spend per purchase, and revenue per period = total spend / calendar periods from
     the first purchase to the last (lapsed) or to the log's end (active), both periods
     counted. A customer is lapsed when their last purchase is more than ``inactivity_days``
-    before ``as_of`` (default: :func:`inactivity_default`).
+    before ``as_of`` (default: :func:`inactivity_default`). Purchases after ``as_of`` are left
+    out of the customers' rows and kept, with the rest, in ``purchases``.
     """
     _check_period(period)
     m = check_mapping(raw.columns, "transactions", mapping)
@@ -472,8 +483,29 @@ def read_transactions(
     ok = ~bad
     if not ok.any():
         _refuse_empty(pd.DataFrame(), n, problems, raw)
+    stamp = as_of_date(as_of) if as_of is not None else pd.Timestamp(dates[ok].max())
+    # a free item is not revenue, but it is a purchase: the purchase model counts it (as the CDNOW data do)
+    free = nonpositive & (amount == 0)
+    counted = ok | free
+    purchases = pd.DataFrame({"customer_id": ids[counted], "date": dates[counted], "amount": amount[counted]})
+    if free.any():
+        notes.append(
+            f"{int(free.sum()):,} purchases of amount zero count as purchases in the purchase model (BG/NBD), "
+            "not as revenue."
+        )
+    later = ok & (dates > np.datetime64(stamp, "ns"))
+    if later.sum() == ok.sum():
+        raise NothingUsableError(
+            f"every purchase is after the as-of date ({stamp.date()}): there is nothing to describe."
+        )
+    if later.any():
+        # what customers did after the as-of date is not known at that date: it checks the forecast instead
+        notes.append(
+            f"{int(later.sum()):,} purchases after the as-of date ({stamp.date()}) are held out: they are compared "
+            "with the purchase model's forecast, not used to describe the customers."
+        )
+        ok &= ~later
     ids, dates, amount = ids[ok], dates[ok], amount[ok]
-    stamp = as_of_date(as_of) if as_of is not None else pd.Timestamp(dates.max())
     codes, uniques = pd.factorize(ids, sort=False)
     days = (dates - dates.min()) / np.timedelta64(1, "D")
     if inactivity_days is None:
@@ -534,6 +566,7 @@ def read_transactions(
         inactivity_reason=reason,
         revenue_by_period=by_period,
         new_per_period=started_in_last_year(customers["start"], stamp) / PERIODS_PER_YEAR[period],
+        purchases=purchases,
     )
 
 
@@ -549,6 +582,8 @@ def revenue_by_period(dates, amount, ids, period: str) -> pd.DataFrame:
 
 
 def _period_start(index: int, period: str) -> pd.Timestamp:
+    if period == "week":
+        return pd.Timestamp(_FIRST_MONDAY + np.timedelta64(int(index) * 7, "D"))
     if period == "year":
         return pd.Timestamp(year=int(index), month=1, day=1)
     if period == "quarter":

@@ -15,6 +15,7 @@ import pandas as pd
 from .. import Scenario
 from ..errors import InputError
 from .analysis import ALL, Analysis, analyse, build_scenario, fit_cohorts, fit_groups, prepare
+from .btyd import BGNBDFit
 from .classify import Thresholds, default_thresholds
 from .columns import guess_kind, propose_mapping, roles_of
 from .data import CohortData, CustomerData, read_cohorts, read_customers, read_transactions
@@ -22,6 +23,7 @@ from .fit import SBGFit
 from .reading import RawTable, read_path, read_upload_bounded
 from .settings import PortfolioSettings
 
+SCENARIO_PERIODS = ("month", "quarter", "year")
 COHORTS_NOT_CLASSIFIED = (
     "a cohort table gives retention curves only, not customers to classify: use `fit` on it, "
     "or give a customer table or a transaction log."
@@ -67,10 +69,13 @@ class PortfolioAnalysis:
     def period(self) -> str:
         return self.data.period
 
-    def group_fits(self) -> tuple[str, dict[str, SBGFit], dict[str, str]]:
-        """``(fitted by, fits, messages)``: per cohort set, else per segment if the file has any, else per class."""
+    def group_fits(self) -> tuple[str, dict[str, SBGFit | BGNBDFit], dict[str, str]]:
+        """``(fitted by, fits, messages)``: per cohort set; the purchase model of a transaction log; else per
+        segment if the file has any, else per class."""
         if self.analysis is None:
             return "cohort set", self.fits, self.fit_messages
+        if self.analysis.purchase_model is not None:
+            return "all customers", {ALL: self.analysis.purchase_model.fit}, {}
         customers = self.data.customers
         if (customers["segment"] != "").any():
             return "segment", *fit_groups(customers, "segment")
@@ -88,6 +93,11 @@ class PortfolioAnalysis:
         """
         if self.analysis is None:
             raise InputError(COHORTS_NOT_CLASSIFIED)
+        if self.period not in SCENARIO_PERIODS:
+            raise InputError(
+                f"a scenario's period is a month, quarter or year, not a {self.period}: analyse the file by month "
+                "(or quarter or year) to simulate it."
+            )
         return build_scenario(self.analysis, source_name=Path(self.name).stem, currency=currency, runs=runs, seed=seed)
 
 

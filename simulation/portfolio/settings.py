@@ -22,7 +22,7 @@ from .limits import FIRST_DATE, LAST_DATE
 from .plans import PLAN_GROUPS, ContactPlan
 
 Kind = Literal[KINDS]
-Period = Literal["month", "quarter", "year"]
+Period = Literal["week", "month", "quarter", "year"]
 Level = Literal[LEVELS]
 ClassName = Literal[CLASSES]
 PlanGroup = Literal[PLAN_GROUPS]
@@ -94,8 +94,9 @@ class PortfolioSettings(BaseModel):
         from the header (:func:`~simulation.portfolio.columns.propose_mapping`).
     sheet : str, optional
         The Excel sheet to read; by default the first with data.
-    period : {"month", "quarter", "year"}, optional
-        Period of revenue and tenure; by default month, year for a cohort table.
+    period : {"week", "month", "quarter", "year"}, optional
+        Period of revenue and tenure (and the time unit of a transaction log's purchase model);
+        by default month, year for a cohort table. A scenario's period is a month, quarter or year.
     as_of : date, optional
         The date the data describe; by default the latest date in the file.
     inactivity_days : int, optional

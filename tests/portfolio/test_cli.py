@@ -54,12 +54,22 @@ def test_fit_cohort_table_per_cohort_set_as_csv(capsys, tmp_path):
     assert [row.split(",")[0] for row in lines[1:]] == ["Regular", "High End"], lines
 
 
-def test_fit_transaction_log_per_class(capsys):
+def test_fit_transaction_log_gets_the_purchase_model(capsys):
     code, out, err = _run(capsys, "fit", SAMPLES / "shop_transactions.csv")
     assert code == 0, f"fit failed: {err}"
     doc = json.loads(out)
-    assert doc["fitted_by"] == "class", "a log has no segments: fitted per class"
-    assert {f["name"] for f in doc["fits"]} <= {"A", "B", "C", "D"}, doc["fits"]
+    assert doc["fitted_by"] == "all customers", "a log's purchase model is fitted to all its customers"
+    assert [f["model"] for f in doc["fits"]] == ["bg/nbd"], doc["fits"]
+    assert set(doc["fits"][0]["intervals"]) == {"r", "alpha", "a", "b", "p", "q", "gamma"}, doc["fits"][0]
+
+
+def test_fit_csv_of_a_transaction_log_has_one_row_with_the_intervals(capsys, tmp_path):
+    out_file = tmp_path / "fit.csv"
+    code, _, err = _run(capsys, "fit", SAMPLES / "shop_transactions.csv", "--format", "csv", "--out", out_file)
+    assert code == 0, f"fit failed: {err}"
+    lines = out_file.read_text().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("name,model,r,alpha,a,b,log_likelihood,"), lines[0]
+    assert "r_low" in lines[0] and "gamma_high" in lines[0], lines[0]
 
 
 def test_portfolio_writes_a_scenario_and_json(capsys, tmp_path):

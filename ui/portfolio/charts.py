@@ -5,6 +5,8 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
+from ui.shared import style
+from ui.shared.charts import title_params
 from ui.shared.style import money
 
 CLASS_COLORS = {"A": "#1f5fa8", "B": "#5b8fd1", "C": "#d9822b", "D": "#8c8c8c"}
@@ -84,6 +86,57 @@ def calibration_chart(frame: pd.DataFrame, name: str, period: str) -> alt.Chart:
         },
         width=WIDTH,
         height=CHART_HEIGHT,
+    )
+
+
+HOLDOUT_SERIES = {"actual": style.STATUS_QUO, "predicted": style.PLAN}
+
+
+def holdout_frame(check: pd.DataFrame) -> pd.DataFrame:
+    """Long ``period, start, series, purchases`` from the holdout table (``actual`` and ``predicted`` per period)."""
+    return check.melt(
+        id_vars=["period", "start"], value_vars=list(HOLDOUT_SERIES), var_name="series", value_name="purchases"
+    )
+
+
+def holdout_chart(frame: pd.DataFrame, period: str, as_of: str) -> alt.Chart:
+    """Repeat purchases per period after the as-of date: what the customers did against the model's forecast.
+
+    ``frame``: long ``period, start, series, purchases`` (:func:`holdout_frame`).
+    """
+    series = list(HOLDOUT_SERIES)
+    color = alt.Color(
+        "series:N",
+        scale=alt.Scale(domain=series, range=list(HOLDOUT_SERIES.values())),
+        legend=alt.Legend(title=None, orient="top"),
+        sort=series,
+    )
+    return (
+        alt.Chart(frame)
+        .mark_line(strokeWidth=2.2, point=alt.OverlayMarkDef(size=18))
+        .encode(
+            x=alt.X("period:Q", title=f"{period.capitalize()}s after {as_of}", axis=alt.Axis(format="d")),
+            y=alt.Y("purchases:Q", title=f"Repeat purchases per {period}", axis=alt.Axis(format="~s")),
+            color=color,
+            strokeDash=alt.StrokeDash(
+                "series:N", sort=series, legend=alt.Legend(title=None, orient="top"), scale=alt.Scale(domain=series)
+            ),
+            tooltip=[
+                alt.Tooltip("series:N", title="Series"),
+                alt.Tooltip("period:Q", title=period.capitalize()),
+                alt.Tooltip("start:T", title="From", format="%Y-%m-%d"),
+                alt.Tooltip("purchases:Q", title="Repeat purchases", format=",.1f"),
+            ],
+        )
+        .properties(
+            title=title_params(
+                "Holdout check: repeat purchases after the as-of date",
+                f"Per {period}, by the customers who had bought by {as_of}: what they did (actual) and what the "
+                "BG/NBD model fitted to the purchases up to that date predicted",
+            ),
+            width=WIDTH,
+            height=CHART_HEIGHT,
+        )
     )
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import zlib
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 import streamlit as st
@@ -27,13 +28,14 @@ EXAMPLES = {
 }
 CURRENCIES = ("USD", "EUR", "GBP", "CHF", "JPY", "AUD", "CAD", "SEK", "VND", "THB", "BGN")
 K_FILE, K_EXAMPLE, K_UPLOAD = "pf_file", "pf_example", "pf_upload"
-K_SHEET, K_KIND, K_PERIOD, K_DAYS, K_MARGIN, K_CURRENCY = (
+K_SHEET, K_KIND, K_PERIOD, K_DAYS, K_MARGIN, K_CURRENCY, K_AS_OF = (
     "pf_sheet",
     "pf_kind",
     "pf_period",
     "pf_inactivity",
     "pf_margin",
     "pf_currency",
+    "pf_as_of",
 )
 K_CUTS = {
     "c_lo": "pf_c_lo",
@@ -57,6 +59,7 @@ STATE_PREFIXES = (
     "pf_plans",
     "pf_sheet",
     "pf_kind",
+    "pf_as_of",
 )
 NONE = "—"
 PERIODS = ("month", "quarter", "year")
@@ -132,6 +135,7 @@ class FileChoices:
     currency: str
     gross_margin: float
     inactivity_days: int | None
+    as_of: date | None = None
 
 
 def file_choices(raw: RawTable) -> FileChoices:
@@ -164,8 +168,17 @@ def file_choices(raw: RawTable) -> FileChoices:
             key=K_MARGIN,
             help="100 % means contribution is revenue alone.",
         )
-        days = None
+        days = as_of = None
         if kind == "transactions":
+            as_of = st.date_input(
+                "As-of date (empty: the log's last purchase)",
+                value=None,
+                min_value=date(1900, 1, 1),
+                max_value=date(2100, 12, 31),
+                key=K_AS_OF,
+                help="The purchase model is fitted to the purchases up to this date; those after it are held out "
+                "and compared with its forecast.",
+            )
             chosen = st.number_input(
                 "Days without a purchase that mean lapsed (0 = from the data)",
                 min_value=0,
@@ -174,7 +187,7 @@ def file_choices(raw: RawTable) -> FileChoices:
                 key=K_DAYS,
             )
             days = int(chosen) or None
-    return FileChoices(kind, period, currency, margin / 100, days)
+    return FileChoices(kind, period, currency, margin / 100, days, as_of)
 
 
 def column_choices(raw: RawTable, kind: str) -> dict[str, str | None]:
@@ -220,6 +233,7 @@ def settings(choices: FileChoices, columns: dict[str, str | None]) -> PortfolioS
         "sheet": chosen_sheet(),
         "period": choices.period,
         "inactivity_days": choices.inactivity_days,
+        "as_of": choices.as_of,
         "gross_margin": choices.gross_margin,
         "cell_classes": st.session_state.get(K_CELLS, {}),
         "plans": st.session_state.get(K_PLANS, {}),

@@ -93,6 +93,39 @@ def class_fits(analysis: Analysis) -> None:
     )
 
 
+def purchase_model(analysis: Analysis) -> None:
+    """A transaction log's BG/NBD and Gamma-Gamma fits, and predicted against actual purchases after the as-of date."""
+    st.subheader("Purchase model (BG/NBD and Gamma-Gamma)")
+    value = analysis.purchase_model
+    if value is None:
+        st.warning("No purchase model could be fitted; value is revenue per period.")
+        st.text(analysis.purchase_message)
+        return
+    fit = value.fit
+    st.caption(
+        f"Fitted by maximum likelihood to the purchases of {fit.customers:,} customers up to "
+        f"{analysis.data.as_of.date()} ({fit.repeat_buyers:,} bought more than once), time in {fit.period}s. "
+        "Each customer buys at their own steady rate while active and may drop out after any purchase; "
+        "spend per purchase varies around each customer's own level. Intervals: 90 %, from the observed "
+        "information."
+    )
+    st.dataframe(tables.purchase_model_table(fit), hide_index=True, width="stretch")
+    if fit.spend_message:
+        st.text(fit.spend_message)
+    if analysis.holdout is None:
+        st.caption(
+            "The file has no whole period of purchases after the as-of date, so the forecast cannot be checked "
+            "against them: set an earlier as-of date in the sidebar to hold out the purchases after it."
+        )
+        return
+    as_of = str(analysis.data.as_of.date())
+    st.altair_chart(
+        charts.holdout_chart(charts.holdout_frame(analysis.holdout), analysis.period, as_of),
+        width="stretch",
+        height=charts.ELEMENT_HEIGHT,
+    )
+
+
 def portfolio(analysis: Analysis, currency: str) -> None:
     """Customers, the nine-box, concentration, the classes and their strategy, risk and lapsed customers."""
     period = analysis.period

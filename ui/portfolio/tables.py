@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
+from simulation.portfolio.btyd import BGNBDFit
 from simulation.portfolio.classify import DEFAULT_CELL_CLASS, LEVELS, RISK_BANDS
 from simulation.portfolio.fit import SBGFit
 from ui.portfolio import text
@@ -68,6 +69,36 @@ def fits_table(fits: dict[str, SBGFit], period: str) -> pd.DataFrame:
             for name, f in fits.items()
         ]
     )
+
+
+def purchase_model_table(fit: BGNBDFit) -> pd.DataFrame:
+    """The purchase and spend models' parameters, one row each, with their 90 % intervals."""
+    meaning = {
+        "r": f"shape of purchase rates (per {fit.period}) while alive",
+        "alpha": f"scale of purchase rates ({fit.period}s)",
+        "a": "chance of dropping out after a purchase ~ Beta(a, b)",
+        "b": "chance of dropping out after a purchase ~ Beta(a, b)",
+        "p": "shape of spend per purchase",
+        "q": "shape of customers' spend levels",
+        "gamma": "scale of customers' spend levels",
+    }
+    rows = []
+    for key, what in meaning.items():
+        value = getattr(fit, key)
+        if value is None:
+            continue
+        lo, hi = fit.intervals.get(key, (float("nan"), float("nan")))
+        rows.append(
+            {
+                "model": "BG/NBD" if key in ("r", "alpha", "a", "b") else "Gamma-Gamma",
+                "parameter": key,
+                "estimate": value,
+                "90 % low": lo,
+                "90 % high": hi,
+                "meaning": what,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def cells_frame(cell_class: dict[tuple[str, str], str]) -> pd.DataFrame:
