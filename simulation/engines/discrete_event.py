@@ -257,6 +257,11 @@ class _Run:
         paid = self.budget.acquisition > 0
         for t in range(1, self.H + 1):
             yield self._at(t, JOIN)
+            if self.referrals_on:
+                # the customers active at the end of the last period refer: counted before this
+                # period's paid acquisitions join
+                current = self.seg[: self.n][self.active[: self.n]]
+                referrers = np.bincount(current, minlength=self.S)
             if paid:
                 ceiling = (self.max_new * (self.prospects / self.market) if finite else self.max_new) * share
                 # each of the segment's ceil(ceiling) potential deals closes with the probability
@@ -268,12 +273,10 @@ class _Run:
                 )
                 self._admit(t, new, finite, "new_customers", "run_rate_new", _ACQUIRED)
             if self.referrals_on:
-                # each customer active at the end of the last period refers one more with the segment's
-                # rate, thinned by the share of the market still unwon (as paid acquisition is)
-                current = self.seg[: self.n][self.active[: self.n]]
-                active = np.bincount(current, minlength=self.S)
+                # each of them refers one more with the segment's rate, thinned by the share of the
+                # market still unwon (as paid acquisition is)
                 reach = max(self.prospects / self.market, 0.0) if finite else 1.0
-                referred = self.rng_ref.binomial(active, np.minimum(self.referral_rate * reach, 1.0))
+                referred = self.rng_ref.binomial(referrers, np.minimum(self.referral_rate * reach, 1.0))
                 self._admit(t, referred, finite, "referred_customers", "run_rate_referred", _REFERRED)
 
     def _admit(self, t: int, joining: np.ndarray, finite: bool, count_path: str, run_rate_path: str, event: int):
