@@ -86,6 +86,35 @@ def test_realised_cac_headline_is_a_ratio_of_means_and_its_band_is_per_run():
     assert FIGURES["cac"].headline is not None and FIGURES["npv"].headline is None, "the registry says which"
 
 
+def test_ratio_headlines_are_ratios_of_means():
+    """Final-year operating margin and LTV:CAC follow realised CAC's convention: a ratio of means over
+    futures (MODEL.md), not a mean of each future's ratio; their bands stay per run."""
+    sc = scenario(
+        operating_costs={"low": 20_000, "high": 60_000},
+        budget={"acquisition": 6_000},
+        acquisition={"cost_per_customer": 2_000, "max_new_per_period": 50},
+        segment={"customers": 300, "revenue_per_customer": {"low": 50, "high": 150}},
+    )
+    result = simulate(sc, runs=400, seed=4)
+    last = slice(-12, None)
+    profit = result.paths["operating_profit"][:, last].sum(1)
+    revenue = result.paths["revenue"][:, last].sum(1)
+    summary = result.kpi_summary()
+    margin = summary["operating_margin_final_year"]
+    assert margin["mean"] == pytest.approx(profit.sum() / revenue.sum(), rel=1e-12), (
+        "headline: operating profit over revenue, each summed over futures"
+    )
+    per_run = result.kpis["operating_margin_final_year"]
+    assert abs(per_run.mean() - margin["mean"]) > 1e-3, "the mean of per-run margins differs here"
+    assert margin["p5"] == pytest.approx(np.percentile(per_run, 5)), "bands stay per run"
+    ltv = summary["ltv_to_cac"]
+    assert ltv["mean"] == pytest.approx(summary["clv"]["mean"] / summary["cac"]["mean"], rel=1e-12), (
+        "LTV:CAC's headline is the ratio of the CLV and CAC headlines"
+    )
+    for key in ("operating_margin_final_year", "ltv_to_cac"):
+        assert "ratio of" in FIGURES[key].help, f"{key}'s definition says how its headline is made"
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_grr_counts_a_customer_lost_and_won_back_as_lost(engine):
     """With no retention spend the churn of customers who never left does not depend on win-back
