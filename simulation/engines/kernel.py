@@ -58,8 +58,8 @@ RR_EXPANSION = RECORDED.index("run_rate_expansion")
 RR_WINBACK = RECORDED.index("run_rate_winback")
 RR_LOST = RECORDED.index("run_rate_lost")
 
-_ACQ, _WB, _UP, _CHURN, _REF, _JOIN, _START = (SOURCES.index(source) for source in (
-    "acquisition", "winback", "upsell", "churn", "referral", "join", "start"
+_ACQ, _WB, _UP, _CHURN, _REF, _JOIN, _START, _SAVE = (SOURCES.index(source) for source in (
+    "acquisition", "winback", "upsell", "churn", "referral", "join", "start", "save"
 ))  # fmt: skip
 # Expected events in a segment up to which an event that strikes every member alike is drawn as
 # one total and spread over the classes member by member; above it, one Binomial per class.
@@ -437,7 +437,6 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                 if spend.retention > 0.0:
                     saves = _response(lever_spend[s], max_churn_reduction[r] * expected_churners[s], cost_per_save[r])
                     saves_total[r, s] += saves
-                    paths[SAVED, r, t] += saves
                     keep_rate = 1.0 - saves / max(expected_churners[s], 1e-300)
                 churned = 0
                 run_rate = 0.0
@@ -464,6 +463,19 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                             lapsed[s, home] += gone
                             lapsed_revenue[s, home] += lost
                     run_rate += revenue[s, j]
+                if spend.retention > 0.0:
+                    # the customers the programme kept, drawn on a stream of their own: of a class's
+                    # stayers, each would have left without it with chance theta (1 - keep) / (1 - theta keep)
+                    for i in range(occupied):
+                        j = draws[CLASS, i]
+                        draws[TRIALS, i] = members[s, j]
+                        stay = 1.0 - theta[s, j] * keep_rate
+                        chances[PROBABILITY, i] = (
+                            min(theta[s, j] * (1.0 - keep_rate) / stay, 1.0) if stay > 0.0 else 0.0
+                        )
+                    class_binomials(draw_key(keys[_SAVE], r, t, s), draws, chances, occupied)
+                    for i in range(occupied):
+                        paths[SAVED, r, t] += draws[DRAWN, i]
                 active[s] -= churned
                 lapsed_count[s] += churned
                 paths[CHURNED, r, t] += churned

@@ -18,8 +18,9 @@ from ..model.scenario import Budget, Scenario
 from ..numerics.class_draws import ALIAS, ALIAS_PROBABILITY, ORDER, WEIGHT, alias_tables
 from .paths import RECORDED
 
-# One key per source of randomness; "join" and "start" place customers in latent classes.
-SOURCES = ("acquisition", "winback", "upsell", "churn", "referral", "join", "start")
+# One key per source of randomness; "join" and "start" place customers in latent classes, "save"
+# draws which stayers the retention programme kept.
+SOURCES = ("acquisition", "winback", "upsell", "churn", "referral", "join", "start", "save")
 
 
 class Spend(NamedTuple):
