@@ -42,13 +42,16 @@ class Figure:
     labels: Callable | None = None
 
     def headline_of(self, result) -> float | None:
-        """The headline number for ``result``: ``headline(result)``, else the mean over runs where defined."""
+        """The headline number for ``result``: ``headline(result)``, else the mean over runs.
+
+        None when it cannot be computed: a mean over only the runs where the figure is defined
+        would describe other futures than the ones simulated.
+        """
         if self.headline is not None:
             value = float(self.headline(result))
         else:
             values = np.asarray(result.figure(self.key), dtype=float)
-            finite = values[np.isfinite(values)]
-            value = float(finite.mean()) if finite.size else math.nan
+            value = float(values.mean()) if values.size and np.all(np.isfinite(values)) else math.nan
         return value if math.isfinite(value) else None
 
     def label_for(self, scenario) -> str:

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from simulation import simulate
+from simulation.engines.results import summarize
 from simulation.model.closed_forms import discount_per_period, expected_clv
 from simulation.model.figures import FIGURES, figure_label
 from tests.helpers import scenario
@@ -154,3 +155,22 @@ def test_every_figure_has_a_label_unit_and_help():
         assert fig.kind in ("money", "count", "percent", "ratio", "periods"), key
         assert len(fig.short) <= 20, f"{key}: short label fits a card"
     assert {"operating_npv", "operating_margin_final_year"} <= set(FIGURES), "operating figures are registered"
+
+
+def test_a_figure_undefined_in_some_futures_has_no_headline():
+    """Fifty nearly homogeneous segments at the lowest discount rate: CLV is a number in every future (2F1
+    gave NaN in most); a figure that is undefined in some futures is shown as undefined, not averaged
+    over the others."""
+    segments = [
+        {"name": f"S{i}", "customers": 50, "revenue_per_customer": 100, "churn": 0.01 + 0.0002 * i,
+         "churn_heterogeneity": 0.001}
+        for i in range(50)
+    ]  # fmt: skip
+    sc = scenario(discount_rate=0.001, budget={"retention": 2_000}, segments=segments)
+    result = simulate(sc, runs=10, seed=1)
+    assert np.all(np.isfinite(result.kpis["clv"])), "CLV is finite in every future"
+    assert result.kpi_summary()["clv"]["mean"] is not None, "and has a headline"
+    partly = np.array([1.0, np.nan, 3.0])
+    assert summarize(partly)["mean"] is None, "a mean over the futures where a figure is defined is refused"
+    assert summarize(np.array([1.0, np.inf]))["mean"] is None, "an infinite value is undefined too"
+    assert summarize(np.array([1.0, 3.0]))["mean"] == 2.0, "a figure defined in every future has its mean"
