@@ -91,10 +91,12 @@ class State(NamedTuple):
     lever_spend: np.ndarray  # (segments,): a lever's budget per segment
     revenue_after: np.ndarray  # (segments,): revenue paid this period, then with this period's upsells
     expected_churners: np.ndarray  # (segments,): churners expected without retention
+    cohort_placed: np.ndarray  # int64 (segments, horizon + 1, K): each period's joiners by class (0: the base)
+    kept_share: np.ndarray  # (segments, horizon + 1, 2K): share of each class's members who renewed in a period
 
 
 @njit(inline="always")
-def _new_state(S, C):
+def _new_state(S, C, H):
     K = C // 2
     C3 = C + K
     return State(
@@ -115,6 +117,8 @@ def _new_state(S, C):
         lever_spend=np.empty(S),
         revenue_after=np.empty(S),
         expected_churners=np.empty(S),
+        cohort_placed=np.zeros((S, H + 1, K), dtype=np.int64),
+        kept_share=np.ones((S, H + 1, C)),
     )
 
 
@@ -146,6 +150,7 @@ def _start_run(r, segments, chance, st, out):
     placed = st.placed
     revenue = st.revenue
     lapsed_revenue = st.lapsed_revenue
+    cohort_placed = st.cohort_placed
     customers = segments.customers
     base = segments.revenue
     theta_in = chance.theta
@@ -168,6 +173,9 @@ def _start_run(r, segments, chance, st, out):
         lapsed_count[s] = 0
         start_key = draw_key(keys[_START], r, 0, s)
         multinomial_in(start_key, customers[s], placing_old, picking_old, r, s, placed)
+        cohort_placed[s, :, :] = 0
+        for k in range(K):
+            cohort_placed[s, 0, k] = placed[k]
         for j in range(C3):
             members[s, j] = placed[j] if j < K else 0
             revenue[s, j] = members[s, j] * base[r, s]
@@ -212,20 +220,51 @@ def _close_first_year(r, segments, st, out):
 
 @njit(inline="always")
 def _value_left(r, segments, timing, st):
-    """The value at the horizon of the customers still active: net margin / (discount + churn), per class."""
+    """The value at the horizon of the customers still active, their net margin valued to infinity.
+
+    A member of a class with churn ``theta`` is worth ``net / (discount + theta)``; the survivors of each
+    cohort (the base, and each period's joiners) are then scaled by the ratio of the exact sBG value at
+    their tenure to the classes' value (:func:`~simulation.engines.kernel_inputs.tenure_corrections`),
+    which the quadrature misses when discounting is slow. A class's survivors of a cohort are its
+    joiners times the share of its members kept in every period since (the expectation given the
+    class's draws); members who came back after leaving keep the class's value.
+    """
     members = st.members
     revenue = st.revenue
     theta = st.theta
+    cohort_placed = st.cohort_placed
+    kept_share = st.kept_share
     margin = segments.margin
     cost_to_serve = segments.cost_to_serve
     discount = timing.discount
+    correction = timing.tenure_correction
     S, C3 = members.shape
+    H = cohort_placed.shape[1] - 1
+    K = cohort_placed.shape[2]
     value_left = 0.0
     for s in range(S):
         for j in range(C3):
-            if members[s, j] > 0:
-                net = revenue[s, j] * margin[r, s] - members[s, j] * cost_to_serve[r, s]
-                value_left += net / (discount[r] + theta[s, j])
+            n = members[s, j]
+            if n <= 0:
+                continue
+            weight = n  # members counted at the classes' value
+            if j < 2 * K:
+                k = j if j < K else j - K
+                kept = 1.0
+                counted = 0.0
+                scaled = 0.0
+                first = 0 if j < K else 1
+                last = 0 if j < K else H
+                for cohort in range(H, first - 1, -1):
+                    kept *= kept_share[s, cohort, j] if cohort > 0 else 1.0
+                    if cohort > last:
+                        continue
+                    alive = cohort_placed[s, cohort, k] * kept
+                    counted += alive
+                    scaled += alive * correction[r, s, cohort]
+                weight = scaled + max(n - counted, 0.0)
+            net = revenue[s, j] * margin[r, s] - n * cost_to_serve[r, s]
+            value_left += net / (discount[r] + theta[s, j]) * (weight / n)
     return value_left
 
 
@@ -246,7 +285,7 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
     H = out.paths.shape[2] - 1
     year_end = timing.year_end
     track_lapsed = spend.winback > 0.0
-    st = _new_state(S, C)
+    st = _new_state(S, C, H)
     # Each array gets its name once, here. The steps of a period are written out in the loop
     # rather than called: an array handed to a step (even one compiled into the loop) is
     # reference-counted at every call, which cost some 10 % of the engine's time.
@@ -257,6 +296,7 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
     value, lever_spend, revenue_after, expected_churners = (
         st.value, st.lever_spend, st.revenue_after, st.expected_churners
     )  # fmt: skip
+    cohort_placed, kept_share = st.cohort_placed, st.kept_share
     base, margin, uplift, upsell_rate = segments.revenue, segments.margin, segments.uplift, segments.upsell_rate
     cost_to_serve, referral_rate, share = segments.cost_to_serve, segments.referral_rate, segments.share
     cac, max_new, market = levers.cac, levers.max_new, levers.market
@@ -319,6 +359,7 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                     join_key = draw_key(keys[_JOIN], r, t, s)
                     multinomial_in(join_key, joining, placing_new, picking_new, r, s, placed)
                     for k in range(K):
+                        cohort_placed[s, t, k] = placed[k]
                         if placed[k] > 0:
                             members[s, K + k] += placed[k]
                             revenue[s, K + k] += placed[k] * base[r, s]
@@ -441,6 +482,8 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                 churned = 0
                 run_rate = 0.0
                 occupied = 0
+                for j in range(C):
+                    kept_share[s, t, j] = 1.0
                 for j in range(slots):
                     if members[s, j] > 0:
                         draws[CLASS, occupied] = j
@@ -453,6 +496,8 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                     j = draws[CLASS, i]
                     in_class = draws[TRIALS, i]
                     gone = draws[DRAWN, i]
+                    if j < C:
+                        kept_share[s, t, j] = (in_class - gone) / in_class
                     if gone > 0:
                         lost = revenue[s, j] if gone == in_class else revenue[s, j] * gone / in_class
                         revenue[s, j] = 0.0 if gone == in_class else revenue[s, j] - lost
