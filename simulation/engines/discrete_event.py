@@ -42,34 +42,32 @@ from __future__ import annotations
 
 import gc
 import math
-from pathlib import Path
 from types import SimpleNamespace
 
 import numpy as np
-import pandas as pd
 import simpy
 
-from ..errors import InputError
-from ..io.cells import to_csv
 from ..model.assumptions import STREAMS, Assumptions
 from ..model.closed_forms import sbg_parameters
 from ..model.levers import response as _response
 from ..model.levers import split_budget
 from ..model.scenario import Budget, Scenario
+from .discrete_event_size import DEFAULT_LIMIT, MAX_CUSTOMERS_PER_RUN, check_size, estimate_customer_periods
+from .event_log import EVENT_COLUMNS, EVENTS, event_frame, write_event_log
 from .paths import RECORDED
 from .results import EngineOutput
 
-# Largest total of customer-periods (summed over runs) simulated unless the caller sets
-# another limit. The engine does about 1,000,000 customer-periods per second on a 2-core
-# machine (1.5 million on small bases), so a call at the limit takes about 30 seconds, and
-# the command line's `run` (plan and status quo) about a minute; the estimate it is compared
-# with ignores churn, so real runs are shorter.
-DEFAULT_LIMIT = 30_000_000
-# Customers (each a process of about 1 KB) one run may hold, whatever the limit above.
-MAX_CUSTOMERS_PER_RUN = 2_000_000
+__all__ = [
+    "DEFAULT_LIMIT",
+    "EVENTS",
+    "EVENT_COLUMNS",
+    "MAX_CUSTOMERS_PER_RUN",
+    "check_size",
+    "estimate_customer_periods",
+    "simulate_discrete_event",
+    "write_event_log",
+]
 
-EVENTS = ("acquired", "saved", "expanded", "churned", "won_back", "referred")
-EVENT_COLUMNS = ("run", "period", "customer_id", "segment", "event", "revenue")
 _ACQUIRED, _SAVED, _EXPANDED, _CHURNED, _WON_BACK, _REFERRED = range(len(EVENTS))
 
 JOIN, WINBACK, PAY, EXPAND, RETAIN, RENEW = 0.0, 0.125, 0.25, 0.375, 0.5, 0.75
@@ -151,7 +149,7 @@ def simulate_discrete_event(
     paths = out.paths
     extras = {"customer_periods": int(customer_periods)}
     if record_events:
-        extras["events"] = _event_frame(frames, [s.name for s in scenario.segments])
+        extras["events"] = event_frame(frames, [s.name for s in scenario.segments])
     return EngineOutput(
         paths=paths,
         active_by_segment=out.active_by_segment,
@@ -163,123 +161,6 @@ def simulate_discrete_event(
         at_risk_by_segment=out.at_risk,
         extras=extras,
     )
-
-
-def estimate_customer_periods(scenario: Scenario, budget: Budget, assumptions: Assumptions) -> np.ndarray:
-    """Upper bound on the expected customer-periods of each run, ignoring churn.
-
-    The customers at the start are simulated for every period, and a customer
-    acquired in period t for the ``horizon - t + 1`` periods left; expected
-    acquisitions follow the lever's response as the market depletes.
-
-    Returns
-    -------
-    ndarray
-        Shape (runs,).
-    """
-    return _expected_size(scenario, budget, assumptions)[1]
-
-
-def _expected_size(scenario: Scenario, budget: Budget, assumptions: Assumptions) -> tuple[np.ndarray, np.ndarray]:
-    """Expected customers acquired (paid and referred) over the horizon and the customer-period bound, per run.
-
-    Referrals are bounded by the busiest segment's rate applied to every customer held, churn ignored.
-    """
-    a, H = assumptions, scenario.horizon
-    acquired = np.zeros(a.runs)
-    periods = np.full(a.runs, float(a.customers.sum()) * H)
-    rate = a.referral_rate.max(1) if a.referral_rate.size else np.zeros(a.runs)
-    if budget.acquisition <= 0 and not np.any(rate > 0):
-        return acquired, periods
-    finite = np.isfinite(a.market)
-    prospects = np.where(finite, a.market, 0.0)
-    market = np.where(finite, a.market, 1.0)
-    held = np.full(a.runs, float(a.customers.sum()))
-    for t in range(1, H + 1):
-        reach = np.where(finite, prospects / market, 1.0)
-        new = _response(budget.acquisition, a.max_new * reach, a.cac) if budget.acquisition > 0 else 0.0
-        new = new + np.minimum(rate * reach, 1.0) * held
-        new = np.where(finite, np.minimum(new, prospects), new)
-        acquired += new
-        held += new
-        periods += new * (H - t + 1)
-        prospects = np.maximum(prospects - new, 0.0)
-    return acquired, periods
-
-
-def check_size(
-    scenario: Scenario, budget: Budget, assumptions: Assumptions, limit: int | None = DEFAULT_LIMIT
-) -> float:
-    """Raise :class:`InputError` when a run set is too large for this engine; return its estimate.
-
-    Too large means more estimated customer-periods over all runs than ``limit`` (None: no
-    limit), or more customers in one run than :data:`MAX_CUSTOMERS_PER_RUN`. The message
-    names the numbers and what to do instead: a scaled-down copy of the scenario
-    (:func:`simulation.model.scale.scale_scenario`, ``--scale`` on the command line), fewer runs,
-    or the vectorised engine.
-
-    Returns
-    -------
-    float
-        The estimated customer-periods over all runs (see :func:`estimate_customer_periods`).
-    """
-    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int | np.integer) or limit < 1):
-        raise InputError(f"max_customer_periods must be a whole number of 1 or more, or None; got {limit!r}")
-    acquired, per_run = _expected_size(scenario, budget, assumptions)
-    total = float(per_run.sum())
-    start = int(assumptions.customers.sum())
-    held = start + float(acquired.max())
-    over_time = limit is not None and total > limit
-    if not over_time and held <= MAX_CUSTOMERS_PER_RUN:
-        return total
-    H, period = scenario.horizon, scenario.period + ("s" if scenario.horizon != 1 else "")
-    size = (
-        f"{start:,} customers at the start and about {acquired.mean():,.0f} acquired over {H} {period}, "
-        f"in each of {assumptions.runs:,} runs"
-    )
-    factor = MAX_CUSTOMERS_PER_RUN / held
-    if over_time:
-        factor = min(factor, limit / total)
-        runs_fit = int(limit // max(per_run.max(), 1.0))
-        reason = (
-            f"about {total:,.0f} customer-periods ({size}), above its limit of {limit:,} "
-            "(about 30 seconds of simulation)"
-        )
-        fewer_runs = f", fewer runs (at most {runs_fit:,} fit)" if runs_fit >= 1 else ""
-    else:
-        reason = f"about {held:,.0f} customers in one run ({size}), more than the {MAX_CUSTOMERS_PER_RUN:,} it holds"
-        fewer_runs = ""
-    factor = _round_down(factor)
-    raise InputError(
-        f"too large for the discrete-event engine: {reason}. Simulate a scaled-down copy instead "
-        f"(--scale {factor:g} on the command line, scale_scenario(scenario, {factor:g}) in code){fewer_runs}, "
-        "or use the vectorised engine, which handles any size."
-    )
-
-
-def write_event_log(result, path: str | Path) -> None:
-    """Write a discrete-event result's event log to a CSV file.
-
-    Parameters
-    ----------
-    result : SimulationResult
-        A result of ``simulate(..., engine="discrete_event", record_events=True)``.
-    path : str or Path
-        The CSV file to write (columns run, period, customer_id, segment, event, revenue).
-
-    Raises
-    ------
-    InputError
-        When the result carries no event log.
-    """
-    events = getattr(getattr(result, "output", None), "extras", {}).get("events")
-    if events is None:
-        engine = getattr(result, "engine", "unknown")
-        raise InputError(
-            f"this result has no event log (engine {engine!r}): run the discrete-event engine with "
-            "record_events=True (on the command line: --engine discrete-event --events FILE.csv)"
-        )
-    Path(path).write_text(to_csv(events, "%.12g"), encoding="utf-8")
 
 
 class _Run:
@@ -376,6 +257,11 @@ class _Run:
         paid = self.budget.acquisition > 0
         for t in range(1, self.H + 1):
             yield self._at(t, JOIN)
+            if self.referrals_on:
+                # the customers active at the end of the last period refer: counted before this
+                # period's paid acquisitions join
+                current = self.seg[: self.n][self.active[: self.n]]
+                referrers = np.bincount(current, minlength=self.S)
             if paid:
                 ceiling = (self.max_new * (self.prospects / self.market) if finite else self.max_new) * share
                 # each of the segment's ceil(ceiling) potential deals closes with the probability
@@ -387,12 +273,10 @@ class _Run:
                 )
                 self._admit(t, new, finite, "new_customers", "run_rate_new", _ACQUIRED)
             if self.referrals_on:
-                # each customer active at the end of the last period refers one more with the segment's
-                # rate, thinned by the share of the market still unwon (as paid acquisition is)
-                current = self.seg[: self.n][self.active[: self.n]]
-                active = np.bincount(current, minlength=self.S)
+                # each of them refers one more with the segment's rate, thinned by the share of the
+                # market still unwon (as paid acquisition is)
                 reach = max(self.prospects / self.market, 0.0) if finite else 1.0
-                referred = self.rng_ref.binomial(active, np.minimum(self.referral_rate * reach, 1.0))
+                referred = self.rng_ref.binomial(referrers, np.minimum(self.referral_rate * reach, 1.0))
                 self._admit(t, referred, finite, "referred_customers", "run_rate_referred", _REFERRED)
 
     def _admit(self, t: int, joining: np.ndarray, finite: bool, count_path: str, run_rate_path: str, event: int):
@@ -621,30 +505,3 @@ class _Run:
             "event": np.repeat([chunk[2] for chunk in self.log], sizes).astype(np.int8),
             "revenue": np.concatenate([chunk[3] for chunk in self.log]),
         }
-
-
-def _event_frame(frames: list[dict], segment_names: list[str]) -> pd.DataFrame:
-    frames = [f for f in frames if f["run"].size]
-    if not frames:
-        cols = {c: np.zeros(0, np.int64) for c in ("run", "period", "customer_id", "segment", "event")}
-        cols["revenue"] = np.zeros(0)
-        frames = [cols]
-    col = {name: np.concatenate([f[name] for f in frames]) for name in EVENT_COLUMNS}
-    return pd.DataFrame(
-        {
-            "run": col["run"],
-            "period": col["period"],
-            "customer_id": col["customer_id"],
-            "segment": pd.Categorical.from_codes(col["segment"], categories=segment_names),
-            "event": pd.Categorical.from_codes(col["event"], categories=EVENTS),
-            "revenue": col["revenue"],
-        }
-    )
-
-
-def _round_down(x: float) -> float:
-    """``x`` rounded down to one significant figure (0.0347 -> 0.03)."""
-    if x <= 0:
-        return 0.0
-    step = 10.0 ** math.floor(math.log10(x))
-    return math.floor(x / step) * step

@@ -142,10 +142,11 @@ class SimulationResult:
         return {}
 
     def figure(self, key: str) -> np.ndarray:
-        """One figure of :data:`KPIS`, run by run (computed once)."""
+        """One figure of :data:`KPIS`, run by run (computed once); NaN where undefined, never infinite."""
         cache = self._figure_cache
         if key not in cache:
-            cache[key] = FIGURES[key].compute(self)
+            values = np.asarray(FIGURES[key].compute(self), dtype=float)
+            cache[key] = np.where(np.isfinite(values), values, np.nan)
         return cache[key]
 
     @property
@@ -169,7 +170,7 @@ class SimulationResult:
         return FIGURES[key].headline_of(self)
 
     def kpi_summary(self) -> dict[str, dict[str, float | None]]:
-        """``{kpi: {mean, p5, p50, p95}}``; None where a figure is undefined in every run.
+        """``{kpi: {mean, p5, p50, p95}}``; None where a figure is undefined in any run.
 
         ``mean`` is the figure's headline (:meth:`headline`): for a figure whose headline is a
         ratio of means, such as realised CAC, the ratio of the totals over runs, while the
@@ -185,9 +186,13 @@ class SimulationResult:
 
 
 def summarize(values: np.ndarray) -> dict[str, float | None]:
-    """Mean and 5th, 50th and 95th percentiles, ignoring runs where the figure is undefined."""
+    """Mean and 5th, 50th and 95th percentiles over runs; all None when the figure is undefined in any run.
+
+    A figure that cannot be computed in some futures is shown as undefined, never summarised over
+    the futures where it can (which would quietly describe another set of futures).
+    """
     finite = values[np.isfinite(values)]
-    if finite.size == 0:
+    if finite.size == 0 or finite.size < values.size:
         return {"mean": None, "p5": None, "p50": None, "p95": None}
     p5, p50, p95 = np.percentile(finite, (5, 50, 95))
     return {"mean": float(finite.mean()), "p5": float(p5), "p50": float(p50), "p95": float(p95)}

@@ -21,13 +21,11 @@ from __future__ import annotations
 
 import time
 
-import numpy as np
-
-from ..model.assumptions import Assumptions, draw_assumptions, stream_key
+from ..model.assumptions import Assumptions, draw_assumptions
 from ..model.scenario import Budget, Scenario
-from ..numerics.class_draws import ALIAS, ALIAS_PROBABILITY, ORDER, WEIGHT, alias_tables
 from ..numerics.parallel import in_blocks
 from . import kernel
+from .kernel_inputs import kernel_inputs, kernel_outputs
 from .paths import RECORDED
 from .results import EngineOutput
 
@@ -58,68 +56,22 @@ def simulate_vectorized(
         Per-run paths of every flow and stock, and the quantities the figures need.
     """
     a = assumptions
-    R, S, H = a.runs, a.customers.size, scenario.horizon
-    theta, w_old, w_new = a.latent_classes(classes)  # theta: (R, S, 2K), existing customers' classes first
-    placing_old, picking_old, placing_new, picking_new = a.cached(
-        ("placement tables", classes), lambda: (*_placement_tables(w_old), *_placement_tables(w_new))
-    )
-    weights = np.zeros((3, S))
-    use_weights = np.zeros(3, dtype=np.bool_)
-    for i, lever in enumerate(("retention", "expansion", "winback")):
-        if a.weights[lever] is not None:
-            weights[i], use_weights[i] = a.weights[lever], True
-    per_run = lambda x: np.ascontiguousarray(np.broadcast_to(x, (R,)), dtype=np.float64)  # noqa: E731
-    per_cell = lambda x: np.ascontiguousarray(np.broadcast_to(x, (R, S)), dtype=np.float64)  # noqa: E731
-    inputs = (
-        np.array([stream_key(seed, source) for source in kernel.SOURCES], dtype=np.uint64),
-        np.array([budget.acquisition, budget.retention, budget.expansion, budget.winback], dtype=np.float64),
-        np.ascontiguousarray(theta), placing_old, picking_old, placing_new, picking_new,
-        per_cell(a.revenue), per_cell(a.uplift), per_cell(a.margin), per_cell(a.upsell_rate),
-        per_cell(a.cost_to_serve), per_cell(a.referral_rate),
-        np.ascontiguousarray(a.share, dtype=np.float64), np.ascontiguousarray(a.customers, dtype=np.int64),
-        per_run(a.cac), per_run(a.max_new), per_run(a.market),
-        per_run(a.max_churn_reduction), per_run(a.cost_per_save),
-        per_run(a.max_extra_upsell_rate), per_run(a.cost_per_upsell),
-        per_run(a.max_winback_rate), per_run(a.cost_per_winback),
-        per_run(a.discount), weights, use_weights, min(scenario.periods_per_year, H),
-    )  # fmt: skip
-    rec = np.empty((len(RECORDED), R, H + 1))
-    active_by_segment = np.empty((R, H + 1, S))
-    residual, year_kept_base, year_cohort = np.empty(R), np.empty(R), np.empty(R)
-    saves_total, at_risk_total = np.zeros((R, S)), np.zeros((R, S))
-    outputs = (rec, active_by_segment, residual, year_kept_base, year_cohort, saves_total, at_risk_total)
+    inputs = kernel_inputs(scenario, budget, a, seed, classes)
+    out = kernel_outputs(a.runs, scenario.horizon, a.customers.size)
 
-    in_blocks(kernel.simulate_block, R, *inputs, *outputs)
+    in_blocks(kernel.simulate_block, a.runs, *inputs, out)
 
-    paths = dict(zip(RECORDED, rec, strict=True))  # (R, H + 1) each
+    paths = dict(zip(RECORDED, out.paths, strict=True))  # (R, H + 1) each
     return EngineOutput(
         paths=paths,
-        active_by_segment=active_by_segment,
-        residual_value=residual,
+        active_by_segment=out.active_by_segment,
+        residual_value=out.residual,
         start_run_rate=paths["revenue_run_rate"][:, 0].copy(),
-        year_kept_base=year_kept_base,
-        year_cohort_run_rate=year_cohort,
-        saves_by_segment=saves_total,
-        at_risk_by_segment=at_risk_total,
+        year_kept_base=out.year_kept_base,
+        year_cohort_run_rate=out.year_cohort,
+        saves_by_segment=out.saves,
+        at_risk_by_segment=out.at_risk,
     )
-
-
-def _placement_tables(weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Each run and segment's tables for placing customers in classes (``multinomial_in``).
-
-    Floats (runs, segments, 2, classes): the weights and Walker's alias probabilities; integers:
-    the classes in order of falling weight and the aliases.
-    """
-    w = np.ascontiguousarray(weights, dtype=np.float64)
-    reals = np.empty((*w.shape[:-1], 2, w.shape[-1]))
-    ints = np.empty((*w.shape[:-1], 2, w.shape[-1]), dtype=np.int64)
-    reals[..., WEIGHT, :] = w
-    ints[..., ORDER, :] = np.argsort(-w, axis=-1, kind="stable")
-    probability, alias = np.empty_like(w), np.empty(w.shape, dtype=np.int64)
-    alias_tables(w, probability, alias)
-    reals[..., ALIAS_PROBABILITY, :] = probability
-    ints[..., ALIAS, :] = alias
-    return reals, ints
 
 
 def compile_kernels() -> float:

@@ -22,6 +22,7 @@ STREAMS = {
     "referral": 7,
     "join": 8,  # which latent class each joining customer falls in
     "start": 9,  # which latent class each customer held at period 0 falls in
+    "save": 10,  # which customers who stayed the retention programme kept
 }
 DEFAULT_COST_MULTIPLIER = 7.0
 

@@ -24,8 +24,9 @@ class Figure:
     """One figure: ``key`` in exports, ``label`` in full, ``short`` on a card, its unit ``kind``.
 
     ``headline`` computes the one number shown for the figure when it is not the mean of the
-    per-run values (realised CAC: total spend over runs / total acquired, a ratio of means; a
-    mean of per-run ratios is biased up when a run acquires few); its bands stay per run.
+    per-run values. Every ratio's headline is a ratio of means (realised CAC: total spend over
+    runs / total acquired; a mean of per-run ratios is biased up when a run acquires few); its
+    bands stay per run.
     ``labels`` gives the labels for a scenario when they depend on it (GRR over a horizon
     shorter than a year).
     """
@@ -41,13 +42,16 @@ class Figure:
     labels: Callable | None = None
 
     def headline_of(self, result) -> float | None:
-        """The headline number for ``result``: ``headline(result)``, else the mean over runs where defined."""
+        """The headline number for ``result``: ``headline(result)``, else the mean over runs.
+
+        None when it cannot be computed: a mean over only the runs where the figure is defined
+        would describe other futures than the ones simulated.
+        """
         if self.headline is not None:
             value = float(self.headline(result))
         else:
             values = np.asarray(result.figure(self.key), dtype=float)
-            finite = values[np.isfinite(values)]
-            value = float(finite.mean()) if finite.size else math.nan
+            value = float(values.mean()) if values.size and np.all(np.isfinite(values)) else math.nan
         return value if math.isfinite(value) else None
 
     def label_for(self, scenario) -> str:
@@ -88,6 +92,11 @@ def _operating_margin_final_year(r):
     revenue = _last_year(r, "revenue")
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(revenue > 0, _last_year(r, "operating_profit") / revenue, np.nan)
+
+
+def _operating_margin_ratio_of_means(r):
+    revenue = float(_last_year(r, "revenue").sum())
+    return float(_last_year(r, "operating_profit").sum()) / revenue if revenue > 0 else math.nan
 
 
 def care_spend_per_customer(r) -> np.ndarray:
@@ -138,6 +147,11 @@ def _cac_ratio_of_means(r):
 
 def _ltv_to_cac(r):
     return r.figure("clv") / r.figure("cac")
+
+
+def _ltv_to_cac_ratio_of_means(r):
+    clv, cac = r.headline("clv"), r.headline("cac")
+    return clv / cac if clv is not None and cac is not None else math.nan
 
 
 def _cac_payback(r):
@@ -266,8 +280,11 @@ FIGURES: dict[str, Figure] = {
             "LTV:CAC",
             "LTV:CAC",
             "ratio",
-            "CLV of a new customer divided by the realised CAC; 3 or more is the usual rule of thumb.",
+            "CLV of a new customer divided by the realised CAC; 3 or more is the usual rule of thumb. The "
+            "headline is the ratio of the two headlines (a ratio of means over all simulated futures); the "
+            "range is that of each future's own ratio.",
             _ltv_to_cac,
+            headline=_ltv_to_cac_ratio_of_means,
         ),
         Figure(
             "cac_payback_periods",
@@ -325,8 +342,10 @@ FIGURES: dict[str, Figure] = {
             "Op. margin, last yr",
             "percent",
             "Operating profit divided by revenue over the last year of the horizon (the whole horizon "
-            "if it is shorter than a year).",
+            "if it is shorter than a year). The headline is the ratio of means: operating profit over "
+            "revenue, each summed over all simulated futures; the range is that of each future's own ratio.",
             _operating_margin_final_year,
+            headline=_operating_margin_ratio_of_means,
         ),
         Figure(
             "active_customers_final",

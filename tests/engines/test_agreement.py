@@ -21,8 +21,10 @@ import pytest
 from scipy import stats
 
 from simulation import simulate
+from simulation.engines import paths
 from simulation.engines.discrete_event import estimate_customer_periods
 from simulation.io.presets import list_presets, load_preset
+from simulation.model import figures
 from simulation.model.assumptions import draw_assumptions
 from simulation.model.scale import scale_scenario
 
@@ -32,34 +34,9 @@ ALPHA = 1e-3
 # ignores churn): about 5-8 seconds each on 2 cores, so that the file stays near a minute as
 # presets are added.
 CUSTOMER_PERIODS = 8_000_000
-PATH_METRICS = (
-    "active_customers",
-    "revenue",
-    "churned_customers",
-    "new_customers",
-    "saved_customers",
-    "upsells",
-    "winbacks",
-    "lapsed_customers",
-    "gross_profit",
-    "revenue_run_rate",
-    "referred_customers",
-    "cost_to_serve",
-    "operating_profit",
-)
-FIGURES = (
-    "npv",
-    "customer_equity",
-    "revenue_total",
-    "revenue_final",
-    "grr",
-    "nrr",
-    "clv",
-    "cac",
-    "roi",
-    "operating_npv",
-    "operating_margin_final_year",
-)
+# every recorded path and every figure of the registry: a new one is checked without editing this file
+PATH_METRICS = paths.PATH_METRICS
+FIGURES = figures.KPIS
 
 
 @cache

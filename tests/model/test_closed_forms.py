@@ -104,3 +104,29 @@ def test_residual_value_is_value_from_next_period():
 def test_discount_conversion():
     assert discount_per_period(0.1, 12) == pytest.approx(1.1 ** (1 / 12) - 1), "(1 + d)^(1/12) - 1"
     assert discount_per_period(0.1, 1) == pytest.approx(0.1), "yearly periods keep the rate"
+
+
+def _integral_of_inverse(a, b, d, c, points=4_000_001):
+    """E[1 / (d + c theta)], theta ~ Beta(a, b), by the trapezoid rule in log theta over the whole mass."""
+    u = np.linspace(-700.0, -1e-12, points)
+    theta = np.exp(u)
+    density = np.exp(a * u + (b - 1) * np.log1p(-theta) - betaln(a, b))
+    return float(np.trapezoid(density / (d + c * theta), u))
+
+
+@pytest.mark.parametrize(
+    ("churn", "phi", "reduction", "rel"),
+    [(0.01, 0.001, 0.0, 1e-9), (0.01, 0.001, 0.7, 1e-9), (0.001, 0.002, 0.0, 1e-9), (0.01, 0.002, 0.0, 1e-5)],
+    ids=["rule", "rule-with-retention", "recurrence", "recurrence-larger-a"],
+)
+def test_clv_of_a_nearly_homogeneous_segment_at_the_lowest_discount(churn, phi, reduction, rel):
+    """With heterogeneity near 0 (b near 1000) and a discount of 0.1 % a year, 2F1 gave NaN: CLV is finite
+    and equals the integral it stands for (the tolerance is the accuracy stated in closed_forms)."""
+    d = float(discount_per_period(0.001, 12))
+    a, b = (float(x) for x in sbg_parameters(churn, phi))
+    c = 1.0 - reduction
+    clv = expected_clv(10.0, churn, phi, d, reduction)
+    assert np.isfinite(clv), "CLV is a number"
+    assert clv == pytest.approx(10.0 * (1 + d) * _integral_of_inverse(a, b, d, c), rel=rel), (
+        "CLV = m (1 + d) E[1 / (d + c theta)]"
+    )

@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from simulation import simulate
+from simulation.engines.results import summarize
 from simulation.model.closed_forms import discount_per_period, expected_clv
 from simulation.model.figures import FIGURES, figure_label
 from tests.helpers import scenario
@@ -86,6 +87,35 @@ def test_realised_cac_headline_is_a_ratio_of_means_and_its_band_is_per_run():
     assert FIGURES["cac"].headline is not None and FIGURES["npv"].headline is None, "the registry says which"
 
 
+def test_ratio_headlines_are_ratios_of_means():
+    """Final-year operating margin and LTV:CAC follow realised CAC's convention: a ratio of means over
+    futures (MODEL.md), not a mean of each future's ratio; their bands stay per run."""
+    sc = scenario(
+        operating_costs={"low": 20_000, "high": 60_000},
+        budget={"acquisition": 6_000},
+        acquisition={"cost_per_customer": 2_000, "max_new_per_period": 50},
+        segment={"customers": 300, "revenue_per_customer": {"low": 50, "high": 150}},
+    )
+    result = simulate(sc, runs=400, seed=4)
+    last = slice(-12, None)
+    profit = result.paths["operating_profit"][:, last].sum(1)
+    revenue = result.paths["revenue"][:, last].sum(1)
+    summary = result.kpi_summary()
+    margin = summary["operating_margin_final_year"]
+    assert margin["mean"] == pytest.approx(profit.sum() / revenue.sum(), rel=1e-12), (
+        "headline: operating profit over revenue, each summed over futures"
+    )
+    per_run = result.kpis["operating_margin_final_year"]
+    assert abs(per_run.mean() - margin["mean"]) > 1e-3, "the mean of per-run margins differs here"
+    assert margin["p5"] == pytest.approx(np.percentile(per_run, 5)), "bands stay per run"
+    ltv = summary["ltv_to_cac"]
+    assert ltv["mean"] == pytest.approx(summary["clv"]["mean"] / summary["cac"]["mean"], rel=1e-12), (
+        "LTV:CAC's headline is the ratio of the CLV and CAC headlines"
+    )
+    for key in ("operating_margin_final_year", "ltv_to_cac"):
+        assert "ratio of" in FIGURES[key].help, f"{key}'s definition says how its headline is made"
+
+
 @pytest.mark.parametrize("engine", ENGINES)
 def test_grr_counts_a_customer_lost_and_won_back_as_lost(engine):
     """With no retention spend the churn of customers who never left does not depend on win-back
@@ -125,3 +155,22 @@ def test_every_figure_has_a_label_unit_and_help():
         assert fig.kind in ("money", "count", "percent", "ratio", "periods"), key
         assert len(fig.short) <= 20, f"{key}: short label fits a card"
     assert {"operating_npv", "operating_margin_final_year"} <= set(FIGURES), "operating figures are registered"
+
+
+def test_a_figure_undefined_in_some_futures_has_no_headline():
+    """Fifty nearly homogeneous segments at the lowest discount rate: CLV is a number in every future (2F1
+    gave NaN in most); a figure that is undefined in some futures is shown as undefined, not averaged
+    over the others."""
+    segments = [
+        {"name": f"S{i}", "customers": 50, "revenue_per_customer": 100, "churn": 0.01 + 0.0002 * i,
+         "churn_heterogeneity": 0.001}
+        for i in range(50)
+    ]  # fmt: skip
+    sc = scenario(discount_rate=0.001, budget={"retention": 2_000}, segments=segments)
+    result = simulate(sc, runs=10, seed=1)
+    assert np.all(np.isfinite(result.kpis["clv"])), "CLV is finite in every future"
+    assert result.kpi_summary()["clv"]["mean"] is not None, "and has a headline"
+    partly = np.array([1.0, np.nan, 3.0])
+    assert summarize(partly)["mean"] is None, "a mean over the futures where a figure is defined is refused"
+    assert summarize(np.array([1.0, np.inf]))["mean"] is None, "an infinite value is undefined too"
+    assert summarize(np.array([1.0, 3.0]))["mean"] == 2.0, "a figure defined in every future has its mean"
