@@ -194,7 +194,7 @@ def tenure_corrections(assumptions: Assumptions, classes: int, horizon: int) -> 
 
     (runs, segments, horizon + 1): index 0 for the customers held at period 0 (tenure ``tenure +
     horizon`` at the end), index ``j`` for those who joined in period ``j`` (tenure ``horizon - j + 1``).
-    A survivor of tenure ``tau`` is worth ``m E[1 / (d + theta)]``, theta ~ Beta(a, b + tau) (MODEL.md's
+    A survivor of tenure ``tau`` is worth ``m E[1 / (d + theta)]``, theta ~ Beta(a, b + tau) (docs/MODEL.md's
     customer equity, :func:`~simulation.model.closed_forms.expected_residual_value`); the classes give
     ``sum_k w_k (1 - theta_k)^tau / (d + theta_k)`` over ``sum_k w_k (1 - theta_k)^tau``, which the
     quadrature gets wrong when ``d`` is small (``1 / (d + theta)`` is nearly singular at 0): -7.5 %

@@ -219,7 +219,7 @@ def test_customer_equity_values_the_customers_left_exactly():
     """Customers active at the horizon are valued with the exact sBG expression for their tenure.
 
     A closed cohort of N with no spend: period t's revenue is N S(t - 1) m, and the N S(H) left are
-    each worth m E[1 / (d + theta)], theta ~ Beta(a, b + H) (MODEL.md). The latent classes alone gave
+    each worth m E[1 / (d + theta)], theta ~ Beta(a, b + H) (docs/MODEL.md). The latent classes alone gave
     4.5198e9 against the exact 4.8884e9 here (-7.5 %): 1 / (d + theta) is nearly singular at 0 when d
     is small. Tolerance: 4.5 Monte Carlo standard errors of the mean equity.
     """

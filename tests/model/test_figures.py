@@ -89,7 +89,7 @@ def test_realised_cac_headline_is_a_ratio_of_means_and_its_band_is_per_run():
 
 def test_ratio_headlines_are_ratios_of_means():
     """Final-year operating margin and LTV:CAC follow realised CAC's convention: a ratio of means over
-    futures (MODEL.md), not a mean of each future's ratio; their bands stay per run."""
+    futures (docs/MODEL.md), not a mean of each future's ratio; their bands stay per run."""
     sc = scenario(
         operating_costs={"low": 20_000, "high": 60_000},
         budget={"acquisition": 6_000},
