@@ -114,3 +114,17 @@ def test_the_checker_allows_own_folder_and_shared(tmp_path):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_text(source)
     assert violations(tmp_path) == [], "own folder, the shared part and the model are allowed"
+
+
+PAGE_LINES, MODULE_LINES = 300, 600
+
+
+def test_pages_stay_thin_and_modules_stay_readable():
+    """A page is wiring (at most 300 lines); no module of the app or the model passes 600 lines."""
+    long = []
+    for path in sorted([*ROOT.glob("pages/*.py"), *ROOT.glob("ui/**/*.py"), *ROOT.glob("simulation/**/*.py")]):
+        limit = PAGE_LINES if path.parent.name == "pages" else MODULE_LINES
+        lines = len(path.read_text(encoding="utf-8").splitlines())
+        if lines > limit:
+            long.append(f"{path.relative_to(ROOT)}: {lines} lines (at most {limit})")
+    assert not long, "split these:\n" + "\n".join(long)

@@ -13,13 +13,14 @@ with ``propose_mapping``, ``analyse``, ``build_scenario``.
 from .analysis import Analysis, analyse, build_scenario, fit_cohorts, fit_groups
 from .classify import CLASSES, Thresholds
 from .columns import KINDS, guess_kind, propose_mapping
-from .data import CohortData, CustomerData, read_cohorts, read_customers, read_transactions
+from .data import CohortData, CustomerData, read_cohorts, read_customers
 from .fit import Lifetimes, SBGFit, TooLittleDataError, fit_sbg
 from .limits import ReadLimitError
 from .pipeline import PortfolioAnalysis, analyse_portfolio
 from .plans import STRATEGIES, ContactPlan
 from .reading import MAX_FILE_BYTES, FileProblemError, read_path, read_upload_bounded
 from .settings import PortfolioSettings, SettingsError
+from .transactions import read_transactions
 
 __all__ = [
     "CLASSES",

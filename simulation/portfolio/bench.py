@@ -20,7 +20,8 @@ import numpy as np
 import pandas as pd
 
 from .analysis import PLANNING_YEARS, analyse, build_scenario
-from .btyd import fit_bgnbd, holdout, rfm, round_to_days, simulate_purchases, value_customers
+from .btyd import fit_bgnbd, holdout, rfm, value_customers
+from .btyd_sample import round_to_days, simulate_purchases
 from .columns import propose_mapping
 from .data import read_customers
 from .fit import Lifetimes, fit_sbg

@@ -18,10 +18,11 @@ from .analysis import ALL, Analysis, analyse, build_scenario, fit_cohorts, fit_g
 from .btyd import BGNBDFit
 from .classify import Thresholds, default_thresholds
 from .columns import guess_kind, propose_mapping, roles_of
-from .data import CohortData, CustomerData, read_cohorts, read_customers, read_transactions
+from .data import CohortData, CustomerData, read_cohorts, read_customers
 from .fit import SBGFit
 from .reading import RawTable, read_path, read_upload_bounded
 from .settings import PortfolioSettings
+from .transactions import read_transactions
 
 SCENARIO_PERIODS = ("month", "quarter", "year")
 COHORTS_NOT_CLASSIFIED = (

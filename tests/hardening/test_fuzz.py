@@ -438,8 +438,9 @@ def check_upload(name: str, data: bytes) -> None:
     """The property: the whole upload path ends in a result or an InputError, within the memory bound."""
     from simulation.portfolio.analysis import analyse, build_scenario, fit_cohorts
     from simulation.portfolio.columns import guess_kind, propose_mapping
-    from simulation.portfolio.data import read_cohorts, read_customers, read_transactions
+    from simulation.portfolio.data import read_cohorts, read_customers
     from simulation.portfolio.reading import read_upload_bounded
+    from simulation.portfolio.transactions import read_transactions
 
     def run():
         raw = read_upload_bounded(data, name, seconds=30)

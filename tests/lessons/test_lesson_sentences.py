@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from simulation.decide import NOISE_Z
 from simulation.lessons import LESSONS
 from ui.lessons import text as lessons_text
+from ui.shared import style
 from ui.shared.style import money, multiple, number, percent, plain
 
 RUNS, SEED = 20, 7
@@ -283,12 +284,12 @@ def test_value_risk_explanation_is_true_of_its_numbers(key, params):
 def test_the_prediction_is_above_or_below_the_answer_as_shown(predicted, answer):
     line = lessons_text.result_line(LESSONS["stage"], predicted, answer)
     if "right on it" in line:
-        assert lessons_text.points(predicted - answer) == lessons_text.points(0.0) or percent(predicted, 0) == percent(
+        assert style.points(predicted - answer) == style.points(0.0) or percent(predicted, 0) == percent(
             answer, 0
         ), line
     else:
         assert ("above it" in line) == (predicted > answer) and ("below it" in line) == (predicted < answer), line
-        assert lessons_text.points(predicted - answer) in line, line
+        assert style.points(predicted - answer) in line, line
 
 
 def test_the_half_point_is_where_the_best_share_stays_below_half():

@@ -13,6 +13,7 @@ from simulation.lessons import LESSONS
 from simulation.lessons.leaky_bucket import START_CUSTOMERS, bucket_scenario
 from simulation.lessons.loyalty import ASK_AT, COHORT, cohort_scenario
 from ui.lessons import text as lessons_text
+from ui.shared import style
 
 Z = 4.0  # a check at four standard errors fails by chance about once in 16,000 runs of the test
 
@@ -139,9 +140,9 @@ def test_stage_explanation_shows_the_base_at_the_best_split():
     start, end = float(active[:, 0].mean()), float(active[:, -1].mean())
     assert math.isclose(f["customers_end"], end) and math.isclose(f["customers_start"], start), f"{f}"
     assert end < start, f"at the default setting the best split shrinks the base: {start:.0f} -> {end:.0f}"
-    expected = f"the base shrinks from {lessons_text.count_noun(start, 'customer')} to {lessons_text.number(end)}"
+    expected = f"the base shrinks from {lessons_text.count_noun(start, 'customer')} to {style.number(end)}"
     assert expected in text, f"{expected!r} not in the explanation:\n{text}"
-    near = f"every split from {lessons_text.percent(f['near_low'], 0)} to {lessons_text.percent(f['near_high'], 0)}"
+    near = f"every split from {style.percent(f['near_low'], 0)} to {style.percent(f['near_high'], 0)}"
     assert near in text, f"the near-best band is stated:\n{text}"
 
 
@@ -218,7 +219,7 @@ def test_profit_leverage_states_fixed_costs_against_the_revenue_the_business_bil
     assert abs(share - f["operating_share"]) < 0.005, (
         f"the control's {f['operating_share']:.0%} is a share of the revenue the business bills, not {share:.1%}"
     )
-    stated = f"{lessons_text.percent(share, 0)} of the {lessons_text.money(revenue)} a year the business bills"
+    stated = f"{style.percent(share, 0)} of the {style.money(revenue)} a year the business bills"
     assert stated in text, f"the text states the share against the simulated revenue: {stated!r} in\n{text}"
     assert "of today's revenue" not in text + lessons_text.prediction_label(lesson), "one meaning of the share"
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from simulation.portfolio.columns import guess_kind, propose_mapping
-from simulation.portfolio.data import read_cohorts, read_customers, read_transactions
+from simulation.portfolio.data import read_cohorts, read_customers
 from simulation.portfolio.reading import read_upload_bounded
+from simulation.portfolio.transactions import read_transactions
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "sample_data" / "customers"

@@ -20,8 +20,8 @@ from simulation.portfolio.btyd import (
     gamma_gamma_gradient,
     gamma_gamma_log_likelihood,
     rfm,
-    simulate_purchases,
 )
+from simulation.portfolio.btyd_sample import simulate_purchases
 from simulation.portfolio.fit import TooLittleDataError
 
 from .cdnow import AS_OF, cdnow_purchases

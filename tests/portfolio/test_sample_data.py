@@ -9,9 +9,10 @@ from scipy.stats import chi2
 
 from simulation.portfolio.analysis import fit_cohorts, fit_groups
 from simulation.portfolio.columns import guess_kind, propose_mapping
-from simulation.portfolio.data import read_cohorts, read_customers, read_transactions
+from simulation.portfolio.data import read_cohorts, read_customers
 from simulation.portfolio.fit import Lifetimes, log_likelihood
 from simulation.portfolio.reading import read_path
+from simulation.portfolio.transactions import read_transactions
 
 from .helpers import SAMPLES
 

@@ -10,7 +10,8 @@ import pytest
 
 from simulation.cli import main
 from simulation.portfolio import PortfolioSettings, analyse_portfolio
-from simulation.portfolio.btyd import rfm, simulate_purchases, transactions
+from simulation.portfolio.btyd import rfm, transactions
+from simulation.portfolio.btyd_sample import simulate_purchases
 from simulation.portfolio.pipeline import SCENARIO_PERIODS
 
 from .cdnow import AS_OF, cdnow_csv, cdnow_purchases
@@ -147,7 +148,8 @@ def test_a_weekly_analysis_is_not_simulated_as_a_weekly_scenario(cdnow_result):
 
 
 def test_weeks_are_seven_days_and_start_on_monday():
-    from simulation.portfolio.data import revenue_by_period, whole_periods
+    from simulation.portfolio.data import whole_periods
+    from simulation.portfolio.transactions import revenue_by_period
 
     count, exact = whole_periods(
         np.array(["1997-01-01", "1997-01-01", "1997-01-01"], dtype="datetime64[ns]"),
