@@ -120,6 +120,21 @@ def read_actuals(data: bytes, horizon: int) -> pd.DataFrame:
     return out.sort_values("period").reset_index(drop=True)
 
 
+def read_actuals_file(data: bytes, name: str, horizon: int) -> pd.DataFrame:
+    """Actuals from a CSV or an Excel workbook (``.xlsx``, its first sheet with data), as :func:`read_actuals`.
+
+    A workbook is read by the same bounded reader as every upload (sizes, cells and time checked
+    before any cell is parsed); its cells then go through :func:`read_actuals` like a CSV's.
+    """
+    if not name.lower().endswith(".xlsx"):
+        return read_actuals(data, horizon)
+    from .io.cells import to_csv
+    from .portfolio.reading import read_upload_bounded
+
+    raw = read_upload_bounded(data, name)
+    return read_actuals(to_csv(raw.frame, None).encode("utf-8"), horizon)
+
+
 def percentile_of(samples: np.ndarray, actual: float) -> float:
     """The actual's percentile among the simulated values, at the mid-point of ties (0 to 1)."""
     below = float(np.mean(samples < actual))

@@ -8,7 +8,7 @@ from .cli_common import int_in, json_safe, write_output
 from .errors import InputError
 from .io.cells import to_csv
 from .io.files import read_limited
-from .track import MAX_BYTES, read_actuals, refit_churn, reforecast, track
+from .track import MAX_BYTES, read_actuals_file, refit_churn, reforecast, track
 
 TRACK_HELP = "where each period's actuals landed in the plan's forecast, and how good the forecast was"
 
@@ -21,7 +21,9 @@ def add_commands(subparsers) -> None:
         help="the plan: a scenario file (.toml or .json), run on its own runs and seed, or version:ID for a saved "
         "plan version (see plan-versions)",
     )
-    p.add_argument("actuals", help="CSV: a period column (1 = the plan's first period) and one column per metric")
+    p.add_argument(
+        "actuals", help="CSV or .xlsx: a period column (1 = the plan's first period) and one column per metric"
+    )
     p.add_argument("--runs", type=int_in(2), help="Monte Carlo runs (default: the plan's)")
     p.add_argument("--seed", type=int_in(0), help="random seed (default: the plan's)")
     p.add_argument("--format", choices=("json", "csv"), default="json")
@@ -55,7 +57,7 @@ def cmd_track(args) -> int:
         data = read_limited(args.actuals, MAX_BYTES, "a CSV file")
     except InputError as exc:
         raise InputError(f"ACTUALS: {exc}") from None
-    actuals = read_actuals(data, plan.horizon)
+    actuals = read_actuals_file(data, str(args.actuals), plan.horizon)
     forecast = simulate(plan, runs=args.runs, seed=args.seed)
     if version is not None:
         from .io.plan_versions import check_reproduced

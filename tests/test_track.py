@@ -211,3 +211,19 @@ def test_tracking_the_survivors_of_a_published_cohort_matches_their_exact_distri
             exact = binom.cdf(actual - 1, n, p) + 0.5 * binom.pmf(actual, n, p)
             got = percentile_of(paths[:, k], actual)
             assert abs(got - exact) < bound, f"year {7 + k}, {actual} survivors: {got:.3f} against exact {exact:.3f}"
+
+
+def test_actuals_may_come_from_a_workbook(tmp_path, capsys):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    for row in (["period", "active_customers"], [1, 480], [2, 461]):
+        sheet.append(row)
+    path = tmp_path / "actuals.xlsx"
+    book.save(path)
+    plan = tmp_path / "plan.toml"
+    plan.write_text(cohort(0.05).replace(simulation={"runs": 100, "seed": 3}).to_toml(), encoding="utf-8")
+    assert cli.main(["track", str(plan), str(path)]) == 0
+    rows = json.loads(capsys.readouterr().out)["rows"]
+    assert [(r["period"], r["actual"]) for r in rows] == [(1, 480.0), (2, 461.0)], rows

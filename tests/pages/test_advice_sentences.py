@@ -207,3 +207,20 @@ def test_the_refit_says_higher_or_lower_only_when_its_interval_says_so(mode, bel
     else:
         assert fit.low <= 1 <= fit.high and "within it" in text, text
     assert f"{periods} month{'' if periods == 1 else 's'} of actuals" in text
+
+
+@given(st.floats(0, 1e7), st.floats(0, 1e7))
+@example(1004.0, 1001.0)  # both shown as $1.00k: "as good as"
+def test_the_forecast_is_called_better_than_naive_only_when_its_score_is(ours, naive):
+    from types import SimpleNamespace
+
+    tracking = SimpleNamespace(crps={"revenue": ours}, crps_naive={"revenue": naive})
+    text = plan_text.score_text(tracking, {"revenue": ("Revenue", "money")}, "USD")
+    a, b = style.money(ours, "USD"), style.money(naive, "USD")
+    assert f"revenue {a} against {b}" in text, text
+    if "better than" in text:
+        assert ours < naive and a != b, text
+    elif "worse than" in text:
+        assert ours > naive and a != b, text
+    else:
+        assert a == b and "as good as" in text, text

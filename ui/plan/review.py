@@ -52,6 +52,9 @@ def review_report(
         "the simulated futures (50 % is the median).",
     )
     answer = [plan_text.coverage_text(tracking, per).replace("**", "")]
+    scores = plan_text.score_text(tracking, METRIC_WORDS, cur)
+    if scores:
+        answer.append(scores.replace("**", ""))
     for metric in [m for m in METRIC_WORDS if m in set(tracking.rows["metric"])]:
         rows_of = tracking.rows[tracking.rows["metric"] == metric]
         answer.append(plan_text.landed_text(METRIC_WORDS[metric][0], rows_of, per).replace("**", ""))

@@ -411,3 +411,26 @@ def refit_text(fit, period: str) -> str:
         f"(90 % interval {band}); {verdict_}. The re-forecast runs the rest of the horizon from the last "
         "reported customers with that churn."
     )
+
+
+def score_text(tracking, names: dict, currency: str) -> str | None:
+    """How good the forecast was, per metric: its CRPS against the naive "same as last period" forecast's.
+
+    ``names`` maps a metric to ``(name, kind)``. "Better" or "worse" is said of the scores as shown;
+    equal as shown is "as good as". None when no metric could be scored.
+    """
+    parts = []
+    for metric, ours in tracking.crps.items():
+        naive = tracking.crps_naive.get(metric)
+        if naive is None:
+            continue
+        name, kind = names[metric]
+        a, b = (style.money(x, currency) if kind == "money" else style.plain(x) for x in (ours, naive))
+        verdict_ = "as good as" if a == b else ("better than" if ours < naive else "worse than")
+        parts.append(f"{name.lower()} {a} against {b}, {verdict_} the naive forecast")
+    if not parts:
+        return None
+    return (
+        "**How good the forecast was** (the continuous ranked probability score, lower is better, against the "
+        f"naive forecast \"the same as last period\"): {'; '.join(parts)}."
+    )

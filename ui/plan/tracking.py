@@ -9,7 +9,8 @@ import streamlit as st
 from simulation import Scenario
 from simulation.io.cells import to_csv
 from simulation.io.plan_versions import PlanVersions
-from simulation.track import METRICS, Tracking
+from simulation.model.scenario import bounds_of
+from simulation.track import METRICS, Tracking, read_actuals_file
 from ui.plan import text as plan_text
 from ui.shared import cache, charts, style, widgets
 from ui.shared.safe_text import code
@@ -63,6 +64,7 @@ def actuals_chart(tracking: Tracking, metric: str, scenario: Scenario) -> alt.La
 
 
 CURRENT = "This plan, as it is now"
+MAX_PERIODS = int(bounds_of(Scenario, "horizon").hi)  # the plan's own horizon is checked when the actuals are tracked
 
 
 def _review_pdf(scenario: Scenario, actuals: bytes, version_id: int | None) -> bytes:
@@ -91,7 +93,7 @@ def actuals_input() -> bytes | None:
     """The actuals as CSV bytes: an uploaded file, or the rows typed into the table (None until there are some)."""
     upload_tab, typed_tab = st.tabs(["Upload a CSV", "Type them in"])
     with upload_tab:
-        upload = st.file_uploader("Actuals (CSV)", type=["csv"], key="plan_track_upload")
+        upload = st.file_uploader("Actuals (CSV or .xlsx)", type=["csv", "xlsx"], key="plan_track_upload")
     with typed_tab:
         empty = pd.DataFrame({"period": pd.Series(dtype="Int64"), **{m: pd.Series(dtype="float") for m in METRICS}})
         typed = st.data_editor(
@@ -99,6 +101,10 @@ def actuals_input() -> bytes | None:
             column_config={"period": st.column_config.NumberColumn("period", min_value=1, step=1)},
         )  # fmt: skip
     if upload is not None:
+        if upload.name.lower().endswith(".xlsx"):
+            # a workbook is read by the bounded upload reader, then tracked as the CSV it holds
+            table = read_actuals_file(upload.getvalue(), upload.name, MAX_PERIODS)
+            return to_csv(table.astype({"period": int})).encode()
         return upload.getvalue()
     rows = typed.dropna(how="all")
     if rows.empty:
@@ -130,6 +136,9 @@ def tracking_box(scenario: Scenario) -> None:
                 scenario = version.scenario
                 st.caption(f"Against {code(version.label)}: its forecast as saved.")
             st.markdown(plan_text.coverage_text(tracking, scenario.period))
+            scores = plan_text.score_text(tracking, METRIC_WORDS, scenario.currency)
+            if scores:
+                st.markdown(scores)
             for metric in [m for m in METRICS if m in set(tracking.rows["metric"])]:
                 rows = tracking.rows[tracking.rows["metric"] == metric]
                 name = METRIC_WORDS[metric][0]
