@@ -13,9 +13,9 @@ import pandas as pd
 from simulation import Scenario, SimulationResult, simulate
 from simulation.decide import optimize_split
 from simulation.io.plan_versions import PlanVersions, check_reproduced
-from simulation.track import Tracking, quarter_rows, read_actuals, refit_churn, reforecast_scenario, track
+from simulation.track import Tracking, quarter_rows, read_actuals, refit_churn, reforecast, reforecast_scenario, track
 from ui.plan import text as plan_text
-from ui.plan.tracking import METRIC_WORDS, actuals_chart
+from ui.plan.tracking import METRIC_WORDS, actuals_chart, reforecast_chart
 from ui.shared import cache, style
 from ui.shared import report as pdf
 
@@ -60,14 +60,21 @@ def review_report(
         answer.append(plan_text.landed_text(METRIC_WORDS[metric][0], rows_of, per).replace("**", ""))
     assumptions = [["Plan", version or scenario.name], ["Budget", pdf.spend_text(scenario.budget, cur, per)]]
     svgs, keys = {}, []
-    for metric in ("revenue", "active_customers"):
-        if metric in set(tracking.rows["metric"]):
-            svgs[metric] = pdf.svg(actuals_chart(tracking, metric, scenario).properties(height=pdf.CHART_HEIGHT))
-            keys.append(metric)
+    # one chart of actuals (revenue where reported) beside the re-forecast keeps the review on one page
+    for metric in [m for m in ("revenue", "active_customers") if m in set(tracking.rows["metric"])][:1]:
+        svgs[metric] = pdf.svg(actuals_chart(tracking, metric, scenario).properties(height=pdf.CHART_HEIGHT))
+        keys.append(metric)
     if {"active_customers", "churned_customers"} <= set(actuals.columns):
         fit = refit_churn(plan, actuals)
         answer.append(plan_text.refit_text(fit, per).replace("**", ""))
         moved, last = reforecast_scenario(plan, actuals, fit)
+        rest = reforecast(plan, actuals, fit)
+        svgs["reforecast"] = pdf.svg(
+            reforecast_chart(scenario, rest, plan.path_summary(("active_customers",))).properties(
+                height=pdf.CHART_HEIGHT
+            )
+        )
+        keys.append("reforecast")
         assumptions.append(["Churn, refitted", f"{fit.multiplier:.2f}× the plan's ({fit.low:.2f}×–{fit.high:.2f}×)"])
         if moved.budget.core > 0:
             best = optimize_split(moved, "npv", grid=11, runs=min(plan.runs, 500), seed=plan.seed)
@@ -86,7 +93,7 @@ def review_report(
         "figures_width": [1.6, 1],
         "assumptions": pdf.table("The plan and what changed", ["", "Value"], assumptions),
         "charts": keys,
-        "chart_columns": max(len(keys), 1),
+        "chart_columns": min(max(len(keys), 1), 2),
         "chart_width": 1.0,
         "years": None,
         "method": pdf.METHOD.format(runs=plan.runs, what="The plan's futures are")

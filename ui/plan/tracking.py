@@ -169,13 +169,19 @@ def reforecast_section(scenario: Scenario, actuals: bytes) -> None:
     """Churn refitted from the actuals, and the rest of the horizon re-forecast beside the plan's forecast."""
     fit, rest, plan = cache.refit_and_reforecast(scenario, actuals)
     st.markdown(plan_text.refit_text(fit, scenario.period))
+    chart = reforecast_chart(scenario, rest, plan)
+    widgets.chart(charts.vega_spec(chart), "reforecast-active-customers", "trk_reforecast")
+
+
+def reforecast_chart(scenario: Scenario, rest: pd.DataFrame, plan: pd.DataFrame) -> alt.LayerChart:
+    """Active customers over the rest of the horizon: the plan's forecast (grey) and the re-forecast (blue)."""
     first = int(rest["period"].min())
     old = plan[(plan["metric"] == "active_customers") & (plan["period"] >= first)].assign(series="Plan")
     new = rest[rest["metric"] == "active_customers"].assign(series="Re-forecast", p25=float("nan"), p75=float("nan"))
     frame = pd.concat([old, new], ignore_index=True)[["series", "period", "p5", "p25", "p50", "p75", "p95"]]
-    chart = charts.fan_chart(
+    return charts.fan_chart(
         frame,
-        title=f"Active customers: the plan's forecast and the re-forecast from {scenario.period} {first - 1}",
+        title=f"Active customers after {scenario.period} {first - 1}: plan and re-forecast",
         y_title="Active customers",
         kind="count",
         currency=scenario.currency,
@@ -184,4 +190,3 @@ def reforecast_section(scenario: Scenario, actuals: bytes) -> None:
         runs=scenario.simulation.runs,
         bands=(90,),
     )
-    widgets.chart(charts.vega_spec(chart), "reforecast-active-customers", "trk_reforecast")
