@@ -224,3 +224,10 @@ def test_the_forecast_is_called_better_than_naive_only_when_its_score_is(ours, n
         assert ours > naive and a != b, text
     else:
         assert a == b and "as good as" in text, text
+
+
+def test_the_goal_seek_names_its_target_as_written_in_a_sentence():
+    npv = plan_text.seek_text(seek_result(target="npv"), scenario())
+    assert "reach NPV of contribution of at least" in npv, npv
+    revenue = plan_text.seek_text(seek_result(), scenario())
+    assert "reach revenue in month 24" in revenue, revenue

@@ -336,10 +336,15 @@ def seek_setting(solve: str, x: float, s: Scenario) -> str:
     return f"{noun} {'lower' if x < 0 else 'higher'} by {style.percent(abs(x), 1)}"
 
 
+def _in_sentence(label: str) -> str:
+    """A figure's label inside a sentence: ``revenue in month 60``, but ``NPV of contribution`` keeps its capitals."""
+    return label[:1].lower() + label[1:] if label[1:2].islower() else label
+
+
 def seek_text(r: SeekResult, s: Scenario) -> str:
     """The goal seek's answer in words, true of the result it quotes: reached or not, its range, today against it."""
     goal = (
-        f"{FIGURES[r.target].label_for(s)[:1].lower()}{FIGURES[r.target].label_for(s)[1:]} of at least "
+        f"{_in_sentence(FIGURES[r.target].label_for(s))} of at least "
         f"{kpi_text(r.target, r.level, s)} in {pct(r.confidence)} of futures"
     )
     split = " (at today's split)" if r.solve == "total_budget" else ""
