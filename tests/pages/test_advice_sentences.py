@@ -177,6 +177,8 @@ def test_the_goal_seek_names_the_change_and_its_direction(solve, value, words):
 
 
 @given(st.lists(st.tuples(st.floats(0, 10), st.floats(0, 10)), min_size=1, max_size=12))
+@example([(5.0, 5.0), (5.0, 5.0)])  # a fixed budget: every actual at the median
+@example([(5.0, 5.0), (4.0, 5.0), (6.0, 5.0)])
 def test_where_actuals_landed_is_counted_as_shown(pairs):
     import pandas as pd
 
@@ -191,6 +193,13 @@ def test_where_actuals_landed_is_counted_as_shown(pairs):
         assert (rows["actual"] < rows["p50"]).all(), text
     if "above the median every month" in text:
         assert (rows["actual"] > rows["p50"]).all(), text
+    if "at the median every month" in text:
+        assert (rows["actual"] == rows["p50"]).all(), text
+    if "below the median in" in text:
+        below, above = (rows["actual"] < rows["p50"]).sum(), (rows["actual"] > rows["p50"]).sum()
+        at = n - below - above
+        assert f"below the median in {below} and above it in {above}" in text, text
+        assert (f", at it in {at}" in text) == (at > 0), text
 
 
 @given(st.floats(0.2, 3), st.floats(0.0, 0.5), st.floats(0.0, 0.5), st.integers(1, 24))

@@ -392,12 +392,15 @@ def landed_text(name: str, rows, period: str) -> str:
     inside = int(((rows["actual"] >= rows["p5"]) & (rows["actual"] <= rows["p95"])).sum())
     below = int((rows["actual"] < rows["p50"]).sum())
     above = int((rows["actual"] > rows["p50"]).sum())
+    at = n - below - above
     if below == n:
         side = f"below the median every {period}"
     elif above == n:
         side = f"above the median every {period}"
+    elif at == n:
+        side = f"at the median every {period}"
     else:
-        side = f"below the median in {below} and above it in {above}"
+        side = f"below the median in {below} and above it in {above}" + (f", at it in {at}" if at else "")
     return f"**{name}**: {inside} of {_count(n, period)} inside the 90 % band; {side}."
 
 
