@@ -154,20 +154,7 @@ with st.container(border=True):
 
 # How sure -------------------------------------------------------------------------------------
 st.subheader("How sure is that?")
-sweep_spec = charts.vega_spec(
-    oc.sweep_chart(
-        result.points,
-        best_share=result.best_share,
-        best_value=result.best_value,
-        noise_range=result.best_share_range,
-        plan_share=result.plan_share,
-        objective_label=obj.label,
-        kind=kind,
-        currency=cur,
-        runs=result.runs,
-        bands=obj.statistic != "probability",
-    )
-)
+sweep_spec = charts.vega_spec(oc.result_sweep_chart(result, cur))
 widgets.chart(sweep_spec, f"{widgets.slug(scenario.name)}-split-sweep", "opt_sweep", height=460)
 st.markdown(words.noise_text(result))
 summary = result.per_run_best_summary()

@@ -179,6 +179,24 @@ def sweep_chart(
     )
 
 
+
+def result_sweep_chart(result, currency: str, height: int = 340) -> alt.LayerChart:
+    """:func:`sweep_chart` of an optimiser's answer (a :class:`~simulation.decide.search.SplitResult`)."""
+    obj = result.objective_info
+    return sweep_chart(
+        result.points,
+        best_share=result.best_share,
+        best_value=result.best_value,
+        noise_range=result.best_share_range,
+        plan_share=result.plan_share,
+        objective_label=obj.label,
+        kind="money" if obj.is_money else "percent",
+        currency=currency,
+        runs=result.runs,
+        bands=obj.statistic != "probability",
+        height=height,
+    )
+
 def per_run_best_chart(frame: pd.DataFrame, *, best_share: float, runs: int, height: int = 200) -> alt.LayerChart:
     """How often each grid split is a run's own best (``acquisition_share, runs_share``)."""
     step = float(np.diff(frame["acquisition_share"]).min()) if len(frame) > 1 else 0.05

@@ -104,21 +104,7 @@ def optimise_report(
             "of the futures."
         )
     svgs = {
-        "sweep": pdf.svg(
-            oc.sweep_chart(
-                split.points,
-                best_share=split.best_share,
-                best_value=split.best_value,
-                noise_range=split.best_share_range,
-                plan_share=split.plan_share,
-                objective_label=obj.label,
-                kind=kind,
-                currency=cur,
-                runs=split.runs,
-                bands=obj.statistic != "probability",
-                height=pdf.CHART_HEIGHT,
-            )
-        ),
+        "sweep": pdf.svg(oc.result_sweep_chart(split, cur, height=pdf.CHART_HEIGHT)),
         "fan": pdf.fan_svg(results, colors, scenario, f"Revenue per {per} at the best split, beside the status quo"),
     }
     keys = ["sweep", "fan"]
