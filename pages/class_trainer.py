@@ -45,8 +45,11 @@ def pacing(store: ClassroomStore, code: str, secret: str, session: ClassSession)
             label = "Hide the answer from learners" if revealed else "Reveal the answer to learners"
             if mid.button(label, key=f"trainer_reveal_{key}", type="secondary" if revealed else "primary"):
                 act(lambda: store.set_revealed(code, secret, key, not revealed))
-    right.toggle("Projector view", key="trainer_projector",
-                 help="Large type for the room: the question, the spread of predictions, the answer once revealed.")
+    right.toggle(
+        "Projector view",
+        key="trainer_projector",
+        help="Large type for the room: the question, the spread of predictions, the answer once revealed.",
+    )
     if st.session_state.get("trainer_projector"):
         st.checkbox("Show on the projector who has predicted", key="trainer_projector_names")
     shown = [f"{LESSONS[k].number}" + (" (answer revealed)" if k in session.revealed else "")

@@ -81,8 +81,10 @@ def browser_token() -> str:
 def forget_class_work() -> None:
     """Drop what the session holds of a class: predictions, exercise results and the lessons' controls."""
     for key in list(st.session_state):
-        if isinstance(key, str) and key.startswith("lessons_") and any(
-            key.startswith(f"lessons_{lesson}_") for lesson in LESSONS
+        if (
+            isinstance(key, str)
+            and key.startswith("lessons_")
+            and any(key.startswith(f"lessons_{lesson}_") for lesson in LESSONS)
         ):
             del st.session_state[key]
 

@@ -140,8 +140,12 @@ def spread(lesson: Lesson, values: list[float], answer: float | None) -> None:
         return
     learners = lessons_text.count_noun(len(values), "learner")
     if lesson.prediction_options:
-        counts = pd.DataFrame({"option": list(lesson.prediction_options),
-                               "learners": [values.count(float(i)) for i in range(len(lesson.prediction_options))]})
+        counts = pd.DataFrame(
+            {
+                "option": list(lesson.prediction_options),
+                "learners": [values.count(float(i)) for i in range(len(lesson.prediction_options))],
+            }
+        )
         shown = None if answer is None else lessons_text.answer_text(lesson, answer)
         note = "" if answer is None else "; orange: the simulation's best"
         show_chart(lesson_charts.choice_chart(counts, shown, title="The class's choices",
