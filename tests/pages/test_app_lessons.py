@@ -185,7 +185,8 @@ def test_a_class_with_a_trainer_and_three_learners(monkeypatch):
     for at in learners:
         submit(at, f"lessons_{key}_poll")
         assert metric(at, "Simulated answer") == lessons_text.unit_text(answer, "count"), "revealed to the learner"
-    ex = LESSONS[key].exercise()
+    ex = LESSONS[key].exercise(inputs=LESSONS[key].class_exercise_inputs(SEED))
+    assert lessons_text.exercise_question(LESSONS[key], ex) in texts(learners[0]), "the class's own exercise"
     at = learners[0]
     at.number_input(key=f"lessons_{key}_exercise_input").set_value(round(ex.answer))
     submit(at, f"lessons_{key}_exercise_submit")
