@@ -101,7 +101,7 @@ def create_form(store: GameStore) -> None:
 def open_form(store: GameStore) -> None:
     with st.form("game_open"):
         st.subheader("Open a game you started")
-        st.text_input("Game code", key="game_open_code", max_chars=12)
+        st.text_input("Code of your game", key="game_open_code", max_chars=12)
         st.text_input("Trainer secret", key="game_open_secret", type="password", max_chars=64)
         opened = st.form_submit_button("Open")
     if not opened:

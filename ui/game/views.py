@@ -113,8 +113,8 @@ def team_debrief(report: Debrief, name: str, key: str) -> None:
 
 # Trainer ------------------------------------------------------------------------------------------
 @st.fragment(run_every=REFRESH_SECONDS)
-def roster(store: GameStore, code: str) -> None:
-    """Who has joined and who has decided this round; refreshes by itself."""
+def roster(store: GameStore, code: str, secret: str) -> None:
+    """Who has joined and who has decided this round, and the button that closes it; refreshes by itself."""
     try:
         game, names, decided = store.game(code), store.team_names(code), store.decided(code)
     except GameStoreError as exc:
@@ -122,30 +122,30 @@ def roster(store: GameStore, code: str) -> None:
         return
     st.markdown(f"**{round_status(game)}**")
     if not names:
-        st.caption("No team has joined yet.")
+        st.caption(f"No team has joined yet. Refreshes every {REFRESH_SECONDS} s.")
         return
-    if not game.finished:
-        st.caption(f"{sum(decided)} of {len(names)} teams have decided. Refreshes every {REFRESH_SECONDS} s.")
     st.dataframe(
         pd.DataFrame({"Team": names, "This round": ["decided" if d else "not yet" for d in decided]}),
         hide_index=True,
     )
-
-
-def close_round(store: GameStore, code: str, secret: str, game: Game) -> None:
-    waiting = store.decided(code).count(False)
-    if waiting:
-        st.caption(
-            f"{waiting} team{'s' if waiting != 1 else ''} without a split for this round will repeat "
-            "the last one (in round 1: spend nothing)."
+    if game.finished:
+        return
+    waiting = decided.count(False)
+    st.caption(
+        f"{len(names) - waiting} of {len(names)} teams have decided (refreshes every {REFRESH_SECONDS} s)."
+        + (
+            " A team without a split for this round repeats its last one (in round 1: spends nothing)."
+            if waiting
+            else ""
         )
+    )
     if st.button(f"Close round {game.current_round}", key="game_close_round", type="primary"):
         try:
             store.close_round(code, secret)
         except GameStoreError as exc:
             st.error(str(exc))
         else:
-            st.rerun()
+            st.rerun(scope="app")
 
 
 def trainer_room(store: GameStore, code: str, secret: str, team_link: str) -> None:
@@ -161,9 +161,7 @@ def trainer_room(store: GameStore, code: str, secret: str, team_link: str) -> No
     st.code(code, language=None)
     st.markdown("**Link for teams**")
     st.code(team_link, language=None)
-    roster(store, code)
-    if not game.finished:
-        close_round(store, code, secret, game)
+    roster(store, code, secret)
     if rows:
         st.subheader("Leaderboard")
         leaderboard(rows)
