@@ -124,12 +124,13 @@ def roster(store: GameStore, code: str, secret: str) -> None:
     if not names:
         st.caption(f"No team has joined yet. Refreshes every {REFRESH_SECONDS} s.")
         return
+    if game.finished:
+        st.dataframe(pd.DataFrame({"Team": names}), hide_index=True)
+        return
     st.dataframe(
         pd.DataFrame({"Team": names, "This round": ["decided" if d else "not yet" for d in decided]}),
         hide_index=True,
     )
-    if game.finished:
-        return
     waiting = decided.count(False)
     st.caption(
         f"{len(names) - waiting} of {len(names)} teams have decided (refreshes every {REFRESH_SECONDS} s)."
