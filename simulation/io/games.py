@@ -161,11 +161,9 @@ class GameStore:
 
     @staticmethod
     def _migrate(conn: sqlite3.Connection) -> None:
-        has_meta = conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'meta'").fetchone()
-        version = None
-        if has_meta:
-            row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-            version = int(row[0]) if row else None
+        conn.execute(_SCHEMA[0])  # the meta table, where the schema's version is kept
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else None
         if version is not None and version > SCHEMA_VERSION:
             raise GameStoreError("the game store was written by a newer version of the app")
         if version == SCHEMA_VERSION:
