@@ -235,14 +235,20 @@ class GameStore:
             return False
         return True
 
-    def close_round(self, code, secret) -> int:
+    def close_round(self, code, secret, round_: int | None = None) -> int:
         """Play the current round with every team's decision (a team that has not decided repeats its last
-        split) and store its results; returns the round closed."""
+        split) and store its results; returns the round closed.
+
+        With ``round_`` (the round the trainer saw), nothing happens unless it is still the current round:
+        a second press of the same button does not close the next round too.
+        """
         code = clean_code(code)
         with self._transaction() as conn:
             game = self._trainer(conn, code, secret)
             if game.finished:
                 raise GameStoreError("this game is over: every round has been closed")
+            if round_ is not None and round_ != game.current_round:
+                raise GameStoreError(f"round {round_} is already closed; round {game.current_round} is under way")
             teams, decisions = self._inputs(conn, code)
             if not teams:
                 raise GameStoreError("no team has joined yet; a round needs at least one team")
@@ -380,13 +386,22 @@ class GameStore:
             ).fetchone()
         return None if row is None else (row[0], row[1])
 
-    def decide(self, code, team_id, values: dict) -> Split:
-        """Store the team's split for the current round (replacing an earlier one of the same round)."""
+    def decide(self, code, team_id, values: dict, round_: int | None = None) -> Split:
+        """Store the team's split for the current round (replacing an earlier one of the same round).
+
+        With ``round_`` (the round the team saw), a split for a round the trainer has closed meanwhile is
+        refused rather than stored for the next round.
+        """
         code = clean_code(code)
         with self._transaction() as conn:
             game = self._game(conn, code)
             if game.finished:
                 raise GameStoreError("this game is over: decisions are no longer taken")
+            if round_ is not None and round_ != game.current_round:
+                raise GameStoreError(
+                    f"round {round_} has been closed, so this split was not stored; "
+                    f"decide again for round {game.current_round}"
+                )
             try:
                 split = check_split(values, game.settings.budget)
             except GameError as exc:

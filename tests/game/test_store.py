@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import sqlite3
+import threading
 
 import pytest
 
@@ -122,3 +123,35 @@ def test_a_store_from_a_newer_app_is_refused(store):
         conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
     with pytest.raises(GameStoreError, match="newer version"):
         store.create(CFG)
+
+
+def test_a_stale_button_closes_no_second_round_and_a_stale_split_is_refused(store):
+    new = store.create(CFG)
+    team = store.join(new.code, "A")
+    assert store.close_round(new.code, new.secret, 1) == 1
+    with pytest.raises(GameStoreError, match="round 1 is already closed"):
+        store.close_round(new.code, new.secret, 1)
+    assert store.game(new.code).closed_rounds == 1, "a second press did not close round 2"
+    with pytest.raises(GameStoreError, match="round 1 has been closed, so this split was not stored"):
+        store.decide(new.code, team, {"acquisition": 1_000}, 1)
+    assert store.decision(new.code, team, 2) is None
+
+
+def test_two_trainers_closing_at_once_close_one_round(store):
+    new = store.create(CFG)
+    store.join(new.code, "A")
+    outcomes = []
+
+    def close():
+        try:
+            outcomes.append(store.close_round(new.code, new.secret, 1))
+        except GameStoreError as exc:
+            outcomes.append(str(exc))
+
+    threads = [threading.Thread(target=close) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert outcomes.count(1) == 1, f"exactly one close succeeded: {outcomes}"
+    assert store.game(new.code).closed_rounds == 1 and len(store.results(new.code)) == 1

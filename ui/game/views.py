@@ -142,7 +142,7 @@ def roster(store: GameStore, code: str, secret: str) -> None:
     )
     if st.button(f"Close round {game.current_round}", key="game_close_round", type="primary"):
         try:
-            store.close_round(code, secret)
+            store.close_round(code, secret, game.current_round)
         except GameStoreError as exc:
             st.error(str(exc))
         else:
@@ -214,7 +214,7 @@ def split_form(store: GameStore, code: str, team_id: str, game: Game) -> None:
     if submitted:
         values = {k: st.session_state.get(f"game_split_{k}") or 0.0 for k in LEVERS}
         try:
-            split = store.decide(code, team_id, values)
+            split = store.decide(code, team_id, values, game.current_round)
         except GameStoreError as exc:
             st.error(str(exc))
         else:
