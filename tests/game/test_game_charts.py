@@ -30,3 +30,14 @@ def test_the_split_chart_puts_each_round_beside_its_best_split():
     assert spec["title"]["text"] == "Your split and the best split for your situation"
     assert spec["encoding"]["y"]["axis"]["title"] == "Spend per quarter (USD)"
     assert spec["encoding"]["color"]["scale"]["domain"] == ["acquisition", "retention", "expansion", "win-back"]
+
+
+def test_the_customers_chart_shows_losses_below_zero():
+    rows = [{"round": 1, "team": "N", "won": 20, "winbacks": 5, "churned": 30}, {"round": 1, "team": "S", "won": 1,
+             "winbacks": 0, "churned": 2}]  # fmt: skip
+    frame = game_charts.flows_frame(rows, "N")
+    assert dict(zip(frame["flow"], frame["customers"], strict=True)) == {"Won": 20, "Won back": 5, "Lost": -30}
+    spec = vega_spec(game_charts.flows_chart(frame, period="quarter"))
+    assert spec["title"]["text"] == "Your customers by round"
+    assert spec["encoding"]["y"]["title"] == "Customers per quarter (lost below zero)"
+    assert spec["encoding"]["x"]["title"] == "Round (one quarter each)"

@@ -49,6 +49,50 @@ def equity_chart(frame: pd.DataFrame, *, currency: str, period: str) -> alt.Char
     )
 
 
+FLOWS = (("won", "Won"), ("winbacks", "Won back"), ("churned", "Lost"))
+FLOW_COLORS = {"Won": style.PLAN, "Won back": style.POSITIVE, "Lost": style.NEGATIVE}
+
+
+def flows_frame(rows: list[dict], team: str) -> pd.DataFrame:
+    """``round, flow, customers`` of one team: customers won and won back (positive) and lost (negative)."""
+    out = [
+        {"round": r["round"], "flow": label, "customers": -r[key] if key == "churned" else r[key]}
+        for r in rows
+        if r["team"] == team
+        for key, label in FLOWS
+    ]
+    return pd.DataFrame(out, columns=["round", "flow", "customers"])
+
+
+def flows_chart(frame: pd.DataFrame, *, period: str) -> alt.Chart:
+    """A team's customers won, won back and lost in each round, side by side."""
+    labels = [label for _, label in FLOWS]
+    return (
+        alt.Chart(frame)
+        .mark_bar()
+        .encode(
+            x=alt.X("round:O", title=f"Round (one {period} each)", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("flow:N", sort=labels),
+            y=alt.Y("customers:Q", title=f"Customers per {period} (lost below zero)"),
+            color=alt.Color(
+                "flow:N",
+                sort=labels,
+                scale=alt.Scale(domain=labels, range=[FLOW_COLORS[x] for x in labels]),
+                legend=alt.Legend(title=None, orient="top"),
+            ),
+            tooltip=[
+                alt.Tooltip("round:O", title="Round"),
+                alt.Tooltip("flow:N", title="Customers"),
+                alt.Tooltip("customers:Q", title="Count", format=",d"),
+            ],
+        )
+        .properties(
+            title=title_params("Your customers by round", "Won by acquisition, won back, and lost to churn."),
+            height=300,
+        )
+    )
+
+
 def split_frame(pairs: list[tuple[int, dict, dict]]) -> pd.DataFrame:
     """``bar, lever, amount`` for each round's own split and the best split: ``(round, own, best)`` triples."""
     rows = []

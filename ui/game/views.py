@@ -254,6 +254,8 @@ def team_desk(store: GameStore, code: str, team_id: str) -> None:
     if rows:
         st.subheader("Your results")
         st.dataframe(team_frame(rows, me[1]), hide_index=True)
+        flows = game_charts.flows_chart(game_charts.flows_frame(rows, me[1]), period=PERIOD)
+        widgets.chart(charts.vega_spec(flows), "team-game-customers", "game_flows_chart", height=380)
         st.subheader("Leaderboard")
         leaderboard(rows)
     if game.finished and rows:
