@@ -53,3 +53,25 @@ def test_bad_files_give_a_message_not_a_traceback(tmp_path, capsys):
     assert "team 'B' is not one of the teams" in capsys.readouterr().err
     assert main(["game", str(tmp_path / "x.txt")]) == 2
     assert "must end in .json or .csv" in capsys.readouterr().err
+
+
+def test_no_csv_of_the_game_holds_a_live_formula(tmp_path, capsys):
+    from simulation.io.games import GameStore
+    from tests.hardening.test_export_injection import csv_texts, live_csv_cells
+
+    names = ("=1+1", "@SUM(A1:A2)", "-2+3", "+1", "\uff1dcmd")
+    store = GameStore(tmp_path)
+    new = store.create(CFG)
+    for name in names:
+        store.decide(new.code, store.join(new.code, name), {"acquisition": 1_000})
+    store.close_round(new.code, new.secret)
+    exported = store.export_csv(new.code, new.secret)
+    path = tmp_path / "export.csv"
+    path.write_text(exported)
+    args = ["game", str(path), "--rounds", "3", "--budget", "50000", "--market-size", "2000", "--seed", "21"]
+    assert main([*args, "--format", "csv", "--played"]) == 0
+    printed = capsys.readouterr().out
+    for text in (exported, printed):
+        assert not live_csv_cells(text), f"live fields: {live_csv_cells(text)[:5]}"
+        assert {"'" + n for n in names} <= csv_texts(text), "every team's name is kept, as text"
+    assert printed == exported, "the export replays to itself, draw for draw"

@@ -61,6 +61,24 @@ def test_prospects_and_customers_are_conserved(seed):
             ), "contribution = gross profit - cost to serve - spend"
 
 
+@settings(max_examples=25, deadline=None)
+@given(
+    seed=st.integers(0, 2**32),
+    market=st.integers(100, 2000),
+    spends=st.lists(st.floats(0, 1e9, allow_nan=False), min_size=1, max_size=5),
+)
+def test_no_market_gives_more_customers_than_it_has(seed, market, spends):
+    # huge budgets into a small market: the prospects run out, and are never overdrawn
+    cfg = GameSettings(rounds=3, budget=1e9, market_size=market, seed=seed)
+    names = [f"T{i}" for i in range(len(spends))]
+    result = play(cfg, names, {(i, 1): Split(a) for i, a in enumerate(spends)})
+    for r, row in enumerate(result.rounds):
+        won = [int(tr.flows.won) for tr in row]
+        assert result.prospects[r] - result.prospects[r + 1] == sum(won) >= 0
+        assert all(w == 0 for w, a in zip(won, spends, strict=True) if a == 0), "no spend, no customers"
+    assert 0 <= result.prospects[-1] <= market
+
+
 @settings(max_examples=40, deadline=None)
 @given(split=split, other=st.floats(0, BUDGET, allow_nan=False), seed=st.integers(0, 2**32))
 def test_a_team_that_spends_nothing_on_acquisition_wins_nobody(split, other, seed):
