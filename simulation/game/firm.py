@@ -165,7 +165,7 @@ def play_round(econ: Economics, state: FirmState, spend: dict, won, chance) -> t
     lapsed, lapsed_rate = lapsed + left, lapsed_rate + left_rate
     total_spend = sum(np.asarray(spend[k], dtype=float) for k in LEVERS)
     flows = RoundFlows(
-        won=np.asarray(won, dtype=float) * 1.0,
+        won=np.asarray(won, dtype=float),
         winbacks=back.sum(axis=(-2, -1)),
         upsells=ups.sum(axis=(-2, -1)),
         churned=left.sum(axis=(-2, -1)),
