@@ -88,7 +88,7 @@ def result_rows(result: GameResult) -> list[dict]:
 def _number(value, what: str) -> float:
     if isinstance(value, bool):
         raise GameError(f"{what}: must be a number; got {value!r}")
-    if isinstance(value, int | float):
+    if isinstance(value, int | float) and math.isfinite(value):
         return value
     if isinstance(value, str):
         try:

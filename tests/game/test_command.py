@@ -51,6 +51,10 @@ def test_bad_files_give_a_message_not_a_traceback(tmp_path, capsys):
     unknown.write_text(json.dumps({"teams": ["A"], "decisions": [{"team": "B", "round": 1}]}))
     assert main(["game", str(unknown)]) == 2
     assert "team 'B' is not one of the teams" in capsys.readouterr().err
+    endless = tmp_path / "inf.json"
+    endless.write_text('{"teams": ["A"], "decisions": [{"team": "A", "round": Infinity}]}')
+    assert main(["game", str(endless)]) == 2
+    assert "round: must be a finite number" in capsys.readouterr().err
     assert main(["game", str(tmp_path / "x.txt")]) == 2
     assert "must end in .json or .csv" in capsys.readouterr().err
 
