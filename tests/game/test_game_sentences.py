@@ -22,13 +22,14 @@ shares = st.fixed_dictionaries({k: st.floats(0, 0.25, allow_nan=False) for k in 
 NAMES = st.sampled_from(["North", "=1+1 [x](http://e.vil)", "`tick`", "A $5 team"])
 
 
-@given(actual=splits, best=splits, value=values, gap=st.floats(0, 50_000, allow_nan=False))
-@example(actual=Split(), best=Split(10_000), value=1e6, gap=0.01 * BUDGET)  # at the threshold
-@example(actual=Split(), best=Split(10_000), value=1e6, gap=0.01 * BUDGET - 0.01)  # just below
-@example(actual=Split(5_000), best=Split(5_000.4), value=1e6, gap=2_000)  # a change that rounds to nothing
-def test_the_advice_says_near_best_exactly_when_the_gap_is_under_a_point_of_the_budget(actual, best, value, gap):
+@given(actual=splits, best=splits, value=values, gap=st.floats(0, 50_000, allow_nan=False), own=st.booleans())
+@example(actual=Split(), best=Split(10_000), value=1e6, gap=0.01 * BUDGET, own=True)  # at the threshold
+@example(actual=Split(), best=Split(10_000), value=1e6, gap=0.01 * BUDGET - 0.01, own=True)  # just below
+@example(actual=Split(5_000), best=Split(5_000.4), value=1e6, gap=2_000, own=False)  # a change that reads as nothing
+def test_the_advice_says_near_best_exactly_when_the_gap_is_under_a_point_of_the_budget(actual, best, value, gap, own):
     advice = RoundAdvice(round=2, actual=actual, best=best, actual_value=value - gap, best_value=value)
-    read = as_read(text.advice_sentence(advice, BUDGET, "USD"))
+    read = as_read(text.advice_sentence(advice, BUDGET, "USD", own=own))
+    assert ("your situation" in read) == own and ("its situation" in read) != own, read
     near = advice.gap < 0.01 * BUDGET
     assert ("as good as the best" in read) == near, read
     assert style.money(advice.gap, "USD") in read, f"the gap is quoted as shown: {read}"

@@ -39,12 +39,16 @@ def is_near_best(advice: RoundAdvice, budget: float) -> bool:
     return advice.gap < NEAR_BEST_SHARE * budget
 
 
-def advice_sentence(advice: RoundAdvice, budget: float, currency: str) -> str:
-    """What the best split for the round's situation was, and what it would have added (Markdown)."""
+def advice_sentence(advice: RoundAdvice, budget: float, currency: str, own: bool = True) -> str:
+    """What the best split for the round's situation was, and what it would have added (Markdown).
+
+    ``own``: spoken to the team ("your split"), else about it ("the team's split", for the trainer).
+    """
     gap = style.money(advice.gap, currency)
+    yours, situation = ("your split", "your situation") if own else ("the team's split", "its situation")
     if is_near_best(advice, budget):
         return literal(
-            f"Round {advice.round}: your split was as good as the best for your situation "
+            f"Round {advice.round}: {yours} was as good as the best for {situation} "
             f"(within {gap} of expected customer equity, under {style.percent(NEAR_BEST_SHARE, 0)} of the budget)."
         )
     lever, change = largest_change(advice.actual, advice.best)
@@ -56,7 +60,7 @@ def advice_sentence(advice: RoundAdvice, budget: float, currency: str) -> str:
         else ""
     )
     return literal(
-        f"Round {advice.round}: the best split for your situation was "
+        f"Round {advice.round}: the best split for {situation} was "
         f"{split_text(advice.best, budget, currency)}; it would have added {gap} of expected customer equity "
         f"({style.percent(advice.gap / budget)} of the round's budget).{change_text}"
     )

@@ -100,12 +100,12 @@ def leaderboard(rows: list[dict]) -> None:
     widgets.chart(spec, "team-game-equity", "game_equity_chart", height=400)
 
 
-def team_debrief(report: Debrief, name: str, key: str) -> None:
+def team_debrief(report: Debrief, name: str, key: str, own: bool = True) -> None:
     """One team's debrief: each round against the best split, and how the winner differed."""
     team = next(t for t in report.teams if t.name == name)
     st.markdown(text.winner_sentence(report.winner.name, team.name, report.winner.shares, team.shares))
     for advice in team.rounds:
-        st.markdown(text.advice_sentence(advice, report.budget, CURRENCY))
+        st.markdown(text.advice_sentence(advice, report.budget, CURRENCY, own=own))
     frame = game_charts.split_frame([(a.round, a.actual.as_dict(), a.best.as_dict()) for a in team.rounds])
     spec = charts.vega_spec(game_charts.split_chart(frame, currency=CURRENCY, period=PERIOD))
     widgets.chart(spec, "team-game-split", key, height=420)
@@ -187,7 +187,7 @@ def trainer_room(store: GameStore, code: str, secret: str, team_link: str) -> No
         for n, team in enumerate(report.teams):
             st.divider()
             st.text(f"{team.rank}. {team.name}")
-            team_debrief(report, team.name, key=f"game_debrief_{n}")
+            team_debrief(report, team.name, key=f"game_debrief_{n}", own=False)
 
 
 # Team -----------------------------------------------------------------------------------------------
