@@ -29,6 +29,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from ..errors import InputError
+from ..game.firm import LEVERS
 from ..game.market import MAX_TEAMS, GameError, GameResult, GameSettings, Split, check_split, play
 from ..game.replay import RESULT_COLUMNS, clean_team_name, replay_json, result_rows
 from .cells import csv_text
@@ -44,6 +45,7 @@ MAX_FAILED_JOINS_PER_CLIENT = 10
 MAX_FAILED_JOINS = 300
 NO_GAME = "game code: no game has the code {code}; check the code with your trainer"
 _RESULT_FIELDS = RESULT_COLUMNS[2:]  # what a results row keeps beside (round, team position)
+_MONEY_FIELDS = {*LEVERS, "revenue", "contribution", "customer_equity"}  # the others are counts (and decided)
 
 _SCHEMA = (
     "CREATE TABLE IF NOT EXISTS meta (key VARCHAR(40) PRIMARY KEY, value VARCHAR(40) NOT NULL)",
@@ -462,24 +464,7 @@ class GameStore:
         for row in rows:
             record = {"round": row[0], "team": names[row[1]]}
             for c, v in zip(_RESULT_FIELDS, row[2:], strict=True):
-                record[c] = (
-                    bool(v)
-                    if c == "decided"
-                    else (
-                        int(v)
-                        if c
-                        not in {
-                            "revenue",
-                            "contribution",
-                            "customer_equity",
-                            "acquisition",
-                            "retention",
-                            "expansion",
-                            "winback",
-                        }
-                        else v
-                    )
-                )
+                record[c] = bool(v) if c == "decided" else v if c in _MONEY_FIELDS else int(v)
             out.append(record)
         return out
 
