@@ -4,6 +4,9 @@ observed against simulated."""
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -78,6 +81,7 @@ def ask(result: pipeline.PortfolioAnalysis, settings: PortfolioSettings, digest:
         del asked[:-8]
     try:
         scenario = result.scenario(currency=currency)
+        cur = scenario.currency
         with st.spinner("Simulating the plans…"):
             best = shared_cache.best_split(scenario)
             figures = shared_cache.plan_figures(scenario)
@@ -86,12 +90,17 @@ def ask(result: pipeline.PortfolioAnalysis, settings: PortfolioSettings, digest:
         st.text(str(exc))
         return
     if best is not None and scenario.budget.acquisition_share is not None:
-        md(verdict_text.split_sentence(scenario.budget.acquisition_share, best.best_share, best.best_share_range))
+        gain = shared_cache.best_against_plan(scenario, best)
+        gain = gain[np.isfinite(gain)]
+        se = float(gain.std(ddof=1) / math.sqrt(gain.size)) if gain.size > 1 else math.inf
+        share = scenario.budget.acquisition_share
+        mean = float(gain.mean()) if gain.size else 0.0
+        md(verdict_text.split_sentence(share, best.best_share, best.best_share_range, mean, se, best.best_value, cur))
     p = figures.p_beats_baseline
     if p is not None:
         diff = figures.difference("npv")
         low, high = (float(x) for x in pd.Series(diff).quantile([0.05, 0.95]))
-        md(verdict_text.beats_sentence(p, low, high, scenario.currency))
+        md(verdict_text.beats_sentence(p, low, high, cur))
 
 
 @st.cache_data(max_entries=8, show_spinner="Simulating last year…")

@@ -6,6 +6,7 @@ tests/pages/test_portfolio_verdict_text.py at both signs and at each threshold.
 
 from __future__ import annotations
 
+from ui.shared import precision
 from ui.shared.style import money, percent, points
 
 
@@ -27,20 +28,43 @@ def pricing_sentence(cls: str, cost: float, protected: float, currency: str, yea
     return f"{head}: it costs less than it can save, by {money(protected - cost, currency)}."
 
 
-def split_sentence(plan_share: float, best_share: float, best_range: tuple[float, float]) -> str:
-    """The simulator's best split of the plans' total against the plans' own split."""
+def split_sentence(
+    plan_share: float,
+    best_share: float,
+    best_range: tuple[float, float],
+    gain: float,
+    gain_se: float,
+    best_value: float,
+    currency: str,
+) -> str:
+    """The simulator's best split of the plans' total against the plans' own split, judged as the Plan page
+    judges it (:func:`ui.shared.precision.closeness`: within noise, under 1 % of NPV, or a gain).
+
+    ``gain`` is the best split's NPV minus the plans' (mean of the run-by-run difference), ``gain_se`` its
+    standard error, ``best_value`` the best split's mean NPV.
+    """
     lo, hi = best_range
     noise = f" (anything from {percent(lo, 0)} to {percent(hi, 0)} is within noise)" if lo < hi else ""
-    best = (
+    head = (
         f"The simulator's best split of the same total puts **{percent(best_share, 0)}** into acquisition{noise}; "
         f"your contact plans put {percent(plan_share, 0)}."
     )
-    if lo <= plan_share <= hi:
-        return f"{best} Your plans' split is within noise of the best."
-    side = "acquisition" if best_share > plan_share else "retention"
-    moved = abs(best_share - plan_share)
-    amount = points(moved) if round(moved * 100) >= 1 else "less than one point"
-    return f"{best} **Move {amount} to {side}** to reach the best."
+    apart = round(best_share * 100) - round(plan_share * 100)
+    side = "acquisition" if apart > 0 else "retention"
+    verdict = precision.closeness(apart, gain, gain_se, best_value, is_money=True)
+    if verdict == precision.SAME:
+        return f"{head} **Your plans' split is at the best.**"
+    if verdict == precision.NOISE:
+        return (
+            f"{head} **Your plans' split is within noise of the best**: it differs by {money(gain, currency)} of NPV "
+            "on average, less than the simulation can tell apart."
+        )
+    if verdict == precision.IMMATERIAL:
+        return (
+            f"{head} **Your plans' split is as good as the best in practice**: moving {points(abs(apart) / 100)} to "
+            f"{side} adds {money(gain, currency)} of NPV on average, under 1 % of {money(best_value, currency)}."
+        )
+    return f"{head} **Move {points(abs(apart) / 100)} to {side}**: it adds {money(gain, currency)} of NPV on average."
 
 
 def beats_sentence(p_beats: float, low: float, high: float, currency: str) -> str:
