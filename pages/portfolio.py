@@ -80,5 +80,5 @@ with tab_plans:
     verdict.pricing(analysis, choices.currency)
 with tab_simulate:
     verdict.ask(result, settings, file_digest, choices.currency)
-    verdict.churn_last_year(file_bytes, file_digest, file_name, settings)
+    verdict.churn_last_year(analysis, file_digest, settings)
     sections.simulate(result, choices.currency)

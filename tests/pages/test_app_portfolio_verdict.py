@@ -72,6 +72,8 @@ def test_portfolio_and_plan_give_one_answer_on_the_b2b_sample():
     portfolio_move = re.search(r"[Mm]ov(?:e|ing) (\d+) points? to (\w+)", portfolio_words)
     if moved:
         assert portfolio_move, f"the Plan page moves money the Portfolio page keeps: {plan_answer}"
-        assert moved.group(1, 2) == portfolio_move.group(1, 2), f"Plan {moved[0]!r} against Portfolio {portfolio_move[0]!r}"
+        assert moved.group(1, 2) == portfolio_move.group(1, 2), (
+            f"Plan {moved[0]!r} against Portfolio {portfolio_move[0]!r}"
+        )
     beats_card = [m for m in at.metric if m.label == widgets.P_BEATS_LABEL]
     assert beats_card and beats_card[0].value != "—", "the plan is compared with today's spend on the Plan page"

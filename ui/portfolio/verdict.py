@@ -104,9 +104,9 @@ def ask(result: pipeline.PortfolioAnalysis, settings: PortfolioSettings, digest:
 
 
 @st.cache_data(max_entries=8, show_spinner="Simulating last year…")
-def _churn_check(_data: bytes, digest: str, name: str, settings_json: str) -> pd.DataFrame | None:
-    result = pipeline.analyse_portfolio(_data, PortfolioSettings.from_json(settings_json), name=name)
-    return churn_check(result.analysis, runs=CHECK_RUNS, seed=CHECK_SEED)
+def _churn_check(_analysis: Analysis, digest: str, settings_json: str) -> pd.DataFrame | None:
+    """Last year's check of the analysis of the file ``digest`` with these settings (which stand for it in the key)."""
+    return churn_check(_analysis, runs=CHECK_RUNS, seed=CHECK_SEED)
 
 
 def churn_frame(check: pd.DataFrame) -> pd.DataFrame:
@@ -126,11 +126,11 @@ def churn_frame(check: pd.DataFrame) -> pd.DataFrame:
     )
 
 
-def churn_last_year(data: bytes, digest: str, name: str, settings: PortfolioSettings) -> None:
+def churn_last_year(analysis: Analysis, digest: str, settings: PortfolioSettings) -> None:
     """Last year's churn observed against the simulation of the customers active a year ago."""
     st.subheader("Last year: observed against simulated churn")
     try:
-        check = _churn_check(data, digest, name, settings.to_json())
+        check = _churn_check(analysis, digest, settings.to_json())
     except InputError as exc:
         st.text(f"Last year cannot be simulated: {exc}")
         return
