@@ -9,6 +9,8 @@ from __future__ import annotations
 from ui.shared import precision
 from ui.shared.style import money, percent, points
 
+CENT = 0.005  # a plan within half a cent of the value it protects costs as much as it saves
+
 
 def pricing_sentence(cls: str, cost: float, protected: float, currency: str, years: int) -> str:
     """Whether class ``cls``'s plan costs more than the value it can protect over ``years`` years."""
@@ -21,10 +23,10 @@ def pricing_sentence(cls: str, cost: float, protected: float, currency: str, yea
     head = (
         f"**{cls}**: the plan costs {money(cost, currency)} {over} and can protect up to {money(protected, currency)}"
     )
+    if abs(cost - protected) < CENT:
+        return f"{head}: it costs as much as it can save."
     if cost > protected:
         return f"{head}: **it costs more than it can save**, by {money(cost - protected, currency)}."
-    if cost == protected:
-        return f"{head}: it costs as much as it can save."
     return f"{head}: it costs less than it can save, by {money(protected - cost, currency)}."
 
 
@@ -69,9 +71,10 @@ def split_sentence(
 
 def beats_sentence(p_beats: float, low: float, high: float, currency: str) -> str:
     """The chance the plan beats today's spend, and the range of the NPV difference."""
-    if p_beats > 0.5:
+    shown = round(p_beats * 100)  # judged as shown, so "50 %" never reads as more likely than not
+    if shown > 50:
         odds = "more likely than not to beat"
-    elif p_beats < 0.5:
+    elif shown < 50:
         odds = "more likely to fall short of"
     else:
         odds = "as likely to beat as to fall short of"
@@ -83,9 +86,10 @@ def beats_sentence(p_beats: float, low: float, high: float, currency: str) -> st
 
 def churn_check_sentence(left: int, customers: int, observed: float, low: float, high: float) -> str:
     """Where last year's observed churn lies against the simulated 90 % range."""
-    if observed < low:
+    shown = [round(x * 1000) for x in (observed, low, high)]  # judged as shown, to a tenth of a point
+    if shown[0] < shown[1]:
         where = "below the simulated range"
-    elif observed > high:
+    elif shown[0] > shown[2]:
         where = "above the simulated range"
     else:
         where = "inside the simulated range"
