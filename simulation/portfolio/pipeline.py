@@ -86,7 +86,7 @@ class PortfolioAnalysis:
         return "class", fits, messages
 
     def scenario(self, *, currency: str = "USD", runs: int = 1000, seed: int = 42) -> Scenario:
-        """The portfolio as a scenario, one segment per class (see :func:`~.analysis.build_scenario`).
+        """The portfolio as a scenario, each class in tenure bands (see :func:`~.scenario_build.build_scenario`).
 
         Raises
         ------
