@@ -180,3 +180,18 @@ def test_observed_churn_last_year_lies_in_the_simulated_range_on_the_b2b_sample(
     assert total["low"] <= total["observed"] <= total["high"], f"B2B last year: {total.to_dict()}"
     assert total["low"] <= total["expected"] <= total["high"], "the fits' own expectation is inside the range"
     assert list(check["class"]) == ["A", "B", "C", "D", "All customers"], list(check["class"])
+
+
+def test_the_portfolio_command_reports_the_pricing_and_the_lever(analysed):
+    from simulation.portfolio.cli import portfolio_document
+
+    result = analysed["shop_transactions.csv"]
+    doc = portfolio_document(result.analysis, result.scenario())
+    pricing = {row["class"]: row for row in doc["pricing"]}
+    assert set(pricing) == set(CLASSES), pricing.keys()
+    for row in pricing.values():
+        assert {"cost_per_period", "plan_cost", "at_risk", "protected", "pays", "cost_per_save"} <= set(row), row
+    lever = doc["retention_lever"]
+    assert lever["cost_per_save"] == pytest.approx(doc["scenario"]["retention"]["cost_per_save"], rel=1e-6), lever
+    assert doc["scenario"]["baseline_budget"] == {"acquisition": 0.0, "retention": 0.0, "expansion": 0.0,
+                                                  "winback": 0.0}, "today's spend"  # fmt: skip
