@@ -16,7 +16,7 @@ from dataclasses import asdict
 from ..cli_common import fraction, json_safe, write_output
 from ..errors import InputError
 from ..io.cells import to_csv
-from .value import retention_lever
+from .value import plans_lever
 
 
 def _cuts(text: str) -> tuple[float, float]:
@@ -230,7 +230,7 @@ def portfolio_document(analysis, scenario) -> dict:
         "classes": classes,
         "strategies": analysis.strategies.to_dict(orient="records"),
         "pricing": [] if analysis.pricing is None else analysis.pricing.to_dict(orient="records"),
-        "retention_lever": None if analysis.pricing is None else asdict(retention_lever(analysis.pricing)),
+        "retention_lever": None if analysis.pricing is None else asdict(plans_lever(analysis.pricing)),
         "lapsed_worth_winning_back": len(analysis.lapsed_worth_winning_back()),
         "concentration": analysis.concentration,
         "fits": [f.to_dict() for f in analysis.fits.values()],

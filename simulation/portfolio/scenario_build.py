@@ -154,7 +154,7 @@ def build_scenario(
     were. The budget per lever is what the contact plans cost per period; each lever's budget
     goes to the classes whose plans spend it (spread over their bands by customers). The
     retention lever's cost per save and ceiling are the retention plans' (see
-    :func:`~simulation.portfolio.value.retention_lever`); the cost of acquiring a customer is the
+    :func:`scenario_lever`); the cost of acquiring a customer is the
     model's default. The status quo is today's spend: none of the contact plans.
 
     Raises
@@ -195,14 +195,12 @@ def build_scenario(
         "segments": segments,
         "simulation": {"runs": int(runs), "seed": int(seed)},
     }
-    pricing = analysis.pricing
-    lever = retention_lever(pricing) if pricing is not None else None
+    lever = scenario_lever(analysis, segments, classes)
     if lever is not None and lever.cost_per_save is not None:
-        spend = {r["class"]: r["cost_per_period"] for r in pricing.to_dict("records") if r["lever"] == RETENTION}
         data["retention"] = {
             "cost_per_save": round(lever.cost_per_save, 6),
             "max_churn_reduction": round(lever.max_churn_reduction, 6),
-            "weights": _spread(spend, segments, classes),
+            "weights": {s["name"]: round(w, 9) for s, w in zip(segments, lever.weights, strict=True)},
         }
     for name in ("expansion", "winback"):
         by_class = {k: float(analysis.budget_shares.loc[k, name]) for k in class_names}
@@ -210,6 +208,27 @@ def build_scenario(
             data[name] = {"weights": _spread(by_class, segments, classes)}
     data["description"] = _description(analysis, source_name, len(active), class_names, lever)[:4000]
     return scenario_from_dict(data)
+
+
+def scenario_lever(analysis: Analysis, segments: list[dict], classes: list[str]):
+    """The retention plans' lever over the scenario's segments (None without pricing).
+
+    A segment keeps its class's share of leavers when the class's retention plan costs something
+    (0 otherwise) and expects ``customers x a / (a + b + tenure)`` churners next period at its tenure.
+    """
+    if analysis.pricing is None:
+        return None
+    spending = {
+        r["class"]: r["keeps"]
+        for r in analysis.pricing.to_dict("records")
+        if r["lever"] == RETENTION and r["cost_per_period"] > 0
+    }
+    spend = sum(r["cost_per_period"] for r in analysis.pricing.to_dict("records") if r["class"] in spending)
+    keeps = [spending.get(c, 0.0) for c in classes]
+    churners = [
+        s["customers"] * float(analysis.fit_for(c).risk(s["tenure"])) for s, c in zip(segments, classes, strict=True)
+    ]
+    return retention_lever(spend, keeps, churners)
 
 
 def _description(analysis: Analysis, source_name: str, customers: int, classes: list[str], lever) -> str:
