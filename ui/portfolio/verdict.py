@@ -149,4 +149,10 @@ def churn_last_year(analysis: Analysis, digest: str, settings: PortfolioSettings
         "'Simulate this portfolio' builds today's (each class in tenure bands) and simulated for a year at today's "
         f"spend, {CHECK_RUNS:,} futures. 'From the fits' is the mean chance of leaving within a year over the "
         "customers' own tenures."
+        + (
+            " In a transaction log a customer has left when they have bought nothing for longer than the inactivity "
+            "window, so the last months' leavers are not all known yet."
+            if analysis.data.kind == "transactions"
+            else ""
+        )
     )
