@@ -128,12 +128,13 @@ def pricing_table(
         plan = plans[cls]
         cost = r["customers"] * plan.cost_per_year() / ppy
         protected = plan.keeps * at_risk
-        saves = plan.keeps * churners if cost > 0 else 0.0
+        lever = levers.get(cls, RETENTION)
+        saves = plan.keeps * churners if cost > 0 and lever == RETENTION else 0.0  # only retention money buys saves
         known = r["customers"] > 0 and math.isfinite(at_risk)
         rows.append(
             {
                 "class": cls,
-                "lever": levers.get(cls, RETENTION),
+                "lever": lever,
                 "customers": r["customers"],
                 "cost_per_period": cost,
                 "plan_cost": cost * factor,

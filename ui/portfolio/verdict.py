@@ -12,7 +12,7 @@ import streamlit as st
 
 from simulation.errors import InputError
 from simulation.portfolio import pipeline
-from simulation.portfolio.analysis import HORIZON_YEARS, Analysis
+from simulation.portfolio.analysis import DISCOUNT_RATE, HORIZON_YEARS, Analysis
 from simulation.portfolio.scenario_build import churn_check
 from simulation.portfolio.settings import PortfolioSettings
 from ui.portfolio import verdict_text
@@ -57,11 +57,13 @@ def pricing(analysis: Analysis, currency: str) -> None:
             md(verdict_text.pricing_sentence(row["class"], row["plan_cost"], row["protected"], currency, HORIZON_YEARS))
     given = ", ".join(analysis.given_plans) or "none"
     st.caption(
-        f"Contribution at risk: the contribution a class's active customers are expected to stop paying over "
-        f"{HORIZON_YEARS} years because they leave, from its fitted churn and each customer's tenure, discounted at "
-        "10 % a year. A plan can protect its share of leavers kept times that. Default rule: a retention class's "
-        "default contacts per year are cut to the most whole contacts whose cost over the same years that value "
-        f"covers (0 when it covers none). Plans you set are kept as you set them (yours: {given})."
+        "Contribution at risk: the contribution a class's active customers are expected to stop paying over "
+        f"{HORIZON_YEARS} years because they leave, from its fitted churn and each customer's tenure, discounted "
+        f"at {percent(DISCOUNT_RATE, 0)} a year. A plan can protect its share of leavers kept times that. "
+        "Default rule: a retention class's default contacts per year are cut to the most whole contacts whose "
+        "cost over the same years that value covers (0 when it covers none). Plans you set are kept as you set "
+        f"them (yours: {given}). A develop plan is priced here only by the leavers it keeps; what it earns by "
+        "upsell is the expansion lever's, on the Plan page."
     )
 
 
