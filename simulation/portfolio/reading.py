@@ -142,6 +142,8 @@ def read_upload_bounded(data: bytes, name: str, sheet: str | None = None, *, sec
     return _read_csv(utf8, encoding, name, deadline, notes)
 
 
+
+
 def _binary(name: str) -> FileProblemError:
     return FileProblemError(f"{name} is not a text table (it contains binary data); export the data as CSV or .xlsx.")
 

@@ -182,7 +182,9 @@ def test_the_goal_seek_names_the_change_and_its_direction(solve, value, words):
 def test_where_actuals_landed_is_counted_as_shown(pairs):
     import pandas as pd
 
-    rows = pd.DataFrame([{"actual": a, "p5": 3.0, "p25": 4.0, "p50": m, "p75": 6.0, "p95": 7.0} for a, m in pairs])
+    rows = pd.DataFrame(
+        [{"actual": a, "p5": 3.0, "p25": 4.0, "p50": m, "p75": 6.0, "p95": 7.0} for a, m in pairs]
+    )
     text = plan_text.landed_text("Revenue", rows, "month")
     inside = int(((rows["actual"] >= 3) & (rows["actual"] <= 7)).sum())
     n = len(rows)
