@@ -15,6 +15,7 @@ import numpy as np
 
 from ..model.assumptions import Assumptions, stream_key
 from ..model.closed_forms import DEGENERATE_BETA, expected_residual_value, sbg_parameters
+from ..model.programmes import ProgrammeArrays, scenario_programmes
 from ..model.scenario import Budget, Scenario
 from ..numerics.class_draws import ALIAS, ALIAS_PROBABILITY, ORDER, WEIGHT, alias_tables
 from .paths import RECORDED
@@ -115,6 +116,7 @@ class KernelInputs(NamedTuple):
     levers: Levers
     chance: Chance
     timing: Timing
+    programmes: ProgrammeArrays
 
 
 def _per_run(x, runs: int) -> np.ndarray:
@@ -168,6 +170,7 @@ def kernel_inputs(
                 lambda: tenure_corrections(a, classes, scenario.horizon),
             ),
         ),
+        programmes=scenario_programmes(scenario, a, seed),
     )
 
 
