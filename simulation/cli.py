@@ -1,4 +1,4 @@
-"""Command line: ``python -m simulation run|validate|optimize|sweep|bench|compile ...``.
+"""Command line: ``python -m simulation run|validate|optimize|sweep|seek|programmes|bench|compile ...``.
 
 Exit status 0 on success, 2 on bad input (with a message on stderr naming the field).
 """
@@ -192,6 +192,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp = sub.add_parser("compile", help="compile the engine now, so the first simulation is not slowed by it")
     comp.set_defaults(func=cmd_compile)
 
+    from .decide.programmes_command import add_commands as add_programmes
     from .decide.seek_command import add_commands as add_seek
     from .decide.sweep_command import add_commands as add_sweep
     from .portfolio.cli import add_commands as add_portfolio
@@ -199,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sweep(sub)
     add_seek(sub)
+    add_programmes(sub)
     add_track(sub)
     add_portfolio(sub)
     return parser
