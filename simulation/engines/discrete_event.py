@@ -271,8 +271,9 @@ class _Run:
                 ceiling = (self.max_new * (self.prospects / self.market) if finite else self.max_new) * share
                 # each of the segment's ceil(ceiling) potential deals closes with the probability
                 # that makes the expected count equal the lever's response (as the vectorised engine)
-                trials = np.ceil(ceiling)
-                expected = _response(self.budget.acquisition * share, ceiling, self.cac)
+                season = self.programmes.season_acquisition[t]
+                trials = np.ceil(ceiling * max(season, 1.0))
+                expected = _response(self.budget.acquisition * share, ceiling, self.cac) * season
                 new = self.rng_acq.binomial(
                     trials.astype(np.int64), np.minimum(expected / np.maximum(trials, 1.0), 1.0)
                 )
@@ -309,7 +310,10 @@ class _Run:
             return np.zeros(0, dtype=np.int64)
         segs = np.repeat(np.arange(self.S), new)
         thetas = [self._draw_theta(self.rng_theta_new, s, int(c), 0.0) for s, c in enumerate(new) if c]
-        return self._open_accounts(segs, np.concatenate(thetas))
+        # a price for new customers: their revenue, and their churn through its response
+        ids = self._open_accounts(segs, np.minimum(np.concatenate(thetas) * self.programmes.join_churn[self.r], 1.0))
+        self.rev[ids] *= self.programmes.join_price[self.r]
+        return ids
 
     def _winback(self):
         p, S = self.out.paths, self.S

@@ -278,7 +278,7 @@ def _programme_factors(programmes, r, t, churn_factor, revenue_factor, per_custo
     """
     fixed = 0.0
     for s in range(churn_factor.size):
-        churn_factor[s] = 1.0
+        churn_factor[s] = programmes.season_churn[t]
         revenue_factor[s] = 1.0
         per_customer[s] = 0.0
         revenue_share[s] = 0.0
@@ -336,6 +336,7 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, prog
     )  # fmt: skip
     paths, active_by_segment, saves_total, at_risk_total = out.paths, out.active_by_segment, out.saves, out.at_risk
     churn_factor, revenue_factor, per_customer, revenue_share = np.ones(S), np.ones(S), np.zeros(S), np.zeros(S)
+    join_price = programmes.join_price
     for r in range(run_lo, run_hi):
         referring = False
         upsell_on = spend.expansion > 0.0
@@ -364,8 +365,9 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, prog
                         ceiling *= prospects / market[r]
                     # each of the segment's ceil(ceiling) potential deals closes with the
                     # probability that makes the expected count the lever's response
-                    trials = math.ceil(ceiling)
-                    expected = _response(spend.acquisition * share[s], ceiling, cac[r])
+                    season = programmes.season_acquisition[t]
+                    trials = math.ceil(ceiling * max(season, 1.0))
+                    expected = _response(spend.acquisition * share[s], ceiling, cac[r]) * season
                     p = min(expected / max(trials, 1.0), 1.0)
                     new[s] = binomial_in(draw_key(keys[_ACQ], r, t, s), int(trials), p)
                     total_new += new[s]
@@ -393,14 +395,14 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, prog
                         cohort_placed[s, t, k] = placed[k]
                         if placed[k] > 0:
                             members[s, K + k] += placed[k]
-                            revenue[s, K + k] += placed[k] * base[r, s]
+                            revenue[s, K + k] += placed[k] * base[r, s] * join_price[r]
                     active[s] += joining
                     if spend.acquisition > 0.0:
                         paths[NEW, r, t] += new[s]
-                        paths[RR_NEW, r, t] += new[s] * base[r, s]
+                        paths[RR_NEW, r, t] += new[s] * base[r, s] * join_price[r]
                     if referring:
                         paths[REFERRED, r, t] += referred[s]
-                        paths[RR_REFERRED, r, t] += referred[s] * base[r, s]
+                        paths[RR_REFERRED, r, t] += referred[s] * base[r, s] * join_price[r]
             if track_lapsed:
                 for s in range(S):
                     value[s] = 0.0

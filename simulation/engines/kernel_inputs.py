@@ -150,6 +150,10 @@ def kernel_inputs(
     for name in Segments._fields[2:]:
         cells[name] = _per_cell(getattr(a, name), R, S)
     placing_old, picking_old, placing_new, picking_new = tables
+    programmes = scenario_programmes(scenario, a, seed)
+    if np.any(programmes.join_churn != 1.0):  # a new price moves the churn of the customers who join
+        theta = theta.copy()
+        theta[..., classes:] = np.minimum(theta[..., classes:] * programmes.join_churn[:, None, None], 1.0)
     return KernelInputs(
         spend=spend,
         segments=Segments(**cells),
@@ -170,7 +174,7 @@ def kernel_inputs(
                 lambda: tenure_corrections(a, classes, scenario.horizon),
             ),
         ),
-        programmes=scenario_programmes(scenario, a, seed),
+        programmes=programmes,
     )
 
 

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from .distributions import Distribution, central
-from .programmes import MAX_PROGRAMMES, Programme, programme_problems
+from .programmes import MAX_PROGRAMMES, PriceChange, Programme, Seasonality, programme_problems
 from .scenario_fields import (
     MAX_COUNT,
     MAX_HETEROGENEITY,
@@ -276,6 +276,8 @@ class Scenario(_Frozen):
     winback: Winback = Winback()
     segments: list[Segment] = Field(min_length=1, max_length=50)
     programmes: list[Programme] | None = Field(None, max_length=MAX_PROGRAMMES)
+    price_change: PriceChange | None = None
+    seasonality: Seasonality | None = None
     simulation: Simulation = Simulation()
 
     @field_validator("segments")

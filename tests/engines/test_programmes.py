@@ -199,3 +199,93 @@ def test_engines_agree_in_the_mean_with_programmes():
         d = b - a
         se = d.std(ddof=1) / np.sqrt(d.size)
         assert abs(d.mean()) < Z * se + 1e-9, f"{name}: engines differ by {d.mean():.4g} (se {se:.4g})"
+
+
+# Price changes and seasons ----------------------------------------------------------------------
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_price_for_everyone_without_response_scales_revenue_from_its_start(engine):
+    data = all_levers(runs=10).to_dict()
+    plain = simulate(scenario_from_dict(data), engine=engine)
+    dearer = simulate(scenario_from_dict({**data, "price_change": {"change": 0.1, "start": 5}}), engine=engine)
+    assert np.array_equal(plain.paths["active_customers"], dearer.paths["active_customers"])
+    ratio = np.where(np.arange(plain.paths["revenue"].shape[1]) >= 5, 1.1, 1.0)
+    assert np.allclose(dearer.paths["revenue"], plain.paths["revenue"] * ratio, rtol=1e-12)
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_a_price_for_new_customers_moves_only_theirs(engine):
+    data = all_levers(runs=10, budget={"acquisition": 20_000, "retention": 3_000}).to_dict()
+    plain = simulate(scenario_from_dict(data), engine=engine)
+    newer = simulate(scenario_from_dict({**data, "price_change": {"change": -0.2, "applies_to": "new"}}), engine=engine)
+    assert np.array_equal(plain.paths["new_customers"], newer.paths["new_customers"])
+    assert np.allclose(newer.paths["run_rate_new"], 0.8 * plain.paths["run_rate_new"], rtol=1e-12)
+    assert np.array_equal(plain.paths["revenue_run_rate"][:, 0], newer.paths["revenue_run_rate"][:, 0])
+    assert (newer.paths["revenue"][:, -1] < plain.paths["revenue"][:, -1]).all(), "joiners pay less"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize("applies_to", ["all", "new"])
+def test_the_churn_response_to_a_price_is_its_elasticity(engine, applies_to):
+    """A closed cohort (all) or a cohort of joiners (new) with homogeneous churn 0.1: +10 % price at
+    elasticity 2 makes churn 0.1 x 1.2, so the share who leave in a period is 0.12 (exact mean; Z standard errors)."""
+    runs = 40
+    if applies_to == "all":
+        data = make(period="year", horizon=3, segment={"customers": 2000, "churn": 0.1, "churn_heterogeneity": 0.0},
+                    simulation={"runs": runs, "seed": 5})  # fmt: skip
+        base = 2000
+    else:
+        data = make(period="year", horizon=1, budget={"acquisition": 1e9},
+                    acquisition={"cost_per_customer": 1.0, "max_new_per_period": 2000},
+                    segment={"customers": 0, "churn": 0.1, "churn_heterogeneity": 0.0},
+                    simulation={"runs": runs, "seed": 5})  # fmt: skip
+        base = None
+    data["price_change"] = {"change": 0.1, "applies_to": applies_to, "churn_elasticity": {"low": 2.0, "high": 2.0}}
+    result = simulate(scenario_from_dict(data), engine=engine)
+    at_risk = result.paths["active_customers"][:, 0] if base else result.paths["new_customers"][:, 1]
+    share = result.paths["churned_customers"][:, 1] / at_risk
+    se = share.std(ddof=1) / np.sqrt(runs)
+    assert abs(share.mean() - 0.12) < Z * se, f"{share.mean():.4f} vs 0.12 (se {se:.4f})"
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_seasons_multiply_churn_and_acquisition_month_by_month(engine):
+    """Homogeneous churn 0.05 and a season that doubles it in the first month of the year and halves it in the
+    second: the share who leave is 0.1, then 0.025, then 0.05 (exact means; Z standard errors). No customer
+    joins in a month whose acquisition multiplier is 0."""
+    runs = 30
+    churn = [2.0, 0.5] + [1.0] * 10
+    acquisition = [1.0] * 11 + [0.0]
+    data = make(horizon=13, budget={"acquisition": 50_000},
+                segment={"customers": 3000, "churn": 0.05, "churn_heterogeneity": 0.0},
+                seasonality={"churn": churn, "acquisition": acquisition, "first": 12},
+                simulation={"runs": runs, "seed": 8})  # fmt: skip
+    result = simulate(scenario_from_dict(data), engine=engine)
+    p = result.paths
+    paying = p["active_customers"][:, :-1] + p["new_customers"][:, 1:]
+    share = p["churned_customers"][:, 1:] / paying
+    assert (p["new_customers"][:, [1, 13]] == 0).all(), "December (periods 1 and 13) wins nobody"
+    assert (p["new_customers"][:, 2:13] > 0).all()
+    for period, expected in ((2, 0.1), (3, 0.025), (4, 0.05), (13, 0.05)):
+        s = share[:, period - 1]
+        se = s.std(ddof=1) / np.sqrt(runs)
+        assert abs(s.mean() - expected) < Z * se, f"period {period}: {s.mean():.4f} vs {expected} (se {se:.4f})"
+
+
+@pytest.mark.parametrize(
+    ("extra", "path", "words"),
+    [
+        ({"price_change": {"change": 0.1, "applies_to": "new", "start": 3}}, "price_change.start", "period 1"),
+        ({"price_change": {"change": 7}}, "price_change.change", "less than or equal to 4"),
+        ({"price_change": {"change": 0.1, "churn_elasticity": 20}}, "price_change.churn_elasticity", "[-10, 10]"),
+        ({"seasonality": {"churn": [1.0] * 11}}, "seasonality.churn", "give 12 multipliers"),
+        ({"seasonality": {"acquisition": [1.0] * 12}, "period": "year"}, "seasonality.acquisition", "yearly"),
+        ({"seasonality": {"churn": [-1.0] * 12}}, "seasonality.churn[0]", "greater than or equal to 0"),
+    ],
+)
+def test_price_and_season_problems_name_the_field(extra, path, words):
+    from simulation import ScenarioError
+
+    with pytest.raises(ScenarioError) as info:
+        scenario_from_dict({**make(), **extra})
+    messages = dict(info.value.problems)
+    assert path in messages and words in messages[path], info.value.problems
