@@ -128,7 +128,14 @@ def cmd_optimize(args) -> int:
     if args.format == "csv":
         _write(to_csv(result.grid_frame()), args.out)
     else:
-        _write(json.dumps(json_safe(result.to_dict()), indent=2) + "\n", args.out)
+        doc = result.to_dict()
+        if any(p.enabled for p in scenario.programmes or []):
+            # which programmes pay at the best split: each one's marginal contribution there
+            from .decide.programme_value import programme_values
+
+            values = programme_values(scenario, result.best_budget, runs=result.runs, seed=result.seed)
+            doc["programmes"] = [v.to_dict() for v in values]
+        _write(json.dumps(json_safe(doc), indent=2) + "\n", args.out)
     return EXIT_OK
 
 

@@ -92,3 +92,13 @@ def test_goal_seek_solves_for_a_programmes_effect_and_inverts_run():
     assert share(r.value + 0.001) < 0.8 + 1 / 200
     with pytest.raises(InputError, match="--programme"):
         seek(sc, "npv", 1.0, 0.8, "programme_effect", programme="Nobody")
+
+
+def test_the_optimiser_says_which_programmes_pay_at_its_best_split(tmp_path, capsys):
+    sc = _with({"name": "Free and strong", "churn_multiplier": 0.3}, {"name": "Idle", "fixed_cost": 100.0})
+    path = tmp_path / "s.toml"
+    path.write_text(sc.to_toml(), encoding="utf-8")
+    assert cli.main(["optimize", str(path), "--runs", "20", "--grid", "3"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    pays = {row["name"]: row["pays"] for row in doc["programmes"]}
+    assert pays == {"Free and strong": True, "Idle": False}, doc["programmes"]
