@@ -27,7 +27,7 @@ FIGURE = "operating_npv"
 class ProgrammeValue:
     """One programme's marginal contribution: ``mean``, ``p5``, ``p50``, ``p95`` of the per-run
     difference in ``figure`` (plan with it minus plan without it), ``share_positive`` the share of
-    futures in which it is above zero, ``cost`` the mean discounted cost of the programme itself."""
+    futures in which it is above zero (of ``runs``), ``cost`` the mean discounted cost of the programme itself."""
 
     name: str
     covers: str
@@ -38,6 +38,7 @@ class ProgrammeValue:
     p95: float
     share_positive: float
     cost: float
+    runs: int
 
     @property
     def pays(self) -> bool:
@@ -98,6 +99,7 @@ def programme_values(
                 p95=p95,
                 share_positive=float(np.mean(gain > 0)),
                 cost=own_cost,
+                runs=runs,
             )
         )
     return out
