@@ -289,3 +289,14 @@ def test_price_and_season_problems_name_the_field(extra, path, words):
         scenario_from_dict({**make(), **extra})
     messages = dict(info.value.problems)
     assert path in messages and words in messages[path], info.value.problems
+
+
+def test_scaling_a_scenario_scales_its_programmes_fixed_costs_only():
+    from simulation.model.scale import scale_scenario
+
+    loyalty = load_preset("wholesale_loyalty")
+    small = scale_scenario(loyalty, 0.1)
+    for big, scaled in zip(loyalty.programmes, small.programmes, strict=True):
+        assert scaled.fixed_cost == pytest.approx(big.fixed_cost * 0.1)
+        assert (scaled.cost_per_customer, scaled.revenue_share) == (big.cost_per_customer, big.revenue_share)
+        assert scaled.churn_multiplier == big.churn_multiplier
