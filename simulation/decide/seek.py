@@ -70,6 +70,7 @@ class SeekResult:
     current: float
     runs: int
     seed: int
+    programme: str | None = None  # the programme whose effect was solved for
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -196,7 +197,7 @@ def seek(
         best = max(grid, key=lambda x: reached(x, confidence))
         return SeekResult(
             target, level, confidence, solve, float(best), None, None, False, reached(best, confidence),
-            float(setting.current), runs, seed,
+            float(setting.current), runs, seed, programme if solve == PROGRAMME_EFFECT else None,
         )  # fmt: skip
     bands = {}
     for c in (min(confidence + 2 * se, 0.999), max(confidence - 2 * se, 0.001)):
@@ -207,7 +208,7 @@ def seek(
     high = max(ends, default=None) if len(ends) == 2 else None
     return SeekResult(
         target, level, confidence, solve, float(value), low, high, True, reached(value, confidence),
-        float(setting.current), runs, seed,
+        float(setting.current), runs, seed, programme if solve == PROGRAMME_EFFECT else None,
     )  # fmt: skip
 
 

@@ -111,3 +111,50 @@ def test_the_box_adds_a_programme_and_names_a_bad_value(test_scenario):
     at.button(key="plan_programme_None_apply").click().run()
     assert any("programme names must be unique" in as_read(e.value) for e in at.error), [e.value for e in at.error]
     assert len(current(at).programmes) == 1, "a bad programme leaves the scenario as it was"
+
+
+def _seek_result(**changes):
+    from simulation.decide.seek import SeekResult
+
+    base = dict(
+        target="npv", level=1e6, confidence=0.8, solve="programme_effect", value=-0.25, low=-0.3, high=-0.2,
+        reachable=True, best_level=1.01e6, current=-0.1, runs=1000, seed=1, programme="Key care",
+    )  # fmt: skip
+    return SeekResult(**{**base, **changes})
+
+
+@given(
+    value=st.floats(min_value=-0.99, max_value=1.0, allow_nan=False),
+    current=st.floats(min_value=-0.99, max_value=1.0, allow_nan=False),
+    reachable=st.booleans(),
+)
+def test_goal_seeking_a_programmes_effect_reads_true(value, current, reachable):
+    from tests.helpers import scenario as make_scenario
+    from ui.plan import text as plan_text
+
+    text = as_read(
+        plan_text.seek_text(_seek_result(value=value, current=current, reachable=reachable), make_scenario())
+    )
+    assert "programme Key care" in text, text
+    if not reachable:
+        assert text.startswith("**Out of reach**"), text
+        return
+    if round(abs(value - current) * 1000) == 0:
+        assert text.startswith("**Nothing to change**"), text
+        return
+    shown = style.percent(abs(value), 1)
+    if round(abs(value) * 1000) == 0:
+        assert "leaving its customers' churn as it is**" in text, text
+    else:
+        assert f"churn {'lower' if value < 0 else 'higher'} by {shown}**" in text, text
+    assert "The scenario assumes programme Key care" in text
+
+
+def test_the_what_does_it_take_box_offers_each_programmes_effect(test_scenario):
+    from ui.plan import seek as seek_box
+
+    scenario = parse_scenario(test_scenario.to_toml() + PROGRAMMES)
+    assert seek_box.solve_choices(scenario)[-1] == "programme_effect:Key care"
+    assert seek_box.solve_words("programme_effect:Key care") == "the effect of programme Key care on churn"
+    off = scenario.replace(programmes=[{**scenario.programmes[0].model_dump(), "enabled": False}])
+    assert not any(c.startswith("programme_effect") for c in seek_box.solve_choices(off))

@@ -281,16 +281,23 @@ def budget_size(scenario: Scenario, best: SplitResult) -> BudgetSize | None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _seek(model: str, budget: str, runs: int, seed: int, target: str, level: float, confidence: float, solve: str):
+def _seek(
+    model: str, budget: str, runs: int, seed: int, target: str, level: float, confidence: float, solve: str,
+    programme: str | None = None,
+):  # fmt: skip
     scenario, _ = _rebuild(model, budget, runs, seed)
-    return seek(scenario, target, level, confidence, solve, runs=runs, seed=seed)
+    return seek(scenario, target, level, confidence, solve, runs=runs, seed=seed, programme=programme)
 
 
-def goal_seek(scenario: Scenario, target: str, level: float, confidence: float, solve: str) -> SeekResult:
-    """What it takes to reach ``level`` of ``target`` in ``confidence`` of the plan's futures (see :func:`seek`)."""
+def goal_seek(
+    scenario: Scenario, target: str, level: float, confidence: float, solve: str, programme: str | None = None
+) -> SeekResult:
+    """What it takes to reach ``level`` of ``target`` in ``confidence`` of the plan's futures (see :func:`seek`);
+    ``programme`` names the programme whose effect ``solve = "programme_effect"`` changes."""
     runs, seed = scenario.simulation.runs, scenario.simulation.seed
     check_size(scenario, runs)
-    return _seek(model_json(scenario), budget_json(scenario.budget), runs, seed, target, level, confidence, solve)
+    model, budget = model_json(scenario), budget_json(scenario.budget)
+    return _seek(model, budget, runs, seed, target, level, confidence, solve, programme)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)
