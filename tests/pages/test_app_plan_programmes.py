@@ -158,3 +158,12 @@ def test_the_what_does_it_take_box_offers_each_programmes_effect(test_scenario):
     assert seek_box.solve_words("programme_effect:Key care") == "the effect of programme Key care on churn"
     off = scenario.replace(programmes=[{**scenario.programmes[0].model_dump(), "enabled": False}])
     assert not any(c.startswith("programme_effect") for c in seek_box.solve_choices(off))
+
+
+def test_the_reports_key_assumptions_name_the_running_programmes():
+    from simulation.io.presets import load_preset
+    from ui.shared import report
+
+    rows = dict(map(tuple, report.assumption_rows(load_preset("wholesale_loyalty"))))
+    assert rows["Programmes"] == "Loyalty tier, Contact plan, A and 1 more"
+    assert "Programmes" not in dict(map(tuple, report.assumption_rows(load_preset())))

@@ -136,7 +136,7 @@ def _editor(scenario: Scenario, listed: list[dict]) -> None:
     names = [p["name"] for p in listed]
     chosen = st.selectbox("Programme", [NEW, *names], key=K_EDIT)
     index = names.index(chosen) if chosen in names else None
-    current = listed[index] if index is not None else Programme(name="Loyalty tier").model_dump()
+    current = listed[index] if index is not None else Programme(name="New programme").model_dump()
     segments = [s.name for s in scenario.segments]
     covers = current["covers"]
     picked = [] if covers == ALL else [covers] if isinstance(covers, str) else list(covers)
