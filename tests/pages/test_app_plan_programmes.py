@@ -165,5 +165,5 @@ def test_the_reports_key_assumptions_name_the_running_programmes():
     from ui.shared import report
 
     rows = dict(map(tuple, report.assumption_rows(load_preset("wholesale_loyalty"))))
-    assert rows["Programmes"] == "Loyalty tier, Contact plan, A and 1 more"
+    assert rows["Programmes"] == "Loyalty tier; Contact plan, A; Contact plan, B and C"
     assert "Programmes" not in dict(map(tuple, report.assumption_rows(load_preset())))
