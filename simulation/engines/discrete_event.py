@@ -20,6 +20,11 @@ the order of docs/MODEL.md (section 2) at fixed offsets (exact binary fractions,
 ``t + 3/4`` renewal: every customer process renews or leaves
 ==========  ======================================================================
 
+Programmes, a price change and seasons (:mod:`simulation.model.programmes`) act as in the
+vectorised engine: at the payment their factors multiply each segment's revenue and their costs are
+booked, at the renewal their factors multiply each customer's churn, and a new price sets the
+revenue and churn of the customers who join.
+
 The lever rules are the vectorised engine's (:mod:`simulation.engines.vectorized`):
 the same saturating responses, budget splits across segments and acquisition
 draws, so that on any scenario both can run their means agree within Monte
