@@ -13,6 +13,7 @@ from simulation.decide.programme_value import ProgrammeValue
 from simulation.model.programmes import Programme
 from ui.plan import programmes as box
 from ui.shared import cache, style
+from ui.shared.safe_text import code
 
 from .conftest import start_app
 from .markdown_reading import as_read
@@ -167,3 +168,17 @@ def test_the_reports_key_assumptions_name_the_running_programmes():
     rows = dict(map(tuple, report.assumption_rows(load_preset("wholesale_loyalty"))))
     assert rows["Programmes"] == "Loyalty tier; Contact plan, A; Contact plan, B and C"
     assert "Programmes" not in dict(map(tuple, report.assumption_rows(load_preset())))
+
+
+def test_a_hostile_programme_name_is_shown_as_typed(test_scenario):
+    hostile = "www.evil.example **bold** [x](https://evil.example)"
+    scenario = parse_scenario(test_scenario.to_toml()).replace(
+        simulation={"runs": 20, "seed": 7},
+        programmes=[{"name": hostile, "covers": "Key", "churn_multiplier": 0.9, "fixed_cost": 10.0}],
+    )
+    at = _open(scenario)
+    quoted = [m.value for m in at.markdown if "evil" in m.value]
+    assert quoted, "the programme is listed"
+    for text in quoted:
+        assert hostile not in text.replace(code(hostile), ""), f"the name only inside a code span: {text}"
+        assert as_read(text).count(hostile) >= 1
