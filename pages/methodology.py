@@ -8,7 +8,7 @@ import streamlit as st
 
 from simulation.engines.vectorized import CLASSES_PER_COHORT
 from simulation.model import edits
-from simulation.model.closed_forms import expected_survival, sbg_parameters
+from simulation.model.closed_forms import expected_lifetime, expected_survival, sbg_parameters
 from simulation.model.distributions import central
 from simulation.model.figures import FIGURES
 from simulation.model.levers import response as lever_response
@@ -177,8 +177,22 @@ st.markdown(text("controls"))
 st.header("7. The answer: the best split and the size of the budget")
 st.markdown(text("advice"))
 
-st.header("8. Your own customers: classes, strategies and the churn fit")
+st.header("8. Programmes, prices and seasons; and what it takes to reach a target")
+# Reichheld and Sasser's numbers, from the closed form the engines are tested against
+yearly = 0.10
+st.markdown(
+    prose(
+        "methodology/programmes",
+        per=per,
+        churn=yearly,
+        life=float(expected_lifetime(yearly, 0.0)),
+        half=yearly * 0.5,
+        life_half=float(expected_lifetime(yearly, 0.0, churn_multiplier=0.5)),
+    )
+)
+
+st.header("9. Your own customers: classes, strategies and the churn fit")
 st.markdown(prose("portfolio_method"))
 
-st.header("9. Assumptions and limits")
+st.header("10. Assumptions and limits")
 st.markdown(text("limits"))

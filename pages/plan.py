@@ -12,6 +12,7 @@ from ui.plan import exports, first_paint
 from ui.plan import short_link as short_link_view
 from ui.plan import text as plan_text
 from ui.plan.editor import assumptions_editor
+from ui.plan.programmes import programmes_box
 from ui.plan.seek import seek_box
 from ui.plan.tracking import tracking_box
 from ui.shared import cache, charts, pnl, routing, state, style, widgets
@@ -87,6 +88,7 @@ if figures is not None:
     if not figures.identical:
         st.caption(widgets.FIGURES_NOTE)
     seek_box(scenario)
+    programmes_box(scenario)
     tracking_box(scenario)
 
 

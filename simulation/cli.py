@@ -1,4 +1,4 @@
-"""Command line: ``python -m simulation run|validate|optimize|sweep|bench|compile ...``.
+"""Command line: ``python -m simulation run|validate|optimize|sweep|seek|programmes|bench|compile ...``.
 
 Exit status 0 on success, 2 on bad input (with a message on stderr naming the field).
 """
@@ -128,7 +128,14 @@ def cmd_optimize(args) -> int:
     if args.format == "csv":
         _write(to_csv(result.grid_frame()), args.out)
     else:
-        _write(json.dumps(json_safe(result.to_dict()), indent=2) + "\n", args.out)
+        doc = result.to_dict()
+        if any(p.enabled for p in scenario.programmes or []):
+            # which programmes pay at the best split: each one's marginal contribution there
+            from .decide.programme_value import programme_values
+
+            values = programme_values(scenario, result.best_budget, runs=result.runs, seed=result.seed)
+            doc["programmes"] = [v.to_dict() for v in values]
+        _write(json.dumps(json_safe(doc), indent=2) + "\n", args.out)
     return EXIT_OK
 
 
@@ -192,6 +199,7 @@ def build_parser() -> argparse.ArgumentParser:
     comp = sub.add_parser("compile", help="compile the engine now, so the first simulation is not slowed by it")
     comp.set_defaults(func=cmd_compile)
 
+    from .decide.programmes_command import add_commands as add_programmes
     from .decide.seek_command import add_commands as add_seek
     from .decide.sweep_command import add_commands as add_sweep
     from .game.command import add_commands as add_game
@@ -200,6 +208,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_sweep(sub)
     add_seek(sub)
+    add_programmes(sub)
     add_track(sub)
     add_portfolio(sub)
     add_game(sub)

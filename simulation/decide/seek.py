@@ -1,6 +1,6 @@
 """Goal seeking: what it takes to reach a target with a stated confidence.
 
-The question backwards: which total budget, churn change or price change brings a figure (NPV,
+The question backwards: which total budget, churn change, price change or programme effect brings a figure (NPV,
 operating NPV, revenue in the last period, customers at the horizon) to at least a level in a
 stated share of the simulated futures? The level reached with confidence ``c`` at a setting is
 the ``1 - c`` quantile of the figure across futures; the answer is where that crosses the level.
@@ -8,7 +8,8 @@ the ``1 - c`` quantile of the figure across futures; the answer is where that cr
 Every setting runs on the same futures: a budget changes only the budget, on the scenario's own
 draws; a churn or price change scales every segment's value and both ends of its range, and the
 scaled draws come from the same random streams (each field has its own), so the futures are the
-same ones, scaled. The setting space is scanned on a grid, the crossing nearest the scenario's
+same ones, scaled. A programme's effect (its churn multiplier, scaled the same way) changes only that
+programme, on the scenario's own draws. The setting space is scanned on a grid, the crossing nearest the scenario's
 own setting (for a budget: the smallest budget that reaches the level) is bracketed and bisected
 to the currency's unit (a budget) or a tenth of a percentage point (a change). The range is the
 same crossing for the confidence plus and minus two standard errors of a share of futures.
@@ -25,11 +26,16 @@ import numpy as np
 from ..engines.runner import runs_and_seed, shared_draws, simulate
 from ..errors import InputError
 from ..model import edits, limits
+from ..model.distributions import central
 from ..model.figures import FIGURES
+from ..model.programmes import MAX_MULTIPLIER, running_programmes
 from ..model.scenario import Scenario, Segment, bounds_of
 
 TARGETS = ("npv", "operating_npv", "revenue_final", "active_customers_final")
 SOLVES = ("total_budget", "churn_change", "price_change")
+PROGRAMME_EFFECT = "programme_effect"  # needs the programme's name
+ALL_SOLVES = (*SOLVES, PROGRAMME_EFFECT)
+PROGRAMME_RANGE = (0.01, 2.0)  # the churn multiplier searched, within the field's bounds
 CONFIDENCES = (0.5, 0.8, 0.9)
 GRID = 9
 BUDGET_RANGE = 10.0  # up to this many times today's core budget (or the status quo's when it has none)
@@ -44,9 +50,10 @@ class SeekResult:
     """The setting that reaches ``level`` of ``target`` in ``confidence`` of the futures.
 
     ``value`` is a core budget per period (``total_budget``) or a relative change (``-0.2``: churn
-    20 % lower; ``0.05``: prices 5 % higher); ``low`` and ``high`` are the same answer for the
-    confidence give or take two standard errors of a share of futures (None when one cannot be
-    reached). When the level cannot be reached in the searched range, ``reachable`` is False,
+    20 % lower; ``0.05``: prices 5 % higher; for ``programme_effect`` the programme's churn multiplier
+    less 1, ``-0.25`` for a programme that cuts its customers' churn by a quarter); ``low`` and ``high``
+    are the same answer for the confidence give or take two standard errors of a share of futures (None
+    when one cannot be reached). When the level cannot be reached in the searched range, ``reachable`` is False,
     ``value`` is the setting with the highest level reached with that confidence and ``best_level``
     that level.
     """
@@ -63,6 +70,7 @@ class SeekResult:
     current: float
     runs: int
     seed: int
+    programme: str | None = None  # the programme whose effect was solved for
 
     def to_dict(self) -> dict:
         return {k: getattr(self, k) for k in self.__dataclass_fields__}
@@ -72,8 +80,8 @@ def check(target: str, level: float, confidence: float, solve: str) -> None:
     """Refuse a question the seeker cannot answer, naming the option and what is allowed."""
     if target not in TARGETS:
         raise InputError(f"--target must be one of {', '.join(TARGETS)}; got {target!r}")
-    if solve not in SOLVES:
-        raise InputError(f"--solve must be one of {', '.join(SOLVES)}; got {solve!r}")
+    if solve not in ALL_SOLVES:
+        raise InputError(f"--solve must be one of {', '.join(ALL_SOLVES)}; got {solve!r}")
     if not math.isfinite(level):
         raise InputError(f"--level must be a finite number; got {level!r}")
     if not 0.05 <= confidence <= 0.95:
@@ -83,9 +91,21 @@ def check(target: str, level: float, confidence: float, solve: str) -> None:
 class _Setting:
     """One kind of setting: its range, today's value, and the scenario at a value."""
 
-    def __init__(self, scenario: Scenario, solve: str):
-        self.scenario, self.solve = scenario, solve
-        if solve == "total_budget":
+    def __init__(self, scenario: Scenario, solve: str, programme: str | None = None):
+        self.scenario, self.solve, self.programme = scenario, solve, programme
+        if solve == PROGRAMME_EFFECT:
+            names = [p.name for p in running_programmes(scenario)]
+            if programme not in names:
+                shown = ", ".join(names) if names else "none runs in this scenario"
+                raise InputError(f"--programme: name a programme that runs ({shown}); got {programme!r}")
+            multiplier = next(p for p in scenario.programmes if p.name == programme).churn_multiplier
+            self.centre = central(multiplier)
+            top = _top(multiplier) / self.centre if self.centre > 0 else 1.0
+            self.current = self.centre - 1
+            self.low = PROGRAMME_RANGE[0] - 1
+            self.high = min(PROGRAMME_RANGE[1], MAX_MULTIPLIER / top) - 1
+            self.tolerance = CHANGE_TOLERANCE
+        elif solve == "total_budget":
             today = scenario.budget.core or scenario.baseline.core
             if today <= 0:
                 raise InputError("--solve total_budget: the scenario has no acquisition or retention budget to scale")
@@ -108,8 +128,24 @@ class _Setting:
         s = self.scenario
         if self.solve == "total_budget":
             return s.with_budget(s.budget.with_split(x + s.budget.fixed, self.share))
+        if self.solve == PROGRAMME_EFFECT:
+            return _with_effect(s, self.programme, (1 + x) / self.centre if self.centre > 0 else None, 1 + x)
         field = "churn" if self.solve == "churn_change" else "revenue_per_customer"
         return edits.with_segment_average(s, field, edits.segment_average(s, field) * (1 + x))
+
+
+def _with_effect(scenario: Scenario, name: str, scale: float | None, plain: float) -> Scenario:
+    """``scenario`` with programme ``name``'s churn multiplier scaled by ``scale`` (a range keeps its shape),
+    or set to ``plain`` when there is nothing to scale."""
+    programmes = [p.model_dump() for p in scenario.programmes]
+    for p in programmes:
+        if p["name"] == name:
+            value = p["churn_multiplier"]
+            if isinstance(value, dict) and scale is not None:
+                p["churn_multiplier"] = {k: v * scale for k, v in value.items()}
+            else:
+                p["churn_multiplier"] = plain
+    return scenario.replace(programmes=programmes)
 
 
 def _top(value) -> float:
@@ -125,13 +161,17 @@ def seek(
     *,
     runs: int | None = None,
     seed: int | None = None,
+    programme: str | None = None,
 ) -> SeekResult:
-    """The setting of ``solve`` at which ``target`` reaches ``level`` in ``confidence`` of the futures."""
+    """The setting of ``solve`` at which ``target`` reaches ``level`` in ``confidence`` of the futures
+    (``programme`` names the programme whose effect is solved for)."""
     check(target, level, confidence, solve)
     runs, seed = runs_and_seed(scenario, runs, seed)
     limits.check_request(scenario, runs, MAX_EVALUATIONS, "the goal seek", "the runs")
-    setting = _Setting(scenario, solve)
-    draws = shared_draws(scenario, runs, seed) if solve == "total_budget" else None
+    setting = _Setting(scenario, solve, programme)
+    # a budget or a programme's effect leaves every assumption as it is: one set of draws serves all
+    same_draws = solve in ("total_budget", PROGRAMME_EFFECT)
+    draws = shared_draws(scenario, runs, seed) if same_draws else None
     values: dict[float, np.ndarray] = {}
 
     def figure_at(x: float) -> np.ndarray:
@@ -157,7 +197,7 @@ def seek(
         best = max(grid, key=lambda x: reached(x, confidence))
         return SeekResult(
             target, level, confidence, solve, float(best), None, None, False, reached(best, confidence),
-            float(setting.current), runs, seed,
+            float(setting.current), runs, seed, programme if solve == PROGRAMME_EFFECT else None,
         )  # fmt: skip
     bands = {}
     for c in (min(confidence + 2 * se, 0.999), max(confidence - 2 * se, 0.001)):
@@ -168,7 +208,7 @@ def seek(
     high = max(ends, default=None) if len(ends) == 2 else None
     return SeekResult(
         target, level, confidence, solve, float(value), low, high, True, reached(value, confidence),
-        float(setting.current), runs, seed,
+        float(setting.current), runs, seed, programme if solve == PROGRAMME_EFFECT else None,
     )  # fmt: skip
 
 

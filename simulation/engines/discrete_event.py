@@ -20,6 +20,11 @@ the order of docs/MODEL.md (section 2) at fixed offsets (exact binary fractions,
 ``t + 3/4`` renewal: every customer process renews or leaves
 ==========  ======================================================================
 
+Programmes, a price change and seasons (:mod:`simulation.model.programmes`) act as in the
+vectorised engine: at the payment their factors multiply each segment's revenue and their costs are
+booked, at the renewal their factors multiply each customer's churn, and a new price sets the
+revenue and churn of the customers who join.
+
 The lever rules are the vectorised engine's (:mod:`simulation.engines.vectorized`):
 the same saturating responses, budget splits across segments and acquisition
 draws, so that on any scenario both can run their means agree within Monte
@@ -51,6 +56,7 @@ from ..model.assumptions import STREAMS, Assumptions
 from ..model.closed_forms import sbg_parameters
 from ..model.levers import response as _response
 from ..model.levers import split_budget
+from ..model.programmes import period_factors, scenario_programmes
 from ..model.scenario import Budget, Scenario
 from .discrete_event_size import DEFAULT_LIMIT, MAX_CUSTOMERS_PER_RUN, check_size, estimate_customer_periods
 from .event_log import EVENT_COLUMNS, EVENTS, event_frame, write_event_log
@@ -130,6 +136,7 @@ def simulate_discrete_event(
     )
     frames = []
     customer_periods = 0
+    programmes = scenario_programmes(scenario, assumptions, seed)
     for r in range(R):
         # The cyclic garbage collector would rescan every live customer process many times
         # a run (4-5x slower with tens of thousands of customers); pause it for one run at
@@ -137,7 +144,7 @@ def simulate_discrete_event(
         collecting = gc.isenabled()
         gc.disable()
         try:
-            run = _Run(scenario, budget, assumptions, seed, r, out, record_events)
+            run = _Run(scenario, budget, assumptions, seed, r, out, record_events, programmes)
             run.simulate()
         finally:
             if collecting:
@@ -171,7 +178,7 @@ class _Run:
     the customer processes decide their own renewals.
     """
 
-    def __init__(self, scenario, budget, a, seed, r, out, record):
+    def __init__(self, scenario, budget, a, seed, r, out, record, programmes):
         self.env = simpy.Environment()
         self.H, self.S, self.r, self.out, self.record = scenario.horizon, a.customers.size, r, out, record
         self.budget = budget
@@ -192,6 +199,8 @@ class _Run:
         self.churn = a.churn[r]
         self.beta_a, self.beta_b = sbg_parameters(a.churn[r], a.heterogeneity[r])
         self.winback_on = budget.winback > 0
+        self.programmes = programmes
+        self.churn_factor = [1.0] * self.S  # the programmes' factor on each segment's churn this period
         self.upsell_on = budget.expansion > 0 or bool(np.any(self.upsell_rate > 0))
 
         def child(source, *key):
@@ -239,8 +248,9 @@ class _Run:
             while True:
                 yield self.renewal
                 u = self.u_churn[cid]
-                if u < theta:  # would leave without the retention programme
-                    if u < theta * self.keep[s]:
+                hazard = min(theta * self.churn_factor[s], 1.0)
+                if u < hazard:  # would leave without the retention programme
+                    if u < hazard * self.keep[s]:
                         break
                     self.saved.append(cid)
             self.churned.append(cid)
@@ -266,8 +276,9 @@ class _Run:
                 ceiling = (self.max_new * (self.prospects / self.market) if finite else self.max_new) * share
                 # each of the segment's ceil(ceiling) potential deals closes with the probability
                 # that makes the expected count equal the lever's response (as the vectorised engine)
-                trials = np.ceil(ceiling)
-                expected = _response(self.budget.acquisition * share, ceiling, self.cac)
+                season = self.programmes.season_acquisition[t]
+                trials = np.ceil(ceiling * max(season, 1.0))
+                expected = _response(self.budget.acquisition * share, ceiling, self.cac) * season
                 new = self.rng_acq.binomial(
                     trials.astype(np.int64), np.minimum(expected / np.maximum(trials, 1.0), 1.0)
                 )
@@ -304,7 +315,10 @@ class _Run:
             return np.zeros(0, dtype=np.int64)
         segs = np.repeat(np.arange(self.S), new)
         thetas = [self._draw_theta(self.rng_theta_new, s, int(c), 0.0) for s, c in enumerate(new) if c]
-        return self._open_accounts(segs, np.concatenate(thetas))
+        # a price for new customers: their revenue, and their churn through its response
+        ids = self._open_accounts(segs, np.minimum(np.concatenate(thetas) * self.programmes.join_churn[self.r], 1.0))
+        self.rev[ids] *= self.programmes.join_price[self.r]
+        return ids
 
     def _winback(self):
         p, S = self.out.paths, self.S
@@ -341,8 +355,12 @@ class _Run:
             self.count = np.bincount(sids, minlength=S)
             self.revenue = np.bincount(sids, weights=self.rev[ids], minlength=S)
             self.customer_periods += ids.size
-            p["revenue"][self.r, t] = self.revenue.sum()
-            p["gross_profit"][self.r, t] = self.revenue @ self.margin
+            churn, revenue, per_customer, share, fixed = period_factors(self.programmes, self.r, t)
+            self.churn_factor = churn.tolist()
+            charged = self.revenue * revenue  # what the customers pay under the programmes
+            p["revenue"][self.r, t] = charged.sum()
+            p["gross_profit"][self.r, t] = charged @ self.margin
+            p["programme_costs"][self.r, t] = fixed + self.count @ per_customer + charged @ share
             p["cost_to_serve"][self.r, t] = self.count @ self.cost_to_serve
 
     def _expansion(self):
@@ -368,7 +386,7 @@ class _Run:
         S = self.S
         for t in range(1, self.H + 1):
             yield self._at(t, RETAIN)
-            theta = self.theta[self.ids]
+            theta = self.theta[self.ids] * np.asarray(self.churn_factor)[self.sids]
             at_risk = np.bincount(self.sids, weights=theta, minlength=S)  # churners expected without spend
             self.out.at_risk[self.r] += at_risk
             if self.budget.retention <= 0:

@@ -57,6 +57,7 @@ RR_REFERRED = RECORDED.index("run_rate_referred")
 RR_EXPANSION = RECORDED.index("run_rate_expansion")
 RR_WINBACK = RECORDED.index("run_rate_winback")
 RR_LOST = RECORDED.index("run_rate_lost")
+PROGRAMME = RECORDED.index("programme_costs")
 
 _ACQ, _WB, _UP, _CHURN, _REF, _JOIN, _START, _SAVE = (SOURCES.index(source) for source in (
     "acquisition", "winback", "upsell", "churn", "referral", "join", "start", "save"
@@ -268,12 +269,38 @@ def _value_left(r, segments, timing, st):
     return value_left
 
 
+@njit(inline="always")
+def _programme_factors(programmes, r, t, churn_factor, revenue_factor, per_customer, revenue_share):
+    """Run ``r``'s programme factors and cost rates in period ``t``, per segment; return the fixed cost.
+
+    The same as :func:`simulation.model.programmes.period_factors`: a covered segment's churn (and
+    revenue) is multiplied by ``1 + ramp (multiplier - 1)`` of every programme; with none, by 1.
+    """
+    fixed = 0.0
+    for s in range(churn_factor.size):
+        churn_factor[s] = programmes.season_churn[t]
+        revenue_factor[s] = 1.0
+        per_customer[s] = 0.0
+        revenue_share[s] = 0.0
+    for p in range(programmes.cover.shape[0]):
+        step = programmes.ramp[p, t]
+        on = programmes.running[p, t]
+        fixed += on * programmes.fixed[p]
+        for s in range(churn_factor.size):
+            if programmes.cover[p, s] > 0.0:
+                churn_factor[s] *= 1.0 + step * (programmes.churn[p, r] - 1.0)
+                revenue_factor[s] *= 1.0 + step * (programmes.revenue[p, r] - 1.0)
+                per_customer[s] += on * programmes.cost_per_customer[p]
+                revenue_share[s] += on * programmes.revenue_share[p]
+    return fixed
+
+
 @njit(cache=True, nogil=True)
-def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out):
+def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, programmes, out):
     """Simulate runs ``run_lo`` to ``run_hi - 1``, writing into ``out``.
 
     The inputs are :class:`~simulation.engines.kernel_inputs.Spend`, ``Segments``, ``Levers``,
-    ``Chance`` and ``Timing``; ``out`` is ``Outputs``. Per run and segment the state is the
+    ``Chance``, ``Timing`` and the programmes' arrays; ``out`` is ``Outputs``. Per run and segment the state is the
     integer count and run-rate revenue of ``3K`` class slots (:class:`State`). Each class's
     churners are Binomial(n_k, theta_k (1 - rho)); its upsells, win-backs and joiners are integer
     draws too, so every path has the per-customer model's distribution, not only its mean. A
@@ -308,6 +335,8 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
         spend.retention_weights, spend.expansion_weights, spend.winback_weights
     )  # fmt: skip
     paths, active_by_segment, saves_total, at_risk_total = out.paths, out.active_by_segment, out.saves, out.at_risk
+    churn_factor, revenue_factor, per_customer, revenue_share = np.ones(S), np.ones(S), np.zeros(S), np.zeros(S)
+    join_price = programmes.join_price
     for r in range(run_lo, run_hi):
         referring = False
         upsell_on = spend.expansion > 0.0
@@ -321,6 +350,9 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
         for t in range(1, H + 1):
             for m in range(paths.shape[0]):
                 paths[m, r, t] = 0.0
+            paths[PROGRAMME, r, t] = _programme_factors(
+                programmes, r, t, churn_factor, revenue_factor, per_customer, revenue_share
+            )
             first_year = t <= year_end
             # slots 2K.. hold period-0 customers won back in the first year: only then can they be occupied
             slots = C3 if track_lapsed and first_year else C
@@ -333,8 +365,9 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                         ceiling *= prospects / market[r]
                     # each of the segment's ceil(ceiling) potential deals closes with the
                     # probability that makes the expected count the lever's response
-                    trials = math.ceil(ceiling)
-                    expected = _response(spend.acquisition * share[s], ceiling, cac[r])
+                    season = programmes.season_acquisition[t]
+                    trials = math.ceil(ceiling * max(season, 1.0))
+                    expected = _response(spend.acquisition * share[s], ceiling, cac[r]) * season
                     p = min(expected / max(trials, 1.0), 1.0)
                     new[s] = binomial_in(draw_key(keys[_ACQ], r, t, s), int(trials), p)
                     total_new += new[s]
@@ -362,14 +395,14 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                         cohort_placed[s, t, k] = placed[k]
                         if placed[k] > 0:
                             members[s, K + k] += placed[k]
-                            revenue[s, K + k] += placed[k] * base[r, s]
+                            revenue[s, K + k] += placed[k] * base[r, s] * join_price[r]
                     active[s] += joining
                     if spend.acquisition > 0.0:
                         paths[NEW, r, t] += new[s]
-                        paths[RR_NEW, r, t] += new[s] * base[r, s]
+                        paths[RR_NEW, r, t] += new[s] * base[r, s] * join_price[r]
                     if referring:
                         paths[REFERRED, r, t] += referred[s]
-                        paths[RR_REFERRED, r, t] += referred[s] * base[r, s]
+                        paths[RR_REFERRED, r, t] += referred[s] * base[r, s] * join_price[r]
             if track_lapsed:
                 for s in range(S):
                     value[s] = 0.0
@@ -418,8 +451,10 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                 for j in range(slots):
                     paid += revenue[s, j]
                 revenue_after[s] = paid
-                paths[REVENUE, r, t] += paid
-                paths[GROSS_PROFIT, r, t] += paid * margin[r, s]
+                charged = paid * revenue_factor[s]  # what the customers pay under the programmes
+                paths[REVENUE, r, t] += charged
+                paths[GROSS_PROFIT, r, t] += charged * margin[r, s]
+                paths[PROGRAMME, r, t] += active[s] * per_customer[s] + charged * revenue_share[s]
                 paths[COST_TO_SERVE, r, t] += active[s] * cost_to_serve[r, s]
 
             # 3. expansions (revenue from the next period on), each customer with the segment's chance
@@ -468,6 +503,8 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                     if members[s, j] > 0:
                         hazard += members[s, j] * theta[s, j]
                         rev_hazard += revenue[s, j] * theta[s, j]
+                hazard *= churn_factor[s]  # the programmes' effect on every customer's churn
+                rev_hazard *= churn_factor[s]
                 expected_churners[s] = hazard  # churners expected without retention
                 value[s] = rev_hazard
                 at_risk_total[r, s] += hazard
@@ -488,7 +525,7 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                     if members[s, j] > 0:
                         draws[CLASS, occupied] = j
                         draws[TRIALS, occupied] = members[s, j]
-                        chances[PROBABILITY, occupied] = theta[s, j] * keep_rate
+                        chances[PROBABILITY, occupied] = min(theta[s, j] * churn_factor[s], 1.0) * keep_rate
                         occupied += 1
                 segment_key = draw_key(keys[_CHURN], r, t, s)
                 class_binomials(segment_key, draws, chances, occupied)
@@ -514,10 +551,9 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, out)
                     for i in range(occupied):
                         j = draws[CLASS, i]
                         draws[TRIALS, i] = members[s, j]
-                        stay = 1.0 - theta[s, j] * keep_rate
-                        chances[PROBABILITY, i] = (
-                            min(theta[s, j] * (1.0 - keep_rate) / stay, 1.0) if stay > 0.0 else 0.0
-                        )
+                        hazard = min(theta[s, j] * churn_factor[s], 1.0)
+                        stay = 1.0 - hazard * keep_rate
+                        chances[PROBABILITY, i] = min(hazard * (1.0 - keep_rate) / stay, 1.0) if stay > 0.0 else 0.0
                     class_binomials(draw_key(keys[_SAVE], r, t, s), draws, chances, occupied)
                     for i in range(occupied):
                         paths[SAVED, r, t] += draws[DRAWN, i]

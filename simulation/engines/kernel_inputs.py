@@ -15,6 +15,7 @@ import numpy as np
 
 from ..model.assumptions import Assumptions, stream_key
 from ..model.closed_forms import DEGENERATE_BETA, expected_residual_value, sbg_parameters
+from ..model.programmes import ProgrammeArrays, scenario_programmes
 from ..model.scenario import Budget, Scenario
 from ..numerics.class_draws import ALIAS, ALIAS_PROBABILITY, ORDER, WEIGHT, alias_tables
 from .paths import RECORDED
@@ -115,6 +116,7 @@ class KernelInputs(NamedTuple):
     levers: Levers
     chance: Chance
     timing: Timing
+    programmes: ProgrammeArrays
 
 
 def _per_run(x, runs: int) -> np.ndarray:
@@ -148,6 +150,10 @@ def kernel_inputs(
     for name in Segments._fields[2:]:
         cells[name] = _per_cell(getattr(a, name), R, S)
     placing_old, picking_old, placing_new, picking_new = tables
+    programmes = scenario_programmes(scenario, a, seed)
+    if np.any(programmes.join_churn != 1.0):  # a new price moves the churn of the customers who join
+        theta = theta.copy()
+        theta[..., classes:] = np.minimum(theta[..., classes:] * programmes.join_churn[:, None, None], 1.0)
     return KernelInputs(
         spend=spend,
         segments=Segments(**cells),
@@ -168,6 +174,7 @@ def kernel_inputs(
                 lambda: tenure_corrections(a, classes, scenario.horizon),
             ),
         ),
+        programmes=programmes,
     )
 
 

@@ -9,8 +9,9 @@ import numpy as np
 import pandas as pd
 
 from ..model.figures import FIGURES, KPIS
+from ..model.programmes import programme_key
 from ..model.scenario import Budget, Scenario
-from .paths import PATH_METRICS, PNL_METRICS
+from .paths import PATH_METRICS, PNL_METRICS, pnl_metrics  # noqa: F401 - PNL_METRICS re-exported
 
 PERCENTILES = (5, 25, 50, 75, 95)
 
@@ -122,15 +123,17 @@ class SimulationResult:
         ends = cumulative[:, self.year_ends]
         return np.diff(ends, axis=1, prepend=0.0)
 
-    def year_summary(self, metrics=PNL_METRICS) -> pd.DataFrame:
+    def year_summary(self, metrics=None) -> pd.DataFrame:
         """The year-by-year P&L: long table ``year, metric, mean, p5, p50, p95`` (year 1 = the first year).
+
+        ``metrics`` default to the scenario's P&L lines (:func:`~simulation.engines.paths.pnl_metrics`).
 
         Each line is summed over the year's periods run by run, then summarised over runs, so the
         90 % range of operating profit is the range of the sum, not the sum of ranges.
         """
         frames = []
         years = np.arange(1, self.year_ends.size + 1)
-        for metric in metrics:
+        for metric in pnl_metrics(self.scenario) if metrics is None else metrics:
             values = self.yearly(metric)
             p5, p50, p95 = np.percentile(values, (5, 50, 95), axis=0)
             summary = {"mean": values.mean(0), "p5": p5, "p50": p50, "p95": p95}
@@ -207,6 +210,7 @@ def no_marketing_equity(scenario, assumptions, seed: int, engine: str = "vectori
     and a cache that keeps the assumptions keeps it too.
     """
     key = ("no marketing equity", engine, seed, scenario.horizon, scenario.period, tuple(sorted(options.items())))
+    key += (programme_key(scenario),)  # the programmes run in the counterfactual too
 
     def run():
         if _run is not None:
@@ -225,7 +229,8 @@ def build_result(
 ) -> SimulationResult:
     """Add the money paths to an engine's output.
 
-    Per period: spend (the four budgets), contribution = gross profit - cost to serve - spend,
+    Per period: spend (the four budgets), contribution = gross profit - cost to serve - spend -
+    programme costs,
     operating costs (the run's draw), operating profit = contribution - operating costs, and
     cumulative contribution; all zero at period 0.
     """
@@ -233,7 +238,7 @@ def build_result(
     spend = np.full_like(paths["revenue"], budget.total)
     spend[:, 0] = 0.0
     paths["spend"] = spend
-    paths["contribution"] = paths["gross_profit"] - paths["cost_to_serve"] - spend
+    paths["contribution"] = paths["gross_profit"] - paths["cost_to_serve"] - spend - paths["programme_costs"]
     operating = np.repeat(np.asarray(assumptions.operating_costs, dtype=float)[:, None], spend.shape[1], axis=1)
     operating[:, 0] = 0.0
     paths["operating_costs"] = operating

@@ -4,6 +4,8 @@ References
 ----------
 Fader, P. S. and Hardie, B. G. S. (2007). How to project customer retention.
     Journal of Interactive Marketing 21(1), 76-90.
+Reichheld, F. F. and Sasser, W. E. (1990). Zero defections: quality comes to services.
+    Harvard Business Review 68(5), 105-111.
 Fader, P. S. and Hardie, B. G. S. (2010). Customer-base valuation in a contractual
     setting: the perils of ignoring heterogeneity. Marketing Science 29(1), 85-93.
 Golub, G. H. and Welsch, J. H. (1969). Calculation of Gauss quadrature rules.
@@ -146,6 +148,22 @@ def _mean_inverse_concentrated(a, b, d, c):
 
 def _hyp2f1_rows(lo, hi, b, c, z, out):
     out[lo:hi] = hyp2f1(1.0, b[lo:hi], c[lo:hi], z[lo:hi])
+
+
+def expected_lifetime(churn, heterogeneity, churn_multiplier=1.0, tenure=0.0):
+    """A customer's expected number of periods paid, ``sum_{t>=0} S(t)``, with churn ``theta * m``.
+
+    For one customer ``1 / (m theta)``; over theta ~ Beta(a, b + tenure) that is
+    ``(a + b + tenure - 1) / (m (a - 1))`` when ``a > 1`` and infinite otherwise (the customers
+    who almost never leave dominate). Homogeneous churn (phi = 0) gives ``1 / (m churn)``: yearly
+    defection of 10 % means a mean life of 10 years, and halving it (``m = 0.5``) 20 years
+    (Reichheld and Sasser 1990).
+    """
+    churn, m, tenure = np.broadcast_arrays(*(np.asarray(x, dtype=float) for x in (churn, churn_multiplier, tenure)))
+    a, b = sbg_parameters(churn, heterogeneity)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mixed = np.where(a > 1.0, (a + b + tenure - 1.0) / (m * (a - 1.0)), np.inf)
+        return np.where(np.isinf(a), 1.0 / (m * churn), mixed)
 
 
 def expected_clv(margin_per_period, churn, heterogeneity, discount_per_period, churn_reduction=0.0):

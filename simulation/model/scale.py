@@ -12,7 +12,7 @@ import math
 import re
 
 from ..errors import InputError
-from .scenario import Scenario, scenario_from_dict
+from .scenario import MIN_MONEY, Scenario, scenario_from_dict
 
 NAME_MAX, DESCRIPTION_MAX = 120, 4000
 _SCALED = re.compile(r" \(scaled to ([0-9.e+-]+) %\)$")
@@ -23,7 +23,7 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
 
     Scaled: each segment's ``customers`` (rounded to the nearest whole number, and
     at least 1 where the original had any), the plan and baseline budgets of every
-    lever, ``operating_costs``, ``acquisition.max_new_per_period`` and
+    lever, ``operating_costs``, each programme's ``fixed_cost``, ``acquisition.max_new_per_period`` and
     ``acquisition.market_size`` (every parameter of a distribution). Unchanged: costs
     per unit (CAC, cost per save, upsell and win-back, cost to serve), rates (referral
     rates too), shares, weights, revenue per customer, the
@@ -65,6 +65,9 @@ def scale_scenario(scenario: Scenario, factor: float) -> Scenario:
             acquisition[key] = _scale_value(acquisition[key], factor)
     if "operating_costs" in data:  # a business's fixed costs shrink with it, so margins stay comparable
         data["operating_costs"] = _scale_value(data["operating_costs"], factor)
+    for programme in data.get("programmes", []):  # a programme's fixed cost is a budget of its own
+        fixed = programme["fixed_cost"] * factor
+        programme["fixed_cost"] = fixed if fixed >= MIN_MONEY else 0.0
 
     name, total = scenario.name, factor
     earlier = _SCALED.search(name)

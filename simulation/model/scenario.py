@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from .distributions import Distribution, central
+from .programmes import MAX_PROGRAMMES, PriceChange, Programme, Seasonality, programme_problems
 from .scenario_fields import (
     MAX_COUNT,
     MAX_HETEROGENEITY,
@@ -69,6 +70,7 @@ __all__ = [
     "Expansion",
     "Money",
     "Param",
+    "Programme",
     "Retention",
     "Scenario",
     "ScenarioError",
@@ -273,6 +275,9 @@ class Scenario(_Frozen):
     expansion: Expansion = Expansion()
     winback: Winback = Winback()
     segments: list[Segment] = Field(min_length=1, max_length=50)
+    programmes: list[Programme] | None = Field(None, max_length=MAX_PROGRAMMES)
+    price_change: PriceChange | None = None
+    seasonality: Seasonality | None = None
     simulation: Simulation = Simulation()
 
     @field_validator("segments")
@@ -343,8 +348,9 @@ class Scenario(_Frozen):
         for key, value in data.items():
             if isinstance(value, dict):
                 lines += ["", f"[{key}]"] + [f"{k} = {_toml_value(v)}" for k, v in value.items()]
-        for segment in data["segments"]:
-            lines += ["", "[[segments]]"] + [f"{k} = {_toml_value(v)}" for k, v in segment.items()]
+        for table in ("segments", "programmes"):
+            for item in data.get(table, []):
+                lines += ["", f"[[{table}]]"] + [f"{k} = {_toml_value(v)}" for k, v in item.items()]
         return "\n".join(lines) + "\n"
 
 
@@ -420,7 +426,7 @@ def cross_field_problems(data: dict) -> list[tuple[str, str]]:
             )
         elif _finite_numbers(weights.values()) and sum(weights.values()) <= 0:
             problems.append((f"{lever}.weights", "at least one weight must be positive"))
-    return problems
+    return problems + programme_problems(data)
 
 
 def _format_loc(loc: tuple) -> str:

@@ -21,6 +21,7 @@ from simulation.engines.kernel_inputs import (
 from simulation.engines.paths import RECORDED
 from simulation.io.presets import load_preset
 from simulation.model.assumptions import draw_assumptions, stream_key
+from simulation.model.programmes import ProgrammeArrays
 from simulation.model.scenario import Budget
 
 RUNS = 5
@@ -46,7 +47,8 @@ def _distinct_assumptions():
 def test_each_field_holds_the_assumption_of_its_name():
     scenario, a = _distinct_assumptions()
     budget = Budget(acquisition=1.0, retention=2.0, expansion=3.0, winback=4.0)
-    spend, segments, levers, chance, timing = kernel_inputs(scenario, budget, a, seed=7, classes=4)
+    spend, segments, levers, chance, timing, programmes = kernel_inputs(scenario, budget, a, seed=7, classes=4)
+    assert programmes.cover.shape == (0, a.customers.size), "no programmes: none to apply"
     for name in Segments._fields:
         expected = np.broadcast_to(getattr(a, name), getattr(segments, name).shape)
         assert np.array_equal(getattr(segments, name), expected), f"segments.{name} is not assumptions.{name}"
@@ -75,12 +77,17 @@ def test_inputs_have_the_types_the_kernel_was_compiled_for():
     groups = kernel_inputs(scenario, scenario.budget, a, seed=1, classes=4)
     for group in groups:
         for name, value in zip(group._fields, group, strict=True):
+            if isinstance(value, np.ndarray) and value.size == 0:
+                assert value.dtype == np.float64, f"{type(group).__name__}.{name} (no programmes) is float64"
             if isinstance(value, np.ndarray):
                 assert value.flags.c_contiguous, f"{type(group).__name__}.{name} is not contiguous"
                 assert value.dtype in (np.float64, np.int64, np.uint64), f"{name} has dtype {value.dtype}"
             else:
                 assert type(value) in (float, int, bool), f"{type(group).__name__}.{name} is a {type(value)}"
     assert groups.segments.customers.dtype == np.int64, "customers are counts"
-    assert all(isinstance(g, t) for g, t in zip(groups, (Spend, Segments, Levers, Chance, Timing), strict=True))
+    assert all(
+        isinstance(g, t)
+        for g, t in zip(groups, (Spend, Segments, Levers, Chance, Timing, ProgrammeArrays), strict=True)
+    )
     out = kernel_outputs(RUNS, scenario.horizon, a.customers.size)
     assert out.paths.shape == (len(RECORDED), RUNS, scenario.horizon + 1), "one row of paths per recorded metric"

@@ -33,3 +33,13 @@ def test_methodology_follows_the_open_scenario(test_scenario):
     at = _render(start_app(test_scenario))
     text = " ".join(as_read(m.value) for m in at.markdown)  # as read: the name is a code span
     assert test_scenario.name in text, "the illustrations should name the scenario they use"
+
+
+def test_methodology_explains_programmes_and_goal_seeking_with_reichheld_and_sassers_numbers():
+    at = _render(start_app())
+    headers = [h.value for h in at.header]
+    assert any("Programmes" in h and "what it takes" in h for h in headers), headers
+    text = " ".join(as_read(m.value) for m in at.markdown)
+    # computed by the closed form the engines are tested against: 1 / 0.10 and 1 / (0.5 x 0.10)
+    assert "on average (1 ÷ 0.10)" in text and "stays 10 years" in text and "doubles to 20" in text, text
+    assert "Programme costs" in text and "marginal contribution" in text

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from simulation import cli
-from simulation.engines.paths import PNL_LABELS, PNL_METRICS
+from simulation.engines.paths import PNL_LABELS, pnl_metrics
 from simulation.model.figures import FIGURES
 from ui.shared import cache, style, widgets
 
@@ -62,14 +62,15 @@ def test_few_headline_figures_by_default_and_the_rest_one_click_away(app):
         assert m.help and len(m.help) > 60, f"{m.label}: the help should say what the figure means: {m.help!r}"
 
 
-def test_outcome_view_and_year_table_are_shown(app):
+def test_outcome_view_and_year_table_are_shown(app, test_scenario):
     widget(app.slider, SPLIT).set_value(40.0).run()
     assert_clean(app)
     assert any(
         "Chance of a loss against the status quo" in m.value or "at least as well" in m.value for m in app.markdown
     )
     table = app.dataframe[0].value
-    assert table["Line"].tolist() == [PNL_LABELS[m] for m in PNL_METRICS], "a P&L statement, line by line"
+    lines = [PNL_LABELS[m] for m in pnl_metrics(test_scenario)]
+    assert table["Line"].tolist() == lines, "a P&L statement, line by line"
     assert list(table.columns) == ["Line", "Year 1", "Year 2", "Year 3"], "a 36-month horizon is three years"
 
 
@@ -100,7 +101,7 @@ def test_year_table_adds_up_and_is_the_command_lines(app, test_scenario, tmp_pat
     table = app.dataframe[0].value.set_index("Line")
     for year in table.columns:
         column = table[year]
-        averages = {m: read_cell(column[PNL_LABELS[m]])[0] for m in PNL_METRICS}
+        averages = {m: read_cell(column[PNL_LABELS[m]])[0] for m in pnl_metrics(test_scenario)}
         got = {m: value for m, (value, _) in averages.items()}
         slack = {m: rounding for m, (_, rounding) in averages.items()}
         contribution = got["gross_profit"] - got["cost_to_serve"] - got["spend"]

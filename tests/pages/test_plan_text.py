@@ -11,7 +11,7 @@ import pytest
 
 from simulation import simulate
 from simulation.decide import optimize_split
-from simulation.engines.paths import PNL_LABELS, PNL_METRICS
+from simulation.engines.paths import PNL_LABELS, pnl_metrics
 from simulation.model import edits
 from simulation.model.distributions import central
 from tests.helpers import scenario
@@ -138,7 +138,7 @@ def test_year_table_reads_as_money_with_its_range(test_scenario):
     result = simulate(test_scenario.replace(horizon=25, currency="EUR"), runs=60, seed=2)
     table = pnl.display_table(pnl.YearTable.of(result), "EUR", "month")
     assert list(table.columns) == ["Line", "Year 1", "Year 2", "Year 3 (month 25)"], list(table.columns)
-    assert table["Line"].tolist() == [PNL_LABELS[m] for m in PNL_METRICS], table["Line"].tolist()
+    assert table["Line"].tolist() == [PNL_LABELS[m] for m in pnl_metrics(test_scenario)], table["Line"].tolist()
     cell = re.compile(r"-?€[\d.,]+[kMB]? \(-?€[\d.,]+[kMB]? to -?€[\d.,]+[kMB]?\)")
     for column in table.columns[1:]:
         assert all(cell.fullmatch(x) for x in table[column]), f"{column}: {table[column].tolist()}"

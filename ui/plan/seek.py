@@ -5,8 +5,9 @@ from __future__ import annotations
 import streamlit as st
 
 from simulation import Scenario
-from simulation.decide.seek import CONFIDENCES, SOLVES, TARGETS
+from simulation.decide.seek import CONFIDENCES, PROGRAMME_EFFECT, SOLVES, TARGETS
 from simulation.model.figures import FIGURES
+from simulation.model.programmes import running_programmes
 from ui.plan import text as plan_text
 from ui.plan.controls import parse_amount
 from ui.shared import cache, style, widgets
@@ -19,6 +20,19 @@ SOLVE_WORDS = {
     "churn_change": "churn (all segments alike)",
     "price_change": "prices (revenue per customer)",
 }
+PROGRAMME_PREFIX = PROGRAMME_EFFECT + ":"
+
+
+def solve_choices(scenario: Scenario) -> list[str]:
+    """What the box can change: the three settings, then each running programme's effect."""
+    return [*SOLVES, *(PROGRAMME_PREFIX + p.name for p in running_programmes(scenario))]
+
+
+def solve_words(choice: str) -> str:
+    """A choice as the selectbox shows it (plain text: a programme's name is shown as typed)."""
+    if choice.startswith(PROGRAMME_PREFIX):
+        return f"the effect of programme {choice.removeprefix(PROGRAMME_PREFIX)} on churn"
+    return SOLVE_WORDS[choice]
 
 
 def seek_box(scenario: Scenario) -> None:
@@ -40,7 +54,7 @@ def seek_box(scenario: Scenario) -> None:
             "In this share of futures", CONFIDENCES, index=1, format_func=lambda c: style.percent(c, 0),
             key="plan_seek_confidence",
         )  # fmt: skip
-        solve = c4.selectbox("By changing", SOLVES, format_func=SOLVE_WORDS.get, key="plan_seek_solve")
+        choice = c4.selectbox("By changing", solve_choices(scenario), format_func=solve_words, key="plan_seek_solve")
         asked = st.form_submit_button("Work it out", icon=":material/calculate:")
     if not asked:
         return
@@ -52,5 +66,7 @@ def seek_box(scenario: Scenario) -> None:
     with box, st.spinner("Working it out on the plan's futures…"), widgets.errors_shown(
         "This target cannot be worked out for this scenario.", "The target could not be worked out."
     ):
-        result = cache.goal_seek(scenario, target, level, float(confidence), solve)
+        programme = choice.removeprefix(PROGRAMME_PREFIX) if choice.startswith(PROGRAMME_PREFIX) else None
+        solve = PROGRAMME_EFFECT if programme is not None else choice
+        result = cache.goal_seek(scenario, target, level, float(confidence), solve, programme)
         st.info(plan_text.seek_text(result, scenario), icon=":material/flag:")

@@ -326,10 +326,17 @@ def gain_bins(gain: np.ndarray, bins: int = 30) -> list[dict]:
 
 
 # What does it take --------------------------------------------------------------------------------
-def seek_setting(solve: str, x: float, s: Scenario) -> str:
-    """A setting of the goal seek as people read it: a budget per period, or a change to churn or prices."""
+def seek_setting(solve: str, x: float, s: Scenario, programme: str | None = None) -> str:
+    """A setting of the goal seek as people read it: a budget per period, a change to churn or prices, or
+    a programme's effect on its customers' churn (``x`` = its churn multiplier less 1)."""
     if solve == "total_budget":
         return f"an acquisition + retention budget of {style.money(x, s.currency)} per {s.period}"
+    if solve == "programme_effect":
+        name = code(programme or "")
+        if round(abs(x) * 1000) == 0:
+            return f"programme {name} leaving its customers' churn as it is"
+        direction = "lower" if x < 0 else "higher"
+        return f"programme {name} making its customers' churn {direction} by {style.percent(abs(x), 1)}"
     noun = "churn" if solve == "churn_change" else "prices"
     if round(abs(x) * 1000) == 0:
         return f"{noun} as they are"
@@ -352,20 +359,23 @@ def seek_text(r: SeekResult, s: Scenario) -> str:
         return (
             f"**Out of reach**: nothing in the range searched gives {goal}. The most reached in "
             f"{pct(r.confidence)} of futures is {kpi_text(r.target, r.best_level, s)}, with "
-            f"{seek_setting(r.solve, r.value, s)}{split}."
+            f"{seek_setting(r.solve, r.value, s, r.programme)}{split}."
         )
-    if r.solve != "total_budget" and round(abs(r.value) * 1000) == 0:
-        return f"**Nothing to change**: with {seek_setting(r.solve, 0.0, s)} the plan already gives {goal}."
+    if r.solve != "total_budget" and round(abs(r.value - r.current) * 1000) == 0:
+        today = seek_setting(r.solve, r.current, s, r.programme)
+        return f"**Nothing to change**: with {today} the plan already gives {goal}."
     band = ""
-    low, high = (seek_setting(r.solve, x, s) if x is not None else None for x in (r.low, r.high))
+    low, high = (seek_setting(r.solve, x, s, r.programme) if x is not None else None for x in (r.low, r.high))
     if low is not None and high is not None and low != high:
         band = f" (anything from {low} to {high} is within the simulation's noise)"
     if r.solve == "total_budget":
         enough = "is enough" if r.value <= r.current else "is not enough"
         today = f" Today's {style.money(r.current, s.currency)} per {s.period} {enough}."
+    elif r.solve == "programme_effect":
+        today = f" The scenario assumes {seek_setting(r.solve, r.current, s, r.programme)}."
     else:
         today = ""
-    return f"**It takes {seek_setting(r.solve, r.value, s)}**{split} to reach {goal}{band}.{today}"
+    return f"**It takes {seek_setting(r.solve, r.value, s, r.programme)}**{split} to reach {goal}{band}.{today}"
 
 
 # Against actuals ----------------------------------------------------------------------------------

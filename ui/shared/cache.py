@@ -33,6 +33,7 @@ from simulation.decide import (
     Tornado,
     budget_map,
     optimize_split,
+    programme_value,
     sensitivity,
     smaller_budget,
 )
@@ -280,16 +281,37 @@ def budget_size(scenario: Scenario, best: SplitResult) -> BudgetSize | None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def _seek(model: str, budget: str, runs: int, seed: int, target: str, level: float, confidence: float, solve: str):
+def _seek(
+    model: str, budget: str, runs: int, seed: int, target: str, level: float, confidence: float, solve: str,
+    programme: str | None = None,
+):  # fmt: skip
     scenario, _ = _rebuild(model, budget, runs, seed)
-    return seek(scenario, target, level, confidence, solve, runs=runs, seed=seed)
+    return seek(scenario, target, level, confidence, solve, runs=runs, seed=seed, programme=programme)
 
 
-def goal_seek(scenario: Scenario, target: str, level: float, confidence: float, solve: str) -> SeekResult:
-    """What it takes to reach ``level`` of ``target`` in ``confidence`` of the plan's futures (see :func:`seek`)."""
+def goal_seek(
+    scenario: Scenario, target: str, level: float, confidence: float, solve: str, programme: str | None = None
+) -> SeekResult:
+    """What it takes to reach ``level`` of ``target`` in ``confidence`` of the plan's futures (see :func:`seek`);
+    ``programme`` names the programme whose effect ``solve = "programme_effect"`` changes."""
     runs, seed = scenario.simulation.runs, scenario.simulation.seed
     check_size(scenario, runs)
-    return _seek(model_json(scenario), budget_json(scenario.budget), runs, seed, target, level, confidence, solve)
+    model, budget = model_json(scenario), budget_json(scenario.budget)
+    return _seek(model, budget, runs, seed, target, level, confidence, solve, programme)
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _programme_values(model: str, budget: str, runs: int, seed: int) -> list[programme_value.ProgrammeValue]:
+    scenario, plan_budget = _rebuild(model, budget, runs, seed)
+    return programme_value.programme_values(scenario, plan_budget, runs=runs, seed=seed)
+
+
+def programme_values(scenario: Scenario) -> list[programme_value.ProgrammeValue]:
+    """Each running programme's marginal contribution to the plan, on its runs and seed (see
+    :func:`simulation.decide.programme_value.programme_values`)."""
+    runs, seed = scenario.simulation.runs, scenario.simulation.seed
+    check_size(scenario, runs)
+    return _programme_values(model_json(scenario), budget_json(scenario.budget), runs, seed)
 
 
 @st.cache_data(max_entries=16, show_spinner=False)

@@ -19,7 +19,8 @@ from ui.shared import style
 
 PERIODS_PER_YEAR = {"month": 12, "quarter": 4, "year": 1}
 LINES_NOTE = (
-    "Contribution = gross profit − cost to serve − marketing spend; operating profit = contribution − operating costs."
+    "Contribution = gross profit − cost to serve − marketing spend (− programme costs, where the plan runs "
+    "programmes); operating profit = contribution − operating costs."
 )
 RANGE_NOTE = f"The average of the simulated futures, and in brackets the range that holds 90 % of them. {LINES_NOTE}"
 REPORT_NOTE = f"The average of the simulated futures, and under it the range that holds 90 % of them. {LINES_NOTE}"
@@ -48,13 +49,15 @@ def year_label(year: int, first: int, last: int, period: str) -> str:
 def _cells(table: YearTable, period: str, text) -> pd.DataFrame:
     """One row per year, one column per P&L line, each cell ``text(row)`` of the engine's summary row."""
     summary = table.summary.set_index(["year", "metric"])
+    present = set(table.summary["metric"])
+    lines = [m for m in PNL_METRICS if m in present]  # programme costs only where the plan runs programmes
     rows = []
     for year, (first, last) in enumerate(table.spans, start=1):
         row = {"Year": year_label(year, first, last, period)}
-        for metric in PNL_METRICS:
+        for metric in lines:
             row[PNL_LABELS[metric]] = text(summary.loc[(year, metric)])
         rows.append(row)
-    return pd.DataFrame(rows, columns=["Year", *(PNL_LABELS[m] for m in PNL_METRICS)])
+    return pd.DataFrame(rows, columns=["Year", *(PNL_LABELS[m] for m in lines)])
 
 
 def display_table(table: YearTable, currency: str, period: str) -> pd.DataFrame:

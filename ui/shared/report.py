@@ -223,6 +223,10 @@ def assumption_rows(scenario: Scenario) -> list[list[str]]:
         )
     if len(scenario.segments) > 6:
         rows.append(["More segments", f"{len(scenario.segments) - 6} more (see the workbook)"])
+    running = [p for p in scenario.programmes or [] if p.enabled]
+    if running:
+        names = "; ".join(p.name for p in running[:3]) + (f" and {len(running) - 3} more" if len(running) > 3 else "")
+        rows.append([f"Programme{'s' if len(running) > 1 else ''}", names])
     return rows
 
 
