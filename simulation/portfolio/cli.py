@@ -15,6 +15,7 @@ import sys
 from ..cli_common import fraction, json_safe, write_output
 from ..errors import InputError
 from ..io.cells import to_csv
+from .encoding import ENCODINGS
 
 
 def _cuts(text: str) -> tuple[float, float]:
@@ -41,6 +42,11 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="which file column holds a role, e.g. --column revenue='MRR (EUR)' (repeatable)",
     )
     p.add_argument("--sheet", help="Excel sheet to read (default: the first with data)")
+    p.add_argument(
+        "--encoding",
+        choices=tuple(ENCODINGS),
+        help="a CSV's encoding (default: detected; the guess is printed when the file is not UTF-8)",
+    )
     p.add_argument(
         "--period",
         choices=("week", "month", "quarter", "year"),
@@ -94,6 +100,7 @@ OPTION_OF_SETTING = {
     "kind": "--kind",
     "columns": "--column",
     "sheet": "--sheet",
+    "encoding": "--encoding",
     "period": "--period",
     "as_of": "--as-of",
     "inactivity_days": "--inactivity-days",
@@ -118,6 +125,7 @@ def settings_of(args):
         "kind": args.kind,
         "columns": columns,
         "sheet": args.sheet,
+        "encoding": args.encoding,
         "period": args.period,
         "as_of": args.as_of,
         "inactivity_days": args.inactivity_days,

@@ -170,6 +170,8 @@ def read_transactions(
     customers = pd.DataFrame(
         {
             "customer_id": uniques.astype(str),
+            "name": "",
+            "owner": "",
             "line": pd.Series(lines[ok]).groupby(codes).min().to_numpy().astype(np.int64),
             "segment": "",
             "status": np.where(lapsed, "lapsed", "active"),
