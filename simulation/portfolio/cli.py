@@ -159,6 +159,15 @@ def _json(doc) -> str:
     return json.dumps(json_safe(doc), indent=2, ensure_ascii=False) + "\n"
 
 
+def _reading(fit) -> dict:
+    """An sBG fit's a and b in words where they are not estimates (``reading``), nothing otherwise."""
+    from .fit import SBGFit
+    from .fit_reading import degenerate
+
+    note = degenerate(fit) if isinstance(fit, SBGFit) else None
+    return {"reading": note} if note else {}
+
+
 def cmd_fit(args) -> int:
     result = load(args)
     data = result.data
@@ -166,7 +175,7 @@ def cmd_fit(args) -> int:
     if not fits:
         detail = " ".join(messages.values())  # each message starts with its group's name
         raise InputError(f"no churn model could be fitted. {detail}")
-    records = [fit.to_dict() for fit in fits.values()]
+    records = [{**fit.to_dict(), **_reading(fit)} for fit in fits.values()]
     for msg in messages.values():
         print(f"note: {by} not fitted: {msg}", file=sys.stderr)
     analysis = result.analysis

@@ -20,6 +20,7 @@ from .classify import Thresholds, default_thresholds
 from .columns import guess_kind, propose_mapping, roles_of, unused_sentence
 from .data import CohortData, CustomerData, read_cohorts, read_customers
 from .fit import SBGFit
+from .fit_reading import pooled_fit
 from .reading import RawTable, read_path, read_upload_bounded
 from .settings import PortfolioSettings
 from .transactions import read_transactions
@@ -169,6 +170,8 @@ def analyse_portfolio(
     if kind == "cohorts":
         cohorts = read_cohorts(raw, mapping, period=period)
         fits, messages = fit_cohorts(cohorts)
+        pooled, pooled_message = pooled_fit(cohorts)
+        fits, messages = {**fits, **pooled}, {**messages, **pooled_message}
         return PortfolioAnalysis(**read, data=cohorts, analysis=None, fits=fits, fit_messages=messages)
     if kind == "transactions":
         customers = read_transactions(
