@@ -15,6 +15,7 @@ import sys
 from ..cli_common import fraction, json_safe, write_output
 from ..errors import InputError
 from ..io.cells import to_csv
+from . import action_cli
 from .encoding import ENCODINGS
 
 
@@ -92,6 +93,7 @@ def add_commands(subparsers) -> None:
     port.add_argument("--winback-min", type=float, help="past contribution per period worth winning back")
     port.add_argument("--runs", type=int, default=1000)
     port.add_argument("--seed", type=int, default=42)
+    action_cli.add_options(port)
     port.set_defaults(func=cmd_portfolio)
 
 
@@ -266,8 +268,9 @@ def cmd_portfolio(args) -> int:
     scenario = result.scenario(currency=args.currency, runs=args.runs, seed=args.seed)
     if args.out:
         write_output(scenario.to_toml(), args.out)
+    action_cli.write_actions(args, result.analysis)
     if args.format == "json":
         sys.stdout.write(_json(portfolio_document(result.analysis, scenario)))
-    elif not args.out:
+    elif not args.out and not action_cli.wants_actions(args):
         sys.stdout.write(scenario.to_toml())
     return 0
