@@ -296,9 +296,7 @@ def _fit(loglik, names: tuple[str, ...], starts, gradient) -> tuple[dict[str, fl
     except np.linalg.LinAlgError:
         se = np.full(z.size, np.nan)
     for name, centre, s in zip(names, z, se, strict=True):
-        intervals[name] = (
-            (_exp(centre - _Z * s), _exp(centre + _Z * s)) if math.isfinite(s) else (0.0, math.inf)
-        )
+        intervals[name] = (_exp(centre - _Z * s), _exp(centre + _Z * s)) if math.isfinite(s) else (0.0, math.inf)
     return dict(zip(names, (float(v) for v in np.exp(z)), strict=True)), -float(best.fun), intervals
 
 
