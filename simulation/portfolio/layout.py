@@ -45,13 +45,21 @@ class Layout:
 
 
 def split(lines: list[str], delimiter: str) -> list[list[str]]:
-    """The cells of each line (an empty list for a blank line)."""
+    """The cells of each line, one list per line (empty for a blank line), so that indices are line numbers.
+
+    Each line is split on its own: a quoted cell running over several lines is cut at each line's
+    end here, which only the layout's guess sees (the whole file is read by pandas).
+    """
     if delimiter == WHITESPACE:
         return [line.split() for line in lines]
+    return [_cells(line, delimiter) for line in lines]
+
+
+def _cells(line: str, delimiter: str) -> list[str]:
     try:
-        return [row for row in csv.reader(lines, delimiter=delimiter, quotechar='"')]
+        return next(csv.reader([line.rstrip("\r\n")], delimiter=delimiter, quotechar='"'), [])
     except csv.Error:
-        return [line.rstrip("\r\n").split(delimiter) for line in lines]
+        return line.rstrip("\r\n").split(delimiter)
 
 
 def _filled(row: list[str]) -> int:
