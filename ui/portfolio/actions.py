@@ -30,11 +30,13 @@ K_MONTHS, K_SAVE_NAME, K_BEFORE, K_AFTER = "pf_act_months", "pf_act_save_name", 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _downloads(label: str, frame, stem: str, key: str) -> None:
+def _downloads(label: str, sheets: dict, stem: str, key: str) -> None:
+    """The first table as CSV, every table (one sheet each) as an Excel workbook; both made when clicked."""
+    first = next(iter(sheets.values()))
     a, b = st.columns(2)
     a.download_button(
         f"{label} (CSV)",
-        lambda: to_csv_text(frame),
+        lambda: to_csv_text(first),
         file_name=f"{stem}.csv",
         mime="text/csv",
         on_click="ignore",
@@ -42,7 +44,7 @@ def _downloads(label: str, frame, stem: str, key: str) -> None:
     )
     b.download_button(
         f"{label} (Excel)",
-        lambda: to_xlsx({stem[:31]: frame}),
+        lambda: to_xlsx(sheets),
         file_name=f"{stem}.xlsx",
         mime=XLSX,
         on_click="ignore",
@@ -72,13 +74,14 @@ def act(result: PortfolioAnalysis, currency: str, digest: str) -> None:
         st.caption(
             f"The first {style.number(SHOWN_ROWS)} of {style.number(len(actions))} rows; the downloads hold all."
         )
-    _downloads("Action list", actions, "action-list", "pf_act_list")
+    _downloads("Action list", {"actions": actions}, "action-list", "pf_act_list")
 
     st.subheader("Contact calendar, next 12 months")
     calendar = contact_calendar(analysis)
     st.caption("Contacts per month under each plan; a month counts the contacts whose dates fall in it.")
-    st.dataframe(calendar_table(calendar), hide_index=True, width="stretch")
-    _downloads("Contact calendar", calendar, "contact-calendar", "pf_act_calendar")
+    table = calendar_table(calendar)
+    st.dataframe(table, hide_index=True, width="stretch")
+    _downloads("Contact calendar", {"calendar": table, "by month": calendar}, "contact-calendar", "pf_act_calendar")
 
     winback(result, currency)
     saved_portfolios(result)
@@ -96,7 +99,7 @@ def winback(result: PortfolioAnalysis, currency: str) -> None:
         contribution=[style.money(v, currency) for v in recent["contribution"].head(SHOWN_ROWS)]
     )
     st.dataframe(shown, hide_index=True, width="stretch")
-    _downloads("Win-back list", recent, "win-back-list", "pf_act_winback")
+    _downloads("Win-back list", {"win back": recent}, "win-back-list", "pf_act_winback")
 
 
 def saved_portfolios(result: PortfolioAnalysis) -> None:
