@@ -2,8 +2,9 @@
 
 A file that is valid UTF-8 is UTF-8; UTF-16 needs its byte-order mark. Any other file is
 given to charset-normalizer (a maintained detector that weighs which decoding gives the most
-plausible letters), limited to the encodings people choose from (:data:`ENCODINGS`) and to
-the first :data:`DETECT_BYTES` bytes, so detection costs a bounded time whatever the file.
+plausible letters), limited to the encodings people choose from (:data:`ENCODINGS`) and to at
+most :data:`DETECT_BYTES` of the lines with letters beyond ASCII among the first
+:data:`SCAN_BYTES`, so detection costs a bounded time whatever the file.
 A legacy guess is always reported with a note that says how to change it, because two
 single-byte encodings can both decode a file and only a person can tell which letters are
 right. A file mixing UTF-8 lines with Windows-1252 lines (one of its first 64 KB's lines is
@@ -29,6 +30,8 @@ ENCODINGS: dict[str, str] = {
     "cp1258": "Vietnamese (Windows-1258)",
 }
 DETECT_BYTES = 64 * 1024
+SCAN_BYTES = 1024 * 1024
+_BEYOND_ASCII = re.compile(rb"[\x80-\xff]")
 _LEGACY = ("cp1252", "cp1250", "cp1251", "cp874", "cp1258", "iso8859-15")
 _UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 _SNIFF_CHARS = 64 * 1024
@@ -94,8 +97,8 @@ def decode(
         deadline.check()
         utf8, _, words, notes = _decode_as(data, name, codec)
         notes.append(
-            f"{name} is not UTF-8; its encoding was detected as {encoding_label(codec)} from the letters in its "
-            "first 64 KB. If names or accented letters look wrong, choose the file's encoding "
+            f"{name} is not UTF-8; its encoding was detected as {encoding_label(codec)} from its letters. "
+            "If names or accented letters look wrong, choose the file's encoding "
             "(on the command line: --encoding)."
         )
         return utf8, codec, f"{words} (detected)", notes
@@ -117,18 +120,18 @@ def _has_utf8_lines(sample: bytes) -> bool:
 
 
 def detect(data: bytes) -> str:
-    """The most plausible of the legacy encodings for ``data``, judged on its first :data:`DETECT_BYTES`.
+    """The most plausible of the legacy encodings for ``data``.
 
-    Windows-1252 when charset-normalizer finds none, or when its choice reads the sample exactly
-    as Windows-1252 does (German and French files often decode the same in several Latin code
-    pages, and Windows-1252 is the one they were written in).
+    Judged on the lines that hold bytes beyond ASCII among the file's first :data:`SCAN_BYTES`,
+    at most :data:`DETECT_BYTES` of them (the ASCII lines say nothing about the encoding, and a
+    few names among thousands of plain rows would otherwise be too little to tell). Windows-1252
+    when charset-normalizer finds none, or when its choice reads those lines exactly as
+    Windows-1252 does (German and French files often decode the same in several Latin code pages,
+    and Windows-1252 is the one they were written in).
     """
     from charset_normalizer import from_bytes
 
-    sample = data[:DETECT_BYTES]
-    if len(data) > DETECT_BYTES:  # do not cut a line (and a character) in two
-        cut = sample.rfind(b"\n")
-        sample = sample[: cut + 1] if cut > 0 else sample
+    sample = _telling_lines(data[:SCAN_BYTES])
     best = from_bytes(sample, cp_isolation=list(_LEGACY), explain=False).best()
     if best is None:
         return "cp1252"
@@ -139,6 +142,21 @@ def detect(data: bytes) -> str:
     except UnicodeDecodeError:
         pass
     return codec
+
+
+def _telling_lines(region: bytes) -> bytes:
+    """The whole lines of ``region`` holding a byte beyond ASCII, joined, at most :data:`DETECT_BYTES`."""
+    kept, size = [], 0
+    lines = region.split(b"\n")
+    if len(lines) > 1 and not region.endswith(b"\n"):
+        lines = lines[:-1]  # the last line may be cut, and a character with it
+    for line in lines:
+        if _BEYOND_ASCII.search(line):
+            if size + len(line) + 1 > DETECT_BYTES:
+                break
+            kept.append(line)
+            size += len(line) + 1
+    return b"\n".join(kept) if kept else region[:DETECT_BYTES]
 
 
 def _codec(found: str) -> str:

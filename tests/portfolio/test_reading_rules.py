@@ -131,6 +131,13 @@ def test_detection_looks_at_a_bounded_prefix(monkeypatch):
     assert seen and max(seen) <= enc.DETECT_BYTES, f"detection must see at most {enc.DETECT_BYTES} bytes: {seen}"
 
 
+def test_a_few_thai_names_among_many_plain_rows_are_enough_to_tell_the_encoding():
+    rows = "".join(f"C{i},Company {i},{100 + i}\n" for i in range(3000))
+    data = ("customer_id,name,revenue\n" + rows + "C9999,บริษัท สมชาย,5\n").encode("cp874")
+    raw = read_upload_bounded(data, "mostly-ascii.csv")
+    assert raw.encoding == "cp874" and raw.frame["name"].iloc[-1] == "บริษัท สมชาย", raw.source
+
+
 def test_a_western_file_that_decodes_alike_in_several_code_pages_is_called_windows_1252():
     data = "Kundennummer;Firma;Umsatz;Kunde seit\n".encode("cp1252") + b"".join(
         f"K{i};Müller Gärtnerei {i};{100 + i};2024-01-01\n".encode("cp1252") for i in range(50)
