@@ -91,25 +91,57 @@ def _first_offsets(groups: pd.Series, weight: np.ndarray, interval_days: pd.Seri
     return out
 
 
-def _why(row, period: str, money: Callable[[float], str], percent: Callable[[float], str], winback_min: float) -> str:
-    contribution = money(row.contribution) if np.isfinite(row.contribution) else "nothing"
-    potential = money(row.potential) if np.isfinite(row.potential) else "unknown"
-    risk = ""
-    if "risk" in row._fields and np.isfinite(row.risk):
-        event = "having lapsed already" if row.risk_source == RISK_SOURCE_BGNBD else f"leaving next {period}"
-        risk = f"; a {percent(row.risk)} chance of {event} ({row.risk_band} risk)"
-    if row.status == "prospect":
-        return f"Prospect with a potential of {potential} a {period} ({row.potential_level})."
-    if row.status == "lapsed":
-        worth = "at or above" if row.contribution >= winback_min else "below"
-        return (
-            f"Left after {row.tenure:,} {period}(s), contributing {contribution} a {period}, {worth} the "
-            f"{money(winback_min)} worth winning back."
-        )
-    return (
-        f"Contributes {contribution} a {period} ({row.contribution_level}), potential {potential} "
-        f"({row.potential_level}){risk}."
+def _formatted(values: np.ndarray, fmt: Callable[[float], str], missing: str) -> np.ndarray:
+    """``fmt`` of each value (each distinct value formatted once), ``missing`` where it is not a number."""
+    values = np.asarray(values, dtype=float)
+    finite = np.isfinite(values)
+    out = np.full(values.shape, missing, dtype=object)
+    distinct, where = np.unique(values[finite], return_inverse=True)
+    out[finite] = np.array([fmt(float(v)) for v in distinct], dtype=object)[where] if distinct.size else []
+    return out
+
+
+def why_sentences(
+    customers: pd.DataFrame,
+    period: str,
+    money: Callable[[float], str],
+    percent: Callable[[float], str],
+    winback_min: float,
+) -> np.ndarray:
+    """Why each customer gets their strategy, in a sentence made of their own figures.
+
+    Active: contribution and its level, potential and its level, and the chance of leaving next
+    period (for a transaction log: of having lapsed already) with its band. Lapsed: how long they
+    stayed and their past contribution against the win-back threshold. Prospect: their potential.
+    """
+    c = customers
+    n = len(c)
+
+    def col(name: str) -> np.ndarray:
+        return c[name].to_numpy(dtype=object) if name in c else np.full(n, "", dtype=object)
+
+    contribution = _formatted(c["contribution"].to_numpy(dtype=float), money, "nothing")
+    potential = _formatted(c["potential"].to_numpy(dtype=float), money, "unknown")
+    risk_values = c["risk"].to_numpy(dtype=float) if "risk" in c else np.full(n, np.nan)
+    event = np.where(col("risk_source") == RISK_SOURCE_BGNBD, "having lapsed already", f"leaving next {period}")
+    risk = np.where(
+        np.isfinite(risk_values),
+        "; a " + _formatted(risk_values, percent, "") + " chance of " + event + " (" + col("risk_band") + " risk)",
+        "",
     )
+    active = (
+        "Contributes " + contribution + f" a {period} (" + col("contribution_level") + "), potential "
+        + potential + " (" + col("potential_level") + ")" + risk + "."
+    )  # fmt: skip
+    prospect = "Prospect with a potential of " + potential + f" a {period} (" + col("potential_level") + ")."
+    worth = np.where(np.nan_to_num(c["contribution"].to_numpy(dtype=float)) >= winback_min, "at or above", "below")
+    tenure = np.array([f"{t:,}" for t in c["tenure"].to_numpy(dtype=np.int64)], dtype=object)
+    lapsed = (
+        "Left after " + tenure + f" {period}(s), contributing " + contribution + f" a {period}, " + worth
+        + f" the {money(winback_min)} worth winning back."
+    )  # fmt: skip
+    status = c["status"].to_numpy()
+    return np.where(status == "prospect", prospect, np.where(status == "lapsed", lapsed, active))
 
 
 def action_list(
@@ -145,7 +177,7 @@ def action_list(
     dates = start + pd.to_timedelta(offsets, unit="D")
     period = analysis.period
     winback_min = analysis.thresholds.winback_min_value
-    why = [_why(row, period, money, percent, winback_min) for row in c.itertuples(index=False)]
+    why = why_sentences(c, period, money, percent, winback_min)
     channel = groups.map(lambda g: plans[g].channel if g else "")
     out = pd.DataFrame(
         {

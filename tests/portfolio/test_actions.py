@@ -17,13 +17,13 @@ from simulation.portfolio.actions import (
     ACTION_COLUMNS,
     NO_CONTACT,
     YEAR_DAYS,
-    _why,
     action_list,
     calendar_table,
     contact_calendar,
     plan_start,
     priority,
     to_xlsx,
+    why_sentences,
     winback_list,
 )
 from simulation.portfolio.pipeline import analyse_portfolio
@@ -122,14 +122,12 @@ def test_the_why_of_a_lapsed_customer_says_truly_where_they_stand_against_the_wi
             "contribution_level": ["low"],
             "potential_level": ["low"],
         }
-    ).iloc[0:1]
-    record = next(row.itertuples(index=False))
-    text = _why(record, "month", lambda v: f"{v:.6g}", lambda v: f"{v:.1%}", threshold)
+    )
+    text = why_sentences(row, "month", lambda v: f"{v:.6g}", lambda v: f"{v:.1%}", threshold)[0]
     assert ("at or above" in text) == (contribution >= threshold), text
     assert f"{tenure:,} month(s)" in text
-    for same in (threshold,):  # at the threshold: worth winning back
-        at = next(row.assign(contribution=same).itertuples(index=False))
-        assert "at or above" in _why(at, "month", str, str, threshold)
+    # at the threshold: worth winning back
+    assert "at or above" in why_sentences(row.assign(contribution=threshold), "month", str, str, threshold)[0]
 
 
 def test_the_calendar_holds_every_planned_contact_of_the_year_and_its_cost():
