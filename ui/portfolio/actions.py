@@ -52,6 +52,16 @@ def _downloads(label: str, sheets: dict, stem: str, key: str) -> None:
     )
 
 
+def shown(frame, *, money: tuple[str, ...] = (), numbers: tuple[str, ...] = (), currency: str = "USD"):
+    """The first :data:`SHOWN_ROWS` rows with amounts and counts as people read them (:mod:`ui.shared.style`)."""
+    out = frame.head(SHOWN_ROWS).copy()
+    for column in money:
+        out[column] = [style.money(v, currency) for v in out[column]]
+    for column in numbers:
+        out[column] = [style.number(v) for v in out[column]]
+    return out
+
+
 @st.cache_data(max_entries=8, show_spinner=False)
 def _actions(_result: PortfolioAnalysis, digest: str, settings_json: str, currency: str):
     """The action list of the file ``digest`` analysed with these settings, its sentences in ``currency``."""
@@ -69,7 +79,7 @@ def act(result: PortfolioAnalysis, currency: str, digest: str) -> None:
         "room to grow for develop, past value for win back, potential for acquire)."
     )
     actions = _actions(result, digest, result.settings.to_json(), currency)
-    st.dataframe(actions.head(SHOWN_ROWS), hide_index=True, width="stretch")
+    st.dataframe(shown(actions, numbers=("contacts_per_year",)), hide_index=True, width="stretch")
     if len(actions) > SHOWN_ROWS:
         st.caption(
             f"The first {style.number(SHOWN_ROWS)} of {style.number(len(actions))} rows; the downloads hold all."
@@ -80,7 +90,7 @@ def act(result: PortfolioAnalysis, currency: str, digest: str) -> None:
     calendar = contact_calendar(analysis)
     st.caption("Contacts per month under each plan; a month counts the contacts whose dates fall in it.")
     table = calendar_table(calendar)
-    st.dataframe(table, hide_index=True, width="stretch")
+    st.dataframe(shown(table, numbers=tuple(table.columns[1:])), hide_index=True, width="stretch")
     _downloads("Contact calendar", {"calendar": table, "by month": calendar}, "contact-calendar", "pf_act_calendar")
 
     winback(result, currency)
@@ -95,10 +105,8 @@ def winback(result: PortfolioAnalysis, currency: str) -> None:
     recent = winback_list(analysis, int(months))
     everyone = len(analysis.lapsed_worth_winning_back())
     st.markdown(act_text.winback_sentence(len(recent), everyone, int(months)))
-    shown = recent.head(SHOWN_ROWS).assign(
-        contribution=[style.money(v, currency) for v in recent["contribution"].head(SHOWN_ROWS)]
-    )
-    st.dataframe(shown, hide_index=True, width="stretch")
+    table = shown(recent, money=("contribution",), numbers=("months_since", "tenure"), currency=currency)
+    st.dataframe(table, hide_index=True, width="stretch")
     _downloads("Win-back list", {"win back": recent}, "win-back-list", "pf_act_winback")
 
 
@@ -140,7 +148,7 @@ def saved_portfolios(result: PortfolioAnalysis) -> None:
     counts = movement_counts(moves)
     st.markdown(act_text.moves_sentence(moves, counts))
     if len(counts):
-        st.dataframe(counts, hide_index=True)
+        st.dataframe(shown(counts, numbers=("customers",)), hide_index=True)
     st.dataframe(moves.head(SHOWN_ROWS), hide_index=True, width="stretch")
     st.download_button(
         "Who moved (CSV)", lambda: to_csv_text(moves), file_name="who-moved.csv", mime="text/csv", on_click="ignore"
