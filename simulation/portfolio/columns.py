@@ -176,6 +176,13 @@ ROLES: dict[str, tuple[Role, ...]] = {
                 "user_id",
             ),
         ),
+        Role("name", "name", False, ("name", "customer_name", "company", "company_name", "account_name")),
+        Role(
+            "owner",
+            "owner (account manager)",
+            False,
+            ("owner", "account_owner", "account_manager", "sales_rep", "rep", "salesperson", "key_account_manager"),
+        ),
         Role(
             "date",
             "purchase date",

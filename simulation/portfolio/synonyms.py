@@ -98,6 +98,8 @@ CUSTOMERS: dict[str, tuple[str, ...]] = {
 
 TRANSACTIONS: dict[str, tuple[str, ...]] = {
     "customer_id": _IDS,
+    "name": CUSTOMERS["name"],
+    "owner": CUSTOMERS["owner"],
     "date": (
         "Datum", "Bestelldatum", "Rechnungsdatum", "Kaufdatum",
         "date de commande", "date d'achat", "date de facture",

@@ -200,3 +200,16 @@ def test_the_command_line_takes_an_encoding(tmp_path, capsys):
     assert code == 0, err
     with pytest.raises(SystemExit):
         main(["portfolio", str(path), "--encoding", "klingon"])
+
+
+def test_a_transaction_logs_name_and_owner_columns_reach_the_action_list():
+    rows = ["customer_id,customer_name,account manager,date,amount"]
+    for i in range(400):
+        c = i % 40
+        name = "" if (i < 40 and c == 3) else f"Shop {c}"  # C3's first purchase names no one
+        rows.append(f"C{c},{name},Rep {c % 4},2023-{(i // 40) % 12 + 1:02d}-{c % 28 + 1:02d},{10 + c}")
+    result = analyse_portfolio(("\n".join(rows) + "\n").encode(), name="log.csv")
+    assert result.kind == "transactions" and not result.reading_notes, result.reading_notes
+    actions = action_list(result.analysis).set_index("customer_id")
+    assert actions.loc["C3", "name"] == "Shop 3", "the first name given among the customer's purchases"
+    assert actions.loc["C6", "owner"] == "Rep 2"
