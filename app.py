@@ -20,6 +20,7 @@ navigation = st.navigation(
         st.Page("pages/methodology.py", title="Methodology", icon=":material/menu_book:"),
         st.Page("pages/lessons.py", title="Lessons", icon=":material/school:"),
         st.Page("pages/class_trainer.py", title="Class (trainer)", icon=":material/co_present:"),
+        st.Page("pages/team_game.py", title="Team game", icon=":material/sports_esports:"),
     ]
 )
 routing.mark_routed()

@@ -8,7 +8,7 @@ import streamlit as st
 
 from simulation.errors import InputError
 from simulation.portfolio.limits import MAX_FILE_TEXT
-from ui.portfolio import actions, cache, inputs, reading, sections
+from ui.portfolio import actions, cache, inputs, reading, sections, verdict
 from ui.shared import routing
 
 routing.ensure_routed("pages/portfolio.py")
@@ -80,7 +80,10 @@ with tab_fit:
     sections.class_fits(analysis)
 with tab_plans:
     sections.contact_plans(analysis, choices.currency)
+    verdict.pricing(analysis, choices.currency)
 with tab_act:
     actions.act(result, choices.currency, file_digest)
 with tab_simulate:
+    verdict.ask(result, settings, file_digest, choices.currency)
+    verdict.churn_last_year(analysis, file_digest, settings)
     sections.simulate(result, choices.currency)

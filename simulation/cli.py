@@ -194,6 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     from .decide.seek_command import add_commands as add_seek
     from .decide.sweep_command import add_commands as add_sweep
+    from .game.command import add_commands as add_game
     from .portfolio.cli import add_commands as add_portfolio
     from .track_command import add_commands as add_track
 
@@ -201,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_seek(sub)
     add_track(sub)
     add_portfolio(sub)
+    add_game(sub)
     return parser
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-PAGE_FOLDERS = ("plan", "optimise", "compare", "portfolio", "lessons")
+PAGE_FOLDERS = ("plan", "optimise", "compare", "portfolio", "lessons", "game")
 # pages/<file>.py -> the ui folder it may import besides ui.shared
 PAGE_OWNS = {
     "plan": "plan",
@@ -26,6 +26,7 @@ PAGE_OWNS = {
     "portfolio": "portfolio",
     "lessons": "lessons",
     "class_trainer": "lessons",
+    "team_game": "game",
     "methodology": None,
 }
 

@@ -10,7 +10,7 @@ or step by step: ``read_path`` (``read_upload_bounded`` for an upload's bytes), 
 with ``propose_mapping``, ``analyse``, ``build_scenario``.
 """
 
-from .analysis import Analysis, analyse, build_scenario, fit_cohorts, fit_groups
+from .analysis import Analysis, analyse, fit_cohorts, fit_groups
 from .classify import CLASSES, Thresholds
 from .columns import KINDS, guess_kind, propose_mapping
 from .data import CohortData, CustomerData, read_cohorts, read_customers
@@ -19,6 +19,7 @@ from .limits import ReadLimitError
 from .pipeline import PortfolioAnalysis, analyse_portfolio
 from .plans import STRATEGIES, ContactPlan
 from .reading import MAX_FILE_BYTES, FileProblemError, read_path, read_upload_bounded
+from .scenario_build import build_scenario
 from .settings import PortfolioSettings, SettingsError
 from .transactions import read_transactions
 

@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import dataclasses
-import math
-import re
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
-from .. import Scenario, scenario_from_dict
+from .. import Scenario
 from ..errors import InputError
 from .btyd import CustomerValue, fit_bgnbd, holdout, rfm, value_customers
 from .classify import (
@@ -26,8 +24,8 @@ from .classify import (
     risk_bands,
     summarise_classes,
 )
-from .data import PERIOD_DAYS, PERIODS_PER_YEAR, CohortData, CustomerData, started_in_last_year
-from .fit import INTERVAL_LEVEL, Lifetimes, SBGFit, TooLittleDataError, fit_sbg
+from .data import PERIOD_DAYS, PERIODS_PER_YEAR, CohortData, CustomerData
+from .fit import Lifetimes, SBGFit, TooLittleDataError, fit_sbg
 from .plans import (
     DEFAULT_PLANS,
     ContactPlan,
@@ -37,10 +35,12 @@ from .plans import (
     key_account_plans,
     lever_budgets,
 )
+from .value import class_value, discount_factors, priced_defaults, pricing_table
 
 ALL = "All customers"
 HORIZON_YEARS = 5
 PLANNING_YEARS = 1  # a transaction log's customers are valued by what they are expected to bring in a year
+DISCOUNT_RATE = float(Scenario.model_fields["discount_rate"].default)  # a built scenario's, per year
 RISK_SOURCE_BGNBD = "BG/NBD: chance already lapsed, 1 - P(alive)"
 MAX_PHI = 0.95
 
@@ -70,6 +70,13 @@ class Analysis:
     purchase_model: CustomerValue | None = None
     holdout: pd.DataFrame | None = None
     purchase_message: str = ""
+    pricing: pd.DataFrame | None = None  # each class's plan against the value it protects (simulation.portfolio.value)
+    given_plans: tuple[str, ...] = ()  # the plans set by the user; the others are the priced defaults
+
+    @property
+    def horizon_periods(self) -> int:
+        """The planning horizon: the built scenario's, :data:`HORIZON_YEARS`."""
+        return HORIZON_YEARS * self.periods_per_year
 
     @property
     def period(self) -> str:
@@ -305,8 +312,13 @@ def analyse(
     else:
         notes.append("Risk is unknown: no churn model could be fitted and the file has no churn_risk column.")
 
-    plans = {**DEFAULT_PLANS, **(plans or {})}
+    given = dict(plans or {})
     ppy = PERIODS_PER_YEAR[data.period]
+    levers = dict(zip(*budget_table(classified, DEFAULT_PLANS, ppy)[["plan", "lever"]].to_numpy().T, strict=True))
+    discount = discount_factors(HORIZON_YEARS * ppy, DISCOUNT_RATE, ppy)
+    value_table = class_value(classified, lambda cls: class_fits.get(cls) or fits.get(ALL), discount, ppy)
+    plans = priced_defaults(DEFAULT_PLANS, given, value_table, levers, discount, ppy)
+    pricing = pricing_table(value_table, plans, levers, discount, ppy)
     budgets = budget_table(classified, plans, ppy)
     shares = class_budget_shares(classified, budgets)
     classes = summarise_classes(classified)
@@ -335,6 +347,8 @@ def analyse(
         purchase_model=value,
         holdout=check,
         purchase_message=purchase_message,
+        pricing=pricing,
+        given_plans=tuple(given),
     )
 
 
@@ -364,126 +378,3 @@ def calibration_frame(fit: SBGFit, periods_ahead: int) -> pd.DataFrame:
 def still_here(fit: SBGFit, years: float, periods_per_year: int) -> int:
     """Of 100 new customers like these, how many the fit expects still to be customers after ``years``."""
     return round(100 * float(fit.survival(years * periods_per_year)))
-
-
-# The scenario ------------------------------------------------------------------------------
-def _safe_name(text: str) -> str:
-    """Letters, digits, spaces and ``._-`` only: a name shown as a page title stays plain text."""
-    clean = re.sub(r"[^A-Za-z0-9 ._-]+", " ", text).strip()
-    return re.sub(r"\s+", " ", clean)[:80] or "customers"
-
-
-def _distribution(value: float, interval: tuple[float, float], hi_limit: float) -> float | dict:
-    lo, hi = interval
-    lo, hi = max(0.0, min(lo, value)), min(hi_limit, max(hi, value))
-    if hi - lo <= 1e-12:
-        return float(value)
-    return {"low": float(lo), "mode": float(min(max(value, lo), hi)), "high": float(hi)}
-
-
-def _shares(weights: np.ndarray) -> list[float]:
-    w = np.asarray(weights, dtype=float)
-    w = w / w.sum() if w.sum() > 0 else np.full(w.size, 1 / w.size)
-    r = np.round(w, 6)
-    r[int(np.argmax(r))] += round(1.0 - r.sum(), 6)
-    return [float(x) for x in r]
-
-
-def build_scenario(
-    analysis: Analysis,
-    *,
-    source_name: str = "your customers",
-    currency: str = "USD",
-    horizon_years: int = HORIZON_YEARS,
-    runs: int = 1000,
-    seed: int = 42,
-) -> Scenario:
-    """A scenario with one segment per class, churn fitted from the data, and the contact plans' budget.
-
-    Each class with active customers becomes a segment: its customers, mean revenue per period,
-    revenue-weighted gross margin, median tenure, and the class's fitted churn and heterogeneity
-    (the fit of all customers where the class alone has too little data), each carried as a
-    triangular distribution over its profile-likelihood 90 % interval with the estimate as the
-    mode. New customers are shared between segments as the customers who joined in the last
-    year were; the budget per lever is what the contact plans cost per period, and the expansion
-    and win-back budgets go to the classes their plans target (retention is split by value at
-    risk, as the model does by default). Acquisition, save,
-    upsell and win-back costs are the model's defaults, stated in the description.
-
-    Raises
-    ------
-    InputError
-        When no class has active customers, or churn could not be fitted for any of them.
-    """
-    c = analysis.customers
-    ppy = analysis.periods_per_year
-    active = c[c["status"] == "active"]
-    segments, weights, used = [], [], []
-    for cls in CLASSES:
-        rows = active[active["class"] == cls]
-        if rows.empty:
-            continue
-        fit = analysis.fit_for(cls)
-        if fit is None:
-            reason = analysis.fit_messages.get(cls) or analysis.fit_messages.get(ALL, "")
-            raise InputError(f"class {cls}: churn could not be fitted, so the portfolio cannot be simulated. {reason}")
-        revenue = rows["revenue"].to_numpy(dtype=float)
-        margin = rows["margin_used"].to_numpy(dtype=float)
-        gm = float((revenue * margin).sum() / revenue.sum()) if revenue.sum() > 0 else float(margin.mean())
-        ci = fit.intervals or {"churn": (fit.churn, fit.churn), "churn_heterogeneity": (fit.churn_heterogeneity,) * 2}
-        segments.append(
-            {
-                "name": cls,
-                "customers": len(rows),
-                "revenue_per_customer": float(revenue.mean()),
-                "gross_margin": float(min(max(gm, 0.0), 1.0)),
-                "churn": _distribution(fit.churn, ci["churn"], 0.999),
-                "churn_heterogeneity": _distribution(
-                    min(fit.churn_heterogeneity, MAX_PHI), ci["churn_heterogeneity"], MAX_PHI
-                ),
-                "tenure": int(min(max(float(rows["tenure"].median()), 0), 1200)),
-                "upsell_rate": 0.0,
-            }
-        )
-        members = c[(c["class"] == cls) & (c["status"] != "prospect")]
-        recent = 0
-        if analysis.data.as_of is not None:
-            recent = started_in_last_year(members["start"], analysis.data.as_of)
-        weights.append(recent)
-        used.append((cls, fit.name))
-    if not segments:
-        raise InputError("no active customers in any class: there is nothing to simulate.")
-    weights = np.array(weights, dtype=float)
-    if weights.sum() <= 0:
-        weights = np.array([s["customers"] for s in segments], dtype=float)
-    for seg, share in zip(segments, _shares(weights), strict=True):
-        seg["new_customer_share"] = share
-    levers = analysis.levers
-    new_rate = analysis.data.new_per_period or 0.0
-    fits_text = "; ".join(f"{cls}: {'own fit' if name == cls else 'fit of all customers'}" for cls, name in used)
-    description = (
-        f"Built from {len(active):,} active customers of {_safe_name(source_name)} in classes "
-        f"{', '.join(s['name'] for s in segments)}. Churn and its heterogeneity are fitted to the data (sBG, maximum "
-        f"likelihood; {fits_text}) and carried as ranges over their {INTERVAL_LEVEL:.0%} intervals. The budget is "
-        "what the contact plans cost per period. Acquisition, save, upsell and win-back costs are the model's "
-        "defaults: review them under All assumptions."
-    )
-    data = {
-        "name": f"Portfolio: {_safe_name(source_name)}",
-        "description": description[:4000],
-        "period": analysis.period,
-        "horizon": int(horizon_years * ppy),
-        "currency": currency,
-        "budget": {k: round(v, 2) for k, v in levers.items()},
-        "acquisition": {"max_new_per_period": float(max(math.ceil(new_rate), 1))},
-        "segments": segments,
-        "simulation": {"runs": int(runs), "seed": int(seed)},
-    }
-    # Develop and win back are aimed at particular classes (C's; lapsed customers of high past value),
-    # so their budgets follow the contact plans; retention keeps the model's split by value at risk.
-    names = [seg["name"] for seg in segments]
-    for lever in ("expansion", "winback"):
-        weights = {n: round(float(analysis.budget_shares.loc[n, lever]), 6) for n in names}
-        if levers[lever] > 0 and sum(weights.values()) > 0:
-            data[lever] = {"weights": weights}
-    return scenario_from_dict(data)

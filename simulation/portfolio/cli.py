@@ -11,12 +11,14 @@ import argparse
 import json
 import math
 import sys
+from dataclasses import asdict
 
 from ..cli_common import fraction, json_safe, write_output
 from ..errors import InputError
 from ..io.cells import to_csv
 from . import action_cli
 from .encoding import ENCODINGS
+from .value import plans_lever
 
 
 def _cuts(text: str) -> tuple[float, float]:
@@ -77,7 +79,7 @@ def add_commands(subparsers) -> None:
     fit.set_defaults(func=cmd_fit)
 
     port = subparsers.add_parser(
-        "portfolio", help="classify your customers and build a scenario with one segment per class"
+        "portfolio", help="classify your customers and build a scenario with each class in tenure bands"
     )
     _common(port)
     port.add_argument("--out", help="write the scenario (TOML) to this file")
@@ -212,7 +214,7 @@ def _holdout_records(frame) -> list[dict]:
 
 
 def portfolio_document(analysis, scenario) -> dict:
-    """The ``portfolio --format json`` document: classes, strategies, fits and the scenario."""
+    """The ``portfolio --format json`` document: classes, strategies, the plans' pricing, fits and the scenario."""
     classes = []
     for row in analysis.classes.itertuples():
         classes.append(
@@ -246,6 +248,8 @@ def portfolio_document(analysis, scenario) -> dict:
         },
         "classes": classes,
         "strategies": analysis.strategies.to_dict(orient="records"),
+        "pricing": [] if analysis.pricing is None else analysis.pricing.to_dict(orient="records"),
+        "retention_lever": None if analysis.pricing is None else asdict(plans_lever(analysis.pricing)),
         "lapsed_worth_winning_back": len(analysis.lapsed_worth_winning_back()),
         "concentration": analysis.concentration,
         "fits": [f.to_dict() for f in analysis.fits.values()],

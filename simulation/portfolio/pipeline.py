@@ -14,7 +14,7 @@ import pandas as pd
 
 from .. import Scenario
 from ..errors import InputError
-from .analysis import ALL, Analysis, analyse, build_scenario, fit_cohorts, fit_groups, prepare
+from .analysis import ALL, Analysis, analyse, fit_cohorts, fit_groups, prepare
 from .btyd import BGNBDFit
 from .classify import Thresholds, default_thresholds
 from .columns import guess_kind, propose_mapping, roles_of, unused_sentence
@@ -22,6 +22,7 @@ from .data import CohortData, CustomerData, read_cohorts, read_customers
 from .fit import SBGFit
 from .fit_reading import pooled_fit
 from .reading import RawTable, read_path, read_upload_bounded
+from .scenario_build import build_scenario
 from .settings import PortfolioSettings
 from .transactions import read_transactions
 
@@ -86,7 +87,7 @@ class PortfolioAnalysis:
         return "class", fits, messages
 
     def scenario(self, *, currency: str = "USD", runs: int = 1000, seed: int = 42) -> Scenario:
-        """The portfolio as a scenario, one segment per class (see :func:`~.analysis.build_scenario`).
+        """The portfolio as a scenario, each class in tenure bands (see :func:`~.scenario_build.build_scenario`).
 
         Raises
         ------

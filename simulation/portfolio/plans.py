@@ -25,19 +25,33 @@ LEVERS = ("acquisition", "retention", "expansion", "winback")
 PLAN_GROUPS = (*CLASSES, "win back", "acquire")
 
 
+# The most a contact plan can keep of the customers who would leave: the scenario's retention lever
+# reaches the plan's effect at the knee of its response (see simulation.portfolio.value), whose
+# ceiling, effect / (1 - 1/e), must stay below 1.
+MAX_KEEPS = 0.6
+
+
 @dataclass(frozen=True)
 class ContactPlan:
-    """Contacts per year, through which channel, at what cost per contact (currency)."""
+    """Contacts per year, through which channel, at what cost per contact (currency), and its effect.
+
+    ``keeps`` is the share of the customers who would leave in a period that the plan keeps
+    (0 to :data:`MAX_KEEPS`): an assumption to review, which prices the plan against the value
+    it protects.
+    """
 
     contacts_per_year: float
     channel: str
     cost_per_contact: float
+    keeps: float = 0.2
 
     def __post_init__(self):
-        for name in ("contacts_per_year", "cost_per_contact"):
+        for name in ("contacts_per_year", "cost_per_contact", "keeps"):
             value = getattr(self, name)
             if not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
                 raise InputError(f"{name.replace('_', ' ')} must be a number, 0 or more; got {value!r}")
+        if self.keeps > MAX_KEEPS:
+            raise InputError(f"keeps (share of leavers kept) must be at most {MAX_KEEPS:g}; got {self.keeps!r}")
 
     def cost_per_year(self) -> float:
         return self.contacts_per_year * self.cost_per_contact
@@ -45,13 +59,15 @@ class ContactPlan:
 
 # Editable defaults: key accounts (A) met monthly, B's called every other month, C's developed
 # in eight meetings a year, D's sent a quarterly newsletter; win-back and acquisition campaigns.
+# These are the most contact a class gets by default: a class's default cadence is cut to what the
+# value it protects pays for (simulation.portfolio.value.priced_defaults).
 DEFAULT_PLANS: dict[str, ContactPlan] = {
-    "A": ContactPlan(12, "account manager visit", 150.0),
-    "B": ContactPlan(6, "phone call and offer", 40.0),
-    "C": ContactPlan(8, "account development meeting", 100.0),
-    "D": ContactPlan(4, "newsletter", 1.0),
-    "win back": ContactPlan(3, "win-back call and offer", 60.0),
-    "acquire": ContactPlan(4, "sales visit", 120.0),
+    "A": ContactPlan(12, "account manager visit", 150.0, 0.3),
+    "B": ContactPlan(6, "phone call and offer", 40.0, 0.2),
+    "C": ContactPlan(8, "account development meeting", 100.0, 0.2),
+    "D": ContactPlan(4, "newsletter", 1.0, 0.05),
+    "win back": ContactPlan(3, "win-back call and offer", 60.0, 0.0),
+    "acquire": ContactPlan(4, "sales visit", 120.0, 0.0),
 }
 KEY_ACCOUNT_COLUMNS = (
     "customer_id",
@@ -105,6 +121,7 @@ def budget_table(classified: pd.DataFrame, plans: dict[str, ContactPlan], period
                 "contacts_per_year": plan.contacts_per_year,
                 "channel": plan.channel,
                 "cost_per_contact": plan.cost_per_contact,
+                "keeps": plan.keeps,
                 "budget_per_year": per_year,
                 "budget_per_period": per_year / periods_per_year,
             }

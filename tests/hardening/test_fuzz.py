@@ -436,10 +436,11 @@ def xlsx_upload(draw):
 
 def check_upload(name: str, data: bytes) -> None:
     """The property: the whole upload path ends in a result or an InputError, within the memory bound."""
-    from simulation.portfolio.analysis import analyse, build_scenario, fit_cohorts
+    from simulation.portfolio.analysis import analyse, fit_cohorts
     from simulation.portfolio.columns import guess_kind, propose_mapping
     from simulation.portfolio.data import read_cohorts, read_customers
     from simulation.portfolio.reading import read_upload_bounded
+    from simulation.portfolio.scenario_build import build_scenario
     from simulation.portfolio.transactions import read_transactions
 
     def run():

@@ -8,6 +8,7 @@ import pytest
 
 from simulation import load_scenario
 from simulation.cli import main
+from simulation.portfolio.scenario_build import segment_class
 
 from .helpers import SAMPLES
 
@@ -81,7 +82,8 @@ def test_portfolio_writes_a_scenario_and_json(capsys, tmp_path):
     assert code == 0, f"portfolio failed: {err}"
     doc = json.loads(out)
     scenario = load_scenario(toml)
-    assert [s.name for s in scenario.segments] == [c["name"] for c in doc["classes"] if c["customers"]], "segments"
+    classes = list(dict.fromkeys(segment_class(s.name) for s in scenario.segments))
+    assert classes == [c["name"] for c in doc["classes"] if c["customers"]], "segments per class"
     assert doc["scenario"]["name"] == scenario.name, "the JSON carries the scenario written to --out"
     for cls in doc["classes"]:
         for key in (

@@ -15,8 +15,9 @@ from simulation.portfolio.data import PERIODS_PER_YEAR
 from simulation.portfolio.fit import SBGFit
 from simulation.portfolio.fit_reading import degenerate
 from simulation.portfolio.pipeline import PortfolioAnalysis
-from simulation.portfolio.plans import PLAN_GROUPS, ContactPlan
+from simulation.portfolio.plans import MAX_KEEPS, PLAN_GROUPS, ContactPlan
 from simulation.portfolio.reading import RawTable
+from simulation.portfolio.scenario_build import segment_class
 from simulation.portfolio.settings import PortfolioSettings
 from ui.portfolio import charts, tables, text
 from ui.portfolio.inputs import K_APPLIED, K_CELLS, K_CUTS, K_FIT, K_PLANS, show_error
@@ -212,6 +213,7 @@ def contact_plans(analysis: Analysis, currency: str) -> None:
             column_config={
                 "contacts_per_year": st.column_config.NumberColumn("contacts per year", min_value=0.0, step=1.0),
                 "cost_per_contact": st.column_config.NumberColumn(f"cost per contact ({currency})", min_value=0.0),
+                "keeps": st.column_config.NumberColumn("share of leavers kept", min_value=0.0, max_value=MAX_KEEPS),
                 "budget_per_year": st.column_config.NumberColumn(f"budget per year ({currency})", format="localized"),
             },
             key="pf_plans_editor",
@@ -220,7 +222,9 @@ def contact_plans(analysis: Analysis, currency: str) -> None:
             plans = {}
             for row in edited_plans.itertuples():
                 try:
-                    plan = ContactPlan(float(row.contacts_per_year), str(row.channel), float(row.cost_per_contact))
+                    plan = ContactPlan(
+                        float(row.contacts_per_year), str(row.channel), float(row.cost_per_contact), float(row.keeps)
+                    )
                     plans[row.plan] = asdict(plan)
                 except (InputError, TypeError, ValueError) as exc:
                     show_error(f"The {row.plan} plan was not changed.", exc)
@@ -247,9 +251,11 @@ def contact_plans(analysis: Analysis, currency: str) -> None:
 def simulate(result: PortfolioAnalysis, currency: str) -> None:
     """Open the portfolio on the Plan page as a scenario; download the classified customers."""
     st.markdown(
-        "**Simulate this portfolio**: each class becomes a segment of a scenario, with its customers, revenue, "
-        "margin, median tenure and fitted churn (carried with its 90 % interval), and the contact plans' "
-        "budget per lever. It opens on the Plan page, where it can be optimised, compared, shared and exported."
+        "**Simulate this portfolio**: each class becomes segments of a scenario, one per tenure band (so the class "
+        "keeps its tenure mix), with their customers, revenue, margin and the class's fitted churn (carried with its "
+        "90 % interval); the contact plans' budget per lever, the retention plans as the retention lever, and "
+        "today's spend as the status quo. It opens on the Plan page, where it can be optimised, compared, shared "
+        "and exported."
     )
     if st.button("Simulate this portfolio", type="primary", icon=":material/play_arrow:", key="pf_simulate"):
         try:
@@ -260,8 +266,8 @@ def simulate(result: PortfolioAnalysis, currency: str) -> None:
             state.set_scenario(scenario)
             state.notify(
                 "success",
-                f"Opened your portfolio as a plan: one segment per class "
-                f"({', '.join(s.name for s in scenario.segments)}).",
+                f"Opened your portfolio as a plan: {len(scenario.segments)} segments, each class in tenure bands "
+                f"({', '.join(dict.fromkeys(segment_class(s.name) for s in scenario.segments))}).",
             )
             st.switch_page("pages/plan.py")
     st.download_button(

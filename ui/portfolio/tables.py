@@ -15,7 +15,16 @@ from ui.shared.style import money, percent
 ROW_LEVELS = tuple(reversed(LEVELS))
 ROW_LABELS = [f"{lv} contribution" for lv in ROW_LEVELS]
 COLUMN_LABELS = [f"{lv} potential" for lv in LEVELS]
-PLAN_COLUMNS = ["plan", "strategy", "customers", "contacts_per_year", "channel", "cost_per_contact", "budget_per_year"]
+PLAN_COLUMNS = [
+    "plan",
+    "strategy",
+    "customers",
+    "contacts_per_year",
+    "channel",
+    "cost_per_contact",
+    "keeps",
+    "budget_per_year",
+]
 
 
 def nine_box_grid(box: pd.DataFrame, currency: str) -> pd.DataFrame:

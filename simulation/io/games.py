@@ -1,0 +1,475 @@
+"""Team games: the trainer's settings, the teams, their decisions round by round and the results.
+
+Kept in SQLite in the data folder (:func:`simulation.io.sqlite.data_dir`), in a file of its own,
+``games.sqlite3``; every change is one transaction (:func:`simulation.io.sqlite.atomic`). The SQL is
+plain (no SQLite-only statements beyond the connection's settings), and the schema's version is kept
+in a ``meta`` table.
+
+A trainer creates a game and gets a code (for teams) and a secret (for the trainer's view); only the
+secret's SHA-256 is stored. Teams join with the code and a team name before the first round is
+closed; each gets an opaque id its browser keeps. Each round a team decides its split (a later
+decision in the same round replaces the earlier one); the trainer closes the round, which plays it
+(:func:`simulation.game.market.play`, from the seed and every decision so far) and stores its results
+in the same transaction. Codes that find no game are counted per client and for everyone over
+:data:`JOIN_WINDOW_SECONDS`, as for classes: beyond the limits every join is refused for a while.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import hmac
+import math
+import os
+import secrets
+import sqlite3
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from ..errors import InputError
+from ..game.firm import LEVERS
+from ..game.market import MAX_TEAMS, GameError, GameResult, GameSettings, Split, check_split, play
+from ..game.replay import RESULT_COLUMNS, clean_team_name, replay_json, result_rows
+from .cells import csv_text
+from .sqlite import atomic, connect, data_dir, is_busy, utc_now
+
+DB_FILE = "games.sqlite3"
+SCHEMA_VERSION = 1
+CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
+CODE_LENGTH = 6
+TITLE_MAX_CHARS = 80
+JOIN_WINDOW_SECONDS = 600.0
+MAX_FAILED_JOINS_PER_CLIENT = 10
+MAX_FAILED_JOINS = 300
+NO_GAME = "game code: no game has the code {code}; check the code with your trainer"
+_RESULT_FIELDS = RESULT_COLUMNS[2:]  # what a results row keeps beside (round, team position)
+_MONEY_FIELDS = {*LEVERS, "revenue", "contribution", "customer_equity"}  # the others are counts (and decided)
+
+_SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR(40) PRIMARY KEY, value VARCHAR(40) NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS games (code VARCHAR(6) PRIMARY KEY, title VARCHAR(80) NOT NULL, "
+    "secret_sha256 VARCHAR(64) NOT NULL, rounds INTEGER NOT NULL, budget DOUBLE PRECISION NOT NULL, "
+    "market_size INTEGER NOT NULL, seed BIGINT NOT NULL, closed_rounds INTEGER NOT NULL, "
+    "created_at VARCHAR(32) NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS teams (code VARCHAR(6) NOT NULL REFERENCES games(code), team_id VARCHAR(32) NOT NULL, "
+    "position INTEGER NOT NULL, name VARCHAR(30) NOT NULL, name_key VARCHAR(30) NOT NULL, "
+    "joined_at VARCHAR(32) NOT NULL, "
+    "PRIMARY KEY (code, team_id), UNIQUE (code, position), UNIQUE (code, name_key))",
+    "CREATE TABLE IF NOT EXISTS decisions (code VARCHAR(6) NOT NULL, team_id VARCHAR(32) NOT NULL, "
+    "round INTEGER NOT NULL, acquisition DOUBLE PRECISION NOT NULL, retention DOUBLE PRECISION NOT NULL, "
+    "expansion DOUBLE PRECISION NOT NULL, winback DOUBLE PRECISION NOT NULL, decided_at VARCHAR(32) NOT NULL, "
+    "PRIMARY KEY (code, team_id, round), FOREIGN KEY (code, team_id) REFERENCES teams(code, team_id))",
+    "CREATE TABLE IF NOT EXISTS results (code VARCHAR(6) NOT NULL REFERENCES games(code), round INTEGER NOT NULL, "
+    "position INTEGER NOT NULL, "
+    + ", ".join(f"{c} DOUBLE PRECISION NOT NULL" for c in _RESULT_FIELDS)
+    + ", PRIMARY KEY (code, round, position))",
+    "CREATE TABLE IF NOT EXISTS failed_joins (at DOUBLE PRECISION NOT NULL, client VARCHAR(64) NOT NULL)",
+)
+
+
+class GameStoreError(InputError):
+    """A game request that cannot be carried out; nothing stored was changed."""
+
+
+@dataclass(frozen=True)
+class Game:
+    """A game as teams and the trainer see it (no secret)."""
+
+    code: str
+    title: str
+    settings: GameSettings
+    closed_rounds: int
+    created_at: str
+
+    @property
+    def finished(self) -> bool:
+        return self.closed_rounds >= self.settings.rounds
+
+    @property
+    def current_round(self) -> int | None:
+        """The round teams are deciding, or None once the last round is closed."""
+        return None if self.finished else self.closed_rounds + 1
+
+
+@dataclass(frozen=True)
+class StartedGame:
+    """A new game's code and its trainer secret (the only time the secret is available)."""
+
+    code: str
+    secret: str
+
+
+def clean_code(code) -> str:
+    """A game code as stored (upper case, spaces removed), or :class:`GameStoreError` saying what a code is."""
+    if not isinstance(code, str):
+        raise GameStoreError("game code: must be text")
+    text = "".join(code.split()).upper()
+    if len(text) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in text):
+        raise GameStoreError(
+            f"game code: must be the {CODE_LENGTH} letters and digits the trainer gave (no 0, 1, I or O); "
+            f"got {len(text)} character(s)"
+        )
+    return text
+
+
+def clean_title(title) -> str:
+    """A game's title as kept (spaces collapsed; "Team game" when empty), or :class:`GameStoreError`."""
+    if not isinstance(title, str):
+        raise GameStoreError("game title: must be text")
+    text = " ".join(title.split()) or "Team game"
+    if len(text) > TITLE_MAX_CHARS:
+        raise GameStoreError(f"game title: at most {TITLE_MAX_CHARS} characters; got {len(text)}")
+    if any(unicodedata.category(ch).startswith("C") for ch in text):
+        raise GameStoreError("game title: contains control characters")
+    return text
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode("utf-8")).hexdigest()
+
+
+def _as_store_error(exc: GameError) -> GameStoreError:
+    return GameStoreError(str(exc))
+
+
+class GameStore:
+    """Team games in one data folder (created on the first write)."""
+
+    def __init__(self, directory: str | os.PathLike | None = None):
+        self.directory = data_dir(directory)
+        self.path = self.directory / DB_FILE
+
+    @contextlib.contextmanager
+    def _connect(self) -> Iterator[sqlite3.Connection]:
+        try:
+            conn = connect(self.path, create_folder=True)
+        except (OSError, sqlite3.Error) as exc:
+            raise GameStoreError(f"cannot open the game store in {self.directory}: {exc}") from None
+        try:
+            conn.execute("PRAGMA synchronous = FULL")
+            conn.execute("PRAGMA foreign_keys = ON")
+            self._migrate(conn)
+            yield conn
+        except sqlite3.OperationalError as exc:
+            if is_busy(exc):
+                raise GameStoreError("the game store is busy; nothing was changed, try again") from None
+            raise GameStoreError(f"the game store {self.path} cannot be used ({exc}); nothing was changed") from None
+        except sqlite3.DatabaseError as exc:
+            raise GameStoreError(f"the game store {self.path} cannot be read ({exc}); nothing was changed") from None
+        finally:
+            conn.close()
+
+    @staticmethod
+    def _migrate(conn: sqlite3.Connection) -> None:
+        conn.execute(_SCHEMA[0])  # the meta table, where the schema's version is kept
+        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        version = int(row[0]) if row else None
+        if version is not None and version > SCHEMA_VERSION:
+            raise GameStoreError("the game store was written by a newer version of the app")
+        if version == SCHEMA_VERSION:
+            return
+        with atomic(conn):
+            for statement in _SCHEMA:
+                conn.execute(statement)
+            conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
+            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._connect() as conn, atomic(conn):
+            yield conn
+
+    @staticmethod
+    def _game(conn, code: str) -> Game:
+        row = conn.execute(
+            "SELECT code, title, rounds, budget, market_size, seed, closed_rounds, created_at "
+            "FROM games WHERE code = ?",
+            (code,),
+        ).fetchone()
+        if row is None:
+            raise GameStoreError(NO_GAME.format(code=code))
+        settings = GameSettings(rounds=row[2], budget=row[3], market_size=row[4], seed=row[5])
+        return Game(code=row[0], title=row[1], settings=settings, closed_rounds=row[6], created_at=row[7])
+
+    def _trainer(self, conn, code: str, secret) -> Game:
+        game = self._game(conn, code)
+        stored = conn.execute("SELECT secret_sha256 FROM games WHERE code = ?", (code,)).fetchone()[0]
+        if not isinstance(secret, str) or not hmac.compare_digest(_hash(secret.strip()), stored):
+            raise GameStoreError("trainer secret: does not match this game")
+        return game
+
+    # Trainer ------------------------------------------------------------------------------
+    def create(self, settings: GameSettings, title: str = "Team game") -> StartedGame:
+        """Create a game; the returned secret is not stored (only its hash) and cannot be shown again."""
+        title = clean_title(title)
+        secret = secrets.token_urlsafe(12)
+        with self._transaction() as conn:
+            for _ in range(20):
+                code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+                if conn.execute("SELECT 1 FROM games WHERE code = ?", (code,)).fetchone() is None:
+                    break
+            else:  # pragma: no cover - 32**6 codes; twenty collisions in a row do not happen
+                raise GameStoreError("could not find a free game code; try again")
+            conn.execute(
+                "INSERT INTO games (code, title, secret_sha256, rounds, budget, market_size, seed, closed_rounds, "
+                "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
+                (
+                    code,
+                    title,
+                    _hash(secret),
+                    settings.rounds,
+                    settings.budget,
+                    settings.market_size,
+                    settings.seed,
+                    utc_now(),
+                ),
+            )
+        return StartedGame(code=code, secret=secret)
+
+    def verify(self, code, secret) -> bool:
+        """Whether ``secret`` is the trainer secret of game ``code``."""
+        try:
+            with self._connect() as conn:
+                self._trainer(conn, clean_code(code), secret)
+        except GameStoreError:
+            return False
+        return True
+
+    def close_round(self, code, secret, round_: int | None = None) -> int:
+        """Play the current round with every team's decision (a team that has not decided repeats its last
+        split) and store its results; returns the round closed.
+
+        With ``round_`` (the round the trainer saw), nothing happens unless it is still the current round:
+        a second press of the same button does not close the next round too.
+        """
+        code = clean_code(code)
+        with self._transaction() as conn:
+            game = self._trainer(conn, code, secret)
+            if game.finished:
+                raise GameStoreError("this game is over: every round has been closed")
+            if round_ is not None and round_ != game.current_round:
+                raise GameStoreError(f"round {round_} is already closed; round {game.current_round} is under way")
+            teams, decisions = self._inputs(conn, code)
+            if not teams:
+                raise GameStoreError("no team has joined yet; a round needs at least one team")
+            round_ = game.closed_rounds + 1
+            result = play(game.settings, teams, decisions, rounds=round_)
+            columns = ", ".join(_RESULT_FIELDS)
+            marks = ", ".join("?" for _ in _RESULT_FIELDS)
+            for position, row in enumerate(r for r in result_rows(result) if r["round"] == round_):
+                values = [float(row[c]) for c in _RESULT_FIELDS]
+                conn.execute(
+                    f"INSERT INTO results (code, round, position, {columns}) VALUES (?, ?, ?, {marks})",
+                    (code, round_, position, *values),
+                )
+            conn.execute(
+                "UPDATE games SET closed_rounds = ? WHERE code = ? AND closed_rounds = ?",
+                (round_, code, game.closed_rounds),
+            )
+        return round_
+
+    def export_csv(self, code, secret) -> str:
+        """Every team's decisions and results, one row per round and team (trainer only); replayable with
+        ``python -m simulation game``."""
+        code = clean_code(code)
+        with self._connect() as conn:
+            self._trainer(conn, code, secret)
+            rows = self._result_rows(conn, code)
+        return csv_text(([row[c] for c in RESULT_COLUMNS] for row in rows), RESULT_COLUMNS)
+
+    def export_replay(self, code, secret) -> str:
+        """The game's replay file (JSON: settings, teams, decisions of the closed rounds)."""
+        code = clean_code(code)
+        with self._connect() as conn:
+            game = self._trainer(conn, code, secret)
+            teams, decisions = self._inputs(conn, code)
+        closed = {k: v for k, v in decisions.items() if k[1] <= game.closed_rounds}
+        return replay_json(game.settings, teams, closed)
+
+    # Everyone ------------------------------------------------------------------------------
+    def game(self, code) -> Game:
+        code = clean_code(code)
+        with self._connect() as conn:
+            return self._game(conn, code)
+
+    def team_names(self, code) -> list[str]:
+        """The teams' names in the order they joined (a team's position in the game)."""
+        code = clean_code(code)
+        with self._connect() as conn:
+            self._game(conn, code)
+            return [r[0] for r in conn.execute("SELECT name FROM teams WHERE code = ? ORDER BY position", (code,))]
+
+    def decided(self, code) -> list[bool]:
+        """For each team (by position), whether it has decided its split for the current round."""
+        code = clean_code(code)
+        with self._connect() as conn:
+            game = self._game(conn, code)
+            rows = conn.execute(
+                "SELECT t.position, d.round FROM teams t LEFT JOIN decisions d ON d.code = t.code "
+                "AND d.team_id = t.team_id AND d.round = ? WHERE t.code = ? ORDER BY t.position",
+                (game.closed_rounds + 1, code),
+            ).fetchall()
+        return [r[1] is not None for r in rows]
+
+    def results(self, code) -> list[dict]:
+        """The results of every closed round (columns :data:`simulation.game.replay.RESULT_COLUMNS`)."""
+        code = clean_code(code)
+        with self._connect() as conn:
+            self._game(conn, code)
+            return self._result_rows(conn, code)
+
+    def replay_inputs(self, code) -> tuple[GameSettings, list[str], dict[tuple[int, int], Split], int]:
+        """Settings, team names, decisions of the closed rounds and how many rounds are closed (to play
+        the game again, for the debrief)."""
+        code = clean_code(code)
+        with self._connect() as conn:
+            game = self._game(conn, code)
+            teams, decisions = self._inputs(conn, code)
+        closed = {k: v for k, v in decisions.items() if k[1] <= game.closed_rounds}
+        return game.settings, teams, closed, game.closed_rounds
+
+    # Teams -----------------------------------------------------------------------------------
+    def join(self, code, name, client: str | None = None) -> str:
+        """Join game ``code`` as team ``name`` (unique in the game, ignoring case); returns the team's id."""
+        code = clean_code(code)
+        try:
+            name = clean_team_name(name)
+        except GameError as exc:
+            raise _as_store_error(exc) from None
+        client = str(client or "local")[:64]
+        with self._transaction() as conn:
+            self._check_join_rate(conn, client)
+            found = conn.execute("SELECT 1 FROM games WHERE code = ?", (code,)).fetchone() is not None
+            if not found:
+                conn.execute("INSERT INTO failed_joins (at, client) VALUES (?, ?)", (time.time(), client))
+        if not found:  # raised after the commit, so that the failure stays counted
+            raise GameStoreError(NO_GAME.format(code=code))
+        team_id = secrets.token_urlsafe(12)
+        with self._transaction() as conn:
+            game = self._game(conn, code)
+            if game.closed_rounds > 0:
+                raise GameStoreError("this game has started: teams can join only before the first round is closed")
+            count = conn.execute("SELECT COUNT(*) FROM teams WHERE code = ?", (code,)).fetchone()[0]
+            if count >= MAX_TEAMS:
+                raise GameStoreError(f"this game is full: it has {MAX_TEAMS} teams")
+            if conn.execute("SELECT 1 FROM teams WHERE code = ? AND name_key = ?", (code, name.casefold())).fetchone():
+                raise GameStoreError("team name: another team in this game uses it; choose another")
+            conn.execute(
+                "INSERT INTO teams (code, team_id, position, name, name_key, joined_at) VALUES (?, ?, ?, ?, ?, ?)",
+                (code, team_id, count, name, name.casefold(), utc_now()),
+            )
+        return team_id
+
+    @staticmethod
+    def _check_join_rate(conn: sqlite3.Connection, client: str) -> None:
+        now = time.time()
+        since = now - JOIN_WINDOW_SECONDS
+        conn.execute("DELETE FROM failed_joins WHERE at < ?", (since,))
+        mine, first_mine = conn.execute(
+            "SELECT COUNT(*), MIN(at) FROM failed_joins WHERE client = ? AND at >= ?", (client, since)
+        ).fetchone()
+        everyone, first = conn.execute("SELECT COUNT(*), MIN(at) FROM failed_joins WHERE at >= ?", (since,)).fetchone()
+        if mine >= MAX_FAILED_JOINS_PER_CLIENT or everyone >= MAX_FAILED_JOINS:
+            oldest = first_mine if mine >= MAX_FAILED_JOINS_PER_CLIENT else first
+            wait = max(1, math.ceil(oldest + JOIN_WINDOW_SECONDS - now))
+            raise GameStoreError(
+                f"game code: too many codes that found no game were tried; try again in {wait:,} s, "
+                "with the code your trainer gives"
+            )
+
+    def team(self, code, team_id) -> tuple[int, str] | None:
+        """The team's position and name, or None if ``team_id`` is not a team of the game."""
+        code = clean_code(code)
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT position, name FROM teams WHERE code = ? AND team_id = ?", (code, str(team_id)[:64])
+            ).fetchone()
+        return None if row is None else (row[0], row[1])
+
+    def decide(self, code, team_id, values: dict, round_: int | None = None) -> Split:
+        """Store the team's split for the current round (replacing an earlier one of the same round).
+
+        With ``round_`` (the round the team saw), a split for a round the trainer has closed meanwhile is
+        refused rather than stored for the next round.
+        """
+        code = clean_code(code)
+        with self._transaction() as conn:
+            game = self._game(conn, code)
+            if game.finished:
+                raise GameStoreError("this game is over: decisions are no longer taken")
+            if round_ is not None and round_ != game.current_round:
+                raise GameStoreError(
+                    f"round {round_} has been closed, so this split was not stored; "
+                    f"decide again for round {game.current_round}"
+                )
+            try:
+                split = check_split(values, game.settings.budget)
+            except GameError as exc:
+                raise _as_store_error(exc) from None
+            if (
+                conn.execute("SELECT 1 FROM teams WHERE code = ? AND team_id = ?", (code, str(team_id)[:64])).fetchone()
+                is None
+            ):
+                raise GameStoreError("team: not a team of this game; join it again with the code")
+            conn.execute(
+                "INSERT INTO decisions (code, team_id, round, acquisition, retention, expansion, winback, decided_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code, team_id, round) DO UPDATE SET "
+                "acquisition = excluded.acquisition, retention = excluded.retention, expansion = excluded.expansion, "
+                "winback = excluded.winback, decided_at = excluded.decided_at",
+                (
+                    code,
+                    str(team_id),
+                    game.closed_rounds + 1,
+                    split.acquisition,
+                    split.retention,
+                    split.expansion,
+                    split.winback,
+                    utc_now(),
+                ),
+            )
+        return split
+
+    def decision(self, code, team_id, round_: int) -> Split | None:
+        """The team's own split for ``round_``, or None if it has not decided it."""
+        code = clean_code(code)
+        with self._connect() as conn:
+            row = conn.execute(
+                "SELECT acquisition, retention, expansion, winback FROM decisions WHERE code = ? "
+                "AND team_id = ? AND round = ?",
+                (code, str(team_id)[:64], int(round_)),
+            ).fetchone()
+        return None if row is None else Split(*row)
+
+    # Reading -------------------------------------------------------------------------------
+    @staticmethod
+    def _inputs(conn, code: str) -> tuple[list[str], dict[tuple[int, int], Split]]:
+        teams = conn.execute("SELECT team_id, name FROM teams WHERE code = ? ORDER BY position", (code,)).fetchall()
+        position = {team_id: i for i, (team_id, _) in enumerate(teams)}
+        rows = conn.execute(
+            "SELECT team_id, round, acquisition, retention, expansion, winback FROM decisions WHERE code = ?", (code,)
+        ).fetchall()
+        decisions = {(position[t], r): Split(a, re, e, w) for t, r, a, re, e, w in rows}
+        return [name for _, name in teams], decisions
+
+    @staticmethod
+    def _result_rows(conn, code: str) -> list[dict]:
+        names = dict(conn.execute("SELECT position, name FROM teams WHERE code = ?", (code,)).fetchall())
+        columns = ", ".join(_RESULT_FIELDS)
+        rows = conn.execute(
+            f"SELECT round, position, {columns} FROM results WHERE code = ? ORDER BY round, position", (code,)
+        ).fetchall()
+        out = []
+        for row in rows:
+            record = {"round": row[0], "team": names[row[1]]}
+            for c, v in zip(_RESULT_FIELDS, row[2:], strict=True):
+                record[c] = bool(v) if c == "decided" else v if c in _MONEY_FIELDS else int(v)
+            out.append(record)
+        return out
+
+
+def replay_result(store: GameStore, code) -> GameResult | None:
+    """The game played again from its stored seed and decisions (None before the first round is closed)."""
+    settings, teams, decisions, closed = store.replay_inputs(code)
+    return play(settings, teams, decisions, rounds=closed) if closed else None

@@ -1,0 +1,1 @@
+"""Helpers of the Team game page: its sentences, charts and views."""
