@@ -8,7 +8,7 @@ import streamlit as st
 
 from simulation.errors import InputError
 from simulation.portfolio.limits import MAX_FILE_TEXT
-from ui.portfolio import cache, inputs, sections, verdict
+from ui.portfolio import actions, cache, inputs, reading, sections, verdict
 from ui.shared import routing
 
 routing.ensure_routed("pages/portfolio.py")
@@ -37,15 +37,18 @@ if opened is None:
 file_name, file_bytes = opened
 file_digest = cache.digest(file_bytes)
 try:
-    raw = cache.raw_table(file_bytes, file_digest, file_name, inputs.chosen_sheet())
+    raw = cache.raw_table(file_bytes, file_digest, file_name, inputs.chosen_sheet(), reading.chosen_encoding())
 except InputError as exc:
     inputs.show_error("This file could not be read; nothing was changed.", exc)
     st.stop()
 
 sections.file_read(file_name, raw)
 inputs.sheet_picker(raw)
+reading.encoding_picker(raw)
 choices = inputs.file_choices(raw)
-settings = inputs.settings(choices, inputs.column_choices(raw, choices.kind))
+mapping = inputs.column_choices(raw, choices.kind)
+reading.unrecognised_columns(raw, choices.kind, mapping)
+settings = inputs.settings(choices, mapping)
 try:
     result = cache.analysed(file_bytes, file_digest, file_name, settings.to_json())
 except InputError as exc:
@@ -64,8 +67,8 @@ if result.analysis is None:
     st.stop()
 
 analysis = result.analysis
-tab_portfolio, tab_fit, tab_plans, tab_simulate = st.tabs(
-    ["Portfolio", "Calibration", "Contact plans", "Simulate and download"]
+tab_portfolio, tab_fit, tab_plans, tab_act, tab_simulate = st.tabs(
+    ["Portfolio", "Calibration", "Contact plans", "Act on it", "Simulate and download"]
 )
 with tab_portfolio:
     sections.portfolio(analysis, choices.currency)
@@ -78,6 +81,8 @@ with tab_fit:
 with tab_plans:
     sections.contact_plans(analysis, choices.currency)
     verdict.pricing(analysis, choices.currency)
+with tab_act:
+    actions.act(result, choices.currency, file_digest)
 with tab_simulate:
     verdict.ask(result, settings, file_digest, choices.currency)
     verdict.churn_last_year(analysis, file_digest, settings)

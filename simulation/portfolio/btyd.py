@@ -55,6 +55,11 @@ MIN_REPEAT_BUYERS = 10
 _LOG_BOUNDS = (-15.0, 15.0)
 
 
+def _exp(x: float) -> float:
+    """exp(x), infinite beyond the largest float instead of an OverflowError (an interval without an end)."""
+    return math.exp(x) if x < 709.0 else math.inf
+
+
 @dataclass(frozen=True)
 class RFM:
     """One row per customer who bought by the as-of date: frequency, recency, age and spend.
@@ -291,9 +296,7 @@ def _fit(loglik, names: tuple[str, ...], starts, gradient) -> tuple[dict[str, fl
     except np.linalg.LinAlgError:
         se = np.full(z.size, np.nan)
     for name, centre, s in zip(names, z, se, strict=True):
-        intervals[name] = (
-            (math.exp(centre - _Z * s), math.exp(centre + _Z * s)) if math.isfinite(s) else (0.0, math.inf)
-        )
+        intervals[name] = (_exp(centre - _Z * s), _exp(centre + _Z * s)) if math.isfinite(s) else (0.0, math.inf)
     return dict(zip(names, (float(v) for v in np.exp(z)), strict=True)), -float(best.fun), intervals
 
 

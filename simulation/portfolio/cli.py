@@ -16,6 +16,8 @@ from dataclasses import asdict
 from ..cli_common import fraction, json_safe, write_output
 from ..errors import InputError
 from ..io.cells import to_csv
+from . import action_cli
+from .encoding import ENCODINGS
 from .value import plans_lever
 
 
@@ -43,6 +45,11 @@ def _common(p: argparse.ArgumentParser) -> None:
         help="which file column holds a role, e.g. --column revenue='MRR (EUR)' (repeatable)",
     )
     p.add_argument("--sheet", help="Excel sheet to read (default: the first with data)")
+    p.add_argument(
+        "--encoding",
+        choices=tuple(ENCODINGS),
+        help="a CSV's encoding (default: detected; the guess is printed when the file is not UTF-8)",
+    )
     p.add_argument(
         "--period",
         choices=("week", "month", "quarter", "year"),
@@ -88,6 +95,7 @@ def add_commands(subparsers) -> None:
     port.add_argument("--winback-min", type=float, help="past contribution per period worth winning back")
     port.add_argument("--runs", type=int, default=1000)
     port.add_argument("--seed", type=int, default=42)
+    action_cli.add_options(port)
     port.set_defaults(func=cmd_portfolio)
 
 
@@ -96,6 +104,7 @@ OPTION_OF_SETTING = {
     "kind": "--kind",
     "columns": "--column",
     "sheet": "--sheet",
+    "encoding": "--encoding",
     "period": "--period",
     "as_of": "--as-of",
     "inactivity_days": "--inactivity-days",
@@ -120,6 +129,7 @@ def settings_of(args):
         "kind": args.kind,
         "columns": columns,
         "sheet": args.sheet,
+        "encoding": args.encoding,
         "period": args.period,
         "as_of": args.as_of,
         "inactivity_days": args.inactivity_days,
@@ -153,6 +163,15 @@ def _json(doc) -> str:
     return json.dumps(json_safe(doc), indent=2, ensure_ascii=False) + "\n"
 
 
+def _reading(fit) -> dict:
+    """An sBG fit's a and b in words where they are not estimates (``reading``), nothing otherwise."""
+    from .fit import SBGFit
+    from .fit_reading import degenerate
+
+    note = degenerate(fit) if isinstance(fit, SBGFit) else None
+    return {"reading": note} if note else {}
+
+
 def cmd_fit(args) -> int:
     result = load(args)
     data = result.data
@@ -160,7 +179,7 @@ def cmd_fit(args) -> int:
     if not fits:
         detail = " ".join(messages.values())  # each message starts with its group's name
         raise InputError(f"no churn model could be fitted. {detail}")
-    records = [fit.to_dict() for fit in fits.values()]
+    records = [{**fit.to_dict(), **_reading(fit)} for fit in fits.values()]
     for msg in messages.values():
         print(f"note: {by} not fitted: {msg}", file=sys.stderr)
     analysis = result.analysis
@@ -253,8 +272,9 @@ def cmd_portfolio(args) -> int:
     scenario = result.scenario(currency=args.currency, runs=args.runs, seed=args.seed)
     if args.out:
         write_output(scenario.to_toml(), args.out)
+    action_cli.write_actions(args, result.analysis)
     if args.format == "json":
         sys.stdout.write(_json(portfolio_document(result.analysis, scenario)))
-    elif not args.out:
+    elif not args.out and not action_cli.wants_actions(args):
         sys.stdout.write(scenario.to_toml())
     return 0

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
+from functools import cache
 
 from ..errors import InputError
+from .synonyms import BY_KIND
 
 KINDS = ("customers", "transactions", "cohorts")
 KIND_LABELS = {
@@ -46,6 +49,13 @@ ROLES: dict[str, tuple[Role, ...]] = {
                 "kunde",
                 "kundennummer",
             ),
+        ),
+        Role("name", "name", False, ("name", "customer_name", "company", "company_name", "account_name")),
+        Role(
+            "owner",
+            "owner (account manager)",
+            False,
+            ("owner", "account_owner", "account_manager", "sales_rep", "rep", "salesperson", "key_account_manager"),
         ),
         Role(
             "revenue",
@@ -166,6 +176,13 @@ ROLES: dict[str, tuple[Role, ...]] = {
                 "user_id",
             ),
         ),
+        Role("name", "name", False, ("name", "customer_name", "company", "company_name", "account_name")),
+        Role(
+            "owner",
+            "owner (account manager)",
+            False,
+            ("owner", "account_owner", "account_manager", "sales_rep", "rep", "salesperson", "key_account_manager"),
+        ),
         Role(
             "date",
             "purchase date",
@@ -208,10 +225,21 @@ ROLES: dict[str, tuple[Role, ...]] = {
 
 
 def normalise(name: str) -> str:
-    """A column name compared loosely: lower case, words joined by ``_``, currency and units dropped."""
-    text = re.sub(r"\(.*?\)|\[.*?\]", " ", str(name).lower())
-    text = re.sub(r"[^a-z0-9]+", "_", text).strip("_")
-    return text
+    """A column name compared loosely: case and accents dropped, words joined by ``_``, units in brackets dropped.
+
+    Letters of any script are kept (``รายได้``, ``приходи``); ``Kündigungsdatum`` and
+    ``KUNDIGUNGSDATUM`` compare equal, as do ``date de résiliation`` and ``Date_de_resiliation``.
+    """
+    text = re.sub(r"\(.*?\)|\[.*?\]", " ", str(name)).casefold().replace("đ", "d")
+    text = "".join(ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch))
+    return re.sub(r"[\W_]+", "_", text).strip("_")
+
+
+@cache
+def synonyms_of(kind: str, key: str) -> frozenset[str]:
+    """The normalised names a role's column may have, in English and the other languages read."""
+    role = next(r for r in roles_of(kind) if r.key == key)
+    return frozenset(normalise(s) for s in (*role.synonyms, *BY_KIND[kind].get(key, ()))) - {""}
 
 
 def roles_of(kind: str) -> tuple[Role, ...]:
@@ -220,9 +248,16 @@ def roles_of(kind: str) -> tuple[Role, ...]:
     return ROLES[kind]
 
 
+# a period's column in a wide cohort table: 3, Year 3, M3, Month_3, Monat 3, mois 3, tháng 3, ...
+_PERIOD_COLUMN = re.compile(
+    r"(?:year|month|quarter|period|week|t|m|y|q|w|p|monat|jahr|quartal|mois|annee|trimestre|thang|nam|quy"
+    r"|เดือน|ปี|месец|година)?_?\d+"
+)
+
+
 def _is_wide_cohort(columns: list[str]) -> bool:
     """Cohorts as rows and periods as columns: a name column, then three or more numbered columns."""
-    numbered = [c for c in columns if re.fullmatch(r"(?:year|month|quarter|period|t)?[ _]?\d+", normalise(c))]
+    numbered = [c for c in columns if _PERIOD_COLUMN.fullmatch(normalise(c))]
     return len(numbered) >= 3 and len(columns) - len(numbered) <= 2
 
 
@@ -238,9 +273,11 @@ def guess_kind(columns: list[str]) -> str:
     complete = [k for k in KINDS if scores[k][0]]
     if "cohorts" in complete and scores["cohorts"][1] >= 3 and "customers" not in complete:
         return "cohorts"
-    if "transactions" in complete and not (set(map(normalise, columns)) & {"potential", "status", "end", "tenure"}):
-        norm = set(map(normalise, columns))
-        if norm & {"date", "order_date", "purchase_date", "invoice_date", "transaction_date"}:
+    if "transactions" in complete:
+        customer_roles = propose_mapping(columns, "customers")
+        date = propose_mapping(columns, "transactions")["date"]
+        dated = normalise(date) in synonyms_of("transactions", "date") - {"day", "timestamp", "created_at"}
+        if dated and not any(customer_roles[k] for k in ("potential", "status", "end", "tenure")):
             return "transactions"
     if "customers" in complete:
         return "customers"
@@ -274,14 +311,34 @@ def propose_mapping(columns: list[str], kind: str) -> dict[str, str | None]:
                 if stage == "key":
                     hit = n == role.key
                 elif stage == "synonym":
-                    hit = n in role.synonyms
+                    hit = n in synonyms_of(kind, role.key)
                 else:
-                    hit = any(len(s) > 3 and s in n for s in role.synonyms)
+                    hit = any(len(s) > 3 and s in n for s in synonyms_of(kind, role.key))
                 if hit:
                     mapping[role.key] = column
                     taken.add(column)
                     break
     return {role.key: mapping.get(role.key) for role in roles}
+
+
+def unused_columns(columns: list[str], mapping: dict[str, str | None]) -> list[str]:
+    """The file's columns that no role reads, in the file's order."""
+    used = {c for c in mapping.values() if c}
+    return [c for c in columns if c not in used]
+
+
+def unused_sentence(columns: list[str], mapping: dict[str, str | None], wide_cohorts: bool = False) -> str | None:
+    """A sentence naming the columns not read (None when every column is read, or in a wide cohort table,
+    whose numbered columns are its periods)."""
+    unused = [] if wide_cohorts else unused_columns(columns, mapping)
+    if not unused:
+        return None
+    shown = ", ".join(repr(c[:60]) for c in unused[:12]) + (f" and {len(unused) - 12} more" if len(unused) > 12 else "")
+    return (
+        f"{len(unused)} column(s) not read, as their names are not ones this recognises: {shown}. "
+        "If one holds a customer id, revenue, a date, a status or another role, choose it under Columns "
+        "(on the command line: --column ROLE=COLUMN)."
+    )
 
 
 def check_mapping(columns: list[str], kind: str, mapping: dict[str, str | None]) -> dict[str, str | None]:

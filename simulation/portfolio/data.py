@@ -41,6 +41,8 @@ def started_in_last_year(starts: pd.Series, as_of: pd.Timestamp) -> int:
 
 CUSTOMER_COLUMNS = (
     "customer_id",
+    "name",
+    "owner",
     "line",
     "segment",
     "status",
@@ -329,15 +331,21 @@ def read_customers(
         fill = np.isnan(tenure) & np.isfinite(tenure_given)
         given = np.where(status == "lapsed", np.maximum(1, np.ceil(tenure_given)), np.floor(tenure_given))
         tenure = np.where(fill, given, tenure)
+    # lapsed by their status, with no end date: they left at the latest by the as-of date, so they count
+    # as leaving in its period, having paid every period from their start to it (at least one)
+    no_end = (status == "lapsed") & np.isnat(end) & ~np.isnat(start) & ~bad & np.isnan(tenure_given)
+    if no_end.any() and stamp is not None:
+        until, exact = whole_periods(start[no_end], np.full(int(no_end.sum()), np.datetime64(stamp, "ns")), period)
+        tenure[no_end] = np.maximum(1, until + ~exact)
+        notes.append(
+            f"{int(no_end.sum()):,} customer(s) marked as left ({m['status']}) have no end date: they count as having "
+            f"left in the {period} of the as-of date ({stamp.date()}), after every {period} from their start to it. "
+            "That is the longest they can have stayed, so their churn may be understated; give their end dates "
+            "to be exact."
+        )
     missing_tenure = (status != "prospect") & np.isnan(tenure) & ~bad
-    no_end = missing_tenure & (status == "lapsed") & ~np.isnat(start)
-    problems.add(
-        lines[no_end],
-        m["end"] or m["status"],
-        "says lapsed but there is no end date: the date they left (or a tenure) is needed",
-    )
     where = m["start"] or m["tenure"]
-    problems.add(lines[missing_tenure & ~no_end], where, "is empty: a customer needs a start date or a tenure")
+    problems.add(lines[missing_tenure], where, "is empty: a customer needs a start date or a tenure")
     bad |= missing_tenure & (status != "prospect")
     tenure = np.where(status == "prospect", 0, tenure)
 
@@ -355,9 +363,13 @@ def read_customers(
         )
         ok[dup_pos] = False
     segment = f[m["segment"]].astype(str).to_numpy() if m["segment"] else np.full(n, "", dtype=object)
+    name = f[m["name"]].astype(str).to_numpy() if m["name"] else np.full(n, "", dtype=object)
+    owner = f[m["owner"]].astype(str).to_numpy() if m["owner"] else np.full(n, "", dtype=object)
     frame = pd.DataFrame(
         {
             "customer_id": ids[ok],
+            "name": name[ok],
+            "owner": owner[ok],
             "line": lines[ok].astype(np.int64),
             "segment": segment[ok],
             "status": status[ok],

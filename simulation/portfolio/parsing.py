@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from . import synonyms
+from .columns import normalise
 from .limits import FIRST_DATE, LAST_DATE
 
 SHOWN_PROBLEMS = 8
@@ -20,7 +22,9 @@ DATE_FORMATS = {
     "%d-%m-%Y": "DD-MM-YYYY",
     "%Y-%m-%dT%H:%M:%S": "YYYY-MM-DDThh:mm:ss",
     "%Y-%m-%d %H:%M:%S": "YYYY-MM-DD hh:mm:ss",
+    "%Y%m%d": "YYYYMMDD",
 }
+_EIGHT_DIGITS = r"\d{8}"
 ACTIVE_WORDS = {"active", "current", "live", "yes", "y", "true", "1", "open", "customer", "subscribed"}
 LAPSED_WORDS = {
     "lapsed",
@@ -153,16 +157,30 @@ def parse_dates(text: pd.Series) -> tuple[np.ndarray, np.ndarray, str | None, np
 
 
 def _to_seconds(text: pd.Series, fmt: str) -> np.ndarray:
-    """``text`` read in format ``fmt`` as ``datetime64[s]`` (NaT where it is not such a date), for years 1 to 9999."""
+    """``text`` read in format ``fmt`` as ``datetime64[s]`` (NaT where it is not such a date), for years 1 to 9999.
+
+    ``YYYYMMDD`` is exactly eight digits (strptime would also read ``1997011`` as a date)."""
+    if fmt == "%Y%m%d":
+        text = text.where(text.str.fullmatch(_EIGHT_DIGITS), "")
     return pd.to_datetime(text, format=fmt, errors="coerce").to_numpy().astype("datetime64[s]")
 
 
 def parse_status(text: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """``active``, ``lapsed`` or ``prospect`` from a status column; a mask of unrecognised words."""
-    s = text.astype(str).str.strip().str.lower()
-    out = np.full(len(s), "", dtype=object)
-    out[s.isin(ACTIVE_WORDS).to_numpy()] = "active"
-    out[s.isin(LAPSED_WORDS).to_numpy()] = "lapsed"
-    out[s.isin(PROSPECT_WORDS).to_numpy()] = "prospect"
+    """``active``, ``lapsed`` or ``prospect`` from a status column; a mask of unrecognised words.
+
+    Words are compared without case or accents, in English, German, French, Vietnamese, Thai and
+    Bulgarian (:mod:`simulation.portfolio.synonyms`): ``Gekündigt``, ``résilié``, ``đã hủy``.
+    """
+    s = text.astype(str).str.strip()
+    uniques, codes = np.unique(s.to_numpy(dtype=str), return_inverse=True)
+    words = np.array([_STATUS.get(normalise(u), "") for u in uniques], dtype=object)
+    out = words[codes] if len(s) else np.array([], dtype=object)
     bad = (out == "") & (s != "").to_numpy()
     return out, bad
+
+
+_STATUS = {
+    **{normalise(w): "active" for w in (*ACTIVE_WORDS, *synonyms.ACTIVE_WORDS)},
+    **{normalise(w): "lapsed" for w in (*LAPSED_WORDS, *synonyms.LAPSED_WORDS)},
+    **{normalise(w): "prospect" for w in (*PROSPECT_WORDS, *synonyms.PROSPECT_WORDS)},
+}

@@ -17,9 +17,10 @@ from ..errors import InputError
 from .analysis import ALL, Analysis, analyse, fit_cohorts, fit_groups, prepare
 from .btyd import BGNBDFit
 from .classify import Thresholds, default_thresholds
-from .columns import guess_kind, propose_mapping, roles_of
+from .columns import guess_kind, propose_mapping, roles_of, unused_sentence
 from .data import CohortData, CustomerData, read_cohorts, read_customers
 from .fit import SBGFit
+from .fit_reading import pooled_fit
 from .reading import RawTable, read_path, read_upload_bounded
 from .scenario_build import build_scenario
 from .settings import PortfolioSettings
@@ -156,18 +157,22 @@ def analyse_portfolio(
     if isinstance(data, bytes | bytearray | memoryview):
         if name is None:
             raise TypeError("analyse_portfolio: name the file whose bytes are given")
-        raw = read_upload_bounded(bytes(data), name, sheet=settings.sheet)
+        raw = read_upload_bounded(bytes(data), name, sheet=settings.sheet, encoding=settings.encoding)
     else:
         name = name or Path(data).name
-        raw = read_path(data, sheet=settings.sheet)
+        raw = read_path(data, sheet=settings.sheet, encoding=settings.encoding)
     kind = settings.kind or guess_kind(raw.columns)
     mapping = _mapping(raw, kind, settings.columns)
     period = settings.period or ("year" if kind == "cohorts" else "month")
     as_of = pd.Timestamp(settings.as_of) if settings.as_of is not None else None
-    read = {"name": name, "settings": settings, "kind": kind, "source": raw.source, "reading_notes": tuple(raw.notes)}
+    unused = unused_sentence(raw.columns, mapping, wide_cohorts=kind == "cohorts" and mapping.get("period") is None)
+    notes = (*raw.notes, *([unused] if unused else []))
+    read = {"name": name, "settings": settings, "kind": kind, "source": raw.source, "reading_notes": notes}
     if kind == "cohorts":
         cohorts = read_cohorts(raw, mapping, period=period)
         fits, messages = fit_cohorts(cohorts)
+        pooled, pooled_message = pooled_fit(cohorts)
+        fits, messages = {**fits, **pooled}, {**messages, **pooled_message}
         return PortfolioAnalysis(**read, data=cohorts, analysis=None, fits=fits, fit_messages=messages)
     if kind == "transactions":
         customers = read_transactions(

@@ -7,17 +7,17 @@ file's own (the header is line 1 of a CSV; Excel rows are numbered as the sheet 
 
 from __future__ import annotations
 
-import csv
 import io
-import re
 import warnings
 import zipfile
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from .encoding import decode
+from .layout import WHITESPACE, Layout, content_names, find_layout, split
 from .limits import (
     MAX_CELLS,
     MAX_COLUMNS,
@@ -32,12 +32,10 @@ from .limits import (
 )
 from .xlsx import Workbook, WorkbookError, check_listing
 
-DELIMITERS = ",;\t|"
 _XLSX_MAGIC = b"PK\x03\x04"
 _SNIFF_BYTES = 64 * 1024
 _HEADER_BYTES = 1024 * 1024
 _CSV_CHUNK_ROWS = 100_000
-_UTF8_MULTIBYTE = re.compile(rb"[\xc2-\xdf][\x80-\xbf]|[\xe0-\xef][\x80-\xbf]{2}|[\xf0-\xf4][\x80-\xbf]{3}")
 
 
 @dataclass(frozen=True)
@@ -59,6 +57,8 @@ class RawTable:
         The sheet read (Excel only).
     notes : list of str
         Things the reader decided that a person should know (which sheet was used).
+    encoding : str or None
+        A CSV's codec (:data:`~simulation.portfolio.encoding.ENCODINGS`), None for a workbook.
     """
 
     frame: pd.DataFrame
@@ -67,6 +67,7 @@ class RawTable:
     sheets: tuple[str, ...] = ()
     sheet: str | None = None
     notes: list[str] = field(default_factory=list)
+    encoding: str | None = None
 
     @property
     def columns(self) -> list[str]:
@@ -83,7 +84,7 @@ def check_size(size_bytes: int, name: str = "the file") -> None:
         )
 
 
-def read_path(path: str | Path, sheet: str | None = None) -> RawTable:
+def read_path(path: str | Path, sheet: str | None = None, encoding: str | None = None) -> RawTable:
     """Read a CSV or .xlsx file from disk: a regular file only, and at most the limit plus one byte of it."""
     from ..io.files import FileReadError, read_limited
 
@@ -99,10 +100,12 @@ def read_path(path: str | Path, sheet: str | None = None) -> RawTable:
                 "Export only the columns needed (customer id, revenue, dates, potential) or split the file."
             ) from None
         raise FileProblemError(str(exc)) from None
-    return read_upload_bounded(data, path.name, sheet=sheet)
+    return read_upload_bounded(data, path.name, sheet=sheet, encoding=encoding)
 
 
-def read_upload_bounded(data: bytes, name: str, sheet: str | None = None, *, seconds: float | None = None) -> RawTable:
+def read_upload_bounded(
+    data: bytes, name: str, sheet: str | None = None, *, seconds: float | None = None, encoding: str | None = None
+) -> RawTable:
     """Read an uploaded file's bytes within the limits of :mod:`simulation.portfolio.limits`.
 
     The one entry point for uploads (the page and the command line): the size is checked first,
@@ -120,6 +123,9 @@ def read_upload_bounded(data: bytes, name: str, sheet: str | None = None, *, sec
         The workbook sheet to read; by default the first sheet with data.
     seconds : float, optional
         The time budget; by default :func:`~simulation.portfolio.limits.read_seconds` of the size.
+    encoding : str, optional
+        A CSV's encoding, one of :data:`~simulation.portfolio.encoding.ENCODINGS`; by default
+        detected (:func:`~simulation.portfolio.encoding.decode`).
 
     Raises
     ------
@@ -138,125 +144,19 @@ def read_upload_bounded(data: bytes, name: str, sheet: str | None = None, *, sec
         raise FileProblemError(f"{name} is named as an Excel workbook but is not one; save it again as .xlsx or CSV.")
     if name.lower().endswith(".xls"):
         raise FileProblemError(f"{name} is an old-style Excel file (.xls); save it as .xlsx or CSV.")
-    utf8, encoding, notes = _decode(data, name, deadline)
-    return _read_csv(utf8, encoding, name, deadline, notes)
+    utf8, codec, encoding_words, notes = decode(data, name, deadline, encoding)
+    table = _read_csv(utf8, encoding_words, name, deadline, notes)
+    return replace(table, encoding=codec)
 
 
-
-
-def _binary(name: str) -> FileProblemError:
-    return FileProblemError(f"{name} is not a text table (it contains binary data); export the data as CSV or .xlsx.")
-
-
-def _decode(data: bytes, name: str, deadline: Deadline) -> tuple[bytes, str, list[str]]:
-    """The file as UTF-8 bytes (no byte-order mark), the encoding in words, and notes about it.
-
-    UTF-16 needs its byte-order mark. Otherwise a file that is valid UTF-8 is UTF-8; a file with
-    no UTF-8 sequence at all is Windows-1252; a file with both is read line by line, each line as
-    UTF-8 where it is valid and as Windows-1252 where not, and the lines read so are listed.
-    """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        try:
-            text = data.decode("utf-16")
-        except UnicodeDecodeError as exc:
-            raise FileProblemError(
-                f"{name} starts as UTF-16 text but byte {exc.start + 1:,} is not UTF-16; save it as UTF-8 CSV."
-            ) from None
-        _check_text(text[:_SNIFF_BYTES], name)
-        return text.lstrip("\ufeff").encode("utf-8"), "UTF-16", []
-    head = data[:_SNIFF_BYTES]
-    controls = sum(head.count(bytes([c])) for c in range(32) if c not in (9, 10, 13))
-    if b"\x00" in head or controls > max(2, len(head) // 100):
-        raise _binary(name)
-    bom = data.startswith(b"\xef\xbb\xbf")
-    body = data[3:] if bom else data
-    try:
-        body.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
-    else:
-        return body, "UTF-8" + (" with BOM" if bom else ""), []
-    if not bom and not _UTF8_MULTIBYTE.search(data):
-        try:
-            text = data.decode("cp1252")
-        except UnicodeDecodeError as exc:
-            raise _not_text(name, data, exc.start) from None
-        _check_text(text[:_SNIFF_BYTES], name)
-        return text.encode("utf-8"), "Windows-1252", []
-    return _decode_mixed(body, name, deadline)
-
-
-def _decode_mixed(body: bytes, name: str, deadline: Deadline) -> tuple[bytes, str, list[str]]:
-    pieces, legacy = [], []
-    for number, line in enumerate(body.split(b"\n"), 1):
-        try:
-            pieces.append(line.decode("utf-8"))
-        except UnicodeDecodeError:
-            try:
-                pieces.append(line.decode("cp1252"))
-            except UnicodeDecodeError as exc:
-                raise FileProblemError(
-                    f"{name}: line {number:,} is neither UTF-8 nor Windows-1252 text (byte 0x{line[exc.start]:02x} "
-                    f"at position {exc.start + 1:,}); save the file as UTF-8 CSV."
-                ) from None
-            legacy.append(number)
-        if number % 100_000 == 0:
-            deadline.check()
-    text = "\n".join(pieces)
-    _check_text(text[:_SNIFF_BYTES], name)
-    shown = ", ".join(f"{n:,}" for n in legacy[:8]) + (", ..." if len(legacy) > 8 else "")
-    note = (
-        f"{name} mixes encodings: {len(legacy):,} line(s) are not UTF-8 and were read as Windows-1252 "
-        f"(line {shown}); check their accented letters, and save the file as UTF-8 to be sure."
-    )
-    return text.encode("utf-8"), f"UTF-8 ({len(legacy):,} line(s) Windows-1252)", [note]
-
-
-def _not_text(name: str, data: bytes, position: int) -> FileProblemError:
-    line = data.count(b"\n", 0, position) + 1
-    return FileProblemError(
-        f"{name}: line {line:,} holds byte 0x{data[position]:02x}, which is neither UTF-8 nor Windows-1252 text; "
-        "save the file as UTF-8 CSV."
-    )
-
-
-def _check_text(sample: str, name: str) -> None:
-    controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
-    if controls > max(10, len(sample) // 100):
-        raise _binary(name)
-
-
-def _delimiter(lines: list[str]) -> str:
-    """The delimiter under which the first lines have the most consistent number of columns (two or more).
-
-    Each candidate is tried with the csv module on at most the first 50 lines of the first
-    64 KB (linear in their length), never with ``csv.Sniffer``, whose guessing can take minutes
-    on a crafted line. Ties go to the order of :data:`DELIMITERS`.
-    """
-    best, best_score = ",", (False, 0.0, 0)
-    for delimiter in DELIMITERS:
-        try:
-            rows = list(csv.reader(lines, delimiter=delimiter, quotechar='"'))
-        except csv.Error:
-            continue
-        widths = [len(r) for r in rows if any(cell.strip() for cell in r)]
-        if not widths:
-            continue
-        header = widths[0]
-        score = (header > 1, sum(w == header for w in widths) / len(widths), header)
-        if score > best_score:
-            best, best_score = delimiter, score
-    return best
-
-
-def _header_width(utf8: bytes, delimiter: str, name: str) -> int:
+def _header_width(utf8: bytes, layout: Layout, name: str) -> int:
     """Columns in the header, counted on at most its first MB, refused beyond MAX_COLUMNS."""
-    prefix = utf8[:_HEADER_BYTES].decode("utf-8", errors="ignore")
-    complete = len(utf8) <= _HEADER_BYTES or "\n" in prefix
-    try:
-        header = next(csv.reader(io.StringIO(prefix), delimiter=delimiter, quotechar='"'), [])
-    except csv.Error:
-        header = prefix.partition("\n")[0].split(delimiter)
+    offset = 0
+    for _ in range(layout.skip):
+        offset = utf8.index(b"\n", offset) + 1
+    prefix = utf8[offset : offset + _HEADER_BYTES].decode("utf-8", errors="ignore")
+    complete = len(utf8) - offset <= _HEADER_BYTES or "\n" in prefix
+    header = (split([prefix.partition("\n")[0]], layout.delimiter) or [[]])[0]
     if len(header) > MAX_COLUMNS:
         at_least = "" if complete else "at least "
         raise ReadLimitError(
@@ -270,20 +170,39 @@ def _header_width(utf8: bytes, delimiter: str, name: str) -> int:
     return len(header)
 
 
-def _read_csv(utf8: bytes, encoding: str, name: str, deadline: Deadline, notes: list[str]) -> RawTable:
-    sample = utf8[:_SNIFF_BYTES].decode("utf-8", errors="ignore").splitlines(keepends=True)
+def _layout(utf8: bytes) -> tuple[Layout, list[str]]:
+    """The table's layout from its first 64 KB, and those lines (the last one dropped if cut)."""
+    sample = utf8[:_SNIFF_BYTES].decode("utf-8", errors="ignore").split("\n")
     if len(utf8) > _SNIFF_BYTES and len(sample) > 1:
         sample = sample[:-1]  # the last line of the sample may be cut
-    delimiter = _delimiter(sample[:50])
-    columns = _header_width(utf8, delimiter, name)
-    lines = utf8.count(b"\n") + (not utf8.endswith(b"\n"))
-    if lines - 1 > MAX_ROWS:
+    lines = [line + "\n" for line in sample]
+    return find_layout(lines), lines
+
+
+def _read_csv(utf8: bytes, encoding: str, name: str, deadline: Deadline, notes: list[str]) -> RawTable:
+    layout, sample = _layout(utf8)
+    columns = _header_width(utf8, layout, name)
+    lines = utf8.count(b"\n") + (not utf8.endswith(b"\n")) - layout.skip
+    header_lines = 1 if layout.has_header else 0
+    if lines - header_lines > MAX_ROWS:
         raise ReadLimitError(f"{name} has {lines - 1:,} lines after its header; at most {MAX_ROWS:,} rows are read.")
-    if (lines - 1) * columns > MAX_CELLS:
+    if (lines - header_lines) * columns > MAX_CELLS:
         raise ReadLimitError(
             f"{name} has {lines - 1:,} lines of {columns} columns, {(lines - 1) * columns:,} cells; at most "
             f"{MAX_CELLS:,} are read. Export only the columns needed."
         )
+    notes = list(notes)
+    if layout.titles:
+        shown = " / ".join(t[:60] for t in layout.titles[:3])
+        notes.append(
+            f"The header is on line {layout.skip + 1:,}: the {len(layout.titles)} line(s) above it look like a title "
+            f"and were skipped ({shown})."
+        )
+    names = None
+    if not layout.has_header:
+        rows = [r for r in split(sample[layout.skip : layout.skip + 200], layout.delimiter) if r]
+        names, sentence = content_names([[r[i] if i < len(r) else "" for r in rows] for i in range(columns)])
+        notes.append(sentence)
     deadline.check()
     try:
         chunks = []
@@ -293,7 +212,10 @@ def _read_csv(utf8: bytes, encoding: str, name: str, deadline: Deadline, notes: 
             warnings.simplefilter("error", pd.errors.ParserWarning)
             reader = pd.read_csv(
                 io.BytesIO(utf8),
-                sep=delimiter,
+                sep=r"\s+" if layout.delimiter == WHITESPACE else layout.delimiter,
+                header=0 if layout.has_header else None,
+                names=names,
+                skiprows=layout.skip,
                 dtype=str,
                 index_col=False,
                 keep_default_na=False,
@@ -319,10 +241,10 @@ def _read_csv(utf8: bytes, encoding: str, name: str, deadline: Deadline, notes: 
         raise FileProblemError(f"{name} is empty: it needs a header row and at least one row of data.") from None
     if len(frame.columns) > MAX_COLUMNS:
         raise ReadLimitError(f"{name} has {len(frame.columns):,} columns; at most {MAX_COLUMNS} are read.")
-    lines = frame.index.to_numpy() + 2
-    frame, lines = _tidy(frame, lines, name)
-    shown = {"\t": "tab", ",": "','", ";": "';'", "|": "'|'"}[delimiter]
-    return RawTable(frame=frame, lines=lines, source=f"CSV, delimiter {shown}, encoding {encoding}", notes=notes)
+    numbers = frame.index.to_numpy() + 1 + header_lines + layout.skip
+    frame, numbers = _tidy(frame, np.asarray(numbers), name)
+    source = f"CSV, delimiter {layout.shown}, encoding {encoding}"
+    return RawTable(frame=frame, lines=numbers, source=source, notes=notes)
 
 
 def _parser_message(exc: Exception) -> str:
@@ -386,6 +308,12 @@ def _read_xlsx(data: bytes, name: str, sheet: str | None, deadline: Deadline) ->
         notes.append(
             f"The workbook has {len(sheets)} sheets; read {chosen!r} (others: {others}). "
             "Choose another sheet if needed."
+        )
+    if found.titles:
+        shown = " / ".join(text[:60] for _, text in found.titles[:3])
+        notes.append(
+            f"The header is on row {found.header_row:,} of sheet {chosen!r}: the {len(found.titles)} row(s) "
+            f"above it look like a title and were skipped ({shown})."
         )
     names = _unique(found.header)
     if found.lines:

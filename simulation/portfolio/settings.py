@@ -18,10 +18,12 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationErr
 from ..errors import InputError
 from .classify import CLASSES, LEVELS
 from .columns import KINDS
+from .encoding import ENCODINGS
 from .limits import FIRST_DATE, LAST_DATE
 from .plans import PLAN_GROUPS, ContactPlan
 
 Kind = Literal[KINDS]
+Encoding = Literal[tuple(ENCODINGS)]
 Period = Literal["week", "month", "quarter", "year"]
 Level = Literal[LEVELS]
 ClassName = Literal[CLASSES]
@@ -94,6 +96,8 @@ class PortfolioSettings(BaseModel):
         from the header (:func:`~simulation.portfolio.columns.propose_mapping`).
     sheet : str, optional
         The Excel sheet to read; by default the first with data.
+    encoding : str, optional
+        A CSV's encoding (:data:`~simulation.portfolio.encoding.ENCODINGS`); by default detected.
     period : {"week", "month", "quarter", "year"}, optional
         Period of revenue and tenure (and the time unit of a transaction log's purchase model);
         by default month, year for a cohort table. A scenario's period is a month, quarter or year.
@@ -120,6 +124,7 @@ class PortfolioSettings(BaseModel):
     kind: Kind | None = None
     columns: dict[str, str | None] = Field(default_factory=dict)
     sheet: str | None = None
+    encoding: Encoding | None = None
     period: Period | None = None
     as_of: date | None = None
     inactivity_days: Annotated[int, AfterValidator(_days)] | None = None

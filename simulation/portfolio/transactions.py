@@ -170,6 +170,8 @@ def read_transactions(
     customers = pd.DataFrame(
         {
             "customer_id": uniques.astype(str),
+            "name": _first_text(f, m["name"], ok, codes, k),
+            "owner": _first_text(f, m["owner"], ok, codes, k),
             "line": pd.Series(lines[ok]).groupby(codes).min().to_numpy().astype(np.int64),
             "segment": "",
             "status": np.where(lapsed, "lapsed", "active"),
@@ -202,6 +204,18 @@ def read_transactions(
         new_per_period=started_in_last_year(customers["start"], stamp) / PERIODS_PER_YEAR[period],
         purchases=purchases,
     )
+
+
+def _first_text(frame: pd.DataFrame, column: str | None, rows: np.ndarray, codes: np.ndarray, k: int) -> np.ndarray:
+    """Per customer, the first non-empty text of ``column`` among their purchases (``""`` without the column)."""
+    out = np.full(k, "", dtype=object)
+    if column is None:
+        return out
+    text = frame[column].to_numpy(dtype=object)[rows]
+    filled = text != ""
+    first = pd.Series(text[filled]).groupby(codes[filled]).first()
+    out[first.index.to_numpy()] = first.to_numpy()
+    return out
 
 
 def revenue_by_period(dates, amount, ids, period: str) -> pd.DataFrame:

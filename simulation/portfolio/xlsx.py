@@ -33,6 +33,7 @@ from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format
 from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
 
 from ..errors import InputError
+from .layout import TITLE_ROWS
 from .limits import (
     MAX_CELL_CHARS,
     MAX_CELLS,
@@ -68,6 +69,8 @@ class Sheet:
     header: list[str]
     columns: list[pd.Series]
     lines: list[int]
+    titles: tuple[tuple[int, str], ...] = ()
+    header_row: int = 1
 
 
 def column_letters(number: int) -> str:
@@ -254,7 +257,14 @@ class Workbook:
         self._parse(part, (reader.start, reader.end, reader.data))
         header = reader.header or {}
         width = len(reader.columns)
-        return Sheet(name, [header.get(c, "") for c in range(1, width + 1)], reader.table(), reader.lines)
+        return Sheet(
+            name,
+            [header.get(c, "") for c in range(1, width + 1)],
+            reader.table(),
+            reader.lines,
+            tuple(reader.titles),
+            reader.header_row,
+        )
 
     # parsing ---------------------------------------------------------------------------------
     def _parse(self, part: str, handlers) -> None:
@@ -325,7 +335,9 @@ class _Text:
 class _SheetReader:
     """expat handlers that keep the sheet's cells holding a value, checking the limits as they come.
 
-    The first row holding a value is the header; the rows after it are kept column by column
+    The first row holding a value is the header, unless it has at most half the cells of the row
+    after it (a title above the table: up to :data:`~simulation.portfolio.layout.TITLE_ROWS` of
+    them are skipped); the rows after it are kept column by column
     (one list per header column), the cells beyond the header's last column dropped.
     Cell attributes (``r``, ``t``, ``s``) have no namespace, so they are read directly.
     """
@@ -333,6 +345,8 @@ class _SheetReader:
     def __init__(self, shared: list[str], date_styles: set[int], epoch):
         self.shared, self.date_styles, self.epoch = shared, date_styles, epoch
         self.header: dict[int, str] | None = None
+        self.header_row = 0
+        self.titles: list[tuple[int, str]] = []  # (sheet row, text) of the title rows above the header
         self.columns: list[list[str]] = []
         self.done: list[list[pd.Series]] = []  # columns converted to compact strings every _CHUNK_ROWS rows
         self.lines: list[int] = []
@@ -410,8 +424,17 @@ class _SheetReader:
             self.phonetic = False
 
     def _row_done(self, row: dict[int, str]) -> None:
+        title = (
+            self.header is not None
+            and not self.lines
+            and len(self.titles) < TITLE_ROWS
+            and 2 * len(self.header) <= len(row)
+        )
+        if title:  # the row taken for the header has at most half the cells of the next: a title above the table
+            self.titles.append((self.header_row, " ".join(self.header[c] for c in sorted(self.header))))
+            self.header = None
         if self.header is None:
-            self.header = row
+            self.header, self.header_row = row, self.row_number
             self.columns = [[] for _ in range(max(row))]
             self.done = [[] for _ in self.columns]
             return

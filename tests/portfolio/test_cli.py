@@ -52,7 +52,8 @@ def test_fit_cohort_table_per_cohort_set_as_csv(capsys, tmp_path):
     assert code == 0, f"fit failed: {err}"
     lines = out_file.read_text().splitlines()
     assert lines[0].startswith("name,alpha,beta,churn,churn_heterogeneity,log_likelihood,customers,periods,"), lines[0]
-    assert [row.split(",")[0] for row in lines[1:]] == ["Regular", "High End"], lines
+    # one fit per cohort set, and one pooled over both
+    assert [row.split(",")[0] for row in lines[1:]] == ["Regular", "High End", "All cohorts (pooled)"], lines
 
 
 def test_fit_transaction_log_gets_the_purchase_model(capsys):

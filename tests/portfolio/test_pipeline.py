@@ -142,7 +142,7 @@ def test_cell_classes_and_plans_reach_the_analysis():
 def test_a_cohort_table_is_fitted_per_cohort_set_and_not_simulated():
     result = pipeline.analyse_portfolio(SAMPLES / "cohorts_fh_format.csv")
     assert result.kind == "cohorts" and result.analysis is None, result.kind
-    assert list(result.fits) == ["Regular", "High End"], list(result.fits)
+    assert list(result.fits) == ["Regular", "High End", "All cohorts (pooled)"], list(result.fits)
     assert result.group_fits()[0] == "cohort set", "the fit command reports per cohort set"
     with pytest.raises(ValueError, match="use `fit` on it"):
         result.scenario()

@@ -186,13 +186,15 @@ def test_a_row_with_two_problems_counts_once():
     assert len(data.customers) == 3, "the other rows are kept"
 
 
-def test_a_lapsed_customer_without_an_end_date_is_explained():
-    text = "customer_id,revenue,start,status\nA,1,2024-01-15,active\nB,1,2023-01-15,lapsed\nC,2,2023-05-01,churned\n"
-    _, data = read_text(text.replace("2023-05-01,churned", "2023-05-01,active"))
-    lines = data.problems.lines_text()
-    assert lines == [
-        "line 3, column status: says lapsed but there is no end date: the date they left (or a tenure) is needed"
-    ], lines
+def test_a_lapsed_customer_without_an_end_date_counts_as_left_by_the_as_of_date_and_says_so():
+    text = "customer_id,revenue,start,status\nA,1,2024-01-15,active\nB,1,2023-01-15,lapsed\nC,2,2023-05-01,active\n"
+    _, data = read_text(text)
+    assert data.problems.count == 0, data.problems.lines_text()
+    b = data.customers.set_index("customer_id").loc["B"]
+    # as of 2024-01-15 (the latest date): 12 whole months from 2023-01-15, exactly, so 12 paid
+    assert b["status"] == "lapsed" and b["tenure"] == 12, b.to_dict()
+    note = next(n for n in data.notes if "no end date" in n)
+    assert "1 customer(s)" in note and "2024-01-15" in note and "longest they can have stayed" in note, note
 
 
 def test_currency_named_in_a_header_is_found():

@@ -22,9 +22,9 @@ def digest(data: bytes) -> str:
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
-def raw_table(_data: bytes, digest: str, name: str, sheet: str | None) -> RawTable:
+def raw_table(_data: bytes, digest: str, name: str, sheet: str | None, encoding: str | None = None) -> RawTable:
     """The file's cells as text: what its columns and sheets are, before anything is chosen."""
-    return read_upload_bounded(_data, name, sheet=sheet)
+    return read_upload_bounded(_data, name, sheet=sheet, encoding=encoding)
 
 
 @st.cache_data(max_entries=16, show_spinner="Reading, classifying and fitting…")

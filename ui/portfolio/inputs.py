@@ -18,6 +18,7 @@ from simulation.portfolio.columns import KIND_LABELS, KINDS, currency_in, guess_
 from simulation.portfolio.limits import MAX_FILE_TEXT
 from simulation.portfolio.reading import RawTable
 from simulation.portfolio.settings import PortfolioSettings, SettingsError
+from ui.portfolio.reading import chosen_encoding
 from ui.shared.safe_text import code
 
 EXAMPLES_DIR = Path(__file__).resolve().parents[2] / "sample_data" / "customers"
@@ -60,6 +61,8 @@ STATE_PREFIXES = (
     "pf_sheet",
     "pf_kind",
     "pf_as_of",
+    "pf_encoding",
+    "pf_act_",
 )
 NONE = "—"
 PERIODS = ("month", "quarter", "year")
@@ -231,6 +234,7 @@ def settings(choices: FileChoices, columns: dict[str, str | None]) -> PortfolioS
         "kind": choices.kind,
         "columns": columns,
         "sheet": chosen_sheet(),
+        "encoding": chosen_encoding(),
         "period": choices.period,
         "inactivity_days": choices.inactivity_days,
         "as_of": choices.as_of,

@@ -13,6 +13,7 @@ from simulation.portfolio.analysis import ALL, Analysis, calibration_frame, stil
 from simulation.portfolio.classify import CLASSES
 from simulation.portfolio.data import PERIODS_PER_YEAR
 from simulation.portfolio.fit import SBGFit
+from simulation.portfolio.fit_reading import degenerate
 from simulation.portfolio.pipeline import PortfolioAnalysis
 from simulation.portfolio.plans import MAX_KEEPS, PLAN_GROUPS, ContactPlan
 from simulation.portfolio.reading import RawTable
@@ -81,6 +82,8 @@ def calibration(fits: dict[str, SBGFit], messages: dict[str, str], period: str) 
     md(text.still_here_sentence(still_here(fit, STILL_HERE_YEARS, ppy), STILL_HERE_YEARS))
     md(text.fit_sentence("Churn", fit.churn, fit.intervals["churn"], period))
     md(text.heterogeneity_sentence(fit.churn_heterogeneity, fit.intervals["churn_heterogeneity"]))
+    if degenerate(fit):
+        md(degenerate(fit))
     st.dataframe(tables.fits_table(fits, period), hide_index=True, width="stretch")
     for name, message in messages.items():
         st.caption(f"{code(name)}: not fitted. {code(message)}")

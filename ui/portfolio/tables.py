@@ -7,6 +7,7 @@ import pandas as pd
 from simulation.portfolio.btyd import BGNBDFit
 from simulation.portfolio.classify import DEFAULT_CELL_CLASS, LEVELS, RISK_BANDS
 from simulation.portfolio.fit import SBGFit
+from simulation.portfolio.fit_reading import degenerate
 from ui.portfolio import text
 from ui.shared.style import money, percent
 
@@ -57,7 +58,8 @@ def classes_table(classes: pd.DataFrame, currency: str, period: str) -> pd.DataF
 
 
 def fits_table(fits: dict[str, SBGFit], period: str) -> pd.DataFrame:
-    """One row per fit: the data it had, its estimates and their 90 % intervals."""
+    """One row per fit: the data it had, its estimates and their 90 % intervals; a and b left empty, and the
+    reason given in words, where they are not estimates (:func:`~simulation.portfolio.fit_reading.degenerate`)."""
     return pd.DataFrame(
         [
             {
@@ -65,8 +67,8 @@ def fits_table(fits: dict[str, SBGFit], period: str) -> pd.DataFrame:
                 "customers": f.customers,
                 "lost": f.lost,
                 f"longest tenure ({period}s)": f.periods,
-                "alpha": f.alpha,
-                "beta": f.beta,
+                "alpha": None if degenerate(f) else f.alpha,
+                "beta": None if degenerate(f) else f.beta,
                 "churn": f.churn,
                 "churn 90 % low": f.intervals["churn"][0],
                 "churn 90 % high": f.intervals["churn"][1],
@@ -74,6 +76,7 @@ def fits_table(fits: dict[str, SBGFit], period: str) -> pd.DataFrame:
                 "het. 90 % low": f.intervals["churn_heterogeneity"][0],
                 "het. 90 % high": f.intervals["churn_heterogeneity"][1],
                 "log-likelihood": f.log_likelihood,
+                "reading": degenerate(f) or "",
             }
             for name, f in fits.items()
         ]
