@@ -27,6 +27,7 @@ import streamlit as st
 
 from simulation import Budget, Scenario, parse_scenario, scenario_from_dict, simulate
 from simulation.decide import (
+    PLAN_GRID,
     BudgetMap,
     BudgetSize,
     SplitResult,
@@ -185,7 +186,7 @@ def year_by_year(scenario: Scenario, budget: Budget | None = None) -> pnl.YearTa
 
 
 # The Plan page's recommendation ---------------------------------------------------------------
-PLAN_SWEEP_GRID = 11  # 0, 10, ..., 100 %, then refined to one point on the same draws
+PLAN_SWEEP_GRID = PLAN_GRID  # 0, 10, ..., 100 %, then refined to one point on the same draws
 
 
 SWEEP_ENTRIES = 32
