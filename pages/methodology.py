@@ -16,7 +16,7 @@ from ui.shared import charts, routing, state, style
 from ui.shared.assumption_text import multiplier_text
 from ui.shared.prose import prose
 from ui.shared.safe_text import code
-from ui.shared.widgets import CHART_HEIGHT, P_BEATS_LABEL, vega_chart
+from ui.shared.widgets import CHART_HEIGHT, P_BEATS_LABEL
 
 routing.ensure_routed("pages/methodology.py")
 
@@ -66,7 +66,7 @@ curves = pd.concat(
     ],
     ignore_index=True,
 )
-vega_chart(
+st.vega_lite_chart(
     charts.vega_spec(
         charts.survival_chart(
             curves,
@@ -123,7 +123,7 @@ response = pd.concat(
     ],
     ignore_index=True,
 )
-vega_chart(
+st.vega_lite_chart(
     charts.vega_spec(
         charts.response_chart(
             response,

@@ -51,8 +51,7 @@ def serve_app(data_dir: Path, log_path: Path):
     compile_kernels()  # as ./run.sh app does first: the server then loads the compiled engine from disk
     serve_fonts()  # and copies the app's fonts into static/
     port = _free_port()
-    # charts as SVG, whose labels a test can read from the page (on canvas they are pixels; the layout is the same)
-    env = dict(os.environ, RETENTION_LAB_DATA_DIR=str(data_dir), RETENTION_LAB_CHART_RENDERER="svg")
+    env = dict(os.environ, RETENTION_LAB_DATA_DIR=str(data_dir))
     with log_path.open("w") as log:
         proc = subprocess.Popen(
             [

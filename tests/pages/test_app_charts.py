@@ -139,21 +139,6 @@ def test_with_data_reuses_a_template_exactly(fan_frame):
     assert fast_text == full_text, "the template with new rows should equal the chart built from them"
 
 
-def test_charts_on_a_page_are_drawn_to_canvas_unless_svg_is_asked_for(fan_frame, monkeypatch):
-    spec = charts.vega_spec(fan(fan_frame))
-    spec["usermeta"] = {"note": "kept", "embedOptions": {"actions": False}}
-    before = json.dumps(spec, sort_keys=True)
-    monkeypatch.delenv(charts.RENDERER_SETTING, raising=False)
-    shown = charts.on_screen(spec)
-    assert shown["usermeta"] == {"note": "kept", "embedOptions": {"actions": False, "renderer": "canvas"}}
-    assert json.dumps(spec, sort_keys=True) == before, "the spec given (a cached template) is not changed"
-    assert {k: v for k, v in shown.items() if k != "usermeta"} == {k: v for k, v in spec.items() if k != "usermeta"}
-    monkeypatch.setenv(charts.RENDERER_SETTING, " SVG ")
-    assert charts.on_screen(spec)["usermeta"]["embedOptions"]["renderer"] == "svg"
-    monkeypatch.setenv(charts.RENDERER_SETTING, "webgl")
-    assert charts.on_screen(spec)["usermeta"]["embedOptions"]["renderer"] == "canvas", "an unknown renderer is ignored"
-
-
 def test_records_turn_missing_values_into_null():
     rows = charts.records(pd.DataFrame({"a": [1.0, np.nan]}))
     assert rows == [{"a": 1.0}, {"a": None}], f"NaN must become null for JSON: {rows}"

@@ -16,9 +16,8 @@ from pydantic import BaseModel, ValidationError
 
 from simulation.model.distributions import Bounds, Distribution
 from simulation.model.scenario import bounds_of
-from ui.shared import charts, style
+from ui.shared import style
 from ui.shared.safe_text import code
-from ui.shared.widgets import vega_chart
 
 FORMS = {
     "number": "A number",
@@ -164,6 +163,6 @@ def distribution_picker(
         st.error(problem)
         return None
     if isinstance(result, dict):
-        vega_chart(charts.vega_spec(preview_chart(preview_frame(result, bounds), label)), width="stretch")
+        st.altair_chart(preview_chart(preview_frame(result, bounds), label), width="stretch")
         st.caption("What the simulation draws: one value per future, clipped to the allowed range.")
     return result

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 from collections.abc import Mapping, Sequence
 
 import altair as alt
@@ -35,11 +34,6 @@ BRIDGE_STEPS = (
     ("end", "Run-rate at the end"),
 )
 EXPORT_WIDTH = 900
-# How charts are drawn on a page: to one canvas each (a few elements for the browser to lay out and
-# paint) rather than SVG (an element per mark, label and tick). RETENTION_LAB_CHART_RENDERER=svg draws
-# SVG instead, for a browser check that reads a chart's labels from the page.
-RENDERER_SETTING = "RETENTION_LAB_CHART_RENDERER"
-RENDERERS = ("canvas", "svg")
 BAND_NOTE = {
     (90, 50): [
         "Line: the median of {runs} simulated futures.",
@@ -412,20 +406,6 @@ def vega_spec(chart: alt.TopLevelMixin, **options) -> dict:
     """``chart.to_dict(**options)``, never while another session's ``st.altair_chart`` has Altair's globals changed."""
     with altair_globals_lock:
         return chart.to_dict(**options)
-
-
-def screen_renderer() -> str:
-    """The renderer of charts on a page: :data:`RENDERER_SETTING` if it names one of :data:`RENDERERS`, else canvas."""
-    chosen = os.environ.get(RENDERER_SETTING, "").strip().lower()
-    return chosen if chosen in RENDERERS else RENDERERS[0]
-
-
-def on_screen(spec: dict) -> dict:
-    """``spec`` to be drawn on a page by :func:`screen_renderer` (Vega-Lite's ``usermeta.embedOptions``,
-    which Streamlit passes to vega-embed); any other ``usermeta`` is kept, and ``spec`` is not changed."""
-    usermeta = dict(spec.get("usermeta") or {})
-    usermeta["embedOptions"] = {**(usermeta.get("embedOptions") or {}), "renderer": screen_renderer()}
-    return {**spec, "usermeta": usermeta}
 
 
 def records(frame: pd.DataFrame) -> list[dict]:

@@ -193,11 +193,6 @@ def chart_downloads(spec: dict, stem: str, key: str) -> None:
         )
 
 
-def vega_chart(spec: dict, **options) -> None:
-    """``st.vega_lite_chart(spec, **options)``, drawn by the page's renderer (:func:`ui.shared.charts.on_screen`)."""
-    st.vega_lite_chart(charts.on_screen(spec), **options)
-
-
 CHART_HEIGHT = 460  # pixels for the whole chart: Streamlit fits title, legend, axes and plot into it
 
 
@@ -227,7 +222,7 @@ def chart(spec: dict, stem: str, key: str, height: int | str = CHART_HEIGHT) -> 
     if several:
         # Streamlit would ask Vega to "fit" it, which only single and layered views can do
         shown.setdefault("autosize", {"type": "pad", "contains": "padding"})
-    vega_chart(shown, width="content" if several else "stretch", height=height)
+    st.vega_lite_chart(shown, width="content" if several else "stretch", height=height)
     chart_downloads(spec, stem, key)
 
 
