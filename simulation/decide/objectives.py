@@ -15,6 +15,7 @@ NOISE_Z = 2.0  # "within noise": the paired difference from the best is less tha
 REFINE_TOLERANCE = 0.01  # the refined best split is within 1 percentage point of the optimum
 FLAT_TOLERANCE = 0.01  # "near the best": within 1 % of the best objective (1 point of probability)
 DEFAULT_GRID = 21
+PLAN_GRID = 11  # the Plan page's sweep: 0, 10, ..., 100 %, then refined to one point on the same draws
 MAX_GRID = 201
 MIN_RUNS = 2
 MAX_SPLITS_AT_ONCE = 4  # splits evaluated at the same time here; the engine runs each on one core then

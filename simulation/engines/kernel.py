@@ -545,7 +545,7 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, prog
                             lapsed[s, home] += gone
                             lapsed_revenue[s, home] += lost
                     run_rate += revenue[s, j]
-                if spend.retention > 0.0:
+                if spend.retention > 0.0 and spend.count_saved:
                     # the customers the programme kept, drawn on a stream of their own: of a class's
                     # stayers, each would have left without it with chance theta (1 - keep) / (1 - theta keep)
                     for i in range(occupied):

@@ -29,7 +29,8 @@ class Spend(NamedTuple):
     """The plan: spend per period on each lever, and each split lever's explicit weights.
 
     A lever's budget is split across segments by ``*_weights`` (segments,) when its
-    ``use_*_weights`` is true, else by value at risk.
+    ``use_*_weights`` is true, else by value at risk. ``count_saved``: whether the customers the
+    retention programme kept are drawn (the ``saved_customers`` path); no other path depends on it.
     """
 
     acquisition: float
@@ -42,6 +43,7 @@ class Spend(NamedTuple):
     use_retention_weights: bool
     use_expansion_weights: bool
     use_winback_weights: bool
+    count_saved: bool
 
 
 class Segments(NamedTuple):
@@ -128,12 +130,12 @@ def _per_cell(x, runs: int, segments: int) -> np.ndarray:
 
 
 def kernel_inputs(
-    scenario: Scenario, budget: Budget, assumptions: Assumptions, seed: int, classes: int
+    scenario: Scenario, budget: Budget, assumptions: Assumptions, seed: int, classes: int, count_saved: bool = True
 ) -> KernelInputs:
     """The kernel's inputs for ``scenario`` under ``budget``: every field filled from the value of its own name.
 
     ``classes`` latent churn classes per cohort (existing customers, later joiners); the classes
-    and their placement tables are computed once per set of assumptions.
+    and their placement tables are computed once per set of assumptions. ``count_saved``: see :class:`Spend`.
     """
     a = assumptions
     R, S = a.runs, a.customers.size
@@ -144,7 +146,9 @@ def kernel_inputs(
         given = a.weights[lever]
         split[f"{lever}_weights"] = np.array(given if given is not None else np.zeros(S), dtype=np.float64)
         split[f"use_{lever}_weights"] = given is not None
-    spend = Spend(**{lever: float(getattr(budget, lever)) for lever in Spend._fields[:4]}, **split)
+    spend = Spend(
+        **{lever: float(getattr(budget, lever)) for lever in Spend._fields[:4]}, **split, count_saved=bool(count_saved)
+    )
     cells = {"customers": np.ascontiguousarray(a.customers, dtype=np.int64)}
     cells["share"] = np.ascontiguousarray(a.share, dtype=np.float64)
     for name in Segments._fields[2:]:

@@ -207,8 +207,10 @@ def no_marketing_equity(scenario, assumptions, seed: int, engine: str = "vectori
     The counterfactual of marketing ROI. It depends on the assumptions, not on the budget, so it is
     computed once per set of assumptions (and engine, seed, horizon) and kept with them: every
     budget run on the same draws (a moved slider, the optimiser's splits, the status quo) reuses it,
-    and a cache that keeps the assumptions keeps it too.
+    and a cache that keeps the assumptions keeps it too. With no budget nothing is saved, so whether
+    saved customers are counted (``count_saved``) does not change it.
     """
+    options = {k: v for k, v in options.items() if k != "count_saved"}
     key = ("no marketing equity", engine, seed, scenario.horizon, scenario.period, tuple(sorted(options.items())))
     key += (programme_key(scenario),)  # the programmes run in the counterfactual too
 

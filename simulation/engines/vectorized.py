@@ -21,6 +21,8 @@ from __future__ import annotations
 
 import time
 
+import numpy as np
+
 from ..model.assumptions import Assumptions, draw_assumptions
 from ..model.scenario import Budget, Scenario
 from ..numerics.parallel import in_blocks
@@ -33,7 +35,12 @@ CLASSES_PER_COHORT = 16
 
 
 def simulate_vectorized(
-    scenario: Scenario, budget: Budget, assumptions: Assumptions, seed: int, classes: int = CLASSES_PER_COHORT
+    scenario: Scenario,
+    budget: Budget,
+    assumptions: Assumptions,
+    seed: int,
+    classes: int = CLASSES_PER_COHORT,
+    count_saved: bool = True,
 ) -> EngineOutput:
     """Run the scenario under ``budget`` for every run in ``assumptions``.
 
@@ -49,6 +56,11 @@ def simulate_vectorized(
         Seed of the chance streams (one stream per source of randomness).
     classes : int
         Latent churn classes per cohort type (existing, new).
+    count_saved : bool
+        Draw the customers the retention programme kept (the ``saved_customers`` path). Those
+        draws have a stream of their own, so leaving them out changes no other path, figure or
+        value; ``saved_customers`` is then NaN wherever retention has a budget. The optimiser,
+        which reads no count of saved customers, leaves them out.
 
     Returns
     -------
@@ -56,10 +68,12 @@ def simulate_vectorized(
         Per-run paths of every flow and stock, and the quantities the figures need.
     """
     a = assumptions
-    inputs = kernel_inputs(scenario, budget, a, seed, classes)
+    inputs = kernel_inputs(scenario, budget, a, seed, classes, count_saved)
     out = kernel_outputs(a.runs, scenario.horizon, a.customers.size)
 
     in_blocks(kernel.simulate_block, a.runs, *inputs, out)
+    if not count_saved and budget.retention > 0:
+        out.paths[RECORDED.index("saved_customers"), :, 1:] = np.nan
 
     paths = dict(zip(RECORDED, out.paths, strict=True))  # (R, H + 1) each
     return EngineOutput(

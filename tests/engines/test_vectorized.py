@@ -241,3 +241,25 @@ def test_customer_equity_values_the_customers_left_exactly():
     assert abs(equity.mean() - exact) <= Z * se(equity), (
         f"customer equity {equity.mean():.6g} against the exact {exact:.6g} (SE {se(equity):.3g})"
     )
+
+
+@pytest.mark.parametrize("preset", ["subscription_box", "saas_mid_market"])
+def test_leaving_out_the_count_of_saved_customers_changes_nothing_else(preset):
+    """The saved customers are drawn on a stream of their own: without them every other path, the
+    value left and every figure is the same to the last digit, and the count itself is NaN, not 0."""
+    sc = load_preset(preset)
+    drawn = draw_assumptions(sc, 60, 5)
+    full = simulate(sc, runs=60, seed=5, assumptions=drawn)
+    lean = simulate(sc, runs=60, seed=5, assumptions=drawn, count_saved=False)
+    assert sc.budget.retention > 0 and full.paths["saved_customers"][:, 1:].sum() > 0
+    assert np.isnan(lean.paths["saved_customers"][:, 1:]).all()
+    assert (lean.paths["saved_customers"][:, 0] == 0).all()
+    for metric, values in full.paths.items():
+        if metric != "saved_customers":
+            assert np.array_equal(values, lean.paths[metric]), metric
+    assert np.array_equal(full.output.residual_value, lean.output.residual_value)
+    for key, values in full.kpis.items():
+        assert np.array_equal(values, lean.kpis[key], equal_nan=True), key
+    nothing_kept = sc.budget.model_copy(update={"retention": 0.0})
+    without = simulate(sc, nothing_kept, runs=60, seed=5, assumptions=drawn, count_saved=False)
+    assert (without.paths["saved_customers"] == 0).all(), "with no retention budget nobody is saved: 0, not unknown"

@@ -27,6 +27,7 @@ import streamlit as st
 
 from simulation import Budget, Scenario, parse_scenario, scenario_from_dict, simulate
 from simulation.decide import (
+    PLAN_GRID,
     BudgetMap,
     BudgetSize,
     SplitResult,
@@ -132,11 +133,15 @@ class CachedRun:
 
 @st.cache_data(max_entries=256, show_spinner=False)
 def cached_run(model: str, budget: str, runs: int, seed: int) -> CachedRun:
-    """Simulate the model (see :func:`model_json`) under a budget and keep what the pages show of it."""
+    """Simulate the model (see :func:`model_json`) under a budget and keep what the pages show of it.
+
+    What is kept shows no count of saved customers, so the engine does not draw it (``count_saved``;
+    every other figure is the same to the last digit).
+    """
     scenario, plan_budget = _rebuild(model, budget, runs, seed)
     drawn = assumptions_for(model, runs, seed)
     started = time.perf_counter()
-    result = simulate(scenario, plan_budget, runs=runs, seed=seed, assumptions=drawn)
+    result = simulate(scenario, plan_budget, runs=runs, seed=seed, assumptions=drawn, count_saved=False)
     _ENGINE_SPEED.record(time.perf_counter() - started, runs * scenario.horizon * len(scenario.segments))
     return CachedRun(ResultSummary.of(result, CHART_METRICS), pnl.YearTable.of(result))
 
@@ -186,7 +191,7 @@ def year_by_year(scenario: Scenario, budget: Budget | None = None) -> pnl.YearTa
 
 
 # The Plan page's recommendation ---------------------------------------------------------------
-PLAN_SWEEP_GRID = 11  # 0, 10, ..., 100 %, then refined to one point on the same draws
+PLAN_SWEEP_GRID = PLAN_GRID  # 0, 10, ..., 100 %, then refined to one point on the same draws
 
 
 SWEEP_ENTRIES = 32
