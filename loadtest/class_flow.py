@@ -51,17 +51,22 @@ async def start_class(trainer: Session, title: str) -> Class:
     return Class(codes[0], secret)
 
 
-def prediction_count(trainer: Session, lesson_number: int = 1) -> int:
-    """The number of predictions the trainer's view shows for a lesson (its panel's first metric)."""
+def panel_metric(trainer: Session, label: str, lesson_number: int = 1) -> str:
+    """A figure of one lesson's panel in the trainer's view, as shown (``"12"``, ``"1,100"``, ``"—"``)."""
     heading = f"Lesson {lesson_number}."
     in_panel = False
     for _, element in trainer.elements():
         kind = element.WhichOneof("type")
         if kind == "heading":
             in_panel = element.heading.body.startswith(heading)
-        elif kind == "metric" and in_panel and element.metric.label == PREDICTIONS:
-            return int(element.metric.body.replace(",", ""))
-    raise FlowError(f"the trainer's view shows no prediction count for lesson {lesson_number}")
+        elif kind == "metric" and in_panel and element.metric.label == label:
+            return element.metric.body
+    raise FlowError(f"the trainer's view shows no {label!r} for lesson {lesson_number}")
+
+
+def prediction_count(trainer: Session, lesson_number: int = 1) -> int:
+    """The number of predictions the trainer's view shows for a lesson."""
+    return int(panel_metric(trainer, PREDICTIONS, lesson_number).replace(",", ""))
 
 
 def joined_count(trainer: Session) -> int:
