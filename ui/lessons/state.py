@@ -23,18 +23,20 @@ def lesson_outcome(key: str, params_json: str) -> Outcome:
     return LESSONS[key].run(json.loads(params_json))
 
 
-@st.cache_data(max_entries=16, show_spinner="Preparing the exercise…")
-def lesson_exercise(key: str) -> Exercise:
-    return LESSONS[key].exercise()
+@st.cache_data(max_entries=64, show_spinner="Preparing the exercise…")
+def lesson_exercise(key: str, inputs_json: str = "{}") -> Exercise:
+    """The exercise of lesson ``key`` with the inputs ``inputs_json`` (a JSON object; a class's own, or none)."""
+    return LESSONS[key].exercise(inputs=json.loads(inputs_json))
 
 
 def outcome_at(lesson: Lesson, params: dict) -> Outcome:
     return lesson_outcome(lesson.key, Lesson.params_key(lesson.params(params)))
 
 
-def answer_at_start(lesson: Lesson) -> float:
-    """The simulated answer to the prediction, at the setting the prediction describes."""
-    return outcome_at(lesson, lesson.defaults()).answer
+def answer_at_start(lesson: Lesson, start: dict | None = None) -> float:
+    """The simulated answer to the prediction, at the setting the prediction describes (``start``:
+    a class's own setting; the lesson's defaults when None)."""
+    return outcome_at(lesson, lesson.defaults() if start is None else start).answer
 
 
 def show_chart(chart) -> None:
