@@ -1,8 +1,8 @@
 """The class on the Lessons page, step by step, as a trainer and learners do it in their browsers.
 
-Each step acts on the page as a person does (widgets found by key, or by label where the widget
-has no key: a form's submit button) and returns the :class:`~loadtest.streamlit_client.Run` it
-caused, finished; the step checks that the page shows what the person expects next and raises
+Each step acts on the page as a person does (widgets found by their fixed keys, as
+``ui/lessons/class_mode.py`` lists them) and returns the :class:`~loadtest.streamlit_client.Run`
+it caused, finished; the step checks that the page shows what the person expects next and raises
 :class:`FlowError` otherwise. These are the only functions that know the pages' widgets: when the
 class pages change, this module follows them.
 """
@@ -15,7 +15,9 @@ from dataclasses import dataclass
 from loadtest.streamlit_client import Run, Session
 
 TRAINER_PAGE, LEARNER_PAGE = "class_trainer", "lessons"
-LINK = re.compile(r"[?&]class=([A-Z0-9]+)")
+LINK = re.compile(r"/lessons\?class=([A-Z0-9]+)$")
+TRAINER_LINK = re.compile(r"/class_trainer\?class=([A-Z0-9]+)&trainer=([^&\s]+)$")
+LESSON_KEY = "leaky_bucket"  # lesson 1
 PREDICTIONS = "Predictions"
 JOINED = "Learners joined"
 NOT_SENT = "Your answer was not sent to the class"
@@ -37,18 +39,19 @@ def _check(session: Session, what: str) -> None:
 
 
 async def start_class(trainer: Session, title: str) -> Class:
-    """Open the trainer's page, start a class; the class's code and the trainer's secret."""
+    """Open the trainer's page, start a class and unlock lesson 1; the class's code and the trainer's secret."""
     await trainer.open(TRAINER_PAGE)
     _check(trainer, "trainer's page")
-    await trainer.set({trainer.widget("trainer_title"): title}, press=trainer.widget(label="Start the class"))
+    await trainer.set({trainer.widget("trainer_title"): title}, press=trainer.widget("trainer_start_submit"))
     _check(trainer, "starting a class")
-    codes = [m[1] for text in trainer.texts() if (m := LINK.search(text))]
-    if not codes:
-        raise FlowError("starting a class: no learners' link on the trainer's page")
     texts = trainer.texts()
-    secret_at = [i for i, t in enumerate(texts) if t.startswith("**Trainer secret**")]
-    secret = texts[secret_at[0] + 1] if secret_at else ""
-    return Class(codes[0], secret)
+    codes = [m[1] for t in texts if (m := LINK.search(t))]
+    secrets = [m[2] for t in texts if (m := TRAINER_LINK.search(t))]
+    if not codes or not secrets:
+        raise FlowError("starting a class: no learners' link or trainer link on the trainer's page")
+    await trainer.click(trainer.widget(f"trainer_unlock_{LESSON_KEY}"))
+    _check(trainer, "unlocking lesson 1")
+    return Class(codes[0], secrets[0])
 
 
 def panel_metric(trainer: Session, label: str, lesson_number: int = 1) -> str:
@@ -76,8 +79,19 @@ def joined_count(trainer: Session) -> int:
     raise FlowError("the trainer's view shows no count of learners")
 
 
+def predicted(trainer: Session, lesson_number: int = 1) -> set[str]:
+    """The learners the trainer's roster shows as having predicted this lesson."""
+    column = f"Lesson {lesson_number}"
+    for rows in trainer.tables():
+        if rows and "Learner" in rows[0] and column in rows[0]:
+            return {row["Learner"] for row in rows if row[column] == "predicted"}
+    if joined_count(trainer) == 0:
+        return set()
+    raise FlowError("the trainer's view shows no roster")
+
+
 async def refresh(trainer: Session) -> Run:
-    """Press the trainer's Refresh button."""
+    """Press the trainer's Refresh button (the live part also refreshes by itself every few seconds)."""
     return await trainer.click(trainer.widget("trainer_refresh"))
 
 
@@ -92,7 +106,7 @@ async def open_link(learner: Session, cls: Class) -> Run:
 
 async def join(learner: Session, name: str) -> Run:
     """Type a display name and join the class the link named."""
-    run = await learner.set({learner.widget("lessons_join_name"): name}, press=learner.widget(label="Join the class"))
+    run = await learner.set({learner.widget("lessons_join_name"): name}, press=learner.widget("lessons_join_submit"))
     _check(learner, "joining")
     if "You are in class" not in learner.texts():
         raise FlowError(f"joining: {name!r} is not in the class ({_alerts(learner)})")
@@ -102,7 +116,7 @@ async def join(learner: Session, name: str) -> Run:
 async def predict(learner: Session, lesson_key: str, value: float) -> Run:
     """Commit a prediction in the lesson's form (the lesson the page shows)."""
     box = learner.widget(f"lessons_{lesson_key}_prediction_input")
-    run = await learner.set({box: value}, press=learner.widget(label="Commit my prediction", form_id=box.form_id))
+    run = await learner.set({box: value}, press=learner.widget(f"lessons_{lesson_key}_predict_submit"))
     _check(learner, "committing a prediction")
     texts = learner.texts()
     if not any(t.startswith("Your prediction is in") for t in texts):

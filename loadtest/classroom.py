@@ -13,23 +13,24 @@ to check what a learner sees while the class is under load.
 1. **Processor time per action, one at a time.** On a class of its own, ``--calibrate`` learners
    open the link, join and predict one after the other, and its trainer refreshes, on an otherwise
    idle server; the server's processor time (``/proc/<pid>/stat``) is read around each action.
-2. **The class.** A trainer starts a class; each learner opens the link and joins at a random
-   moment in the first half of ``--window`` seconds, then commits a prediction for lesson 1 at a
-   random moment in the second half. The trainer's view refreshes every ``--trainer-interval``
-   seconds from the second half on (the Refresh button), and its count of predictions is read
-   after each refresh.
+2. **The class.** A trainer starts a class and unlocks lesson 1; each learner opens the link and
+   joins at a random moment in the first half of ``--window`` seconds, then commits a prediction
+   for lesson 1 at a random moment in the second half. The trainer's view stays open and follows
+   the class by itself (its live part reruns every few seconds, as in a browser tab; with
+   ``--trainer-interval`` the trainer also presses Refresh that often).
 
 The time from a learner's submit to the trainer's view counting it is measured to the end of the
-first trainer refresh **sent after the learner's own run had ended** (so the prediction was
-certainly stored before the trainer's page read it): an upper bound, exact to one refresh. Every
-refresh is checked against the learners: it may not count fewer predictions than were certainly
-stored before it was sent, nor more than had been sent by its end.
+first run of the trainer's view whose roster lists that learner as having predicted. Every run is
+checked against the learners: it may not count fewer predictions than were certainly stored
+before it was asked for, nor more than had been sent by its end, and its count must match its
+roster.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import random
@@ -43,7 +44,7 @@ from pathlib import Path
 from loadtest import class_flow as flow
 from loadtest.server import cpu_seconds, load_average, memory_mb, pin, serve
 from loadtest.stats import seconds, summary
-from loadtest.streamlit_client import Session
+from loadtest.streamlit_client import ProtocolError, Session
 
 LESSON = "leaky_bucket"  # lesson 1, the page a learner lands on
 CHROMIUM = os.environ.get("RETENTION_LAB_CHROMIUM", "/usr/bin/chromium")
@@ -66,9 +67,12 @@ class Learner:
 
 @dataclass
 class Refresh:
+    """One run of the trainer's view: when it was asked for, when it ended, what it showed."""
+
     sent: float
     finished: float
     count: int
+    names: frozenset = frozenset()
 
 
 @dataclass
@@ -176,33 +180,49 @@ async def browser_task(url: str, learner: Learner, cls: flow.Class, t0: float, b
         await context.close()
 
 
-async def trainer_task(trainer: Session, refreshes: list[Refresh], start_at: float, interval: float,
-                       everyone: int, stop_at: float) -> None:  # fmt: skip
-    await asyncio.sleep(max(0.0, start_at - time.perf_counter()))
-    while time.perf_counter() < stop_at:
-        run = await flow.refresh(trainer)
-        count = flow.prediction_count(trainer)
-        refreshes.append(Refresh(run.sent, run.finished, count))
-        if count >= everyone and len(refreshes) > 1 and refreshes[-2].count >= everyone:
+def watch(trainer: Session, refreshes: list[Refresh]) -> None:
+    """Record what the trainer's view shows at the end of each of its runs (its own refreshes included)."""
+
+    def seen(run) -> None:
+        with contextlib.suppress(flow.FlowError, ProtocolError):
+            refreshes.append(Refresh(run.sent, run.finished, flow.prediction_count(trainer),
+                                     frozenset(flow.predicted(trainer))))  # fmt: skip
+
+    trainer.on_finish.append(seen)
+
+
+async def trainer_task(trainer: Session, refreshes: list[Refresh], interval: float, everyone: int,
+                       limit: float) -> None:  # fmt: skip
+    """Follow the class until the view counts everyone: by the page's own refresh, or pressing Refresh
+    every ``interval`` seconds as well if it is above 0."""
+    deadline = time.perf_counter() + limit
+    while time.perf_counter() < deadline:
+        if refreshes and refreshes[-1].count >= everyone:
             return
-        await asyncio.sleep(interval)
-    raise flow.FlowError(f"the trainer's view did not count everyone within {stop_at - start_at:.0f} s")
+        if interval > 0:
+            await flow.refresh(trainer)
+            await asyncio.sleep(interval)
+        else:
+            await asyncio.sleep(0.2)
+    raise flow.FlowError(f"the trainer's view did not count everyone within {limit:.0f} s")
 
 
 def counted_after(learners: list[Learner], refreshes: list[Refresh]) -> tuple[list[float], list[str]]:
-    """Submit-to-counted times, and the refreshes whose count contradicts the learners' runs."""
+    """Each learner's time from their submit to the end of the trainer's first run that lists them as
+    having predicted, and the runs whose count contradicts the learners' own runs."""
     latencies, wrong = [], []
     for learner in learners:
-        if learner.stored is None:
+        if learner.sent is None:
             continue
-        later = [r for r in refreshes if r.sent >= learner.stored]
-        if later:
-            latencies.append(later[0].finished - learner.sent)
+        seen = [r for r in refreshes if learner.name in r.names and r.finished >= learner.sent]
+        if seen:
+            latencies.append(seen[0].finished - learner.sent)
     for r in refreshes:
         surely = sum(1 for x in learners if x.stored is not None and x.stored <= r.sent)
         at_most = sum(1 for x in learners if x.sent is not None and x.sent <= r.finished)
-        if not surely <= r.count <= at_most:
-            wrong.append(f"a refresh counted {r.count}, between {surely} and {at_most} were possible")
+        if not surely <= r.count <= at_most or len(r.names) != r.count:
+            wrong.append(f"a run of the trainer's view counted {r.count} and listed {len(r.names)}; "
+                         f"between {surely} and {at_most} were possible")  # fmt: skip
     return latencies, wrong
 
 
@@ -222,8 +242,9 @@ async def run_class(url: str, pid: int | None, args) -> Report:
     async with Session(url, timeout=120) as trainer:
         cls = await flow.start_class(trainer, "Load")
         await settle(pid)
-        report.load_before = load_average()
         refreshes: list[Refresh] = []
+        watch(trainer, refreshes)
+        report.load_before = load_average()
         trainer_error = None
         playwright = browser = None
         if args.browsers:
@@ -238,8 +259,7 @@ async def run_class(url: str, pid: int | None, args) -> Report:
                 browser_task(url, p, cls, t0, browser) if p.browser else learner_task(url, p, cls, t0, args.think)
                 for p in people
             ]  # fmt: skip
-            watcher = trainer_task(trainer, refreshes, t0 + half, args.trainer_interval, everyone,
-                                   t0 + args.window + 120)  # fmt: skip
+            watcher = trainer_task(trainer, refreshes, args.trainer_interval, everyone, args.window + 120)
             results = await asyncio.gather(watcher, *tasks, return_exceptions=True)
             if isinstance(results[0], BaseException):
                 trainer_error = f"trainer: {type(results[0]).__name__}: {results[0]}"
@@ -252,6 +272,7 @@ async def run_class(url: str, pid: int | None, args) -> Report:
                 await playwright.stop()
         report.load_after = load_average()
         report.memory_mb = memory_mb(pid) if pid else 0.0
+        trainer.on_finish.clear()
         await flow.refresh(trainer)
         report.final_count, report.final_joined = flow.prediction_count(trainer), flow.joined_count(trainer)
 
@@ -307,7 +328,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--browsers", type=int, default=1, help="learners in real Chromium pages (default 1)")
     parser.add_argument("--window", type=float, default=60.0, help="seconds in which all join and predict")
     parser.add_argument("--think", type=float, default=3.0, help="seconds from opening the link to joining")
-    parser.add_argument("--trainer-interval", type=float, default=1.0, help="seconds between trainer refreshes")
+    parser.add_argument("--trainer-interval", type=float, default=0.0,
+                        help="press Refresh every this many seconds as well (default 0: the page's own refresh)")
     parser.add_argument("--calibrate", type=int, default=10, help="learners for the one-at-a-time costs")
     parser.add_argument("--url", help="a running server (loopback) instead of starting one")
     parser.add_argument("--pid", type=int, help="with --url: the server's process id, for its processor time")

@@ -237,9 +237,17 @@ class Session:
         return await self.rerun()
 
     async def wait_for(self, predicate, timeout: float | None = None) -> None:
-        """Wait until ``predicate(self)`` holds (checked whenever a message changes the page)."""
+        """Wait until ``predicate(self)`` holds, checked whenever a run of the page ends (the page is then
+        whole); a predicate that raises counts as not holding yet."""
+
+        def holds() -> bool:
+            try:
+                return bool(predicate(self))
+            except Exception:
+                return False
+
         async with self._changed:
-            await asyncio.wait_for(self._changed.wait_for(lambda: predicate(self)), timeout or self.timeout)
+            await asyncio.wait_for(self._changed.wait_for(holds), timeout or self.timeout)
 
     # Finding things on the page -----------------------------------------------------------------
     def elements(self, kind: str | None = None) -> Iterator[tuple[tuple[int, ...], Element]]:
@@ -278,6 +286,27 @@ class Session:
     def metrics(self) -> list[tuple[str, str]]:
         return [(e.metric.label, e.metric.body) for _, e in self.elements("metric")]
 
+    def tables(self) -> list[list[dict[str, Any]]]:
+        """The rows of every dataframe on the page, in page order, as the browser receives them (Arrow IPC).
+
+        A dataframe carries its key only when its rows can be selected, so tables are told apart by
+        their columns.
+        """
+        import pyarrow as pa
+
+        found = []
+        for _, element in self.elements("dataframe"):
+            frame = element.dataframe
+            if frame.HasField("lazy_data"):
+                lazy = frame.lazy_data
+                rows = pa.ipc.open_stream(lazy.initial_chunk.data).read_all().to_pylist()
+                if lazy.HasField("row_count") and lazy.row_count > len(rows):
+                    raise ProtocolError(f"a table is sent in pages; only the first {len(rows)} rows are here")
+            else:
+                rows = pa.ipc.open_stream(frame.arrow_data.data).read_all().to_pylist()
+            found.append(rows)
+        return found
+
     def component(self, key: str) -> Element:
         for _, element in self.elements("bidi_component"):
             if user_key_from_element_id(element.bidi_component.id) == key:
@@ -295,8 +324,9 @@ class Session:
                     self._current.messages += 1
                     self._current.bytes += len(frame)
                 self._handle(msg)
-                async with self._changed:
-                    self._changed.notify_all()
+                if msg.WhichOneof("type") == "script_finished":
+                    async with self._changed:
+                        self._changed.notify_all()
         finally:
             for run in self._waiting:
                 run.done.set()

@@ -38,8 +38,10 @@ async def _class_of_three(url: str) -> tuple[list[int], int, int, list[str]]:
             await flow.refresh(trainer)
             counts.append(flow.prediction_count(trainer))
             await asyncio.gather(*(flow.predict(x, "leaky_bucket", 1000 + 100 * i) for i, x in enumerate(learners)))
-            await flow.refresh(trainer)
+            # no Refresh pressed: the trainer's live view reruns by itself, as an open tab does
+            await trainer.wait_for(lambda t: flow.prediction_count(t) == 3, timeout=30)
             counts.append(flow.prediction_count(trainer))
+            assert flow.predicted(trainer) == {"Learner 1", "Learner 2", "Learner 3"}
             joined = flow.joined_count(trainer)
             with pytest.raises(ProtocolError):
                 learners[0].widget("no_such_widget")
