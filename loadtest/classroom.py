@@ -22,8 +22,8 @@ to check what a learner sees while the class is under load.
 The time from a learner's submit to the trainer's view counting it is measured to the end of the
 first run of the trainer's view whose roster lists that learner as having predicted. Every run is
 checked against the learners: it may not count fewer predictions than were certainly stored
-before it was asked for, nor more than had been sent by its end, and its count must match its
-roster.
+before it was asked for, nor more than had been sent by its end, nor list more learners as having
+predicted than it counts.
 """
 
 from __future__ import annotations
@@ -220,7 +220,9 @@ def counted_after(learners: list[Learner], refreshes: list[Refresh]) -> tuple[li
     for r in refreshes:
         surely = sum(1 for x in learners if x.stored is not None and x.stored <= r.sent)
         at_most = sum(1 for x in learners if x.sent is not None and x.sent <= r.finished)
-        if not surely <= r.count <= at_most or len(r.names) != r.count:
+        # the view reads its roster before its count, so a prediction stored between the two reads
+        # is counted and not yet listed, never the other way round
+        if not surely <= r.count <= at_most or len(r.names) > r.count:
             wrong.append(f"a run of the trainer's view counted {r.count} and listed {len(r.names)}; "
                          f"between {surely} and {at_most} were possible")  # fmt: skip
     return latencies, wrong
@@ -295,7 +297,7 @@ async def run_class(url: str, pid: int | None, args) -> Report:
 def _text(r: Report, latencies: list[float], submits: list[float]) -> str:
     lines = [
         f"learners {r.learners} (websocket) + {r.browsers} (Chromium), window {r.window:.0f} s, "
-        f"trainer refresh every {r.trainer_interval:g} s; server on cores {r.server_cores or 'any'} "
+        f"Refresh pressed every {r.trainer_interval:g} s (0: the view's own refresh only); server on cores {r.server_cores or 'any'} "
         f"{' '.join(r.server_options)}",
         f"load average before {r.load_before}, after {r.load_after}",
         "processor time per action, one at a time on an idle server (s):",
