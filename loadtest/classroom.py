@@ -297,7 +297,8 @@ async def run_class(url: str, pid: int | None, args) -> Report:
 def _text(r: Report, latencies: list[float], submits: list[float]) -> str:
     lines = [
         f"learners {r.learners} (websocket) + {r.browsers} (Chromium), window {r.window:.0f} s, "
-        f"Refresh pressed every {r.trainer_interval:g} s (0: the view's own refresh only); server on cores {r.server_cores or 'any'} "
+        f"Refresh pressed every {r.trainer_interval:g} s (0: the view's own refresh only); "
+        f"server on cores {r.server_cores or 'any'} "
         f"{' '.join(r.server_options)}",
         f"load average before {r.load_before}, after {r.load_after}",
         "processor time per action, one at a time on an idle server (s):",
