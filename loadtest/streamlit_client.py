@@ -276,9 +276,6 @@ class Session:
             raise ProtocolError(f"{len(found)} widgets with {what} on the page {self.page_name!r}")
         return found[0]
 
-    def has_widget(self, key: str) -> bool:
-        return any(w.key == key for w in self.widgets())
-
     def texts(self) -> list[str]:
         """The text of every text-like element (markdown, text, code, heading, alert, metric), in page order."""
         return [t for _, e in self.elements() if (t := _element_text(e))]
