@@ -42,7 +42,6 @@ from urllib.parse import urlsplit
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import loadtest
-
 from simulation.io.presets import DEFAULT_PRESET, load_preset
 from simulation.io.sharing import share_query
 
