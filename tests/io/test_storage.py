@@ -1,4 +1,4 @@
-"""The saved-scenario library: exact round trips, clear refusals, and nothing ever lost."""
+"""The saved-scenario library: exact round trips, clear refusals, and nothing ever lost, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ import pytest
 
 from simulation import Scenario
 from simulation.io.storage import DB_FILE, NAME_MAX_CHARS, ScenarioStore, StorageError, clean_name, data_dir
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 @pytest.fixture
@@ -29,6 +31,7 @@ def test_library_survives_a_restart(tmp_path, test_scenario):
     assert reopened.load("kept") == test_scenario, "names are found regardless of case"
 
 
+@pytest.mark.sqlite_file
 def test_default_folder_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("RETENTION_LAB_DATA_DIR", str(tmp_path / "from-env"))
     assert ScenarioStore().path == tmp_path / "from-env" / DB_FILE, "the env var should set the folder"
@@ -119,6 +122,7 @@ def test_a_failed_replace_loses_nothing(store, test_scenario, monkeypatch):
     assert store.load("Precious") == test_scenario, "a failure half way must roll back to the saved scenario"
 
 
+@pytest.mark.sqlite_file
 def test_a_damaged_library_is_reported_and_left_alone(tmp_path, test_scenario):
     folder = tmp_path / "library"
     folder.mkdir()
