@@ -3,7 +3,7 @@
 The server is started once per test session in a folder of its own, with fsync off (the tests
 kill clients, never the machine). PostgreSQL refuses to run as root, so when the tests run as
 root (CI) its ``pg_ctl`` is run as the ``postgres`` user that Debian's package creates, through
-``runuser``, on a folder that user owns. Each test gets a fresh database of its own.
+``runuser``, on a folder that user owns. Each test gets a fresh schema of its own.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from pytest_postgresql.executors import PostgreSQLExecutor
 from simulation.io.database import Database
 
 SUPERUSER = "postgres"
+DATABASE = "retention_lab"
 CI = os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
 
 
@@ -74,6 +75,8 @@ class TestServer:
     def start(self) -> TestServer:
         self.executor.start()
         self.wait_until_ready()
+        with self._admin() as conn:
+            conn.execute(f'CREATE DATABASE "{DATABASE}"')
         return self
 
     def wait_until_ready(self, seconds: float = 60.0) -> None:
@@ -102,28 +105,35 @@ class TestServer:
 
     def pg_ctl(self, *args: str) -> None:
         """Run ``pg_ctl`` on the server's folder (``restart``, ``stop``, ...)."""
+        if args[0] in {"start", "restart"}:  # the server's output goes to its log, not to this pipe
+            args = (*args, "-l", self.executor.logfile)
+        if args[0] == "start":  # the options the server was first started with (restart keeps them)
+            args = (*args, "-o", f"-F -p {self.port} -c unix_socket_directories='{self.base}'")
         subprocess.run([self.executor.executable, *args, "-D", self.executor.datadir, "-w"], check=True,
                        capture_output=True, timeout=120)  # fmt: skip
         if args[0] in {"start", "restart"}:
             self.wait_until_ready()
 
-    def url(self, database: str) -> str:
-        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}"
+    def url(self, database: str = DATABASE, schema: str | None = None) -> str:
+        """The URL of ``database``; with ``schema``, its tables go in that schema (``search_path``)."""
+        query = f"?options=-csearch_path%3D{schema}" if schema else ""
+        return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{database}{query}"
 
-    def _admin(self) -> psycopg.Connection:
-        return psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname="postgres", autocommit=True)
+    def _admin(self, database: str = "postgres") -> psycopg.Connection:
+        return psycopg.connect(host="127.0.0.1", port=self.port, user=SUPERUSER, dbname=database, autocommit=True)
 
     def new_database(self) -> str:
-        """A new empty database; its URL."""
+        """The URL of a new, empty place for a test's tables: a schema of its own in the test database
+        (made in a millisecond, where a database takes a second)."""
         name = f"test_{os.getpid()}_{next(self._names)}"
-        with self._admin() as conn:
-            conn.execute(f'CREATE DATABASE "{name}"')
-        return self.url(name)
+        with self._admin(DATABASE) as conn:
+            conn.execute(f'CREATE SCHEMA "{name}"')
+        return self.url(schema=name)
 
     def drop_database(self, url: str) -> None:
-        name = url.rsplit("/", 1)[1]
-        with self._admin() as conn:
-            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        name = url.rsplit("%3D", 1)[1]
+        with self._admin(DATABASE) as conn:
+            conn.execute(f'DROP SCHEMA IF EXISTS "{name}" CASCADE')
 
 
 def start_server() -> TestServer:
