@@ -297,7 +297,10 @@ class ScenarioStore:
     @property
     def location(self) -> str:
         """The library's place as a person reads it: the file's path, or the database and its server."""
-        return self.database.location
+        try:
+            return self.database.location
+        except StorageError:
+            return "the database that RETENTION_LAB_DATABASE_URL names"
 
     def in_workspace(self, workspace: Workspace) -> ScenarioStore:
         """The same library, seen from ``workspace``."""

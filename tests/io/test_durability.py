@@ -155,7 +155,7 @@ def test_a_database_server_that_goes_away_is_a_message_and_the_next_action_recon
             (PlanVersionError, PlanVersions(tmp_path).list),
         ]
         for error, action in down:
-            with pytest.raises(error, match="database server .* cannot be reached just now; nothing was changed"):
+            with pytest.raises(error, match=r"database server .* cannot be reached just now; nothing was changed"):
                 action()
         postgres_server.pg_ctl("start")
         assert store.names() == ["After a restart", "Before"], "the first action after the server is back works"
