@@ -85,6 +85,8 @@ def database_url(url: str | None = None) -> URL | None:
 
 _ENGINES: dict[tuple[int, str], Engine] = {}
 _ENGINES_LOCK = threading.Lock()
+# (process, engine, store) whose tables this process has seen at the current version (PostgreSQL only)
+_READY: set[tuple[int, int, str]] = set()
 
 
 def _forget_engines_in_child() -> None:
@@ -92,6 +94,7 @@ def _forget_engines_in_child() -> None:
     for engine in _ENGINES.values():
         engine.dispose(close=False)
     _ENGINES.clear()
+    _READY.clear()
 
 
 if hasattr(os, "register_at_fork"):
@@ -104,6 +107,7 @@ def dispose_engines() -> None:
         for engine in _ENGINES.values():
             engine.dispose()
         _ENGINES.clear()
+        _READY.clear()
 
 
 def _sqlite_engine(path: Path) -> Engine:
@@ -188,6 +192,18 @@ class Database:
                     conn.exec_driver_sql(f"SET LOCAL lock_timeout = {ms}")
                     conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": self.lock_key})
                 yield conn
+
+    def ready(self, store: str) -> bool:
+        """Whether this process has already found ``store``'s tables at this version.
+
+        Only on PostgreSQL, where checking costs round trips to the server: a SQLite file is checked
+        every time it is opened, since it can be replaced or restored from a backup at any moment.
+        """
+        return not self.is_sqlite and (os.getpid(), id(self.engine), store) in _READY
+
+    def mark_ready(self, store: str) -> None:
+        if not self.is_sqlite:
+            _READY.add((os.getpid(), id(self.engine), store))
 
     def has_table(self, conn: Connection, table: str) -> bool:
         return sa.inspect(conn).has_table(table)

@@ -100,12 +100,14 @@ class PlanVersions:
             if write:
                 if db.is_sqlite:
                     db.path.parent.mkdir(parents=True, exist_ok=True)
-                with db.transaction(write=False) as conn:
-                    ready = db.has_table(conn, "plan_versions")
-                if not ready:
-                    with db.transaction(write=True) as conn:
-                        db.prepare(conn)
-                        _metadata.create_all(conn)
+                if not db.ready("plan_versions"):
+                    with db.transaction(write=False) as conn:
+                        ready = db.has_table(conn, "plan_versions")
+                    if not ready:
+                        with db.transaction(write=True) as conn:
+                            db.prepare(conn)
+                            _metadata.create_all(conn)
+                    db.mark_ready("plan_versions")
             with db.transaction(write=write) as conn:
                 yield conn
         except OSError as exc:
@@ -143,7 +145,7 @@ class PlanVersions:
         if not self.database.exists():
             return []
         with self._connect(write=False) as conn:
-            if not self.database.has_table(conn, "plan_versions"):
+            if not self.database.ready("plan_versions") and not self.database.has_table(conn, "plan_versions"):
                 return []
             return conn.execute(sa.text(query), args).mappings().fetchall()
 

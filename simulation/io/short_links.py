@@ -128,12 +128,14 @@ class ShortLinks:
         except OSError as exc:
             raise ShortLinkError(f"cannot open the scenario library {db.location}: {exc}") from None
         try:
-            with db.transaction(write=False) as conn:
-                ready = db.has_table(conn, "short_links")
-            if not ready:
-                with db.transaction(write=True) as conn:
-                    db.prepare(conn)
-                    _metadata.create_all(conn)
+            if not db.ready("short_links"):
+                with db.transaction(write=False) as conn:
+                    ready = db.has_table(conn, "short_links")
+                if not ready:
+                    with db.transaction(write=True) as conn:
+                        db.prepare(conn)
+                        _metadata.create_all(conn)
+                db.mark_ready("short_links")
             with db.transaction(write=write) as conn:
                 yield conn
         except sa.exc.DBAPIError as exc:

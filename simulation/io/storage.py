@@ -402,16 +402,18 @@ class ScenarioStore:
             yield None
             return
         try:
-            with db.transaction(write=False) as conn:
-                version = db.schema_version(conn, "scenarios")
-            if version > SCHEMA_VERSION:
-                raise StorageError(
-                    f"the scenario library {db.location} was written by a newer version of the app; "
-                    "open it with that version"
-                )
-            if version < SCHEMA_VERSION:
-                # also on reading: a library of the previous version is upgraded when first opened
-                self._upgrade(db)
+            if not db.ready("scenarios"):
+                with db.transaction(write=False) as conn:
+                    version = db.schema_version(conn, "scenarios")
+                if version > SCHEMA_VERSION:
+                    raise StorageError(
+                        f"the scenario library {db.location} was written by a newer version of the app; "
+                        "open it with that version"
+                    )
+                if version < SCHEMA_VERSION:
+                    # also on reading: a library of the previous version is upgraded when first opened
+                    self._upgrade(db)
+                db.mark_ready("scenarios")
             with db.transaction(write=write) as conn:
                 yield conn
         except sa.exc.DBAPIError as exc:
