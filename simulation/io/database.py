@@ -253,6 +253,21 @@ def open_database(file_name: str, directory: str | os.PathLike | None = None) ->
     return Database(engine, where, None, _lock_key(file_name))
 
 
+def run(conn: Connection, sql: str, params: tuple | list = ()) -> sa.CursorResult:
+    """Run ``sql`` with ``?`` placeholders filled from ``params`` in order, on either back end.
+
+    The stores' statements are plain SQL that both back ends accept; this binds their values the
+    same way on both (SQLite's driver takes ``?``, PostgreSQL's ``%s``).
+    """
+    if not params:
+        return conn.execute(sa.text(sql))
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1:
+        raise ValueError(f"{len(parts) - 1} placeholders for {len(params)} values in {sql!r}")
+    named = parts[0] + "".join(f":p{i}{part}" for i, part in enumerate(parts[1:]))
+    return conn.execute(sa.text(named), {f"p{i}": value for i, value in enumerate(params)})
+
+
 def driver_error(exc: BaseException) -> BaseException:
     """The database driver's own exception inside a SQLAlchemy one (``exc`` itself otherwise)."""
     return getattr(exc, "orig", None) or exc
