@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 import logging
-import re
 
 import streamlit as st
 
 from simulation.errors import InputError
-from simulation.io.classroom import ClassroomError, ClassroomStore, clean_code
 from simulation.lessons import LESSONS, Lesson, Outcome
 from ui.lessons import charts as lesson_charts
+from ui.lessons import class_mode
 from ui.lessons import text as lessons_text
+from ui.lessons.class_mode import Seat
 from ui.lessons.state import answer_at_start, lesson_exercise, outcome_at, show_chart
 from ui.lessons.units import from_widget, to_widget, widget_format
 from ui.shared import routing, state
@@ -21,106 +21,14 @@ routing.ensure_routed("pages/lessons.py")
 log = logging.getLogger("retention_lab.app")
 
 K_PICK = "lessons_pick"
-K_CLASS, K_LEARNER = "lessons_class_code", "lessons_learner_id"
-K_LINK_READ = "lessons_class_link_read"
-CLASS_PARAM = "class"
 LESSON_PARAM = "lesson"
-LEARNER_PARAM = "learner"
-LEARNER_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-
-
-# Class mode (learner side) ---------------------------------------------------------------------
-def store() -> ClassroomStore:
-    return ClassroomStore()
-
-
-def resume(code: str, learner_id) -> None:
-    """Rejoin after a reload: the learner's own link carries their opaque id; their predictions come back."""
-    if not isinstance(learner_id, str) or not LEARNER_ID.fullmatch(learner_id):
-        return
-    try:
-        if store().learner_name(code, learner_id) is None:
-            return
-        answers = store().own_answers(code, learner_id)
-    except ClassroomError:
-        return
-    st.session_state[K_CLASS], st.session_state[K_LEARNER] = code, learner_id
-    for (lesson, kind), value in answers.items():
-        if kind == "prediction" and lesson in LESSONS:
-            st.session_state[f"lessons_{lesson}_prediction"] = value
-
-
-def class_sidebar() -> tuple[str | None, str | None]:
-    """The learner's class: join form or status. Returns ``(code, learner_id)`` when joined."""
-    if not st.session_state.get(K_LINK_READ):
-        st.session_state[K_LINK_READ] = True
-        raw = st.query_params.get(CLASS_PARAM)
-        if raw is not None:
-            try:
-                link_code = clean_code(raw)
-            except ClassroomError as exc:
-                st.sidebar.error(f"The class link is not valid: {exc}")
-            else:
-                st.session_state["lessons_join_code"] = link_code
-                resume(link_code, st.query_params.get(LEARNER_PARAM))
-    code, learner = st.session_state.get(K_CLASS), st.session_state.get(K_LEARNER)
-    with st.sidebar:
-        st.subheader("Class")
-        if code and learner:
-            try:
-                session = store().session(code)
-                name = store().learner_name(code, learner)
-            except ClassroomError as exc:
-                st.error(str(exc))
-                return None, None
-            st.caption("You are in class")
-            st.text(f"{session.title} · {session.code}")
-            st.caption("as")
-            st.text(name or "?")
-            st.caption("This page's address is your own link back to the class, with your answers.")
-            if not session.open:
-                st.warning("The trainer has closed this class; your answers are no longer recorded.")
-            if st.button("Leave the class", key="lessons_leave"):
-                for k in (K_CLASS, K_LEARNER):
-                    st.session_state.pop(k, None)
-                for k in (CLASS_PARAM, LEARNER_PARAM):
-                    st.query_params.pop(k, None)
-                st.rerun()
-            return code, learner
-        with st.form("lessons_join"):
-            st.caption("In a class? Join with the code your trainer gives you. No account needed.")
-            st.text_input("Class code", key="lessons_join_code", max_chars=12)
-            st.text_input("Your display name", key="lessons_join_name", max_chars=30,
-                          help="Only your trainer sees it.")  # fmt: skip
-            joined = st.form_submit_button("Join the class")
-        if joined:
-            try:
-                c = clean_code(st.session_state.get("lessons_join_code", ""))
-                learner_id = store().join(c, st.session_state.get("lessons_join_name", ""), client=state.client_id())
-            except ClassroomError as exc:
-                st.error(str(exc))
-            else:
-                st.session_state[K_CLASS], st.session_state[K_LEARNER] = c, learner_id
-                # the address now holds the learner's own link: a reload rejoins with their answers
-                st.query_params[CLASS_PARAM], st.query_params[LEARNER_PARAM] = c, learner_id
-                st.rerun()
-    return None, None
-
-
-def record(code, learner, lesson: Lesson, kind: str, value: float, correct: bool | None = None) -> None:
-    if not code:
-        return
-    try:
-        store().record(code, learner, lesson.key, kind, value, correct)
-    except ClassroomError as exc:
-        st.warning(f"Your answer was not sent to the class: {exc}")
 
 
 # One lesson ------------------------------------------------------------------------------------
-def prediction_step(lesson: Lesson, code, learner) -> float | None:
+def prediction_step(lesson: Lesson, held: Seat | None, start: dict) -> float | None:
     key = f"lessons_{lesson.key}_prediction"
     st.subheader("1. Predict")
-    st.markdown(lessons_text.prediction_label(lesson))
+    st.markdown(lessons_text.prediction_label(lesson, start))
     unit = lesson.prediction_unit
     lo, hi = lesson.prediction_range
     options = lesson.prediction_options
@@ -138,24 +46,24 @@ def prediction_step(lesson: Lesson, code, learner) -> float | None:
                 format="%.0f" if unit != "share" else "%.1f",
                 key=f"{key}_input",
             )
-        committed = st.form_submit_button("Commit my prediction")
+        committed = st.form_submit_button("Commit my prediction", key=f"lessons_{lesson.key}_predict_submit")
     if committed:
         value = st.session_state.get(f"{key}_input")
         if value is None:
             st.error("Give your prediction first: it is what the lesson compares the simulation with.")
         else:
-            st.session_state[key] = float(value) if options else from_widget(value, unit)
-            record(code, learner, lesson, "prediction", st.session_state[key])
+            class_mode.commit_prediction(held, lesson, float(value) if options else from_widget(value, unit))
+    class_mode.frozen_notice(lesson)
     return st.session_state.get(key)
 
 
-def control_widgets(lesson: Lesson) -> dict:
+def control_widgets(lesson: Lesson, start: dict) -> dict:
     params = {}
     columns = st.columns(len(lesson.controls))
     for column, c in zip(columns, lesson.controls, strict=True):
         with column:
             if c.unit == "choice":
-                index = st.selectbox(c.label, range(len(c.options)), index=int(c.default),
+                index = st.selectbox(c.label, range(len(c.options)), index=int(start[c.key]),
                                      format_func=lambda i: lessons_text.option_text(lesson, i),
                                      key=f"lessons_{lesson.key}_{c.key}")  # fmt: skip
                 params[c.key] = float(index)
@@ -165,7 +73,7 @@ def control_widgets(lesson: Lesson) -> dict:
                 c.label + (" (%)" if pct else ""),
                 min_value=to_widget(c.low, c.unit),
                 max_value=to_widget(c.high, c.unit),
-                value=to_widget(c.default, c.unit),
+                value=to_widget(start[c.key], c.unit),
                 step=to_widget(c.step, c.unit),
                 format=widget_format(c.step, c.unit),
                 help=c.help or None,
@@ -197,7 +105,7 @@ def draw_chart(lesson: Lesson, outcome: Outcome) -> None:
     show_chart(chart)
 
 
-def exercise_step(lesson: Lesson, code, learner) -> None:
+def exercise_step(lesson: Lesson, held: Seat | None) -> None:
     st.subheader("4. Exercise")
     ex = lesson_exercise(lesson.key)
     st.markdown(lessons_text.exercise_question(lesson, ex))
@@ -205,7 +113,7 @@ def exercise_step(lesson: Lesson, code, learner) -> None:
     with st.form(key):
         st.number_input("Your answer" + (" (%)" if ex.unit == "share" else ""), value=None, step=1.0,
                         key=f"{key}_input")  # fmt: skip
-        checked = st.form_submit_button("Check my answer")
+        checked = st.form_submit_button("Check my answer", key=f"{key}_submit")
     if checked:
         value = st.session_state.get(f"{key}_input")
         if value is None:
@@ -214,7 +122,7 @@ def exercise_step(lesson: Lesson, code, learner) -> None:
             answer = from_widget(value, ex.unit)
             correct = ex.check(answer)
             st.session_state[f"{key}_result"] = (answer, correct)
-            record(code, learner, lesson, "exercise", answer, correct)
+            class_mode.record(held, lesson, "exercise", answer, correct)
     result = st.session_state.get(f"{key}_result")
     if result is not None:
         answer, correct = result
@@ -223,27 +131,22 @@ def exercise_step(lesson: Lesson, code, learner) -> None:
         st.markdown(lessons_text.hint(lesson, ex))
 
 
-def show_lesson(lesson: Lesson, code, learner) -> None:
+def show_lesson(lesson: Lesson, held: Seat | None) -> None:
+    setting = lesson.defaults() if held is None else held.start(lesson)
     st.header(f"Lesson {lesson.number}. {lesson.title}")
-    st.markdown(f"**The question.** {lessons_text.question(lesson)}")
-    predicted = prediction_step(lesson, code, learner)
+    st.markdown(f"**The question.** {lessons_text.question(lesson, setting)}")
+    predicted = prediction_step(lesson, held, setting)
     if predicted is None:
         st.info("Commit a prediction to open the experiment: it only teaches if you guessed first.")
         return
-    if code:
-        try:
-            revealed = lesson.key in store().session(code).revealed
-        except ClassroomError as exc:
-            st.error(str(exc))
-            return
-        if not revealed:
-            st.info("Your prediction is in. Your trainer will reveal the answer when the class is ready.")
-            st.button("Check whether the answer is revealed", key=f"lessons_{lesson.key}_poll")
-            return
+    if held is not None and lesson.key not in held.session.revealed:
+        st.info("Your prediction is in. Your trainer will reveal the answer when the class is ready.")
+        st.button("Check whether the answer is revealed", key=f"lessons_{lesson.key}_poll")
+        return
 
     st.subheader("2. Experiment")
-    params = control_widgets(lesson)
-    start = answer_at_start(lesson)
+    params = control_widgets(lesson, setting)
+    start = answer_at_start(lesson, setting)
     outcome = outcome_at(lesson, params)
     left, right, now = st.columns(3)
     left.metric("Your prediction", lessons_text.answer_text(lesson, predicted))
@@ -271,7 +174,7 @@ def show_lesson(lesson: Lesson, code, learner) -> None:
     with st.expander("For the curious"):
         st.markdown(lessons_text.curious(lesson))
 
-    exercise_step(lesson, code, learner)
+    exercise_step(lesson, held)
 
     st.divider()
     if st.button("Open this scenario on the Plan page", key=f"lessons_{lesson.key}_open"):
@@ -282,15 +185,21 @@ def show_lesson(lesson: Lesson, code, learner) -> None:
 # The page --------------------------------------------------------------------------------------
 st.title("Lessons")
 st.markdown(lessons_text.INTRO)
-code, learner = class_sidebar()
+held = class_mode.class_sidebar()
 keys = sorted(LESSONS, key=lambda k: LESSONS[k].number)
-if K_PICK not in st.session_state:
+if held is not None:  # the trainer paces the class: only the lessons they have opened
+    keys = [k for k in keys if k in held.session.unlocked]
+if not keys:
+    st.info("Your trainer has not opened a lesson yet. The first one appears here when they do.")
+    st.button("Check for a lesson", key="lessons_wait_poll")
+    st.stop()
+if st.session_state.get(K_PICK) not in keys:
     wanted = st.query_params.get(LESSON_PARAM)
-    st.session_state[K_PICK] = wanted if wanted in LESSONS else keys[0]
+    st.session_state[K_PICK] = wanted if wanted in keys else keys[-1 if held is not None else 0]
 pick = st.sidebar.radio("Lesson", keys, key=K_PICK,
                         format_func=lambda k: f"{LESSONS[k].number}. {LESSONS[k].title}")  # fmt: skip
 try:
-    show_lesson(LESSONS[pick], code, learner)
+    show_lesson(LESSONS[pick], held)
 except InputError as exc:
     st.error(f"This lesson cannot run with these settings: {exc}")
 except Exception:

@@ -7,10 +7,14 @@ a lesson says about the result is written by hand: every number comes from a run
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 
+import numpy as np
 import pandas as pd
 
 from ..errors import InputError
@@ -94,9 +98,39 @@ class Lesson:
     prediction_options: tuple[str, ...] = ()  # for a prediction that is a choice (its index is stored)
     runs: int = 200
     seed: int = 2024
+    # A class works on its own numbers: its starting setting is drawn, on each control's step grid,
+    # from these ranges (control key -> (low, high)), where the lesson's conclusion holds throughout.
+    class_ranges: Mapping[str, tuple[float, float]] = MappingProxyType({})
 
     def defaults(self) -> dict:
         return {c.key: c.default for c in self.controls}
+
+    def class_grid(self, key: str) -> np.ndarray:
+        """The settings a class may start from on control ``key``: its steps within :attr:`class_ranges`."""
+        control = next(c for c in self.controls if c.key == key)
+        low, high = self.class_ranges[key]
+        steps = round((high - low) / control.step)
+        return np.round(low + control.step * np.arange(steps + 1), 10)
+
+    def class_start(self, seed: int) -> dict:
+        """The starting setting of the class whose seed is ``seed``: each control of :attr:`class_ranges`
+        drawn on its grid, never the setting of the lesson on its own (whose answer anyone can see).
+
+        Deterministic in ``seed`` and the lesson (one stream per lesson), so every session of a class
+        shows the same numbers.
+        """
+        solo = self.defaults()
+        keys = sorted(self.class_ranges)
+        settings = [
+            combo
+            for combo in itertools.product(*(self.class_grid(k) for k in keys))
+            if not all(math.isclose(v, solo[k]) for k, v in zip(keys, combo, strict=True))
+        ]
+        if not settings:
+            return self.params()
+        chosen = settings[int(np.random.default_rng([int(seed), self.number]).integers(len(settings)))]
+        draw = {k: float(v) for k, v in zip(keys, chosen, strict=True)}
+        return self.params(draw)
 
     def params(self, given: dict | None = None) -> dict:
         """The defaults updated with ``given``, every value checked; unknown keys are an error."""

@@ -9,6 +9,7 @@ Churn is the same for everyone here (heterogeneity 0); lesson 4 shows what mixed
 from __future__ import annotations
 
 import math
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -105,6 +106,8 @@ class LeakyBucket(Lesson):
     )
     prediction_unit = "count"
     prediction_range = (0.0, 1_000_000.0)
+    # a class's level (new / churn, 2,400 to 6,667) is at least a fifth above the lesson's own 2,000
+    class_ranges = MappingProxyType({"new_per_month": (120, 200), "churn": (0.03, 0.05)})
     runs = 200
     seed = 11
 

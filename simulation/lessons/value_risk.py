@@ -204,6 +204,8 @@ class ValueRisk(Lesson):
     prediction_unit = "choice"
     prediction_options = STRATEGIES
     prediction_range = (0.0, float(len(STRATEGIES) - 1))
+    # the way that adds the most is the lesson's conclusion, the same in every class; the amounts differ
+    class_ranges = MappingProxyType({"budget": (6_000, 16_000)})
     runs = 100  # five runs of twelve segments: about half a second; strategies share their futures
     seed = 16
 

@@ -158,6 +158,7 @@ def test_the_portfolio_csvs_hold_no_formula():
 def test_the_class_export_holds_no_formula(tmp_path):
     store = ClassroomStore(tmp_path)
     started = store.start("=1+1 class")
+    store.set_unlocked(started.code, started.secret, "leaky_bucket", True)
     names = ("=1+1", "@SUM(A1:A2)", "-2+3", "+1", "\uff1dcmd")
     for name in names:
         learner = store.join(started.code, name)

@@ -19,6 +19,7 @@ def store(tmp_path):
 
 def test_a_class_survives_a_restart_with_its_answers(store, tmp_path):
     new = store.start("Retention 101")
+    store.set_unlocked(new.code, new.secret, "leaky_bucket", True)
     assert len(new.code) == CODE_LENGTH and set(new.code) <= set(CODE_ALPHABET), f"bad code {new.code!r}"
     ids = [store.join(new.code, name) for name in ("Ann", "Bo", "Cy")]
     for learner, value in zip(ids, (1500, 2000, 2600), strict=True):
@@ -41,6 +42,11 @@ def test_only_the_secret_opens_trainer_actions(store):
         store.set_revealed(new.code, "guess", "leaky_bucket", True)
     with pytest.raises(ClassroomError, match="trainer secret"):
         store.export_csv(new.code, "guess")
+    with pytest.raises(ClassroomError, match="unlock it"):
+        store.set_revealed(new.code, new.secret, "leaky_bucket", True)
+    with pytest.raises(ClassroomError, match="trainer secret"):
+        store.set_unlocked(new.code, "guess", "leaky_bucket", True)
+    store.set_unlocked(new.code, new.secret, "leaky_bucket", True)
     store.set_revealed(new.code, new.secret, "leaky_bucket", True)
     assert store.session(new.code).revealed == {"leaky_bucket"}, "revealed"
     store.set_revealed(new.code, new.secret, "leaky_bucket", False)
@@ -52,6 +58,7 @@ def test_only_the_secret_opens_trainer_actions(store):
 
 def test_closing_stops_answers_but_keeps_the_export(store):
     new = store.start()
+    store.set_unlocked(new.code, new.secret, "stage", True)
     learner = store.join(new.code, "=HYPERLINK(1)")
     store.record(new.code, learner, "stage", "prediction", 0.4)
     store.close(new.code, new.secret)
@@ -94,12 +101,15 @@ def test_names_are_unique_in_a_class_and_stay_private(store):
 
 def test_unknown_class_learner_lesson_and_values_are_refused(store):
     new = store.start()
+    store.set_unlocked(new.code, new.secret, "stage", True)
     learner = store.join(new.code, "Eve")
     code = "".join(c for c in CODE_ALPHABET[:CODE_LENGTH])
     with pytest.raises(ClassroomError, match="no open class"):
         store.join(code if code != new.code else CODE_ALPHABET[-CODE_LENGTH:], "Eve")
-    with pytest.raises(ClassroomError, match="not a member"):
+    with pytest.raises(ClassroomError, match="learner link: not valid"):
         store.record(new.code, "someone-else", "stage", "prediction", 1.0)
+    with pytest.raises(ClassroomError, match="not opened it"):
+        store.record(new.code, learner, "loyalty", "prediction", 1.0)
     with pytest.raises(ClassroomError, match="lesson"):
         store.record(new.code, learner, "DROP TABLE", "prediction", 1.0)
     with pytest.raises(ClassroomError, match="kind"):
@@ -110,6 +120,7 @@ def test_unknown_class_learner_lesson_and_values_are_refused(store):
 
 def test_a_closed_class_is_found_by_no_join_but_its_trainer_still_exports_it(store):
     new = store.start()
+    store.set_unlocked(new.code, new.secret, "stage", True)
     learner = store.join(new.code, "Ann")
     store.record(new.code, learner, "stage", "prediction", 0.25)
     store.close(new.code, new.secret)

@@ -32,9 +32,10 @@ def outcome_at(lesson: Lesson, params: dict) -> Outcome:
     return lesson_outcome(lesson.key, Lesson.params_key(lesson.params(params)))
 
 
-def answer_at_start(lesson: Lesson) -> float:
-    """The simulated answer to the prediction, at the setting the prediction describes."""
-    return outcome_at(lesson, lesson.defaults()).answer
+def answer_at_start(lesson: Lesson, start: dict | None = None) -> float:
+    """The simulated answer to the prediction, at the setting the prediction describes (``start``:
+    a class's own setting; the lesson's defaults when None)."""
+    return outcome_at(lesson, lesson.defaults() if start is None else start).answer
 
 
 def show_chart(chart) -> None:

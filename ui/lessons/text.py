@@ -80,8 +80,9 @@ def answer_text(lesson: Lesson, value: float | None) -> str:
 
 
 # Questions and predictions ------------------------------------------------------------------------
-def question(lesson: Lesson) -> str:
-    d = lesson.defaults()
+def question(lesson: Lesson, start: dict | None = None) -> str:
+    """The lesson's question; ``start`` is the setting it is asked at (a class's own, or the lesson's)."""
+    d = lesson.defaults() if start is None else start
     if lesson.key == "leaky_bucket":
         return (
             "If a business wins the same number of new customers every month and loses the same share of its "
@@ -109,9 +110,9 @@ def question(lesson: Lesson) -> str:
     raise KeyError(lesson.key)
 
 
-def prediction_label(lesson: Lesson) -> str:
-    """What the learner predicts, at the lesson's default setting (the numbers are the lesson's own)."""
-    d = lesson.defaults()
+def prediction_label(lesson: Lesson, start: dict | None = None) -> str:
+    """What the learner predicts, at ``start`` (a class's own setting; the lesson's defaults when None)."""
+    d = lesson.defaults() if start is None else start
     if lesson.key == "leaky_bucket":
         from simulation.lessons.leaky_bucket import START_CUSTOMERS
 
@@ -121,11 +122,11 @@ def prediction_label(lesson: Lesson) -> str:
             "customers does it bill in a month?"
         )
     if lesson.key == "cost_ratio":
-        from simulation.lessons.cost_ratio import COST_PER_SAVE, CUSTOMERS
+        from simulation.lessons.cost_ratio import COST_PER_SAVE
 
         return (
-            f"A business has {CUSTOMERS:,} customers; a save costs {money(COST_PER_SAVE)} and winning a customer "
-            f"costs {d['multiplier']:g}× as much. If the whole budget of {money(d['budget'])} a month goes to "
+            f"A business has {d['customers']:,.0f} customers; a save costs {money(COST_PER_SAVE)} and winning a "
+            f"customer costs {d['multiplier']:g}× as much. If the whole budget of {money(d['budget'])} a month goes to "
             "keeping customers, how many customers does it keep a month?"
         )
     if lesson.key == "profit_leverage":
