@@ -154,3 +154,12 @@ def rows(db: Database, sql: str) -> list[tuple]:
     """The rows of ``sql`` run on a store's own database, whichever back end it is."""
     with db.engine.connect() as conn:
         return [tuple(r) for r in conn.execute(sa.text(sql)).fetchall()]
+
+
+def dump(db: Database) -> str:
+    """Every row of every table of a store's database as text, whichever back end it is."""
+    with db.engine.connect() as conn:
+        tables = sa.inspect(conn).get_table_names()
+        return "\n".join(
+            f"{table}: {tuple(row)}" for table in tables for row in conn.execute(sa.text(f'SELECT * FROM "{table}"'))
+        )

@@ -45,8 +45,7 @@ DATABASE_URL_ENV = "RETENTION_LAB_DATABASE_URL"
 # Names compare regardless of case on both back ends; PostgreSQL gets a collation of this name.
 NOCASE = "NOCASE"
 _PG_NOCASE = (
-    f'CREATE COLLATION IF NOT EXISTS "{NOCASE}" '
-    "(provider = icu, locale = 'und-u-ks-level2', deterministic = false)"
+    f"CREATE COLLATION IF NOT EXISTS \"{NOCASE}\" (provider = icu, locale = 'und-u-ks-level2', deterministic = false)"
 )
 _PG_VERSIONS = "CREATE TABLE IF NOT EXISTS schema_versions (store TEXT PRIMARY KEY, version INTEGER NOT NULL)"
 # SQLSTATEs of PostgreSQL that mean "another change holds the lock" and "the server went away"

@@ -22,6 +22,7 @@ import uuid
 
 import pytest
 
+from simulation.io.classroom import ClassroomError, ClassroomStore
 from simulation.io.database import DATABASE_URL_ENV, dispose_engines
 from simulation.io.plan_versions import PlanVersionError, PlanVersions
 from simulation.io.short_links import ShortLinkError, ShortLinks
@@ -153,6 +154,7 @@ def test_a_database_server_that_goes_away_is_a_message_and_the_next_action_recon
             (StorageError, store.names),
             (ShortLinkError, lambda: links.resolve(token)),
             (PlanVersionError, PlanVersions(tmp_path).list),
+            (ClassroomError, lambda: ClassroomStore(tmp_path).start("While down")),
         ]
         for error, action in down:
             with pytest.raises(error, match=r"database server .* cannot be reached just now; nothing was changed"):
@@ -161,6 +163,7 @@ def test_a_database_server_that_goes_away_is_a_message_and_the_next_action_recon
         assert store.names() == ["After a restart", "Before"], "the first action after the server is back works"
         store.save("Back", scenario())
         assert store.load("Back") == scenario(), "and so does the next save"
+        assert ClassroomStore(tmp_path).start("Back").code, "and a class starts"
     finally:
         if not postgres_server.executor.running():
             postgres_server.pg_ctl("start")
