@@ -217,15 +217,8 @@ class ClassroomStore:
         except OSError as exc:
             raise ClassroomError(f"cannot open the class store in {self.directory}: {exc}") from None
         try:
-            if not db.ready(STORE):
-                with db.transaction(write=False) as conn:
-                    version = db.schema_version(conn, STORE)
-                if version > SCHEMA_VERSION:
-                    raise ClassroomError(f"the class store {db.location} was written by a newer version of the app")
-                if version < SCHEMA_VERSION:
-                    with db.transaction(write=True) as conn:
-                        upgrade(db, conn)
-                db.mark_ready(STORE)
+            if db.ensure(STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn)) > SCHEMA_VERSION:
+                raise ClassroomError(f"the class store {db.location} was written by a newer version of the app")
             with db.transaction(write=write) as conn:
                 yield conn
         except sa.exc.DBAPIError as exc:

@@ -30,7 +30,7 @@ import contextlib
 import hashlib
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -203,6 +203,23 @@ class Database:
     def mark_ready(self, store: str) -> None:
         if not self.is_sqlite:
             _READY.add((os.getpid(), id(self.engine), store))
+
+    def ensure(self, store: str, version: int, upgrade: Callable[[Connection], None]) -> int:
+        """Bring ``store``'s tables to ``version`` with ``upgrade`` (in one write transaction) if older.
+
+        Returns the version found (``version`` once this process has checked it on PostgreSQL);
+        a newer one is left alone for the caller to refuse.
+        """
+        if self.ready(store):
+            return version
+        with self.transaction(write=False) as conn:
+            found = self.schema_version(conn, store)
+        if found < version:
+            with self.transaction(write=True) as conn:
+                upgrade(conn)
+        if found <= version:
+            self.mark_ready(store)
+        return found
 
     def has_table(self, conn: Connection, table: str) -> bool:
         return sa.inspect(conn).has_table(table)

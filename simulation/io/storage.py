@@ -402,18 +402,13 @@ class ScenarioStore:
             yield None
             return
         try:
-            if not db.ready("scenarios"):
-                with db.transaction(write=False) as conn:
-                    version = db.schema_version(conn, "scenarios")
-                if version > SCHEMA_VERSION:
-                    raise StorageError(
-                        f"the scenario library {db.location} was written by a newer version of the app; "
-                        "open it with that version"
-                    )
-                if version < SCHEMA_VERSION:
-                    # also on reading: a library of the previous version is upgraded when first opened
-                    self._upgrade(db)
-                db.mark_ready("scenarios")
+            # also on reading: a library of a previous version is upgraded when first opened, in one
+            # transaction (a library is either still at its old version or fully upgraded)
+            if db.ensure("scenarios", SCHEMA_VERSION, lambda conn: self._upgrade_tables(db, conn)) > SCHEMA_VERSION:
+                raise StorageError(
+                    f"the scenario library {db.location} was written by a newer version of the app; "
+                    "open it with that version"
+                )
             with db.transaction(write=write) as conn:
                 yield conn
         except sa.exc.DBAPIError as exc:
@@ -446,11 +441,6 @@ class ScenarioStore:
             conn.exec_driver_sql(_FROM_1)
             conn.exec_driver_sql("DROP TABLE scenarios_v1")
         db.set_schema_version(conn, "scenarios", SCHEMA_VERSION)
-
-    def _upgrade(self, db: Database) -> None:
-        # one transaction: a library is either still at its old version or fully upgraded
-        with db.transaction(write=True) as conn:
-            self._upgrade_tables(db, conn)
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:
