@@ -221,7 +221,7 @@ class ClassroomStore:
                 raise ClassroomError(f"the class store {db.location} was written by a newer version of the app")
             with db.transaction(write=write) as conn:
                 yield conn
-        except sa.exc.DBAPIError as exc:
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
             if is_unreachable(exc):
                 raise ClassroomError(unreachable_message(db)) from None
             if is_busy(exc):

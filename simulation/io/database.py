@@ -290,7 +290,10 @@ def driver_error(exc: BaseException) -> BaseException:
 
 
 def is_busy(exc: BaseException) -> bool:
-    """Whether ``exc`` says another change held the write lock longer than the busy timeout."""
+    """Whether ``exc`` says another change held the write lock longer than the busy timeout (or, on
+    PostgreSQL, every pooled connection stayed in use that long)."""
+    if isinstance(exc, sa.exc.TimeoutError):
+        return True
     orig = driver_error(exc)
     if getattr(orig, "sqlstate", None) in _PG_BUSY:
         return True

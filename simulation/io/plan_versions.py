@@ -112,7 +112,7 @@ class PlanVersions:
                 yield conn
         except OSError as exc:
             raise PlanVersionError(f"the plan versions at {db.location} cannot be opened: {exc}") from None
-        except sa.exc.DBAPIError as exc:
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
             if is_unreachable(exc):
                 raise PlanVersionError(unreachable_message(db)) from None
             if is_busy(exc):

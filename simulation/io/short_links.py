@@ -34,7 +34,7 @@ from sqlalchemy.engine import Connection
 
 from ..errors import InputError
 from ..model.scenario import Scenario, ScenarioError, scenario_from_dict
-from .database import Database, describe, is_unreachable, open_database, unreachable_message
+from .database import Database, describe, is_busy, is_unreachable, open_database, unreachable_message
 from .sqlite import data_dir, utc_now
 from .storage import DB_FILE, ScenarioStore, StorageError
 
@@ -138,9 +138,13 @@ class ShortLinks:
                 db.mark_ready("short_links")
             with db.transaction(write=write) as conn:
                 yield conn
-        except sa.exc.DBAPIError as exc:
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
             if is_unreachable(exc):
                 raise ShortLinkError(unreachable_message(db)) from None
+            if is_busy(exc):
+                raise ShortLinkError(
+                    "the short links are busy with another change; nothing was changed, try again"
+                ) from None
             raise ShortLinkError(
                 f"the short links in {db.location} cannot be used ({describe(exc)}); nothing was changed"
             ) from None

@@ -411,7 +411,7 @@ class ScenarioStore:
                 )
             with db.transaction(write=write) as conn:
                 yield conn
-        except sa.exc.DBAPIError as exc:
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
             if is_unreachable(exc):
                 raise StorageError(unreachable_message(db)) from None
             if is_busy(exc):
