@@ -57,7 +57,7 @@ class DatabaseURLError(ValueError):
     """``RETENTION_LAB_DATABASE_URL`` names no database this app can use."""
 
 
-def database_url(url: str | None = None) -> URL | None:
+def database_url(url: str | None = None, what: str = DATABASE_URL_ENV) -> URL | None:
     """The PostgreSQL database to use: ``url``, else ``$RETENTION_LAB_DATABASE_URL``; None for SQLite files.
 
     Raises
@@ -72,11 +72,11 @@ def database_url(url: str | None = None) -> URL | None:
         parsed = make_url(text)
     except sa.exc.ArgumentError:
         raise DatabaseURLError(
-            f"{DATABASE_URL_ENV}: not a database URL; use postgresql://user:password@host:5432/database"
+            f"{what}: not a database URL; use postgresql://user:password@host:5432/database"
         ) from None
     if parsed.get_backend_name() != "postgresql":
         raise DatabaseURLError(
-            f"{DATABASE_URL_ENV}: only PostgreSQL is supported (postgresql://...); got {parsed.get_backend_name()!r}. "
+            f"{what}: only PostgreSQL is supported (postgresql://...); got {parsed.get_backend_name()!r}. "
             "Leave it unset to keep SQLite files in the data folder"
         )
     return parsed.set(drivername="postgresql+psycopg")
@@ -258,7 +258,11 @@ def open_database(file_name: str, directory: str | os.PathLike | None = None) ->
     With ``RETENTION_LAB_DATABASE_URL`` set, the PostgreSQL database it names (``directory`` is
     then not used); engines are made once per process and shared.
     """
-    url = database_url()
+    return open_database_at(file_name, directory, database_url())
+
+
+def open_database_at(file_name: str, directory: str | os.PathLike | None, url: URL | None) -> Database:
+    """The store's SQLite file in ``directory`` when ``url`` is None, else the PostgreSQL database ``url``."""
     if url is None:
         path = data_dir(directory) / file_name
         engine = _engine(f"sqlite:{path.resolve()}", lambda: _sqlite_engine(path))
