@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM = os.environ.get("RETENTION_LAB_CHROMIUM", "/usr/bin/chromium")
 SERVED = re.compile(r"Retention Lab is served at (http://\S+)")
 
-pytestmark = [pytest.mark.deploy, pytest.mark.timeout(600)]
+pytestmark = [pytest.mark.deploy, pytest.mark.browser, pytest.mark.timeout(600)]
 
 
 def _free_port() -> int:
