@@ -107,7 +107,7 @@ def draw_chart(lesson: Lesson, outcome: Outcome) -> None:
 
 def exercise_step(lesson: Lesson, held: Seat | None) -> None:
     st.subheader("4. Exercise")
-    ex = lesson_exercise(lesson.key)
+    ex = lesson_exercise(lesson.key, "{}" if held is None else Lesson.params_key(held.exercise_inputs(lesson)))
     st.markdown(lessons_text.exercise_question(lesson, ex))
     key = f"lessons_{lesson.key}_exercise"
     with st.form(key):

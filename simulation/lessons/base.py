@@ -101,6 +101,9 @@ class Lesson:
     # A class works on its own numbers: its starting setting is drawn, on each control's step grid,
     # from these ranges (control key -> (low, high)), where the lesson's conclusion holds throughout.
     class_ranges: Mapping[str, tuple[float, float]] = MappingProxyType({})
+    # and its own exercise: these inputs of the exercise (name -> (low, high, step)) are drawn from
+    # the class's seed too, far enough from the exercise on its own that neither answer counts for the other
+    exercise_ranges: Mapping[str, tuple[float, float, float]] = MappingProxyType({})
 
     def defaults(self) -> dict:
         return {c.key: c.default for c in self.controls}
@@ -132,6 +135,22 @@ class Lesson:
         draw = {k: float(v) for k, v in zip(keys, chosen, strict=True)}
         return self.params(draw)
 
+    def class_exercise_inputs(self, seed: int) -> dict:
+        """The exercise inputs of the class whose seed is ``seed`` (a stream of its own, apart from the start's)."""
+        rng = np.random.default_rng([int(seed), self.number, 1])
+        out = {}
+        for key in sorted(self.exercise_ranges):
+            low, high, step = self.exercise_ranges[key]
+            out[key] = float(rng.choice(np.round(low + step * np.arange(round((high - low) / step) + 1), 10)))
+        return out
+
+    def exercise_inputs(self, inputs: dict | None, defaults: dict) -> dict:
+        """``defaults`` updated with ``inputs``; an input the lesson does not vary is an error naming it."""
+        unknown = set(inputs or {}) - set(self.exercise_ranges)
+        if unknown:
+            raise InputError(f"{sorted(unknown)[0]}: not an exercise input of this lesson")
+        return defaults | {k: float(v) for k, v in (inputs or {}).items()}
+
     def params(self, given: dict | None = None) -> dict:
         """The defaults updated with ``given``, every value checked; unknown keys are an error."""
         out = self.defaults()
@@ -153,7 +172,7 @@ class Lesson:
     def run(self, params: dict | None = None, runs: int | None = None, seed: int | None = None) -> Outcome:
         raise NotImplementedError  # pragma: no cover - abstract
 
-    def exercise(self, runs: int | None = None, seed: int | None = None) -> Exercise:
+    def exercise(self, runs: int | None = None, seed: int | None = None, inputs: dict | None = None) -> Exercise:
         raise NotImplementedError  # pragma: no cover - abstract
 
     def _runs_seed(self, runs, seed) -> tuple[int, int]:

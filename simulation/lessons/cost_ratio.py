@@ -96,6 +96,8 @@ class CostRatio(Lesson):
     prediction_range = (0.0, 100_000.0)
     # a larger base keeps more (39 to 53 a month against 28), and acquisition still wins more at the budget
     class_ranges = MappingProxyType({"customers": (2_800, 3_800), "multiplier": (5, 6)})
+    # a larger base: a class's programme runs out at 40 % to 90 % more spend than the exercise on its own
+    exercise_ranges = MappingProxyType({"customers": (2_800, 3_800, 100)})
     runs = 200
     seed = 12
 
@@ -148,11 +150,12 @@ class CostRatio(Lesson):
         return Outcome(params=p, answer=sides["saves"], figures=figures, frames={"curves": curves},
                        runs=runs, seed=seed)  # fmt: skip
 
-    def exercise(self, runs=None, seed=None) -> Exercise:
+    def exercise(self, runs=None, seed=None, inputs=None) -> Exercise:
         """At what monthly retention spend does the programme reach 90 % of what it can do?"""
         runs, seed = self._runs_seed(runs, seed)
         p = self.defaults()
-        at_risk = one_sided(p["budget"], p["multiplier"], runs, seed, p["customers"])["at_risk"]
+        i = self.exercise_inputs(inputs, {"customers": float(p["customers"])})
+        at_risk = one_sided(p["budget"], p["multiplier"], runs, seed, i["customers"])["at_risk"]
         answer = saturation_spend(MAX_CHURN_REDUCTION * at_risk, COST_PER_SAVE)
         return Exercise(answer=answer, low=answer * (1 - EXERCISE_TOLERANCE), high=answer * (1 + EXERCISE_TOLERANCE),
-                        unit="money", inputs={"share": SATURATED})  # fmt: skip
+                        unit="money", inputs={"share": SATURATED, **i})  # fmt: skip

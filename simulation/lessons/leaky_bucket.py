@@ -108,6 +108,8 @@ class LeakyBucket(Lesson):
     prediction_range = (0.0, 1_000_000.0)
     # a class's level (new / churn, 2,400 to 6,667) is at least a fifth above the lesson's own 2,000
     class_ranges = MappingProxyType({"new_per_month": (120, 200), "churn": (0.03, 0.05)})
+    # a class's exercise levels off at 300 to 833 customers, the exercise on its own at 1,500
+    exercise_ranges = MappingProxyType({"new_per_month": (30, 50, 5), "churn": (0.06, 0.1, 0.01)})
     runs = 200
     seed = 11
 
@@ -158,13 +160,14 @@ class LeakyBucket(Lesson):
         }
         return Outcome(params=p, answer=level, figures=figures, frames=frames, runs=runs, seed=seed)
 
-    def exercise(self, runs=None, seed=None) -> Exercise:
+    def exercise(self, runs=None, seed=None, inputs=None) -> Exercise:
         runs, seed = self._runs_seed(runs, seed)
-        level = simulate_level(EXERCISE_NEW, EXERCISE_CHURN, runs, seed)["level"]
+        i = self.exercise_inputs(inputs, {"new_per_month": EXERCISE_NEW, "churn": EXERCISE_CHURN})
+        level = simulate_level(i["new_per_month"], i["churn"], runs, seed)["level"]
         return Exercise(
             answer=level,
             low=level * (1 - EXERCISE_TOLERANCE),
             high=level * (1 + EXERCISE_TOLERANCE),
             unit="count",
-            inputs={"new_per_month": EXERCISE_NEW, "churn": EXERCISE_CHURN},
+            inputs=i,
         )

@@ -156,6 +156,8 @@ class Loyalty(Lesson):
     prediction_range = (0.0, float(PER_THOUSAND))
     # lower churn, more polarised: 720 to 900 survivors against the lesson's own 564
     class_ranges = MappingProxyType({"heterogeneity": (0.4, 0.7), "churn": (0.04, 0.06)})
+    # a class's exercise: 550 to 700 survivors after two years, the exercise on its own 372
+    exercise_ranges = MappingProxyType({"heterogeneity": (0.15, 0.25, 0.05), "churn": (0.05, 0.06, 0.005)})
     runs = 100
     seed = 14
 
@@ -199,12 +201,12 @@ class Loyalty(Lesson):
         frames = {"cohort": curve, "timeline": timeline(churn, phi, seed)}
         return Outcome(params=p, answer=at * PER_THOUSAND, figures=figures, frames=frames, runs=runs, seed=seed)
 
-    def exercise(self, runs=None, seed=None) -> Exercise:
+    def exercise(self, runs=None, seed=None, inputs=None) -> Exercise:
         """Survivors of 1,000 after 24 months at the exercise's polarisation and the default churn."""
         runs, seed = self._runs_seed(runs, seed)
-        churn = self.defaults()["churn"]
-        curve = cohort_curve(churn, EXERCISE_HETEROGENEITY, runs, seed).set_index("period")
+        i = self.exercise_inputs(inputs, {"heterogeneity": EXERCISE_HETEROGENEITY, "churn": self.defaults()["churn"]})
+        churn = i["churn"]
+        curve = cohort_curve(churn, i["heterogeneity"], runs, seed).set_index("period")
         answer = float(curve.loc[EXERCISE_MONTH, "survival"]) * PER_THOUSAND
         return Exercise(answer=answer, low=answer * (1 - EXERCISE_TOLERANCE), high=answer * (1 + EXERCISE_TOLERANCE),
-                        unit="count", inputs={"heterogeneity": EXERCISE_HETEROGENEITY, "churn": churn,
-                                              "month": EXERCISE_MONTH})  # fmt: skip
+                        unit="count", inputs={**i, "month": EXERCISE_MONTH})  # fmt: skip

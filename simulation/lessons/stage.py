@@ -106,6 +106,8 @@ class Stage(Lesson):
     prediction_range = (0.0, 1.0)
     # an earlier stage and cheaper customers: a best share of 54 % to 78 % against the lesson's own 28 %
     class_ranges = MappingProxyType({"won": (0.2, 0.35), "multiplier": (4, 6)})
+    # a class's exercise at a late stage: best 0 % (0 % to 30 % accepted), on its own 51 % (20 % to 70 %)
+    exercise_ranges = MappingProxyType({"won": (0.7, 0.8, 0.05)})
     # 100 runs: every split is compared on the same futures, so the paired differences that rank
     # them are precise (the band of splits within noise stays a few points wide) and the curve of
     # seven stages is computed in about half a second
@@ -157,16 +159,17 @@ class Stage(Lesson):
         frames = {"curve": curve, "point": pd.DataFrame([dict(won=won, **own)])}
         return Outcome(params=p, answer=own["best"], figures=figures, frames=frames, runs=runs, seed=seed)
 
-    def exercise(self, runs=None, seed=None) -> Exercise:
+    def exercise(self, runs=None, seed=None, inputs=None) -> Exercise:
         runs, seed = self._runs_seed(runs, seed)
-        own = dict(best_split(EXERCISE_STAGE, EXERCISE_MULTIPLIER, runs, seed))
+        i = self.exercise_inputs(inputs, {"won": EXERCISE_STAGE, "multiplier": EXERCISE_MULTIPLIER})
+        own = dict(best_split(round(i["won"], 4), EXERCISE_MULTIPLIER, runs, seed))
         low, high = accepted_range(own)
         return Exercise(
             answer=own["best"],
             low=low,
             high=high,
             unit="share",
-            inputs={"won": EXERCISE_STAGE, "multiplier": EXERCISE_MULTIPLIER},
+            inputs=i,
         )
 
 

@@ -206,6 +206,8 @@ class ValueRisk(Lesson):
     prediction_range = (0.0, float(len(STRATEGIES) - 1))
     # the way that adds the most is the lesson's conclusion, the same in every class; the amounts differ
     class_ranges = MappingProxyType({"budget": (6_000, 16_000)})
+    # a smaller budget: the playbook loses $400k to $580k in a class's exercise, $750k on its own
+    exercise_ranges = MappingProxyType({"budget": (18_000, 24_000, 2_000)})
     runs = 100  # five runs of twelve segments: about half a second; strategies share their futures
     seed = 16
 
@@ -253,15 +255,16 @@ class ValueRisk(Lesson):
         frames = {"strategies": table, "portfolio": frame, "boxes": boxes}
         return Outcome(params=p, answer=float(best), figures=figures, frames=frames, runs=runs, seed=seed)
 
-    def exercise(self, runs=None, seed=None) -> Exercise:
+    def exercise(self, runs=None, seed=None, inputs=None) -> Exercise:
         """Customer value the nine-box playbook adds (a loss is negative) at the exercise's budget (currency)."""
         runs, seed = self._runs_seed(runs, seed)
-        added = float(value_added(EXERCISE_BUDGET, runs, seed)["added"][PLAYBOOK])
+        i = self.exercise_inputs(inputs, {"budget": EXERCISE_BUDGET})
+        added = float(value_added(i["budget"], runs, seed)["added"][PLAYBOOK])
         tolerance = EXERCISE_TOLERANCE * abs(added)
         return Exercise(
             answer=added,
             low=added - tolerance,
             high=added + tolerance,
             unit="money",
-            inputs={"budget": EXERCISE_BUDGET, "strategy": STRATEGIES[PLAYBOOK]},
+            inputs={**i, "strategy": STRATEGIES[PLAYBOOK]},
         )

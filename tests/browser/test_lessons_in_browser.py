@@ -74,7 +74,12 @@ def test_a_learner_works_a_lesson_while_the_trainer_watches(browser, app_url):
         wait_for_rerun(learner)
         expect(metric(learner, "At your setting now")).not_to_have_text(before)
 
-        answer = LESSONS["leaky_bucket"].exercise().answer
+        # the class's own exercise, as its question states it
+        asked = learner.get_by_text(re.compile(r"^Another business wins")).inner_text()
+        new, churn = re.search(r"wins (\d+) new customers a month and loses (\d+)\W*%", asked).groups()
+        answer = (
+            LESSONS["leaky_bucket"].exercise(inputs={"new_per_month": float(new), "churn": int(churn) / 100}).answer
+        )
         learner.get_by_role("spinbutton", name="Your answer").fill(f"{answer:.0f}")
         learner.get_by_role("button", name="Check my answer").click()
         wait_for_rerun(learner)

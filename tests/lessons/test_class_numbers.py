@@ -9,6 +9,7 @@ import math
 import pytest
 
 from simulation.decide import NOISE_Z
+from simulation.errors import InputError
 from simulation.lessons import LESSONS
 from simulation.lessons.leaky_bucket import START_CUSTOMERS, bucket_scenario
 from simulation.lessons.profit_leverage import CLAIM
@@ -124,3 +125,31 @@ CHECKS = {
 def test_the_lessons_conclusion_holds_at_the_ends_of_the_class_ranges(key, corner):
     lesson = LESSONS[key]
     CHECKS[key](lesson.run(corner))
+
+
+def exercise_corners(lesson) -> list[dict]:
+    keys = sorted(lesson.exercise_ranges)
+    ends = [lesson.exercise_ranges[k][:2] for k in keys]
+    return [dict(zip(keys, combo, strict=True)) for combo in itertools.product(*ends)]
+
+
+@pytest.mark.parametrize("key", KEYS)
+def test_a_classs_exercise_is_its_own_and_neither_answer_counts_for_the_other(key):
+    """At the corners of the exercise ranges (the answers move monotonically between them): the class's
+    exercise accepts its own answer, and neither the solo exercise's answer nor the class's is accepted
+    by the other; the exercise's inputs, as its question states them, are the class's."""
+    lesson = LESSONS[key]
+    solo = lesson.exercise()
+    draws = [lesson.class_exercise_inputs(seed) for seed in range(20)]
+    assert lesson.class_exercise_inputs(5) == draws[5], "the same class, the same exercise"
+    for name, (low, high, _) in lesson.exercise_ranges.items():
+        assert all(low <= d[name] <= high for d in draws), f"{key}.{name} inside its range: {draws}"
+    for corner in exercise_corners(lesson):
+        own = lesson.exercise(inputs=corner)
+        assert own.check(own.answer), f"{key} at {corner}: its own answer is accepted"
+        assert not own.check(solo.answer), f"{key} at {corner}: the solo answer {solo.answer:.4g} counts: {own}"
+        assert not solo.check(own.answer), f"{key} at {corner}: the class's answer counts solo: {solo}"
+        question = lessons_text.exercise_question(lesson, own)
+        assert question != lessons_text.exercise_question(lesson, solo), f"{key}: the question states the inputs"
+    with pytest.raises(InputError, match="colour"):
+        lesson.exercise(inputs={"colour": 1})

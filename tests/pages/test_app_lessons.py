@@ -185,7 +185,8 @@ def test_a_class_with_a_trainer_and_three_learners(monkeypatch):
     for at in learners:
         submit(at, f"lessons_{key}_poll")
         assert metric(at, "Simulated answer") == lessons_text.unit_text(answer, "count"), "revealed to the learner"
-    ex = LESSONS[key].exercise()
+    ex = LESSONS[key].exercise(inputs=LESSONS[key].class_exercise_inputs(SEED))
+    assert lessons_text.exercise_question(LESSONS[key], ex) in texts(learners[0]), "the class's own exercise"
     at = learners[0]
     at.number_input(key=f"lessons_{key}_exercise_input").set_value(round(ex.answer))
     submit(at, f"lessons_{key}_exercise_submit")
@@ -307,11 +308,17 @@ def start_app_with(query: dict) -> AppTest:
 
 def test_a_learner_link_is_bound_to_its_browser_and_the_trainer_can_reissue_it():
     trainer, code, _ = start_class("Bound")
+    unlock(trainer, "leaky_bucket")
     at = join(code, "Pat")
+    predict(at, "leaky_bucket", 1234)
     own = dict(at.query_params)
     assert own.get("browser") and own.get("learner") and own.get("class") == code, f"the address holds all: {own}"
     back = open_lessons({k: own[k] for k in ("class", "learner", "browser")})
     assert "Pat" in [t.value for t in back.sidebar.text], "a reload of the same address rejoins"
+    assert "Your trainer will reveal the answer" in texts(back), "with their prediction: the lesson waits"
+    stranger = open_lessons({"class": code, "learner": "not-a-real-learner-link"})
+    assert any("not valid" in e.value for e in stranger.sidebar.error), "an unknown link is refused in words"
+    assert stranger.sidebar.text_input(key="lessons_join_code").value == code, "and offered the join form"
     other = open_lessons({"class": code, "learner": own["learner"]})
     assert any("already in use in another browser" in e.value for e in other.sidebar.error), "another browser: no"
     refreshed(trainer)

@@ -63,6 +63,10 @@ class Seat:
         """The class's own starting setting of ``lesson``."""
         return lesson.class_start(self.session.seed)
 
+    def exercise_inputs(self, lesson: Lesson) -> dict:
+        """The class's own exercise of ``lesson``."""
+        return lesson.class_exercise_inputs(self.session.seed)
+
 
 def store() -> ClassroomStore:
     return ClassroomStore()

@@ -23,9 +23,10 @@ def lesson_outcome(key: str, params_json: str) -> Outcome:
     return LESSONS[key].run(json.loads(params_json))
 
 
-@st.cache_data(max_entries=16, show_spinner="Preparing the exercise…")
-def lesson_exercise(key: str) -> Exercise:
-    return LESSONS[key].exercise()
+@st.cache_data(max_entries=64, show_spinner="Preparing the exercise…")
+def lesson_exercise(key: str, inputs_json: str = "{}") -> Exercise:
+    """The exercise of lesson ``key`` with the inputs ``inputs_json`` (a JSON object; a class's own, or none)."""
+    return LESSONS[key].exercise(inputs=json.loads(inputs_json))
 
 
 def outcome_at(lesson: Lesson, params: dict) -> Outcome:

@@ -299,8 +299,8 @@ def exercise_question(lesson: Lesson, e: Exercise) -> str:
         )
     if lesson.key == "cost_ratio":
         return (
-            f"In this lesson's business, from what retention spend a month does the programme deliver "
-            f"{percent(i['share'], 0)} of the most it can keep?"
+            f"In this lesson's business, with {i['customers']:,.0f} customers, from what retention spend a month "
+            f"does the programme deliver {percent(i['share'], 0)} of the most it can keep?"
         )
     if lesson.key == "profit_leverage":
         return (
