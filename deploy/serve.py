@@ -8,7 +8,8 @@ of its own is kept in ``<data folder>/postgresql`` (made on the first start, wit
 beside it in ``postgresql.password``) and listens on loopback only. The app processes listen on
 loopback ports from ``--first-app-port``; only the balancer listens on ``--address:--port``.
 Ctrl-C (or SIGTERM) stops every process this started. When everything answers, one line
-``Retention Lab is served at <url>`` is printed.
+``Retention Lab is served at <url>`` is printed, and ``<data folder>/serve/processes.json`` lists
+the balancer's URL and each app process's port and process id (for load runs and monitoring).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import glob
+import json
 import os
 import pwd
 import secrets
@@ -226,6 +228,14 @@ def serve(args: argparse.Namespace) -> int:
         children.append(("HAProxy", balancer))
         host = "127.0.0.1" if args.address in {"0.0.0.0", "::"} else args.address
         _wait_healthy(f"http://{host}:{args.port}/_stcore/health", balancer, "HAProxy", log)
+        # what a load generator or a monitor needs: where to connect and which processes to watch
+        (run_dir / "processes.json").write_text(json.dumps({
+            "url": f"http://{host}:{args.port}",
+            "processes": [{"name": f"app{i}", "port": port, "pid": proc.pid}
+                          for i, ((_, proc), port) in enumerate(zip(children, app_ports, strict=False), start=1)],
+            "balancer_pid": balancer.pid,
+            "database": where,
+        }, indent=2) + "\n")  # fmt: skip
         print(f"{args.processes} app process(es) on ports {', '.join(map(str, app_ports))}; database: {where}")
         print(f"Retention Lab is served at http://{host}:{args.port}  (Ctrl-C stops everything)", flush=True)
         while not stopping:

@@ -11,6 +11,7 @@ them); a missing one is a failure.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -69,6 +70,8 @@ def deployment():
                 pytest.fail(f"./run.sh serve did not start:\n{log.read_text()[-3000:]}")
             else:
                 time.sleep(0.5)
+        listed = json.loads((folder / "data" / "serve" / "processes.json").read_text())
+        assert listed["url"] == url and [p["name"] for p in listed["processes"]] == ["app1", "app2"], listed
         yield url
     finally:
         proc.send_signal(signal.SIGINT)  # what Ctrl-C does
