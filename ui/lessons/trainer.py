@@ -22,7 +22,7 @@ from ui.lessons.state import answer_at_start, show_chart
 K_CODE, K_SECRET, K_NEW, K_REISSUED = "trainer_code", "trainer_secret", "trainer_new", "trainer_reissued"
 K_LINK_READ = "trainer_link_read"
 CLASS_PARAM, TRAINER_PARAM = "class", "trainer"
-REFRESH_SECONDS = 3
+REFRESH_SECONDS = 0.75
 LESSON_KEYS = tuple(sorted(LESSONS, key=lambda k: LESSONS[k].number))
 PRIVATE = (
     "Keep this link private: it opens this class, its answers and its learners' names, in any browser. "
