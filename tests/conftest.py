@@ -5,6 +5,7 @@ the storage back ends (``backend``: every test that takes it runs on SQLite file
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 
@@ -133,3 +134,25 @@ def backend(request, monkeypatch):
 @pytest.fixture
 def test_scenario() -> Scenario:
     return parse_scenario(TEST_SCENARIO_TOML)
+
+
+# One Chromium for the whole session: Playwright's sync API keeps an event loop running while it is
+# open, so a second one (or asyncio.run) in the same session would fail.
+@pytest.fixture(scope="session")
+def browser():
+    from tests.chromium import CHROMIUM, CHROMIUM_ARGS
+
+    if not Path(CHROMIUM).exists():
+        pytest.fail(
+            f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) or set "
+            "RETENTION_LAB_CHROMIUM; deselect browser tests with -m 'not browser' on purpose"
+        )
+    from playwright.sync_api import expect, sync_playwright
+
+    # a first render under load takes several seconds; Playwright's own default is 5 s
+    expect.set_options(timeout=60_000)
+
+    with sync_playwright() as p:
+        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()

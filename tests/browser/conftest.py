@@ -18,19 +18,10 @@ from pathlib import Path
 import pytest
 
 from simulation.engines.vectorized import compile_kernels
+from tests.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: F401 (the browser tests' settings)
 from ui.shared.fonts import serve_fonts
 
 ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("RETENTION_LAB_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--disable-dev-shm-usage",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 
 
 def pytest_collection_modifyitems(items):
@@ -95,24 +86,6 @@ def cold_app_url(tmp_path):
     """A server that has just started: no session has run app.py on it yet."""
     with serve_app(tmp_path / "data", tmp_path / "streamlit.log") as url:
         yield url
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(
-            f"Chromium not found at {CHROMIUM}: install it (apt-get install chromium) or set "
-            "RETENTION_LAB_CHROMIUM; deselect browser tests with -m 'not browser' on purpose"
-        )
-    from playwright.sync_api import expect, sync_playwright
-
-    # a first render under load takes several seconds; Playwright's own default is 5 s
-    expect.set_options(timeout=60_000)
-
-    with sync_playwright() as p:
-        launched = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture(scope="session")

@@ -7,6 +7,7 @@ loadtest.capacity``); this test keeps the protocol client and the class flow the
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -53,7 +54,9 @@ async def _class_of_three(url: str) -> tuple[list[int], int, int, list[str]]:
 
 
 def test_a_trainer_sees_three_learners_predictions(app_url):
-    counts, joined, runs, (median,) = asyncio.run(_class_of_three(app_url))
+    # its own thread, so the run has its own event loop whatever else the session keeps open
+    with ThreadPoolExecutor(1) as thread:
+        counts, joined, runs, (median,) = thread.submit(asyncio.run, _class_of_three(app_url)).result()
     assert counts == [0, 0, 3], "no prediction before the learners commit, all three after"
     assert joined == 3
     assert median == "1,100", "the median of 1,000, 1,100 and 1,200 as the trainer's view shows it"
