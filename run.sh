@@ -2,7 +2,8 @@
 # Set up everything Retention Lab needs, then start the app or run the whole test suite.
 #
 #   ./run.sh app    install into .venv and open the app on the built-in sample scenario
-#   ./run.sh test   install into .venv (and Chromium for the browser tests), run ruff, then every test
+#   ./run.sh test   install into .venv (and Chromium, PostgreSQL, HAProxy for the tests), run ruff, then every test
+#   ./run.sh serve --processes 3   the app in 3 processes behind HAProxy, sharing one PostgreSQL (see README)
 set -euo pipefail
 cd "$(dirname "$0")"
 
@@ -54,6 +55,27 @@ setup_browser() {
   fi
 }
 
+setup_servers() {
+  # The storage tests run on Debian's PostgreSQL as well as SQLite; the deployment test and
+  # ./run.sh serve put HAProxy in front of several app processes.
+  local missing=()
+  compgen -G "/usr/lib/postgresql/*/bin/pg_ctl" >/dev/null || command -v pg_ctl >/dev/null 2>&1 || missing+=(postgresql)
+  command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || missing+=(haproxy)
+  if [ "${#missing[@]}" = "0" ]; then
+    return
+  fi
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing ${missing[*]} (apt-get) ..."
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+    # the packaged cluster is not needed: the tests and ./run.sh serve start their own
+    if command -v service >/dev/null 2>&1; then service postgresql stop >/dev/null 2>&1 || true; fi
+  else
+    echo "Not found: ${missing[*]}. Install them (Debian/Ubuntu: sudo apt-get install ${missing[*]});" >&2
+    echo "the PostgreSQL storage tests and the deployment test fail without them in CI." >&2
+  fi
+}
+
 case "${1:-}" in
   app)
     setup_python
@@ -67,13 +89,22 @@ case "${1:-}" in
   test)
     setup_python
     setup_browser
+    setup_servers
     shift
     echo "ruff check ..."
     "$VENV/bin/ruff" check .
     exec "$VENV/bin/python" -m pytest "$@"
     ;;
+  serve)
+    setup_python
+    setup_servers
+    shift
+    "$VENV/bin/python" -m simulation compile
+    "$VENV/bin/python" -m ui.shared.fonts
+    exec "$VENV/bin/python" deploy/serve.py "$@"
+    ;;
   *)
-    echo "usage: ./run.sh app | ./run.sh test [pytest options]" >&2
+    echo "usage: ./run.sh app | ./run.sh test [pytest options] | ./run.sh serve [--processes N] [--port P]" >&2
     exit 2
     ;;
 esac

@@ -54,9 +54,9 @@ with save_col:
     st.caption(f"The scenario now on the Plan page: {code(current.name)}.")
     widgets.save_form(current, key="compare_save")
     st.caption(
-        f"Saved scenarios are kept in {code(store.path)} on the server (set the folder with the "
-        "`RETENTION_LAB_DATA_DIR` environment variable) and survive restarts. Everyone using this app "
-        "sees the same library."
+        f"Saved scenarios are kept in {code(store.location)} on the server (set the folder with the "
+        "`RETENTION_LAB_DATA_DIR` environment variable, or a PostgreSQL database with "
+        "`RETENTION_LAB_DATABASE_URL`) and survive restarts. Everyone using this app sees the same library."
     )
     with contextlib.suppress(InputError):  # the error was shown above
         library = store.list()

@@ -99,7 +99,7 @@ def test_the_command_line_reports_every_row_and_the_scores(tmp_path, capsys):
     assert "ACTUALS" in capsys.readouterr().err
 
 
-def test_a_saved_version_is_numbered_dated_immutable_and_tracked_as_saved(tmp_path, capsys):
+def test_a_saved_version_is_numbered_dated_immutable_and_tracked_as_saved(tmp_path, capsys, backend):
     from simulation.io.plan_versions import PlanVersionError, PlanVersions, check_reproduced
 
     store = PlanVersions(tmp_path)

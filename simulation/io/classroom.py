@@ -1,9 +1,11 @@
 """Class sessions of the Lessons page: codes, learners, their predictions and exercise answers.
 
 Kept in SQLite in the same data folder as the saved scenarios (:func:`simulation.io.storage.data_dir`),
-in a file of its own, ``classroom.sqlite3``, so sessions and answers survive a restart. Every change
-is one transaction (``BEGIN IMMEDIATE``): it happens completely or not at all. The tables and their
-upgrades are in :mod:`.classroom_schema`.
+in a file of its own, ``classroom.sqlite3``, or in the PostgreSQL database of
+``RETENTION_LAB_DATABASE_URL`` (:mod:`.database`), so sessions and answers survive a restart and
+are shared by every app process. Every change is one transaction that takes the store's write lock
+first: it happens completely or not at all, and what it checks cannot change before it writes. The
+tables and their upgrades are in :mod:`.classroom_schema`.
 
 A trainer starts a session and gets a short code (for learners) and a secret (for the trainer's
 view); only the secret's SHA-256 is stored and a secret given is compared with it in constant time.
@@ -36,16 +38,19 @@ import math
 import os
 import re
 import secrets
-import sqlite3
 import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from ..errors import InputError
 from .cells import csv_text
-from .classroom_schema import SCHEMA_VERSION, token_hash, upgrade
-from .sqlite import atomic, connect, data_dir, is_busy, utc_now
+from .classroom_schema import SCHEMA_VERSION, STORE, token_hash, upgrade
+from .database import Database, describe, is_busy, is_unreachable, open_database, run, unreachable_message
+from .sqlite import data_dir, utc_now
 
 DB_FILE = "classroom.sqlite3"
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
@@ -193,40 +198,50 @@ class ClassroomStore:
         self.directory = data_dir(directory)
         self.path = self.directory / DB_FILE
 
+    @property
+    def database(self) -> Database:
+        """Where the classes are kept: :attr:`path`, or the PostgreSQL database."""
+        try:
+            return open_database(DB_FILE, self.directory)
+        except ValueError as exc:
+            raise ClassroomError(str(exc)) from None
+
     # Connection -----------------------------------------------------------------------
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self, *, write: bool = False) -> Iterator[Connection]:
+        """One transaction on the store (with its write lock when ``write``), upgraded first if it is older."""
+        db = self.database
         try:
-            conn = connect(self.path, create_folder=True)
-        except (OSError, sqlite3.Error) as exc:
+            if db.is_sqlite:
+                db.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
             raise ClassroomError(f"cannot open the class store in {self.directory}: {exc}") from None
         try:
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise ClassroomError(f"the class store {self.path} was written by a newer version of the app")
-            if version < SCHEMA_VERSION:
-                with atomic(conn):
-                    upgrade(conn)
-            yield conn
-        except sqlite3.OperationalError as exc:
+            if db.ensure(STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn)) > SCHEMA_VERSION:
+                raise ClassroomError(f"the class store {db.location} was written by a newer version of the app")
+            with db.transaction(write=write) as conn:
+                yield conn
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
+            if is_unreachable(exc):
+                raise ClassroomError(unreachable_message(db)) from None
             if is_busy(exc):
                 raise ClassroomError("the class store is busy; nothing was changed, try again") from None
-            raise ClassroomError(f"the class store {self.path} cannot be used ({exc}); nothing was changed") from None
-        except sqlite3.DatabaseError as exc:
-            raise ClassroomError(f"the class store {self.path} cannot be read ({exc}); nothing was changed") from None
-        finally:
-            conn.close()
+            if isinstance(exc, sa.exc.OperationalError):
+                raise ClassroomError(
+                    f"the class store {db.location} cannot be used ({describe(exc)}); nothing was changed"
+                ) from None
+            raise ClassroomError(
+                f"the class store {db.location} cannot be read ({describe(exc)}); nothing was changed"
+            ) from None
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn, atomic(conn):
+    def _transaction(self) -> Iterator[Connection]:
+        with self._connect(write=True) as conn:
             yield conn
 
     @staticmethod
     def _session_row(conn, code: str):
-        row = conn.execute("SELECT code, title, created_at, closed_at, secret_sha256, seed FROM sessions "
+        row = run(conn, "SELECT code, title, created_at, closed_at, secret_sha256, seed FROM sessions "
                            "WHERE code = ?", (code,)).fetchone()  # fmt: skip
         if row is None:
             raise ClassroomError(f"class code: no class {code} was found; check the code with your trainer")
@@ -240,13 +255,14 @@ class ClassroomStore:
 
     @staticmethod
     def _lessons(conn, table: str, code: str) -> frozenset[str]:
-        return frozenset(r[0] for r in conn.execute(f"SELECT lesson FROM {table} WHERE code = ?", (code,)))
+        return frozenset(r[0] for r in run(conn, f"SELECT lesson FROM {table} WHERE code = ?", (code,)))
 
     @staticmethod
     def _seat(conn, code: str, link, browser=None) -> tuple[str, str, str | None]:
         """``(learner_id, name, browser_sha256)`` of the learner holding ``link``; checked against ``browser``."""
         link = _check_token(link, "learner link")
-        row = conn.execute(
+        row = run(
+            conn,
             "SELECT learner_id, name, browser_sha256 FROM learners WHERE code = ? AND link_sha256 = ? "
             "AND removed_at IS NULL",
             (code, token_hash(link)),
@@ -269,11 +285,11 @@ class ClassroomStore:
         with self._transaction() as conn:
             for _ in range(20):
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-                if conn.execute("SELECT 1 FROM sessions WHERE code = ?", (code,)).fetchone() is None:
+                if run(conn, "SELECT 1 FROM sessions WHERE code = ?", (code,)).fetchone() is None:
                     break
             else:  # pragma: no cover - 32**6 codes; twenty collisions in a row do not happen
                 raise ClassroomError("could not find a free class code; try again")
-            conn.execute("INSERT INTO sessions (code, title, secret_sha256, created_at, seed) VALUES (?, ?, ?, ?, ?)",
+            run(conn, "INSERT INTO sessions (code, title, secret_sha256, created_at, seed) VALUES (?, ?, ?, ?, ?)",
                          (code, title, token_hash(secret), utc_now(), seed))  # fmt: skip
         return StartedClass(code=code, secret=secret)
 
@@ -292,10 +308,10 @@ class ClassroomStore:
         with self._transaction() as conn:
             self._trainer(conn, code, secret)
             if unlocked:
-                conn.execute("INSERT INTO unlocks (code, lesson, unlocked_at) VALUES (?, ?, ?) "
+                run(conn, "INSERT INTO unlocks (code, lesson, unlocked_at) VALUES (?, ?, ?) "
                              "ON CONFLICT (code, lesson) DO NOTHING", (code, lesson, utc_now()))  # fmt: skip
             else:
-                conn.execute("DELETE FROM unlocks WHERE code = ? AND lesson = ?", (code, lesson))
+                run(conn, "DELETE FROM unlocks WHERE code = ? AND lesson = ?", (code, lesson))
 
     def set_revealed(self, code, secret, lesson: str, revealed: bool) -> None:
         """Show or hide a lesson's answer to the learners; the first reveal freezes the lesson's predictions."""
@@ -303,13 +319,13 @@ class ClassroomStore:
         with self._transaction() as conn:
             self._trainer(conn, code, secret)
             if not revealed:
-                conn.execute("DELETE FROM reveals WHERE code = ? AND lesson = ?", (code, lesson))
+                run(conn, "DELETE FROM reveals WHERE code = ? AND lesson = ?", (code, lesson))
                 return
             if lesson not in self._lessons(conn, "unlocks", code):
                 raise ClassroomError(f"lesson {lesson}: unlock it for the class before revealing its answer")
-            conn.execute("INSERT INTO reveals (code, lesson) VALUES (?, ?) ON CONFLICT (code, lesson) DO NOTHING",
+            run(conn, "INSERT INTO reveals (code, lesson) VALUES (?, ?) ON CONFLICT (code, lesson) DO NOTHING",
                          (code, lesson))  # fmt: skip
-            conn.execute("INSERT INTO freezes (code, lesson, frozen_at) VALUES (?, ?, ?) "
+            run(conn, "INSERT INTO freezes (code, lesson, frozen_at) VALUES (?, ?, ?) "
                          "ON CONFLICT (code, lesson) DO NOTHING", (code, lesson, utc_now()))  # fmt: skip
 
     def close(self, code, secret) -> None:
@@ -317,21 +333,22 @@ class ClassroomStore:
         code = clean_code(code)
         with self._transaction() as conn:
             self._trainer(conn, code, secret)
-            conn.execute("UPDATE sessions SET closed_at = ? WHERE code = ? AND closed_at IS NULL", (utc_now(), code))
+            run(conn, "UPDATE sessions SET closed_at = ? WHERE code = ? AND closed_at IS NULL", (utc_now(), code))
 
     def roster(self, code, secret) -> list[RosterEntry]:
         """The learners in the class (removed ones left out), by name, with the lessons each has predicted."""
         code = clean_code(code)
         with self._connect() as conn:
             self._trainer(conn, code, secret)
-            learners = conn.execute(
+            learners = run(
+                conn,
                 "SELECT learner_id, name, joined_at, browser_sha256 FROM learners WHERE code = ? "
                 "AND removed_at IS NULL ORDER BY name",
                 (code,),
             ).fetchall()
             predicted: dict[str, set[str]] = {}
-            for learner, lesson in conn.execute(
-                "SELECT learner_id, lesson FROM answers WHERE code = ? AND kind = 'prediction'", (code,)
+            for learner, lesson in run(
+                conn, "SELECT learner_id, lesson FROM answers WHERE code = ? AND kind = 'prediction'", (code,)
             ):
                 predicted.setdefault(learner, set()).add(lesson)
         return [RosterEntry(learner_id=i, name=n, joined_at=at, bound=b is not None,
@@ -342,7 +359,7 @@ class ClassroomStore:
         code = clean_code(code)
         with self._transaction() as conn:
             self._trainer(conn, code, secret)
-            gone = conn.execute("UPDATE learners SET removed_at = ? WHERE code = ? AND learner_id = ? "
+            gone = run(conn, "UPDATE learners SET removed_at = ? WHERE code = ? AND learner_id = ? "
                                 "AND removed_at IS NULL", (utc_now(), code, str(learner_id))).rowcount  # fmt: skip
             if not gone:
                 raise ClassroomError("learner: not in this class (already removed?)")
@@ -353,7 +370,8 @@ class ClassroomStore:
         link = secrets.token_urlsafe(12)
         with self._transaction() as conn:
             self._trainer(conn, code, secret)
-            changed = conn.execute(
+            changed = run(
+                conn,
                 "UPDATE learners SET link_sha256 = ?, browser_sha256 = NULL WHERE code = ? AND learner_id = ? "
                 "AND removed_at IS NULL",
                 (token_hash(link), code, str(learner_id)),
@@ -372,7 +390,8 @@ class ClassroomStore:
         code = clean_code(code)
         with self._connect() as conn:
             self._trainer(conn, code, secret)
-            rows = conn.execute(
+            rows = run(
+                conn,
                 "SELECT g.code, l.name, l.removed_at, g.lesson, g.kind, g.value, g.correct, g.answered_at, "
                 "g.counted, g.seq, l.learner_id FROM answer_log g JOIN learners l ON l.code = g.code "
                 "AND l.learner_id = g.learner_id WHERE g.code = ? ORDER BY l.name, g.lesson, g.kind, g.seq",
@@ -385,7 +404,7 @@ class ClassroomStore:
         code = clean_code(code)
         with self._connect() as conn:
             self._session_row(conn, code)
-            return conn.execute("SELECT COUNT(*) FROM learners WHERE code = ? AND removed_at IS NULL",
+            return run(conn, "SELECT COUNT(*) FROM learners WHERE code = ? AND removed_at IS NULL",
                                 (code,)).fetchone()[0]  # fmt: skip
 
     def predictions(self, code, lesson: str) -> list[float]:
@@ -393,7 +412,8 @@ class ClassroomStore:
         code, lesson = clean_code(code), _check_lesson(lesson)
         with self._connect() as conn:
             self._session_row(conn, code)
-            rows = conn.execute(
+            rows = run(
+                conn,
                 "SELECT a.value FROM answers a JOIN learners l ON l.code = a.code AND l.learner_id = a.learner_id "
                 "WHERE a.code = ? AND a.lesson = ? AND a.kind = 'prediction' AND l.removed_at IS NULL "
                 "ORDER BY a.value",
@@ -406,7 +426,8 @@ class ClassroomStore:
         code, lesson = clean_code(code), _check_lesson(lesson)
         with self._connect() as conn:
             self._session_row(conn, code)
-            answered, correct = conn.execute(
+            answered, correct = run(
+                conn,
                 "SELECT COUNT(*), COALESCE(SUM(a.correct), 0) FROM answers a JOIN learners l ON l.code = a.code "
                 "AND l.learner_id = a.learner_id WHERE a.code = ? AND a.lesson = ? AND a.kind = 'exercise' "
                 "AND l.removed_at IS NULL",
@@ -439,20 +460,21 @@ class ClassroomStore:
         found = False
         with self._transaction() as conn:
             self._check_join_rate(conn, client)
-            row = conn.execute("SELECT closed_at FROM sessions WHERE code = ?", (code,)).fetchone()
+            row = run(conn, "SELECT closed_at FROM sessions WHERE code = ?", (code,)).fetchone()
             found = row is not None and row[0] is None
             if not found:
-                conn.execute("INSERT INTO failed_joins (at, client) VALUES (?, ?)", (time.time(), client))
+                run(conn, "INSERT INTO failed_joins (at, client) VALUES (?, ?)", (time.time(), client))
         if not found:  # raised after the commit, so that the failure stays counted
             raise ClassroomError(NO_CLASS.format(code=code))
         with self._transaction() as conn:
             row = self._session_row(conn, code)
             if row[3] is not None:
                 raise ClassroomError(NO_CLASS.format(code=code))
-            taken = conn.execute("SELECT 1 FROM learners WHERE code = ? AND name = ?", (code, name)).fetchone()
+            taken = run(conn, "SELECT 1 FROM learners WHERE code = ? AND name = ?", (code, name)).fetchone()
             if taken:
                 raise ClassroomError("display name: someone in this class already uses it; add an initial")
-            conn.execute(
+            run(
+                conn,
                 "INSERT INTO learners (code, learner_id, name, joined_at, link_sha256, browser_sha256) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
                 (code, learner_id, name, utc_now(), token_hash(link), bound),
@@ -460,15 +482,15 @@ class ClassroomStore:
         return link
 
     @staticmethod
-    def _check_join_rate(conn: sqlite3.Connection, client: str) -> None:
+    def _check_join_rate(conn: Connection, client: str) -> None:
         """Refuse a join while too many codes have failed, for this client or for everyone, in the window."""
         now = time.time()
         since = now - JOIN_WINDOW_SECONDS
-        conn.execute("DELETE FROM failed_joins WHERE at < ?", (since,))
-        mine, first_mine = conn.execute(
-            "SELECT COUNT(*), MIN(at) FROM failed_joins WHERE client = ? AND at >= ?", (client, since)
+        run(conn, "DELETE FROM failed_joins WHERE at < ?", (since,))
+        mine, first_mine = run(
+            conn, "SELECT COUNT(*), MIN(at) FROM failed_joins WHERE client = ? AND at >= ?", (client, since)
         ).fetchone()
-        everyone, first = conn.execute("SELECT COUNT(*), MIN(at) FROM failed_joins WHERE at >= ?", (since,)).fetchone()
+        everyone, first = run(conn, "SELECT COUNT(*), MIN(at) FROM failed_joins WHERE at >= ?", (since,)).fetchone()
         if mine >= MAX_FAILED_JOINS_PER_CLIENT or everyone >= MAX_FAILED_JOINS:
             oldest = first_mine if mine >= MAX_FAILED_JOINS_PER_CLIENT else first
             wait = max(1, math.ceil(oldest + JOIN_WINDOW_SECONDS - now))
@@ -486,7 +508,7 @@ class ClassroomStore:
         with self._transaction() as conn:
             learner_id, name, bound = self._seat(conn, code, link, browser)
             if bound is None:
-                conn.execute("UPDATE learners SET browser_sha256 = ? WHERE code = ? AND learner_id = ?",
+                run(conn, "UPDATE learners SET browser_sha256 = ? WHERE code = ? AND learner_id = ?",
                              (token_hash(browser), code, learner_id))  # fmt: skip
         return name
 
@@ -519,7 +541,8 @@ class ClassroomStore:
             counted = kind == "exercise" or lesson not in self._lessons(conn, "freezes", code)
             now, flag = utc_now(), None if correct is None else int(bool(correct))
             if counted:
-                conn.execute(
+                run(
+                    conn,
                     "INSERT INTO answers (code, learner_id, lesson, kind, value, correct, answered_at) "
                     "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code, learner_id, lesson, kind) DO UPDATE SET "
                     "value = excluded.value, correct = excluded.correct, answered_at = excluded.answered_at",
@@ -530,8 +553,9 @@ class ClassroomStore:
 
     @staticmethod
     def _log(conn, code, learner_id, lesson, kind, value, correct, at, counted) -> None:
-        seq = conn.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM answer_log WHERE code = ?", (code,)).fetchone()[0]
-        conn.execute(
+        seq = run(conn, "SELECT COALESCE(MAX(seq), 0) + 1 FROM answer_log WHERE code = ?", (code,)).fetchone()[0]
+        run(
+            conn,
             "INSERT INTO answer_log (code, seq, learner_id, lesson, kind, value, correct, answered_at, counted) "
             "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
             (code, seq, learner_id, lesson, kind, value, correct, at, int(counted)),
@@ -542,7 +566,7 @@ class ClassroomStore:
         code = clean_code(code)
         with self._connect() as conn:
             learner_id = self._seat(conn, code, link, browser)[0]
-            rows = conn.execute("SELECT lesson, kind, value, counted FROM answer_log WHERE code = ? "
+            rows = run(conn, "SELECT lesson, kind, value, counted FROM answer_log WHERE code = ? "
                                 "AND learner_id = ? ORDER BY seq", (code, learner_id)).fetchall()  # fmt: skip
         latest = {(lesson, kind): value for lesson, kind, value, _ in rows}
         counted = {(lesson, kind): value for lesson, kind, value, c in rows if c}

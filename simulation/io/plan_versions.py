@@ -5,40 +5,47 @@ period of every tracked metric, as they were that day. A version is never change
 same plan name again (after an edit) adds the next version. The forecast is also reproducible
 from the scenario, runs and seed (the engine is deterministic for a seed), and tracking checks
 that the reproduced percentiles are the stored ones, so a version always means the numbers it
-was saved with. Kept in SQLite at ``<data folder>/plans.sqlite3``; each save is one transaction.
+was saved with. Kept in SQLite at ``<data folder>/plans.sqlite3``, or in the PostgreSQL database of
+``RETENTION_LAB_DATABASE_URL`` (:mod:`.database`); each save is one transaction.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
-import sqlite3
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from ..engines.results import SimulationResult
 from ..errors import InputError
 from ..model.scenario import Scenario, scenario_from_dict
 from ..track import METRICS
-from .sqlite import atomic, connect, data_dir, is_busy, utc_now
+from .database import Database, describe, is_busy, is_unreachable, open_database, unreachable_message
+from .sqlite import data_dir, utc_now
 
 FILE_NAME = "plans.sqlite3"
 PERCENTILES = (5, 25, 50, 75, 95)
 MAX_NAME = 80
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS plan_versions (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    name TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    saved_at TEXT NOT NULL,
-    scenario TEXT NOT NULL,
-    runs INTEGER NOT NULL,
-    seed INTEGER NOT NULL,
-    forecast TEXT NOT NULL,
-    UNIQUE (name, version)
-);
-"""
+_metadata = sa.MetaData()
+PLAN_VERSIONS = sa.Table(
+    "plan_versions",
+    _metadata,
+    sa.Column("id", sa.BigInteger().with_variant(sa.Integer, "sqlite"), primary_key=True, autoincrement=True),
+    sa.Column("name", sa.Text, nullable=False),
+    sa.Column("version", sa.Integer, nullable=False),
+    sa.Column("saved_at", sa.Text, nullable=False),
+    sa.Column("scenario", sa.Text, nullable=False),
+    sa.Column("runs", sa.Integer, nullable=False),
+    sa.Column("seed", sa.BigInteger, nullable=False),
+    sa.Column("forecast", sa.Text, nullable=False),
+    sa.UniqueConstraint("name", "version"),
+    sqlite_autoincrement=True,
+)
 
 
 class PlanVersionError(InputError):
@@ -78,15 +85,40 @@ class PlanVersions:
     def __init__(self, directory=None):
         self.path: Path = data_dir(directory) / FILE_NAME
 
-    def _connect(self, *, write: bool) -> sqlite3.Connection:
+    @property
+    def database(self) -> Database:
+        """Where the versions are kept: :attr:`path`, or the PostgreSQL database."""
         try:
-            conn = connect(self.path, create_folder=write)
-            conn.row_factory = sqlite3.Row
+            return open_database(FILE_NAME, self.path.parent)
+        except ValueError as exc:
+            raise PlanVersionError(str(exc)) from None
+
+    @contextlib.contextmanager
+    def _connect(self, *, write: bool) -> Iterator[Connection]:
+        db = self.database
+        try:
             if write:
-                conn.executescript(SCHEMA)
-            return conn
-        except (OSError, sqlite3.Error) as exc:
-            raise PlanVersionError(f"the plan versions at {self.path} cannot be opened: {exc}") from None
+                if db.is_sqlite:
+                    db.path.parent.mkdir(parents=True, exist_ok=True)
+                if not db.ready("plan_versions"):
+                    with db.transaction(write=False) as conn:
+                        ready = db.has_table(conn, "plan_versions")
+                    if not ready:
+                        with db.transaction(write=True) as conn:
+                            db.prepare(conn)
+                            _metadata.create_all(conn)
+                    db.mark_ready("plan_versions")
+            with db.transaction(write=write) as conn:
+                yield conn
+        except OSError as exc:
+            raise PlanVersionError(f"the plan versions at {db.location} cannot be opened: {exc}") from None
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
+            if is_unreachable(exc):
+                raise PlanVersionError(unreachable_message(db)) from None
+            if is_busy(exc):
+                raise PlanVersionError("the plan versions are busy; try again") from None
+            what = "saved" if write else "read"
+            raise PlanVersionError(f"the plan versions at {db.location} cannot be {what}: {describe(exc)}") from None
 
     def save(self, name: str, result: SimulationResult) -> PlanVersion:
         """Add the next version of plan ``name``: ``result``'s scenario, runs, seed and forecast."""
@@ -94,49 +126,37 @@ class PlanVersions:
         if not name or len(name) > MAX_NAME or any(ord(c) < 32 for c in name):
             raise PlanVersionError(f"plan name: 1 to {MAX_NAME} characters, no control characters")
         scenario = result.scenario.replace(budget=result.budget.model_dump())
-        row = (
-            name, utc_now(), scenario.canonical_json(), int(result.runs), int(result.seed),
-            json.dumps(forecast_of(result), separators=(",", ":")),
-        )  # fmt: skip
-        conn = self._connect(write=True)
-        try:
-            with atomic(conn):
-                (last,) = conn.execute("SELECT MAX(version) FROM plan_versions WHERE name = ?", (name,)).fetchone()
-                cur = conn.execute(
+        row = {
+            "name": name, "saved_at": utc_now(), "scenario": scenario.canonical_json(), "runs": int(result.runs),
+            "seed": int(result.seed), "forecast": json.dumps(forecast_of(result), separators=(",", ":")),
+        }  # fmt: skip
+        with self._connect(write=True) as conn:
+            last = conn.execute(sa.text("SELECT MAX(version) FROM plan_versions WHERE name = :name"), row).scalar()
+            new_id = conn.execute(
+                sa.text(
                     "INSERT INTO plan_versions (name, version, saved_at, scenario, runs, seed, forecast) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                    (row[0], (last or 0) + 1, *row[1:]),
-                )
-                new_id = cur.lastrowid
-        except sqlite3.OperationalError as exc:
-            if is_busy(exc):
-                raise PlanVersionError("the plan versions are busy; try again") from None
-            raise PlanVersionError(f"the plan version could not be saved: {exc}") from None
-        finally:
-            conn.close()
+                    "VALUES (:name, :version, :saved_at, :scenario, :runs, :seed, :forecast) RETURNING id"
+                ),
+                {**row, "version": (last or 0) + 1},
+            ).scalar_one()
         return self.get(new_id)
 
-    def _rows(self, query: str, args: tuple) -> list[sqlite3.Row]:
-        if not self.path.exists():
+    def _rows(self, query: str, args: dict) -> list:
+        if not self.database.exists():
             return []
-        conn = self._connect(write=False)
-        try:
-            return conn.execute(query, args).fetchall()
-        except sqlite3.Error as exc:
-            if "no such table" in str(exc):
+        with self._connect(write=False) as conn:
+            if not self.database.ready("plan_versions") and not self.database.has_table(conn, "plan_versions"):
                 return []
-            raise PlanVersionError(f"the plan versions cannot be read: {exc}") from None
-        finally:
-            conn.close()
+            return conn.execute(sa.text(query), args).mappings().fetchall()
 
     def list(self) -> list[tuple[int, str, int, str]]:
         """Every version as ``(id, name, version, saved_at)``, newest first."""
-        rows = self._rows("SELECT id, name, version, saved_at FROM plan_versions ORDER BY id DESC", ())
+        rows = self._rows("SELECT id, name, version, saved_at FROM plan_versions ORDER BY id DESC", {})
         return [(r["id"], r["name"], r["version"], r["saved_at"]) for r in rows]
 
     def get(self, version_id: int) -> PlanVersion:
         """The version with ``version_id``."""
-        rows = self._rows("SELECT * FROM plan_versions WHERE id = ?", (int(version_id),))
+        rows = self._rows("SELECT * FROM plan_versions WHERE id = :id", {"id": int(version_id)})
         if not rows:
             raise PlanVersionError(f"plan version {version_id}: no such version")
         r = rows[0]

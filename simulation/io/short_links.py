@@ -26,13 +26,16 @@ import json
 import os
 import re
 import secrets
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from ..errors import InputError
 from ..model.scenario import Scenario, ScenarioError, scenario_from_dict
-from .sqlite import connect, data_dir, utc_now
+from .database import Database, describe, is_busy, is_unreachable, open_database, unreachable_message
+from .sqlite import data_dir, utc_now
 from .storage import DB_FILE, ScenarioStore, StorageError
 
 QUERY_PARAM = "k"
@@ -40,16 +43,17 @@ TOKEN_BYTES = 9  # 72 random bits, 12 characters
 TOKEN_CHARS = 12
 DEFAULT_WORKSPACE = "default"
 _TOKEN = re.compile(rf"[A-Za-z0-9_-]{{{TOKEN_CHARS}}}")
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS short_links (
-    token TEXT PRIMARY KEY,
-    workspace TEXT NOT NULL,
-    scenario_json TEXT,
-    saved_name TEXT,
-    created_at TEXT NOT NULL,
-    deleted_at TEXT
+_metadata = sa.MetaData()
+SHORT_LINKS = sa.Table(
+    "short_links",
+    _metadata,
+    sa.Column("token", sa.Text, primary_key=True),
+    sa.Column("workspace", sa.Text, nullable=False),
+    sa.Column("scenario_json", sa.Text),
+    sa.Column("saved_name", sa.Text),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("deleted_at", sa.Text),
 )
-"""
 
 
 class ShortLinkError(InputError):
@@ -107,37 +111,59 @@ class ShortLinks:
         self.path = self.directory / DB_FILE
         self.workspace = workspace
 
+    @property
+    def database(self) -> Database:
+        """Where the links are kept: the library's SQLite file, or the PostgreSQL database."""
+        try:
+            return open_database(DB_FILE, self.directory)
+        except ValueError as exc:
+            raise ShortLinkError(str(exc)) from None
+
     @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    def _connect(self, *, write: bool = True) -> Iterator[Connection]:
+        db = self.database
         try:
-            conn = connect(self.path, create_folder=True)
-        except (OSError, sqlite3.Error) as exc:
-            raise ShortLinkError(f"cannot open the scenario library {self.path}: {exc}") from None
+            if db.is_sqlite:
+                db.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise ShortLinkError(f"cannot open the scenario library {db.location}: {exc}") from None
         try:
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute(_SCHEMA)
-            yield conn
-        except sqlite3.DatabaseError as exc:
+            if not db.ready("short_links"):
+                with db.transaction(write=False) as conn:
+                    ready = db.has_table(conn, "short_links")
+                if not ready:
+                    with db.transaction(write=True) as conn:
+                        db.prepare(conn)
+                        _metadata.create_all(conn)
+                db.mark_ready("short_links")
+            with db.transaction(write=write) as conn:
+                yield conn
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
+            if is_unreachable(exc):
+                raise ShortLinkError(unreachable_message(db)) from None
+            if is_busy(exc):
+                raise ShortLinkError(
+                    "the short links are busy with another change; nothing was changed, try again"
+                ) from None
             raise ShortLinkError(
-                f"the short links in {self.path} cannot be used ({exc}); nothing was changed"
+                f"the short links in {db.location} cannot be used ({describe(exc)}); nothing was changed"
             ) from None
-        finally:
-            conn.close()
 
     def _insert(self, scenario_json: str | None, saved_name: str | None) -> ShortLink:
         now = utc_now()
-        with self._connect() as conn:
-            # 72 random bits make a collision unlikely beyond belief; the loop keeps one harmless.
-            for _ in range(5):
-                token = secrets.token_urlsafe(TOKEN_BYTES)
-                try:
-                    conn.execute(
+        # 72 random bits make a collision unlikely beyond belief; the loop keeps one harmless.
+        for _ in range(5):
+            token = secrets.token_urlsafe(TOKEN_BYTES)
+            with self._connect(write=False) as conn:
+                added = conn.execute(
+                    sa.text(
                         "INSERT INTO short_links (token, workspace, scenario_json, saved_name, created_at) "
-                        "VALUES (?, ?, ?, ?, ?)",
-                        (token, self.workspace, scenario_json, saved_name, now),
-                    )
-                except sqlite3.IntegrityError:
-                    continue
+                        "VALUES (:token, :workspace, :json, :saved, :now) ON CONFLICT (token) DO NOTHING"
+                    ),
+                    {"token": token, "workspace": self.workspace, "json": scenario_json, "saved": saved_name,
+                     "now": now},
+                ).rowcount  # fmt: skip
+            if added:
                 return ShortLink(token, self.workspace, saved_name, now)
         raise ShortLinkError("could not find a free short link token; try again")
 
@@ -168,12 +194,15 @@ class ShortLinks:
             The link, or the saved scenario it names, was deleted.
         """
         token = validate_token(token)
-        if not self.path.exists():
+        if not self.database.exists():
             raise ShortLinkError("this short link is not known here (it may be from another server or mistyped)")
-        with self._connect() as conn:
+        with self._connect(write=False) as conn:
             row = conn.execute(
-                "SELECT scenario_json, saved_name, deleted_at FROM short_links WHERE token = ? AND workspace = ?",
-                (token, self.workspace),
+                sa.text(
+                    "SELECT scenario_json, saved_name, deleted_at FROM short_links "
+                    "WHERE token = :token AND workspace = :workspace"
+                ),
+                {"token": token, "workspace": self.workspace},
             ).fetchone()
         if row is None:
             raise ShortLinkError("this short link is not known here (it may be from another server or mistyped)")
@@ -199,9 +228,11 @@ class ShortLinks:
         token = validate_token(token)
         with self._connect() as conn:
             changed = conn.execute(
-                "UPDATE short_links SET scenario_json = NULL, deleted_at = ? "
-                "WHERE token = ? AND workspace = ? AND deleted_at IS NULL",
-                (utc_now(), token, self.workspace),
+                sa.text(
+                    "UPDATE short_links SET scenario_json = NULL, deleted_at = :now "
+                    "WHERE token = :token AND workspace = :workspace AND deleted_at IS NULL"
+                ),
+                {"now": utc_now(), "token": token, "workspace": self.workspace},
             ).rowcount
         if changed == 0:
             raise ShortLinkError("no such short link to delete")

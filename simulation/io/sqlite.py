@@ -1,9 +1,9 @@
-"""What the SQLite stores share: the data folder, opening a file, one atomic transaction, the time.
+"""The data folder, the time of a change, and SQLite's own connection and transaction.
 
-The saved scenarios (:mod:`.storage`), their short links (:mod:`.short_links`) and the class
-sessions (:mod:`.classroom`) each keep one SQLite file in the data folder: ``directory`` when
-given, else the ``RETENTION_LAB_DATA_DIR`` environment variable, else ``./data``. Each store
-turns SQLite's errors into its own messages; what opening and committing mean is here, once.
+Every store keeps its tables in the data folder: ``directory`` when given, else the
+``RETENTION_LAB_DATA_DIR`` environment variable, else ``./data``. The stores open their database
+through :mod:`.database` (a SQLite file there, or PostgreSQL); :func:`connect` and :func:`atomic`
+are SQLite's connection and ``BEGIN IMMEDIATE`` transaction for code that works on a file directly.
 """
 
 from __future__ import annotations

@@ -45,16 +45,27 @@ import math
 import os
 import re
 import secrets
-import sqlite3
 import threading
 import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
+
 from ..errors import InputError
 from ..model.scenario import Scenario, ScenarioError, scenario_from_dict
-from .sqlite import atomic, connect, data_dir, is_busy, utc_now
+from .database import (
+    NOCASE,
+    Database,
+    describe,
+    is_busy,
+    is_unreachable,
+    open_database,
+    unreachable_message,
+)
+from .sqlite import data_dir, utc_now
 
 DB_FILE = "scenarios.sqlite3"
 NAME_MAX_CHARS = 80
@@ -84,44 +95,44 @@ NOT_OPENED = (
     "a new workspace needs a name that is not in use"
 )
 _DUMMY_SALT = b"\x00" * 16  # an unknown name costs the same scrypt as a known one
-# The scenarios table, as created now and as version 1 libraries are migrated to.
-_SCENARIOS_TABLE = """scenarios (
-    workspace TEXT NOT NULL DEFAULT 'default',
-    name TEXT NOT NULL COLLATE NOCASE,
-    title TEXT NOT NULL,
-    scenario_json TEXT NOT NULL,
-    created_at TEXT NOT NULL,
-    updated_at TEXT NOT NULL,
-    PRIMARY KEY (workspace, name)
-)"""
-_SCHEMA = f"""
-CREATE TABLE IF NOT EXISTS {_SCENARIOS_TABLE};
-CREATE TABLE IF NOT EXISTS workspaces (
-    name TEXT PRIMARY KEY COLLATE NOCASE,
-    salt BLOB NOT NULL,
-    passphrase_hash BLOB NOT NULL,
-    created_at TEXT NOT NULL
-);
-CREATE TABLE IF NOT EXISTS passphrase_failures (
-    name TEXT PRIMARY KEY COLLATE NOCASE,
-    failures INTEGER NOT NULL,
-    last_failure REAL NOT NULL
-);
-CREATE TABLE IF NOT EXISTS passphrase_clients (
-    client TEXT PRIMARY KEY,
-    failures INTEGER NOT NULL,
-    last_failure REAL NOT NULL
-);
-"""
-# Version 1 had one library for everyone, without the workspace column: its scenarios move to
-# the default workspace.
-_MIGRATE_FROM_1 = f"""
-ALTER TABLE scenarios RENAME TO scenarios_v1;
-CREATE TABLE {_SCENARIOS_TABLE};
-INSERT INTO scenarios (workspace, name, title, scenario_json, created_at, updated_at)
-    SELECT 'default', name, title, scenario_json, created_at, updated_at FROM scenarios_v1;
-DROP TABLE scenarios_v1;
-"""
+_metadata = sa.MetaData()
+SCENARIOS = sa.Table(
+    "scenarios",
+    _metadata,
+    sa.Column("workspace", sa.Text, nullable=False, server_default=DEFAULT_WORKSPACE_ID),
+    sa.Column("name", sa.Text(collation=NOCASE), nullable=False),
+    sa.Column("title", sa.Text, nullable=False),
+    sa.Column("scenario_json", sa.Text, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+    sa.Column("updated_at", sa.Text, nullable=False),
+    sa.PrimaryKeyConstraint("workspace", "name"),
+)
+sa.Table(
+    "workspaces",
+    _metadata,
+    sa.Column("name", sa.Text(collation=NOCASE), primary_key=True),
+    sa.Column("salt", sa.LargeBinary, nullable=False),
+    sa.Column("passphrase_hash", sa.LargeBinary, nullable=False),
+    sa.Column("created_at", sa.Text, nullable=False),
+)
+sa.Table(
+    "passphrase_failures",
+    _metadata,
+    sa.Column("name", sa.Text(collation=NOCASE), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure", sa.Double, nullable=False),
+)
+sa.Table(
+    "passphrase_clients",
+    _metadata,
+    sa.Column("client", sa.Text, primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False),
+    sa.Column("last_failure", sa.Double, nullable=False),
+)
+# Version 1 had one library for everyone, without the workspace column: its scenarios move to the
+# default workspace. Only a SQLite file can be that old.
+_COLUMNS = "name, title, scenario_json, created_at, updated_at"
+_FROM_1 = f"INSERT INTO scenarios (workspace, {_COLUMNS}) SELECT 'default', {_COLUMNS} FROM scenarios_v1"
 
 
 class StorageError(InputError):
@@ -188,20 +199,27 @@ def attempt_delay_seconds(failures: int) -> float:
     return min(FIRST_ATTEMPT_DELAY_SECONDS * 2.0**doublings, MAX_ATTEMPT_DELAY_SECONDS)
 
 
-def _recent_failures(conn: sqlite3.Connection, table: str, column: str, key: str, now: float) -> tuple[int, float]:
+def _run(conn: Connection, sql: str, **params):
+    return conn.execute(sa.text(sql), params)
+
+
+def _recent_failures(conn: Connection, table: str, column: str, key: str, now: float) -> tuple[int, float]:
     """``(failures, last failure)`` of ``key``, none once :data:`FAILURE_MEMORY_SECONDS` have passed."""
-    row = conn.execute(f"SELECT failures, last_failure FROM {table} WHERE {column} = ?", (key,)).fetchone()
+    row = _run(conn, f"SELECT failures, last_failure FROM {table} WHERE {column} = :key", key=key).fetchone()
     # a clock set back counts as no time passed
     if row is None or now - row[1] > FAILURE_MEMORY_SECONDS:
         return 0, now
     return row[0], row[1]
 
 
-def _count_failure(conn: sqlite3.Connection, table: str, column: str, key: str, failures: int, now: float) -> None:
-    conn.execute(
-        f"INSERT INTO {table} ({column}, failures, last_failure) VALUES (?, ?, ?) "
+def _count_failure(conn: Connection, table: str, column: str, key: str, failures: int, now: float) -> None:
+    _run(
+        conn,
+        f"INSERT INTO {table} ({column}, failures, last_failure) VALUES (:key, :failures, :now) "
         f"ON CONFLICT({column}) DO UPDATE SET failures = excluded.failures, last_failure = excluded.last_failure",
-        (key, failures, now),
+        key=key,
+        failures=failures,
+        now=now,
     )
 
 
@@ -263,6 +281,26 @@ class ScenarioStore:
         if workspace is not None and not isinstance(workspace, Workspace):
             raise StorageError("the workspace must be opened by its key or its name and passphrase")
         self.workspace = DEFAULT_WORKSPACE if workspace is None else workspace
+        self._database: Database | None = None
+
+    @property
+    def database(self) -> Database:
+        """Where the library is kept: the SQLite file :attr:`path`, or the PostgreSQL database of
+        ``RETENTION_LAB_DATABASE_URL``."""
+        if self._database is None:
+            try:
+                self._database = open_database(DB_FILE, self.directory)
+            except ValueError as exc:
+                raise StorageError(str(exc)) from None
+        return self._database
+
+    @property
+    def location(self) -> str:
+        """The library's place as a person reads it: the file's path, or the database and its server."""
+        try:
+            return self.database.location
+        except StorageError:
+            return "the database that RETENTION_LAB_DATABASE_URL names"
 
     def in_workspace(self, workspace: Workspace) -> ScenarioStore:
         """The same library, seen from ``workspace``."""
@@ -291,17 +329,22 @@ class ScenarioStore:
         client = str(client or LOCAL_CLIENT)
         row, delay = self._count_try(key, client)
         _sleep(delay)
-        digest = _passphrase_hash(passphrase, _DUMMY_SALT if row is None else row[1])
-        right = row is not None and hmac.compare_digest(digest, row[2])
+        digest = _passphrase_hash(passphrase, _DUMMY_SALT if row is None else bytes(row[1]))
+        right = row is not None and hmac.compare_digest(digest, bytes(row[2]))
         if row is None and create:
             salt = secrets.token_bytes(16)
             digest = _passphrase_hash(passphrase, salt)
             with self._transaction() as conn:
                 # a name taken since the count (by a concurrent create) is a failure like any other
-                if conn.execute("SELECT 1 FROM workspaces WHERE name = ?", (key,)).fetchone() is None:
-                    conn.execute(
-                        "INSERT INTO workspaces (name, salt, passphrase_hash, created_at) VALUES (?, ?, ?, ?)",
-                        (key, salt, digest, utc_now()),
+                if _run(conn, "SELECT 1 FROM workspaces WHERE name = :key", key=key).fetchone() is None:
+                    _run(
+                        conn,
+                        "INSERT INTO workspaces (name, salt, passphrase_hash, created_at) "
+                        "VALUES (:key, :salt, :digest, :now)",
+                        key=key,
+                        salt=salt,
+                        digest=digest,
+                        now=utc_now(),
                     )
                     self._forgive(conn, key, client)
                     return Workspace(f"{NAMED_PREFIX}{key.casefold()}", key)
@@ -328,94 +371,101 @@ class ScenarioStore:
             _count_failure(conn, "passphrase_clients", "client", client, failures + 1, now)
             failures, _ = _recent_failures(conn, "passphrase_failures", "name", key, now)
             _count_failure(conn, "passphrase_failures", "name", key, failures + 1, now)
-            row = conn.execute("SELECT name, salt, passphrase_hash FROM workspaces WHERE name = ?", (key,)).fetchone()
+            row = _run(conn, "SELECT name, salt, passphrase_hash FROM workspaces WHERE name = :key", key=key).fetchone()
         return row, attempt_delay_seconds(failures)
 
     @staticmethod
-    def _forgive(conn: sqlite3.Connection, name: str, client: str) -> None:
+    def _forgive(conn: Connection, name: str, client: str) -> None:
         """A right passphrase: the workspace's count is cleared, and the client's own try is taken back."""
-        conn.execute("DELETE FROM passphrase_failures WHERE name = ?", (name,))
-        conn.execute("UPDATE passphrase_clients SET failures = MAX(failures - 1, 0) WHERE client = ?", (client,))
+        _run(conn, "DELETE FROM passphrase_failures WHERE name = :name", name=name)
+        _run(
+            conn,
+            "UPDATE passphrase_clients SET failures = CASE WHEN failures > 0 THEN failures - 1 ELSE 0 END "
+            "WHERE client = :client",
+            client=client,
+        )
 
     # Connection -----------------------------------------------------------------------
     @contextlib.contextmanager
-    def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection]:
-        if write:
+    def _connect(self, *, write: bool) -> Iterator[Connection | None]:
+        """One transaction on the library, upgraded to this version's tables first if it is older.
+
+        Reading a library that does not exist yet gives None (and creates nothing).
+        """
+        db = self.database
+        if write and db.is_sqlite:
             try:
                 self.directory.mkdir(parents=True, exist_ok=True)
             except OSError as exc:
                 raise StorageError(f"cannot create the data folder {self.directory}: {exc.strerror}") from None
-        elif not self.path.exists():
+        elif not db.exists():
             yield None
             return
         try:
-            conn = connect(self.path)
-        except sqlite3.Error as exc:
-            raise StorageError(f"cannot open the scenario library {self.path}: {exc}") from None
-        try:
-            conn.execute("PRAGMA synchronous = FULL")
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
+            # also on reading: a library of a previous version is upgraded when first opened, in one
+            # transaction (a library is either still at its old version or fully upgraded)
+            if db.ensure("scenarios", SCHEMA_VERSION, lambda conn: self._upgrade_tables(db, conn)) > SCHEMA_VERSION:
                 raise StorageError(
-                    f"the scenario library {self.path} was written by a newer version of the app; "
+                    f"the scenario library {db.location} was written by a newer version of the app; "
                     "open it with that version"
                 )
-            if version < SCHEMA_VERSION:
-                # also on reading: a library of the previous version is upgraded when first opened
-                self._upgrade(conn, version)
-            yield conn
-        except sqlite3.OperationalError as exc:
+            with db.transaction(write=write) as conn:
+                yield conn
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
+            if is_unreachable(exc):
+                raise StorageError(unreachable_message(db)) from None
             if is_busy(exc):
                 raise StorageError(
                     "the scenario library is busy with another change; nothing was changed, try again"
                 ) from None
+            if isinstance(exc, sa.exc.OperationalError):
+                raise StorageError(
+                    f"the scenario library {db.location} cannot be used ({describe(exc)}); nothing was changed"
+                ) from None
             raise StorageError(
-                f"the scenario library {self.path} cannot be used ({exc}); nothing was changed"
-            ) from None
-        except sqlite3.DatabaseError as exc:
-            raise StorageError(
-                f"the scenario library {self.path} cannot be read ({exc}); nothing was changed. "
+                f"the scenario library {db.location} cannot be read ({describe(exc)}); nothing was changed. "
                 "Move the file away to start a new library, or restore it from a backup"
             ) from None
-        finally:
-            conn.close()
 
     @staticmethod
-    def _upgrade(conn: sqlite3.Connection, version: int) -> None:
-        # one transaction: a library is either still at its old version or fully upgraded
-        with atomic(conn):
-            current = conn.execute("PRAGMA user_version").fetchone()[0]
-            if current < SCHEMA_VERSION:
-                if current == 1 and ScenarioStore._has_table(conn, "scenarios"):
-                    for statement in _MIGRATE_FROM_1.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                for statement in _SCHEMA.split(";"):
-                    if statement.strip():
-                        conn.execute(statement)
-                conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+    def _upgrade_tables(db: Database, conn: Connection) -> None:
+        current = db.schema_version(conn, "scenarios")
+        if current >= SCHEMA_VERSION:
+            return
+        db.prepare(conn)
+        from_1 = db.is_sqlite and current == 1 and db.has_table(conn, "scenarios")
+        if from_1:
+            conn.exec_driver_sql("ALTER TABLE scenarios RENAME TO scenarios_v1")
+        _metadata.create_all(conn)
+        if from_1:
+            conn.exec_driver_sql(_FROM_1)
+            conn.exec_driver_sql("DROP TABLE scenarios_v1")
+        db.set_schema_version(conn, "scenarios", SCHEMA_VERSION)
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect(write=True) as conn, atomic(conn):
+    def _transaction(self) -> Iterator[Connection]:
+        with self._connect(write=True) as conn:
             yield conn
 
-    def _find(self, conn: sqlite3.Connection, name: str) -> sqlite3.Row | None:
-        return conn.execute(
-            "SELECT name, title, scenario_json, created_at, updated_at FROM scenarios WHERE workspace = ? AND name = ?",
-            (self.workspace.id, name),
+    def _find(self, conn: Connection, name: str):
+        return _run(
+            conn,
+            "SELECT name, title, scenario_json, created_at, updated_at FROM scenarios "
+            "WHERE workspace = :workspace AND name = :name",
+            workspace=self.workspace.id,
+            name=name,
         ).fetchone()
 
     # Reading ----------------------------------------------------------------------------
     def list(self) -> list[SavedScenario]:
         """Every saved scenario, by name (case-insensitive)."""
         with self._connect(write=False) as conn:
-            if conn is None or not self._has_table(conn):
+            if conn is None:
                 return []
-            rows = conn.execute(
-                "SELECT name, title, created_at, updated_at FROM scenarios WHERE workspace = ? "
-                "ORDER BY name COLLATE NOCASE",
-                (self.workspace.id,),
+            rows = _run(
+                conn,
+                "SELECT name, title, created_at, updated_at FROM scenarios WHERE workspace = :workspace ORDER BY name",
+                workspace=self.workspace.id,
             ).fetchall()
         return [SavedScenario(*row) for row in rows]
 
@@ -427,13 +477,13 @@ class ScenarioStore:
         """Whether a scenario of this name (any case) is saved."""
         key = clean_name(name)
         with self._connect(write=False) as conn:
-            return conn is not None and self._has_table(conn) and self._find(conn, key) is not None
+            return conn is not None and self._find(conn, key) is not None
 
     def load(self, name: str) -> Scenario:
         """The saved scenario called ``name``, exactly as it was saved."""
         key = clean_name(name)
         with self._connect(write=False) as conn:
-            row = self._find(conn, key) if conn is not None and self._has_table(conn) else None
+            row = self._find(conn, key) if conn is not None else None
         if row is None:
             raise StorageError(f"no saved scenario is called {key!r}")
         try:
@@ -445,14 +495,20 @@ class ScenarioStore:
                 f"the saved scenario {row[0]!r} no longer passes the app's checks: {exc.describe()}"
             ) from None
 
-    @staticmethod
-    def _has_table(conn: sqlite3.Connection, table: str = "scenarios") -> bool:
-        return (
-            conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (table,)).fetchone()
-            is not None
+    # Writing ----------------------------------------------------------------------------
+    def _insert(self, conn: Connection, name: str, title: str, scenario_json: str, created: str, now: str) -> None:
+        _run(
+            conn,
+            "INSERT INTO scenarios (workspace, name, title, scenario_json, created_at, updated_at) "
+            "VALUES (:workspace, :name, :title, :json, :created, :now)",
+            workspace=self.workspace.id,
+            name=name,
+            title=title,
+            json=scenario_json,
+            created=created,
+            now=now,
         )
 
-    # Writing ----------------------------------------------------------------------------
     def save(self, name: str, scenario: Scenario, *, replace: bool = False) -> SavedScenario:
         """Save ``scenario`` as ``name``; a taken name is an error unless ``replace`` is true."""
         key = clean_name(name)
@@ -464,12 +520,9 @@ class ScenarioStore:
             if row is not None and not replace:
                 raise StorageError(f"a saved scenario is already called {row[0]!r}: choose another name, or replace it")
             created = row[3] if row is not None else now
-            conn.execute("DELETE FROM scenarios WHERE workspace = ? AND name = ?", (self.workspace.id, key))
-            conn.execute(
-                "INSERT INTO scenarios (workspace, name, title, scenario_json, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (self.workspace.id, key, scenario.name, scenario.canonical_json(), created, now),
-            )
+            _run(conn, "DELETE FROM scenarios WHERE workspace = :workspace AND name = :name",
+                 workspace=self.workspace.id, name=key)  # fmt: skip
+            self._insert(conn, key, scenario.name, scenario.canonical_json(), created, now)
         return SavedScenario(key, scenario.name, created, now)
 
     def rename(self, name: str, new_name: str) -> SavedScenario:
@@ -483,9 +536,13 @@ class ScenarioStore:
             clash = self._find(conn, new_key)
             if clash is not None and clash[0].casefold() != row[0].casefold():
                 raise StorageError(f"a saved scenario is already called {clash[0]!r}: choose another name")
-            conn.execute(
-                "UPDATE scenarios SET name = ?, updated_at = ? WHERE workspace = ? AND name = ?",
-                (new_key, now, self.workspace.id, row[0]),
+            _run(
+                conn,
+                "UPDATE scenarios SET name = :new, updated_at = :now WHERE workspace = :workspace AND name = :old",
+                new=new_key,
+                now=now,
+                workspace=self.workspace.id,
+                old=row[0],
             )
         return SavedScenario(new_key, row[1], row[3], now)
 
@@ -504,26 +561,19 @@ class ScenarioStore:
                 clash = self._find(conn, target)
                 if clash is not None:
                     raise StorageError(f"a saved scenario is already called {clash[0]!r}: choose another name")
-            conn.execute(
-                "INSERT INTO scenarios (workspace, name, title, scenario_json, created_at, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                (self.workspace.id, target, row[1], row[2], now, now),
-            )
+            self._insert(conn, target, row[1], row[2], now, now)
         return SavedScenario(target, row[1], now, now)
 
     def delete(self, name: str) -> None:
         """Remove a saved scenario."""
         key = clean_name(name)
         with self._transaction() as conn:
-            if (
-                conn.execute(
-                    "DELETE FROM scenarios WHERE workspace = ? AND name = ?", (self.workspace.id, key)
-                ).rowcount
-                == 0
-            ):
+            deleted = _run(conn, "DELETE FROM scenarios WHERE workspace = :workspace AND name = :name",
+                           workspace=self.workspace.id, name=key).rowcount  # fmt: skip
+            if deleted == 0:
                 raise StorageError(f"no saved scenario is called {key!r}")
 
-    def _free_copy_name(self, conn: sqlite3.Connection, name: str) -> str:
+    def _free_copy_name(self, conn: Connection, name: str) -> str:
         stem = re.sub(r" \(copy(?: \d+)?\)$", "", name)
         for i in range(1, 10_000):
             suffix = " (copy)" if i == 1 else f" (copy {i})"

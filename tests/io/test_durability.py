@@ -1,5 +1,6 @@
 """The library survives a writer killed at any moment: it opens, passes SQLite's integrity check
-and holds every change whose commit returned.
+and holds every change whose commit returned, on SQLite and on PostgreSQL. On PostgreSQL the
+server going away is a message, and the first action after it is back succeeds.
 
 A forked writer saves, renames and deletes scenarios as fast as it can, logging "begin" before and
 "done" after each change to a journal (an O_APPEND file: what the kernel has accepted outlives a
@@ -21,7 +22,11 @@ import uuid
 
 import pytest
 
-from simulation.io.storage import ScenarioStore
+from simulation.io.classroom import ClassroomError, ClassroomStore
+from simulation.io.database import DATABASE_URL_ENV, dispose_engines
+from simulation.io.plan_versions import PlanVersionError, PlanVersions
+from simulation.io.short_links import ShortLinkError, ShortLinks
+from simulation.io.storage import ScenarioStore, StorageError
 from tests.helpers import scenario
 
 KILLS = 20
@@ -82,7 +87,7 @@ def _read_journal(path) -> list[list]:
 
 @pytest.mark.timeout(300)
 @pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork")
-def test_killed_writers_never_lose_or_damage_a_committed_change(tmp_path):
+def test_killed_writers_never_lose_or_damage_a_committed_change(tmp_path, backend):
     directory = tmp_path / "library"
     ctx = multiprocessing.get_context("fork")
     rng = random.Random(20261125)
@@ -110,9 +115,10 @@ def test_killed_writers_never_lose_or_damage_a_committed_change(tmp_path):
                 expected = _apply(expected, event[1:])
                 committed += 1
                 pending = None
-        with sqlite3.connect(directory / "scenarios.sqlite3") as conn:
-            check = conn.execute("PRAGMA integrity_check").fetchone()[0]
-        assert check == "ok", f"round {round_no}: integrity check says {check}"
+        if backend.is_sqlite:
+            with sqlite3.connect(directory / "scenarios.sqlite3") as conn:
+                check = conn.execute("PRAGMA integrity_check").fetchone()[0]
+            assert check == "ok", f"round {round_no}: integrity check says {check}"
         actual = set(ScenarioStore(directory).names())
         allowed = [expected] + ([_apply(expected, pending)] if pending else [])
         assert actual in allowed, (
@@ -124,3 +130,42 @@ def test_killed_writers_never_lose_or_damage_a_committed_change(tmp_path):
         state = actual
     assert committed > KILLS, f"the writers committed {committed} changes: too few to test anything"
     print(f"\n{KILLS} kills, {committed} committed changes checked, {len(state)} scenarios at the end")
+
+
+@pytest.mark.timeout(300)
+def test_a_database_server_that_goes_away_is_a_message_and_the_next_action_reconnects(
+    tmp_path, monkeypatch, postgres_server
+):
+    url = postgres_server.new_database()
+    monkeypatch.setenv(DATABASE_URL_ENV, url)
+    store, links = ScenarioStore(tmp_path), ShortLinks(tmp_path)
+    try:
+        store.save("Before", scenario())
+        token = links.create(scenario()).token
+        postgres_server.pg_ctl("restart", "-m", "fast")
+        # every pooled connection died with the server: each is found dead and replaced before use
+        store.save("After a restart", scenario())
+        assert store.names() == ["After a restart", "Before"], "a restart loses nothing and the next save works"
+        assert links.resolve(token) == scenario(), "a short link opens after a restart"
+
+        postgres_server.pg_ctl("stop", "-m", "fast")
+        down = [
+            (StorageError, lambda: store.save("While down", scenario())),
+            (StorageError, store.names),
+            (ShortLinkError, lambda: links.resolve(token)),
+            (PlanVersionError, PlanVersions(tmp_path).list),
+            (ClassroomError, lambda: ClassroomStore(tmp_path).start("While down")),
+        ]
+        for error, action in down:
+            with pytest.raises(error, match=r"database server .* cannot be reached just now; nothing was changed"):
+                action()
+        postgres_server.pg_ctl("start")
+        assert store.names() == ["After a restart", "Before"], "the first action after the server is back works"
+        store.save("Back", scenario())
+        assert store.load("Back") == scenario(), "and so does the next save"
+        assert ClassroomStore(tmp_path).start("Back").code, "and a class starts"
+    finally:
+        if not postgres_server.executor.running():
+            postgres_server.pg_ctl("start")
+        dispose_engines()
+        postgres_server.drop_database(url)

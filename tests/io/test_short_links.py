@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import sqlite3
-
 import pytest
+import sqlalchemy as sa
 
 from simulation.io.presets import load_preset
 from simulation.io.sharing import share_url
@@ -18,6 +17,8 @@ from simulation.io.short_links import (
 )
 from simulation.io.storage import DB_FILE, ScenarioStore
 
+pytestmark = pytest.mark.usefixtures("backend")
+
 BASE = "https://retention-lab.example.com/"
 
 
@@ -26,7 +27,7 @@ def scenario():
     return load_preset("saas_mid_market").replace(name="Kế hoạch giữ chân · แผนรักษาลูกค้า")
 
 
-def test_a_short_link_reopens_the_scenario_exactly(tmp_path, scenario):
+def test_a_short_link_reopens_the_scenario_exactly(tmp_path, scenario, backend):
     links = ShortLinks(tmp_path)
     link = links.create(scenario)
     url = short_url(BASE, link.token)
@@ -34,7 +35,10 @@ def test_a_short_link_reopens_the_scenario_exactly(tmp_path, scenario):
     assert len(share_url(BASE, scenario)) > 400, "the full link is the long one this replaces"
     again = ShortLinks(tmp_path).resolve(link.token)
     assert again.canonical_json() == scenario.canonical_json(), "the reopened scenario differs from the shared one"
-    assert (tmp_path / DB_FILE).exists(), "links are kept in the library's database file"
+    if backend.is_sqlite:
+        assert (tmp_path / DB_FILE).exists(), "links are kept in the library's database file"
+    else:
+        assert not (tmp_path / DB_FILE).exists(), "on PostgreSQL no file is written in the data folder"
 
 
 def test_tokens_are_unguessable_and_distinct(tmp_path, scenario):
@@ -102,8 +106,8 @@ def test_an_unknown_or_other_workspaces_token_is_not_found(tmp_path, scenario):
 def test_a_tampered_stored_scenario_is_a_message(tmp_path, scenario):
     links = ShortLinks(tmp_path)
     token = links.create(scenario).token
-    with sqlite3.connect(tmp_path / DB_FILE) as conn:
-        conn.execute("UPDATE short_links SET scenario_json = '{\"name\": 1}' WHERE token = ?", (token,))
+    with links.database.engine.begin() as conn:
+        conn.execute(sa.text("UPDATE short_links SET scenario_json = '{\"name\": 1}' WHERE token = :t"), {"t": token})
     with pytest.raises(ShortLinkError, match="no longer passes"):
         links.resolve(token)
 

@@ -1,4 +1,4 @@
-"""The saved-scenario library: exact round trips, clear refusals, and nothing ever lost."""
+"""The saved-scenario library: exact round trips, clear refusals, and nothing ever lost, on SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
@@ -7,7 +7,10 @@ import threading
 import pytest
 
 from simulation import Scenario
+from simulation.io import database
 from simulation.io.storage import DB_FILE, NAME_MAX_CHARS, ScenarioStore, StorageError, clean_name, data_dir
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 @pytest.fixture
@@ -29,6 +32,7 @@ def test_library_survives_a_restart(tmp_path, test_scenario):
     assert reopened.load("kept") == test_scenario, "names are found regardless of case"
 
 
+@pytest.mark.sqlite_file
 def test_default_folder_comes_from_the_environment(tmp_path, monkeypatch):
     monkeypatch.setenv("RETENTION_LAB_DATA_DIR", str(tmp_path / "from-env"))
     assert ScenarioStore().path == tmp_path / "from-env" / DB_FILE, "the env var should set the folder"
@@ -119,6 +123,7 @@ def test_a_failed_replace_loses_nothing(store, test_scenario, monkeypatch):
     assert store.load("Precious") == test_scenario, "a failure half way must roll back to the saved scenario"
 
 
+@pytest.mark.sqlite_file
 def test_a_damaged_library_is_reported_and_left_alone(tmp_path, test_scenario):
     folder = tmp_path / "library"
     folder.mkdir()
@@ -149,3 +154,27 @@ def test_concurrent_saves_all_arrive(store, test_scenario):
     assert not errors, f"concurrent saves failed: {errors}"
     assert sorted(store.names()) == sorted(f"Plan {i}" for i in range(8)), store.names()
     assert all(store.load(f"Plan {i}").horizon == 10 + i for i in range(8)), "a save landed under the wrong name"
+
+
+def test_a_write_lock_held_too_long_is_a_busy_message_and_changes_nothing(store, test_scenario, monkeypatch):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.5)
+    store.save("First", test_scenario)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with store.database.transaction(write=True):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert held.wait(30), "the other writer took the lock"
+        with pytest.raises(StorageError, match="busy with another change; nothing was changed, try again"):
+            store.save("Second", test_scenario)
+    finally:
+        release.set()
+        holder.join()
+    assert store.names() == ["First"], "a save refused as busy stores nothing"
+    store.save("Second", test_scenario)
+    assert store.names() == ["First", "Second"], "once the lock is released the save goes through"

@@ -17,6 +17,9 @@ from simulation.io.storage import (
     workspace_from_key,
 )
 from tests.helpers import scenario
+from tests.postgres import rows
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 @pytest.fixture
@@ -55,8 +58,7 @@ def test_the_same_key_opens_the_same_workspace_and_only_a_digest_is_stored(lib):
     key = new_workspace_key()
     lib.in_workspace(workspace_from_key(key)).save("Kept", scenario())
     assert lib.in_workspace(workspace_from_key(key)).names() == ["Kept"], "the key reopens the workspace"
-    with sqlite3.connect(lib.path) as conn:
-        stored = {row[0] for row in conn.execute("SELECT workspace FROM scenarios")}
+    stored = {row[0] for row in rows(lib.database, "SELECT workspace FROM scenarios")}
     assert all(key not in w for w in stored), "the key itself is never stored"
 
 
@@ -69,8 +71,8 @@ def test_a_malformed_key_is_refused(bad):
 def test_named_workspace_needs_its_passphrase(lib):
     lib.named_workspace("Client", "a long passphrase", create=True)
     assert lib.named_workspace("client", "a long passphrase").label == "Client", "names ignore case"
-    with sqlite3.connect(lib.path) as conn:
-        (stored,) = conn.execute("SELECT passphrase_hash FROM workspaces").fetchone()
+    ((stored,),) = rows(lib.database, "SELECT passphrase_hash FROM workspaces")
+    stored = bytes(stored)
     assert b"a long passphrase" not in stored and len(stored) == 32, "only a scrypt hash is stored"
     with pytest.raises(StorageError, match="at least"):
         lib.named_workspace("Short", "short", create=True)
@@ -215,6 +217,7 @@ def test_a_clients_wait_doubles_and_survives_a_restart(lib, monkeypatch, quick):
     )
 
 
+@pytest.mark.sqlite_file
 def test_a_version_1_library_moves_to_the_default_workspace(tmp_path):
     path = tmp_path / "scenarios.sqlite3"
     sc = scenario()

@@ -1,15 +1,18 @@
-"""Class sessions in SQLite: codes and names validated, answers kept across restarts, trainer-only actions."""
+"""Class sessions on SQLite and PostgreSQL: codes and names validated, answers kept across restarts,
+trainer-only actions."""
 
 from __future__ import annotations
 
 import csv
 import io
 import random
-import sqlite3
 
 import pytest
 
 from simulation.io.classroom import CODE_ALPHABET, CODE_LENGTH, ClassroomError, ClassroomStore, clean_code, clean_name
+from tests.postgres import rows
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 
 @pytest.fixture
@@ -51,8 +54,7 @@ def test_only_the_secret_opens_trainer_actions(store):
     assert store.session(new.code).revealed == {"leaky_bucket"}, "revealed"
     store.set_revealed(new.code, new.secret, "leaky_bucket", False)
     assert store.session(new.code).revealed == frozenset(), "hidden again"
-    with sqlite3.connect(store.path) as conn:
-        stored = conn.execute("SELECT secret_sha256 FROM sessions").fetchone()[0]
+    ((stored,),) = rows(store.database, "SELECT secret_sha256 FROM sessions")
     assert new.secret not in stored, "the secret itself must not be stored"
 
 

@@ -187,3 +187,19 @@ def test_a_scenarios_compare_column_is_its_plan_pages_figures(test_scenario):
     note = " ".join(c.value for c in at.caption)
     assert "Seed 8, more retention: 300 futures, seed 8" in note, f"the page says whose futures it shows: {note}"
     assert "common futures (seed 7)" in note, f"the matrix says it is on common futures: {note}"
+
+
+def test_a_database_server_that_cannot_be_reached_is_a_message_not_a_traceback(app, monkeypatch):
+    import socket
+
+    with socket.socket() as sock:  # a port nothing listens on: the server is down
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    monkeypatch.setenv("RETENTION_LAB_DATABASE_URL", f"postgresql://lab@127.0.0.1:{port}/retention_lab")
+    to_compare(app)
+    assert "cannot be reached just now; nothing was changed" in errors(app), f"no clear message: {errors(app)}"
+    save(app, "While the server is down")
+    assert "cannot be reached just now" in errors(app), f"a save says so too: {errors(app)}"
+    monkeypatch.delenv("RETENTION_LAB_DATABASE_URL")  # a library that can be reached again
+    save(app, "Reachable again")
+    assert "Saved as Reachable again." in successes(app), f"the session goes on: {successes(app)!r}"
