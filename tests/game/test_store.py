@@ -1,4 +1,5 @@
-"""The game store: codes and secrets, joining, decisions, closing rounds, results and exports."""
+"""The game store: codes and secrets, joining, decisions, closing rounds, results and exports, on both
+back ends, and the upgrade of a version-1 file."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ import csv
 import io
 import sqlite3
 import threading
+import time
 
 import pytest
 
 from simulation.game.market import GameSettings, play
 from simulation.game.replay import parse_replay, result_rows
 from simulation.io import games
+from simulation.io.database import dispose_engines
 from simulation.io.games import GameStore, GameStoreError, replay_result
+from tests.postgres import dump, rows
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 CFG = GameSettings(rounds=2, budget=60_000, market_size=4000, seed=9)
 
@@ -70,9 +76,8 @@ def test_the_exports_replay_to_the_stored_results(store):
 
 def test_only_the_hash_of_the_secret_is_kept(store):
     new = store.create(CFG)
-    with sqlite3.connect(store.path) as conn:
-        dump = "\n".join(conn.iterdump())
-    assert new.secret not in dump and games._hash(new.secret) in dump
+    text = dump(store.database)
+    assert new.secret not in text and games._hash(new.secret) in text
 
 
 @pytest.mark.parametrize(
@@ -119,10 +124,57 @@ def test_trying_codes_is_limited_per_client(store):
 
 def test_a_store_from_a_newer_app_is_refused(store):
     store.create(CFG)
-    with sqlite3.connect(store.path) as conn:
-        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db = store.database
+    with db.transaction(write=True) as conn:
+        db.set_schema_version(conn, games.STORE, games.SCHEMA_VERSION + 1)
+    dispose_engines()  # a new process: PostgreSQL's stores are checked once per process
     with pytest.raises(GameStoreError, match="newer version"):
         store.create(CFG)
+
+
+# What version 1 of the store (SQLite only) created: its version in ``meta``, failed joins in ``failed_joins``.
+_VERSION_1 = (
+    "CREATE TABLE meta (key VARCHAR(40) PRIMARY KEY, value VARCHAR(40) NOT NULL)",
+    *games._SCHEMA[:4],
+    "CREATE TABLE failed_joins (at DOUBLE PRECISION NOT NULL, client VARCHAR(64) NOT NULL)",
+)
+
+
+def _version_1_file(path, meta_version: str = "1"):
+    with sqlite3.connect(path) as conn:
+        for statement in _VERSION_1:
+            conn.execute(statement)
+        conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (meta_version,))
+        conn.execute(
+            "INSERT INTO games VALUES ('ABCDEF', 'Old game', ?, 2, 60000, 4000, 9, 0, '2026-12-01T09:00:00+00:00')",
+            (games._hash("old secret"),),
+        )
+        conn.execute("INSERT INTO teams VALUES ('ABCDEF', 'team-one', 0, 'Alpha', 'alpha', '2026-12-01')")
+        conn.executemany(
+            "INSERT INTO failed_joins VALUES (?, 'c1')", [(time.time(),)] * games.MAX_FAILED_JOINS_PER_CLIENT
+        )
+    conn.close()
+
+
+@pytest.mark.sqlite_file
+def test_a_version_1_file_opens_with_its_games_teams_and_counted_joins(store):
+    _version_1_file(store.path)
+    assert store.verify("ABCDEF", "old secret") and store.team_names("ABCDEF") == ["Alpha"]
+    with pytest.raises(GameStoreError, match="too many codes"):
+        store.join("ZZZZZZ", "x", client="c1")
+    assert store.close_round("ABCDEF", "old secret") == 1, "the old game plays on"
+    db = store.database
+    assert rows(db, "PRAGMA user_version") == [(games.SCHEMA_VERSION,)]
+    with db.engine.connect() as conn:
+        assert not db.has_table(conn, "meta") and not db.has_table(conn, "failed_joins")
+
+
+@pytest.mark.sqlite_file
+def test_a_version_1_file_of_a_newer_app_is_refused_and_left_alone(store):
+    _version_1_file(store.path, meta_version="7")
+    with pytest.raises(GameStoreError, match="newer version"):
+        store.game("ABCDEF")
+    assert rows(store.database, "SELECT value FROM meta") == [("7",)], "nothing was changed"
 
 
 def test_a_stale_button_closes_no_second_round_and_a_stale_split_is_refused(store):
