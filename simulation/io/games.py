@@ -55,25 +55,26 @@ _RESULT_FIELDS = RESULT_COLUMNS[2:]  # what a results row keeps beside (round, t
 _MONEY_FIELDS = {*LEVERS, "revenue", "contribution", "customer_equity"}  # the others are counts (and decided)
 
 # Version 2 keeps its version as every store does and names its table of failed joins apart from the
-# class store's (on PostgreSQL every store's tables share one database).
+# class store's (on PostgreSQL every store's tables share one database). Text columns are TEXT:
+# PostgreSQL checks a VARCHAR's length, and a name's case-folded key can be longer than the name.
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS games (code VARCHAR(6) PRIMARY KEY, title VARCHAR(80) NOT NULL, "
-    "secret_sha256 VARCHAR(64) NOT NULL, rounds INTEGER NOT NULL, budget DOUBLE PRECISION NOT NULL, "
+    "CREATE TABLE IF NOT EXISTS games (code TEXT PRIMARY KEY, title TEXT NOT NULL, "
+    "secret_sha256 TEXT NOT NULL, rounds INTEGER NOT NULL, budget DOUBLE PRECISION NOT NULL, "
     "market_size INTEGER NOT NULL, seed BIGINT NOT NULL, closed_rounds INTEGER NOT NULL, "
-    "created_at VARCHAR(32) NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS teams (code VARCHAR(6) NOT NULL REFERENCES games(code), team_id VARCHAR(32) NOT NULL, "
-    "position INTEGER NOT NULL, name VARCHAR(30) NOT NULL, name_key VARCHAR(30) NOT NULL, "
-    "joined_at VARCHAR(32) NOT NULL, "
+    "created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS teams (code TEXT NOT NULL REFERENCES games(code), team_id TEXT NOT NULL, "
+    "position INTEGER NOT NULL, name TEXT NOT NULL, name_key TEXT NOT NULL, "
+    "joined_at TEXT NOT NULL, "
     "PRIMARY KEY (code, team_id), UNIQUE (code, position), UNIQUE (code, name_key))",
-    "CREATE TABLE IF NOT EXISTS decisions (code VARCHAR(6) NOT NULL, team_id VARCHAR(32) NOT NULL, "
+    "CREATE TABLE IF NOT EXISTS decisions (code TEXT NOT NULL, team_id TEXT NOT NULL, "
     "round INTEGER NOT NULL, acquisition DOUBLE PRECISION NOT NULL, retention DOUBLE PRECISION NOT NULL, "
-    "expansion DOUBLE PRECISION NOT NULL, winback DOUBLE PRECISION NOT NULL, decided_at VARCHAR(32) NOT NULL, "
+    "expansion DOUBLE PRECISION NOT NULL, winback DOUBLE PRECISION NOT NULL, decided_at TEXT NOT NULL, "
     "PRIMARY KEY (code, team_id, round), FOREIGN KEY (code, team_id) REFERENCES teams(code, team_id))",
-    "CREATE TABLE IF NOT EXISTS results (code VARCHAR(6) NOT NULL REFERENCES games(code), round INTEGER NOT NULL, "
+    "CREATE TABLE IF NOT EXISTS results (code TEXT NOT NULL REFERENCES games(code), round INTEGER NOT NULL, "
     "position INTEGER NOT NULL, "
     + ", ".join(f"{c} DOUBLE PRECISION NOT NULL" for c in _RESULT_FIELDS)
     + ", PRIMARY KEY (code, round, position))",
-    "CREATE TABLE IF NOT EXISTS game_failed_joins (at DOUBLE PRECISION NOT NULL, client VARCHAR(64) NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS game_failed_joins (at DOUBLE PRECISION NOT NULL, client TEXT NOT NULL)",
 )
 
 

@@ -97,6 +97,15 @@ def test_team_names_are_unique_ignoring_case(store):
         store.join(new.code, "ALPHA")
 
 
+def test_a_name_that_casefolds_longer_is_kept(store):
+    new = store.create(CFG)
+    name = "ß" * 30  # casefolds to 60 characters
+    team = store.join(new.code, name)
+    assert store.team(new.code, team) == (0, name)
+    with pytest.raises(GameStoreError, match="another team in this game uses it"):
+        store.join(new.code, "\u1e9e" * 30)  # capital sharp s: the same key
+
+
 def test_bad_codes_and_splits_say_what_is_allowed(store):
     new = store.create(CFG)
     team = store.join(new.code, "A")
@@ -135,7 +144,22 @@ def test_a_store_from_a_newer_app_is_refused(store):
 # What version 1 of the store (SQLite only) created: its version in ``meta``, failed joins in ``failed_joins``.
 _VERSION_1 = (
     "CREATE TABLE meta (key VARCHAR(40) PRIMARY KEY, value VARCHAR(40) NOT NULL)",
-    *games._SCHEMA[:4],
+    "CREATE TABLE games (code VARCHAR(6) PRIMARY KEY, title VARCHAR(80) NOT NULL, "
+    "secret_sha256 VARCHAR(64) NOT NULL, rounds INTEGER NOT NULL, budget DOUBLE PRECISION NOT NULL, "
+    "market_size INTEGER NOT NULL, seed BIGINT NOT NULL, closed_rounds INTEGER NOT NULL, "
+    "created_at VARCHAR(32) NOT NULL)",
+    "CREATE TABLE teams (code VARCHAR(6) NOT NULL REFERENCES games(code), team_id VARCHAR(32) NOT NULL, "
+    "position INTEGER NOT NULL, name VARCHAR(30) NOT NULL, name_key VARCHAR(30) NOT NULL, "
+    "joined_at VARCHAR(32) NOT NULL, "
+    "PRIMARY KEY (code, team_id), UNIQUE (code, position), UNIQUE (code, name_key))",
+    "CREATE TABLE decisions (code VARCHAR(6) NOT NULL, team_id VARCHAR(32) NOT NULL, "
+    "round INTEGER NOT NULL, acquisition DOUBLE PRECISION NOT NULL, retention DOUBLE PRECISION NOT NULL, "
+    "expansion DOUBLE PRECISION NOT NULL, winback DOUBLE PRECISION NOT NULL, decided_at VARCHAR(32) NOT NULL, "
+    "PRIMARY KEY (code, team_id, round), FOREIGN KEY (code, team_id) REFERENCES teams(code, team_id))",
+    "CREATE TABLE results (code VARCHAR(6) NOT NULL REFERENCES games(code), round INTEGER NOT NULL, "
+    "position INTEGER NOT NULL, "
+    + ", ".join(f"{c} DOUBLE PRECISION NOT NULL" for c in games._RESULT_FIELDS)
+    + ", PRIMARY KEY (code, round, position))",
     "CREATE TABLE failed_joins (at DOUBLE PRECISION NOT NULL, client VARCHAR(64) NOT NULL)",
 )
 
