@@ -230,7 +230,8 @@ class PortfolioStore:
                 "WHERE workspace = ? AND portfolio = ? ORDER BY customer_id",
                 (self.workspace.id, name),
             ).fetchall()
-        return pd.DataFrame([tuple(r) for r in rows], columns=list(SAVED_COLUMNS))  # from tuples: 8x faster
+        # from tuples: a frame from Row objects takes pandas eight times as long
+        return pd.DataFrame([tuple(r) for r in rows], columns=list(SAVED_COLUMNS))
 
 
 def _real(value) -> float | None:
