@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 from functools import cache
+from types import SimpleNamespace
 
 import pandas as pd
 import pytest
@@ -96,6 +97,17 @@ def test_a_name_is_saved_once_unless_replaced_and_workspaces_are_apart(tmp_path,
         private.load("Q1")
     with pytest.raises(StorageError, match="empty"):
         store.save("   ", before, "b2b.csv")
+
+
+def test_customers_load_in_code_point_order_on_every_server(tmp_path, backend):
+    ids = ["b", "B", "a-2", "a1", "\u00e9", "A 3", "10", "9"]
+    customers = pd.DataFrame(
+        {"customer_id": ids, "status": "active", "class": "A", "strategy": "keep", "contribution": 1.0, "risk": 0.5}
+    )
+    analysis = SimpleNamespace(customers=customers, data=SimpleNamespace(as_of=None, kind="customers"), period="month")
+    store = PortfolioStore(tmp_path)
+    store.save("Ids", analysis, "ids.csv")
+    assert store.load("Ids")["customer_id"].tolist() == sorted(ids), "not the database's locale order"
 
 
 def test_saving_one_name_at_once_twice_saves_it_once(tmp_path, backend):
