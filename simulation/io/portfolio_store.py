@@ -145,9 +145,9 @@ class PortfolioStore:
                 raise StorageError(
                     f"the portfolio library {db.location} cannot be used ({describe(exc)}); nothing was changed"
                 ) from None
+            advice = " Move the file away to start a new library." if db.is_sqlite else ""
             raise StorageError(
-                f"the portfolio library {db.location} cannot be read ({describe(exc)}); nothing was changed. "
-                "Move the file away to start a new library."
+                f"the portfolio library {db.location} cannot be read ({describe(exc)}); nothing was changed.{advice}"
             ) from None
 
     def list(self) -> list[SavedPortfolio]:
