@@ -13,7 +13,7 @@ import pytest
 
 from simulation.game.market import GameSettings, play
 from simulation.game.replay import parse_replay, result_rows
-from simulation.io import games
+from simulation.io import database, games
 from simulation.io.database import dispose_engines
 from simulation.io.games import GameStore, GameStoreError, replay_result
 from tests.postgres import dump, rows
@@ -139,6 +139,30 @@ def test_a_store_from_a_newer_app_is_refused(store):
     dispose_engines()  # a new process: PostgreSQL's stores are checked once per process
     with pytest.raises(GameStoreError, match="newer version"):
         store.create(CFG)
+
+
+def test_a_write_lock_held_too_long_is_a_busy_message_and_changes_nothing(store, monkeypatch):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.5)
+    new = store.create(CFG)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with store.database.transaction(write=True):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert held.wait(30), "the other writer took the lock"
+        with pytest.raises(GameStoreError, match="the game store is busy; nothing was changed, try again"):
+            store.join(new.code, "Alpha")
+    finally:
+        release.set()
+        holder.join()
+    assert store.team_names(new.code) == [], "a join refused as busy stores nothing"
+    store.join(new.code, "Alpha")
+    assert store.team_names(new.code) == ["Alpha"], "once the lock is released the join goes through"
 
 
 # What version 1 of the store (SQLite only) created: its version in ``meta``, failed joins in ``failed_joins``.

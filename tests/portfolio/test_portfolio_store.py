@@ -11,6 +11,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
+from simulation.io import database
 from simulation.io.database import dispose_engines
 from simulation.io.portfolio_store import (
     DB_FILE,
@@ -129,6 +130,32 @@ def test_saving_one_name_at_once_twice_saves_it_once(tmp_path, backend):
         t.join()
     assert outcomes.count("Q1") == 1 and sum("already saved" in o for o in outcomes) == 3, outcomes
     assert len(store.load("Q1")) == len(before.customers) and store.names() == ["Q1"]
+
+
+def test_a_write_lock_held_too_long_is_a_busy_message_and_changes_nothing(tmp_path, backend, monkeypatch):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.5)
+    before, _ = _two()
+    store = PortfolioStore(tmp_path)
+    store.list()
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with store.database.transaction(write=True):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert held.wait(30), "the other writer took the lock"
+        with pytest.raises(StorageError, match="the portfolio library is busy with another change; try again"):
+            store.save("Q1", before, "b2b.csv")
+    finally:
+        release.set()
+        holder.join()
+    assert store.names() == [], "a save refused as busy stores nothing"
+    store.save("Q1", before, "b2b.csv")
+    assert store.names() == ["Q1"], "once the lock is released the save goes through"
 
 
 def test_the_schema_version_is_kept_and_a_newer_library_is_refused(tmp_path, backend):
