@@ -1,11 +1,11 @@
 """Copy a data folder's SQLite stores into a PostgreSQL database, for moving an installation onto it.
 
 Every store the app keeps (saved scenarios, workspaces and their passphrase counts, short links,
-class sessions, plan versions) is copied table by table, each file's tables brought to this
-version's schema first on both sides. The copy is one transaction on PostgreSQL: it happens
-completely or not at all. A target whose tables already hold rows is refused (nothing is merged
-or overwritten). The SQLite files are not changed beyond what opening them in the app does (an
-older file is brought to this version's tables).
+class sessions, plan versions, team games, saved portfolios) is copied table by table, each file's
+tables brought to this version's schema first on both sides. The copy is one transaction on
+PostgreSQL: it happens completely or not at all. A target whose tables already hold rows is refused
+(nothing is merged or overwritten). The SQLite files are not changed beyond what opening them in the
+app does (an older file is brought to this version's tables).
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import InputError
-from . import classroom, classroom_schema, plan_versions, short_links, storage
+from . import classroom, classroom_schema, games, plan_versions, portfolio_store, short_links, storage
 from .database import Database, database_url, describe, open_database_at
 
 
@@ -39,7 +39,13 @@ def _schemas() -> list[tuple[str, Callable[[Database, Connection], None]]]:
         db.prepare(conn)
         plan_versions._metadata.create_all(conn)
 
-    return [(storage.DB_FILE, scenarios), (classroom.DB_FILE, classes), (plan_versions.FILE_NAME, plans)]
+    return [
+        (storage.DB_FILE, scenarios),
+        (classroom.DB_FILE, classes),
+        (plan_versions.FILE_NAME, plans),
+        (games.DB_FILE, games.upgrade),
+        (portfolio_store.DB_FILE, portfolio_store.upgrade),
+    ]
 
 
 def copy_stores(directory: str | os.PathLike | None, url: str) -> dict[str, int]:

@@ -1,9 +1,12 @@
 """Team games: the trainer's settings, the teams, their decisions round by round and the results.
 
 Kept in SQLite in the data folder (:func:`simulation.io.sqlite.data_dir`), in a file of its own,
-``games.sqlite3``; every change is one transaction (:func:`simulation.io.sqlite.atomic`). The SQL is
-plain (no SQLite-only statements beyond the connection's settings), and the schema's version is kept
-in a ``meta`` table.
+``games.sqlite3``, or in the PostgreSQL database of ``RETENTION_LAB_DATABASE_URL`` (:mod:`.database`),
+so games survive a restart and are shared by every app process. Every change is one transaction that
+takes the store's write lock first: it happens completely or not at all, and what it checks (a free
+code, a free team name, the round still open) cannot change before it writes. The schema's version
+is SQLite's ``user_version`` or, on PostgreSQL, the store's row in ``schema_versions``; a file of
+version 1 (its version in a ``meta`` table) is brought up to date when it is opened.
 
 A trainer creates a game and gets a code (for teams) and a secret (for the trainer's view); only the
 secret's SHA-256 is stored. Teams join with the code and a team name before the first round is
@@ -22,21 +25,25 @@ import hmac
 import math
 import os
 import secrets
-import sqlite3
 import time
 import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
 from ..errors import InputError
 from ..game.firm import LEVERS
 from ..game.market import MAX_TEAMS, GameError, GameResult, GameSettings, Split, check_split, play
 from ..game.replay import RESULT_COLUMNS, clean_team_name, replay_json, result_rows
 from .cells import csv_text
-from .sqlite import atomic, connect, data_dir, is_busy, utc_now
+from .database import Database, describe, is_busy, is_unreachable, open_database, run, unreachable_message
+from .sqlite import data_dir, utc_now
 
 DB_FILE = "games.sqlite3"
-SCHEMA_VERSION = 1
+STORE = "games"
+SCHEMA_VERSION = 2
 CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O or 1/I: codes are read aloud and typed
 CODE_LENGTH = 6
 TITLE_MAX_CHARS = 80
@@ -47,30 +54,53 @@ NO_GAME = "game code: no game has the code {code}; check the code with your trai
 _RESULT_FIELDS = RESULT_COLUMNS[2:]  # what a results row keeps beside (round, team position)
 _MONEY_FIELDS = {*LEVERS, "revenue", "contribution", "customer_equity"}  # the others are counts (and decided)
 
+# Version 2 keeps its version as every store does and names its table of failed joins apart from the
+# class store's (on PostgreSQL every store's tables share one database). Text columns are TEXT:
+# PostgreSQL checks a VARCHAR's length, and a name's case-folded key can be longer than the name.
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS meta (key VARCHAR(40) PRIMARY KEY, value VARCHAR(40) NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS games (code VARCHAR(6) PRIMARY KEY, title VARCHAR(80) NOT NULL, "
-    "secret_sha256 VARCHAR(64) NOT NULL, rounds INTEGER NOT NULL, budget DOUBLE PRECISION NOT NULL, "
+    "CREATE TABLE IF NOT EXISTS games (code TEXT PRIMARY KEY, title TEXT NOT NULL, "
+    "secret_sha256 TEXT NOT NULL, rounds INTEGER NOT NULL, budget DOUBLE PRECISION NOT NULL, "
     "market_size INTEGER NOT NULL, seed BIGINT NOT NULL, closed_rounds INTEGER NOT NULL, "
-    "created_at VARCHAR(32) NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS teams (code VARCHAR(6) NOT NULL REFERENCES games(code), team_id VARCHAR(32) NOT NULL, "
-    "position INTEGER NOT NULL, name VARCHAR(30) NOT NULL, name_key VARCHAR(30) NOT NULL, "
-    "joined_at VARCHAR(32) NOT NULL, "
+    "created_at TEXT NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS teams (code TEXT NOT NULL REFERENCES games(code), team_id TEXT NOT NULL, "
+    "position INTEGER NOT NULL, name TEXT NOT NULL, name_key TEXT NOT NULL, "
+    "joined_at TEXT NOT NULL, "
     "PRIMARY KEY (code, team_id), UNIQUE (code, position), UNIQUE (code, name_key))",
-    "CREATE TABLE IF NOT EXISTS decisions (code VARCHAR(6) NOT NULL, team_id VARCHAR(32) NOT NULL, "
+    "CREATE TABLE IF NOT EXISTS decisions (code TEXT NOT NULL, team_id TEXT NOT NULL, "
     "round INTEGER NOT NULL, acquisition DOUBLE PRECISION NOT NULL, retention DOUBLE PRECISION NOT NULL, "
-    "expansion DOUBLE PRECISION NOT NULL, winback DOUBLE PRECISION NOT NULL, decided_at VARCHAR(32) NOT NULL, "
+    "expansion DOUBLE PRECISION NOT NULL, winback DOUBLE PRECISION NOT NULL, decided_at TEXT NOT NULL, "
     "PRIMARY KEY (code, team_id, round), FOREIGN KEY (code, team_id) REFERENCES teams(code, team_id))",
-    "CREATE TABLE IF NOT EXISTS results (code VARCHAR(6) NOT NULL REFERENCES games(code), round INTEGER NOT NULL, "
+    "CREATE TABLE IF NOT EXISTS results (code TEXT NOT NULL REFERENCES games(code), round INTEGER NOT NULL, "
     "position INTEGER NOT NULL, "
     + ", ".join(f"{c} DOUBLE PRECISION NOT NULL" for c in _RESULT_FIELDS)
     + ", PRIMARY KEY (code, round, position))",
-    "CREATE TABLE IF NOT EXISTS failed_joins (at DOUBLE PRECISION NOT NULL, client VARCHAR(64) NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS game_failed_joins (at DOUBLE PRECISION NOT NULL, client TEXT NOT NULL)",
 )
 
 
 class GameStoreError(InputError):
     """A game request that cannot be carried out; nothing stored was changed."""
+
+
+def upgrade(db: Database, conn: Connection) -> None:
+    """Bring the store on ``conn`` to :data:`SCHEMA_VERSION` inside the caller's (write) transaction."""
+    if db.schema_version(conn, STORE) >= SCHEMA_VERSION:
+        return
+    db.prepare(conn)
+    # only a SQLite file can be of version 1: its version in ``meta``, its failed joins in ``failed_joins``
+    legacy = db.is_sqlite and db.has_table(conn, "meta")
+    if legacy:
+        row = run(conn, "SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        if row is not None and int(row[0]) > 1:
+            raise GameStoreError("the game store was written by a newer version of the app")
+    for statement in _SCHEMA:
+        run(conn, statement)
+    if legacy and db.has_table(conn, "failed_joins"):
+        run(conn, "INSERT INTO game_failed_joins (at, client) SELECT at, client FROM failed_joins")
+        run(conn, "DROP TABLE failed_joins")
+    if legacy:
+        run(conn, "DROP TABLE meta")
+    db.set_schema_version(conn, STORE, SCHEMA_VERSION)
 
 
 @dataclass(frozen=True)
@@ -141,49 +171,50 @@ class GameStore:
         self.directory = data_dir(directory)
         self.path = self.directory / DB_FILE
 
-    @contextlib.contextmanager
-    def _connect(self) -> Iterator[sqlite3.Connection]:
+    @property
+    def database(self) -> Database:
+        """Where the games are kept: :attr:`path`, or the PostgreSQL database."""
         try:
-            conn = connect(self.path, create_folder=True)
-        except (OSError, sqlite3.Error) as exc:
+            return open_database(DB_FILE, self.directory)
+        except ValueError as exc:
+            raise GameStoreError(str(exc)) from None
+
+    @contextlib.contextmanager
+    def _connect(self, *, write: bool = False) -> Iterator[Connection]:
+        """One transaction on the store (with its write lock when ``write``), upgraded first if it is older."""
+        db = self.database
+        try:
+            if db.is_sqlite:
+                db.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
             raise GameStoreError(f"cannot open the game store in {self.directory}: {exc}") from None
         try:
-            conn.execute("PRAGMA synchronous = FULL")
-            conn.execute("PRAGMA foreign_keys = ON")
-            self._migrate(conn)
-            yield conn
-        except sqlite3.OperationalError as exc:
+            if db.ensure(STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn)) > SCHEMA_VERSION:
+                raise GameStoreError("the game store was written by a newer version of the app")
+            with db.transaction(write=write) as conn:
+                yield conn
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
+            if is_unreachable(exc):
+                raise GameStoreError(unreachable_message(db)) from None
             if is_busy(exc):
                 raise GameStoreError("the game store is busy; nothing was changed, try again") from None
-            raise GameStoreError(f"the game store {self.path} cannot be used ({exc}); nothing was changed") from None
-        except sqlite3.DatabaseError as exc:
-            raise GameStoreError(f"the game store {self.path} cannot be read ({exc}); nothing was changed") from None
-        finally:
-            conn.close()
-
-    @staticmethod
-    def _migrate(conn: sqlite3.Connection) -> None:
-        conn.execute(_SCHEMA[0])  # the meta table, where the schema's version is kept
-        row = conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        version = int(row[0]) if row else None
-        if version is not None and version > SCHEMA_VERSION:
-            raise GameStoreError("the game store was written by a newer version of the app")
-        if version == SCHEMA_VERSION:
-            return
-        with atomic(conn):
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            conn.execute("DELETE FROM meta WHERE key = 'schema_version'")
-            conn.execute("INSERT INTO meta (key, value) VALUES ('schema_version', ?)", (str(SCHEMA_VERSION),))
+            if isinstance(exc, sa.exc.OperationalError):
+                raise GameStoreError(
+                    f"the game store {db.location} cannot be used ({describe(exc)}); nothing was changed"
+                ) from None
+            raise GameStoreError(
+                f"the game store {db.location} cannot be read ({describe(exc)}); nothing was changed"
+            ) from None
 
     @contextlib.contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        with self._connect() as conn, atomic(conn):
+    def _transaction(self) -> Iterator[Connection]:
+        with self._connect(write=True) as conn:
             yield conn
 
     @staticmethod
     def _game(conn, code: str) -> Game:
-        row = conn.execute(
+        row = run(
+            conn,
             "SELECT code, title, rounds, budget, market_size, seed, closed_rounds, created_at "
             "FROM games WHERE code = ?",
             (code,),
@@ -195,7 +226,7 @@ class GameStore:
 
     def _trainer(self, conn, code: str, secret) -> Game:
         game = self._game(conn, code)
-        stored = conn.execute("SELECT secret_sha256 FROM games WHERE code = ?", (code,)).fetchone()[0]
+        stored = run(conn, "SELECT secret_sha256 FROM games WHERE code = ?", (code,)).fetchone()[0]
         if not isinstance(secret, str) or not hmac.compare_digest(_hash(secret.strip()), stored):
             raise GameStoreError("trainer secret: does not match this game")
         return game
@@ -208,11 +239,12 @@ class GameStore:
         with self._transaction() as conn:
             for _ in range(20):
                 code = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
-                if conn.execute("SELECT 1 FROM games WHERE code = ?", (code,)).fetchone() is None:
+                if run(conn, "SELECT 1 FROM games WHERE code = ?", (code,)).fetchone() is None:
                     break
             else:  # pragma: no cover - 32**6 codes; twenty collisions in a row do not happen
                 raise GameStoreError("could not find a free game code; try again")
-            conn.execute(
+            run(
+                conn,
                 "INSERT INTO games (code, title, secret_sha256, rounds, budget, market_size, seed, closed_rounds, "
                 "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, 0, ?)",
                 (
@@ -260,11 +292,13 @@ class GameStore:
             marks = ", ".join("?" for _ in _RESULT_FIELDS)
             for position, row in enumerate(r for r in result_rows(result) if r["round"] == round_):
                 values = [float(row[c]) for c in _RESULT_FIELDS]
-                conn.execute(
+                run(
+                    conn,
                     f"INSERT INTO results (code, round, position, {columns}) VALUES (?, ?, ?, {marks})",
                     (code, round_, position, *values),
                 )
-            conn.execute(
+            run(
+                conn,
                 "UPDATE games SET closed_rounds = ? WHERE code = ? AND closed_rounds = ?",
                 (round_, code, game.closed_rounds),
             )
@@ -299,14 +333,15 @@ class GameStore:
         code = clean_code(code)
         with self._connect() as conn:
             self._game(conn, code)
-            return [r[0] for r in conn.execute("SELECT name FROM teams WHERE code = ? ORDER BY position", (code,))]
+            return [r[0] for r in run(conn, "SELECT name FROM teams WHERE code = ? ORDER BY position", (code,))]
 
     def decided(self, code) -> list[bool]:
         """For each team (by position), whether it has decided its split for the current round."""
         code = clean_code(code)
         with self._connect() as conn:
             game = self._game(conn, code)
-            rows = conn.execute(
+            rows = run(
+                conn,
                 "SELECT t.position, d.round FROM teams t LEFT JOIN decisions d ON d.code = t.code "
                 "AND d.team_id = t.team_id AND d.round = ? WHERE t.code = ? ORDER BY t.position",
                 (game.closed_rounds + 1, code),
@@ -341,9 +376,9 @@ class GameStore:
         client = str(client or "local")[:64]
         with self._transaction() as conn:
             self._check_join_rate(conn, client)
-            found = conn.execute("SELECT 1 FROM games WHERE code = ?", (code,)).fetchone() is not None
+            found = run(conn, "SELECT 1 FROM games WHERE code = ?", (code,)).fetchone() is not None
             if not found:
-                conn.execute("INSERT INTO failed_joins (at, client) VALUES (?, ?)", (time.time(), client))
+                run(conn, "INSERT INTO game_failed_joins (at, client) VALUES (?, ?)", (time.time(), client))
         if not found:  # raised after the commit, so that the failure stays counted
             raise GameStoreError(NO_GAME.format(code=code))
         team_id = secrets.token_urlsafe(12)
@@ -351,26 +386,29 @@ class GameStore:
             game = self._game(conn, code)
             if game.closed_rounds > 0:
                 raise GameStoreError("this game has started: teams can join only before the first round is closed")
-            count = conn.execute("SELECT COUNT(*) FROM teams WHERE code = ?", (code,)).fetchone()[0]
+            count = run(conn, "SELECT COUNT(*) FROM teams WHERE code = ?", (code,)).fetchone()[0]
             if count >= MAX_TEAMS:
                 raise GameStoreError(f"this game is full: it has {MAX_TEAMS} teams")
-            if conn.execute("SELECT 1 FROM teams WHERE code = ? AND name_key = ?", (code, name.casefold())).fetchone():
+            if run(conn, "SELECT 1 FROM teams WHERE code = ? AND name_key = ?", (code, name.casefold())).fetchone():
                 raise GameStoreError("team name: another team in this game uses it; choose another")
-            conn.execute(
+            run(
+                conn,
                 "INSERT INTO teams (code, team_id, position, name, name_key, joined_at) VALUES (?, ?, ?, ?, ?, ?)",
                 (code, team_id, count, name, name.casefold(), utc_now()),
             )
         return team_id
 
     @staticmethod
-    def _check_join_rate(conn: sqlite3.Connection, client: str) -> None:
+    def _check_join_rate(conn: Connection, client: str) -> None:
         now = time.time()
         since = now - JOIN_WINDOW_SECONDS
-        conn.execute("DELETE FROM failed_joins WHERE at < ?", (since,))
-        mine, first_mine = conn.execute(
-            "SELECT COUNT(*), MIN(at) FROM failed_joins WHERE client = ? AND at >= ?", (client, since)
+        run(conn, "DELETE FROM game_failed_joins WHERE at < ?", (since,))
+        mine, first_mine = run(
+            conn, "SELECT COUNT(*), MIN(at) FROM game_failed_joins WHERE client = ? AND at >= ?", (client, since)
         ).fetchone()
-        everyone, first = conn.execute("SELECT COUNT(*), MIN(at) FROM failed_joins WHERE at >= ?", (since,)).fetchone()
+        everyone, first = run(
+            conn, "SELECT COUNT(*), MIN(at) FROM game_failed_joins WHERE at >= ?", (since,)
+        ).fetchone()
         if mine >= MAX_FAILED_JOINS_PER_CLIENT or everyone >= MAX_FAILED_JOINS:
             oldest = first_mine if mine >= MAX_FAILED_JOINS_PER_CLIENT else first
             wait = max(1, math.ceil(oldest + JOIN_WINDOW_SECONDS - now))
@@ -383,8 +421,8 @@ class GameStore:
         """The team's position and name, or None if ``team_id`` is not a team of the game."""
         code = clean_code(code)
         with self._connect() as conn:
-            row = conn.execute(
-                "SELECT position, name FROM teams WHERE code = ? AND team_id = ?", (code, str(team_id)[:64])
+            row = run(
+                conn, "SELECT position, name FROM teams WHERE code = ? AND team_id = ?", (code, str(team_id)[:64])
             ).fetchone()
         return None if row is None else (row[0], row[1])
 
@@ -409,11 +447,12 @@ class GameStore:
             except GameError as exc:
                 raise _as_store_error(exc) from None
             if (
-                conn.execute("SELECT 1 FROM teams WHERE code = ? AND team_id = ?", (code, str(team_id)[:64])).fetchone()
+                run(conn, "SELECT 1 FROM teams WHERE code = ? AND team_id = ?", (code, str(team_id)[:64])).fetchone()
                 is None
             ):
                 raise GameStoreError("team: not a team of this game; join it again with the code")
-            conn.execute(
+            run(
+                conn,
                 "INSERT INTO decisions (code, team_id, round, acquisition, retention, expansion, winback, decided_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (code, team_id, round) DO UPDATE SET "
                 "acquisition = excluded.acquisition, retention = excluded.retention, expansion = excluded.expansion, "
@@ -435,7 +474,8 @@ class GameStore:
         """The team's own split for ``round_``, or None if it has not decided it."""
         code = clean_code(code)
         with self._connect() as conn:
-            row = conn.execute(
+            row = run(
+                conn,
                 "SELECT acquisition, retention, expansion, winback FROM decisions WHERE code = ? "
                 "AND team_id = ? AND round = ?",
                 (code, str(team_id)[:64], int(round_)),
@@ -445,20 +485,22 @@ class GameStore:
     # Reading -------------------------------------------------------------------------------
     @staticmethod
     def _inputs(conn, code: str) -> tuple[list[str], dict[tuple[int, int], Split]]:
-        teams = conn.execute("SELECT team_id, name FROM teams WHERE code = ? ORDER BY position", (code,)).fetchall()
+        teams = run(conn, "SELECT team_id, name FROM teams WHERE code = ? ORDER BY position", (code,)).fetchall()
         position = {team_id: i for i, (team_id, _) in enumerate(teams)}
-        rows = conn.execute(
-            "SELECT team_id, round, acquisition, retention, expansion, winback FROM decisions WHERE code = ?", (code,)
+        rows = run(
+            conn,
+            "SELECT team_id, round, acquisition, retention, expansion, winback FROM decisions WHERE code = ?",
+            (code,),
         ).fetchall()
         decisions = {(position[t], r): Split(a, re, e, w) for t, r, a, re, e, w in rows}
         return [name for _, name in teams], decisions
 
     @staticmethod
     def _result_rows(conn, code: str) -> list[dict]:
-        names = dict(conn.execute("SELECT position, name FROM teams WHERE code = ?", (code,)).fetchall())
+        names = dict(run(conn, "SELECT position, name FROM teams WHERE code = ?", (code,)).fetchall())
         columns = ", ".join(_RESULT_FIELDS)
-        rows = conn.execute(
-            f"SELECT round, position, {columns} FROM results WHERE code = ? ORDER BY round, position", (code,)
+        rows = run(
+            conn, f"SELECT round, position, {columns} FROM results WHERE code = ? ORDER BY round, position", (code,)
         ).fetchall()
         out = []
         for row in rows:

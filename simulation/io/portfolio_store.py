@@ -1,11 +1,13 @@
 """Saved portfolios: each customer's class and strategy at a date, kept to compare with a later file.
 
 One SQLite file in the data folder (:func:`~simulation.io.sqlite.data_dir`), ``portfolios.sqlite3``,
-beside the scenario library and in the same workspaces (a portfolio saved in a private workspace
-is seen only there). Only what a comparison needs is kept: per customer their id, status,
-class, strategy, contribution and risk; never the file itself. The SQL is plain (text and real
-columns, composite primary keys, no SQLite-only types or clauses) so the store can move to
-another database; its schema version is a row of ``portfolio_schema``.
+or the PostgreSQL database of ``RETENTION_LAB_DATABASE_URL`` (:mod:`.database`), beside the scenario
+library and in the same workspaces (a portfolio saved in a private workspace is seen only there).
+Only what a comparison needs is kept: per customer their id, status, class, strategy, contribution
+and risk; never the file itself. A save or delete is one transaction that takes the store's write
+lock first, so "is the name free?" and the save it guards cannot be interleaved with another
+process's. The schema's version is SQLite's ``user_version`` or, on PostgreSQL, the store's row in
+``schema_versions``; a file that kept it in ``portfolio_schema`` is brought up to date when opened.
 """
 
 from __future__ import annotations
@@ -13,42 +15,46 @@ from __future__ import annotations
 import contextlib
 import math
 import os
-import sqlite3
 from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pandas as pd
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection
 
-from .sqlite import atomic, connect, data_dir, is_busy, utc_now
+from .database import Database, describe, is_busy, is_unreachable, open_database, run, unreachable_message
+from .sqlite import data_dir, utc_now
 from .storage import DEFAULT_WORKSPACE, StorageError, Workspace, clean_name
 
 DB_FILE = "portfolios.sqlite3"
-SCHEMA_VERSION = 1
+STORE = "portfolios"
+SCHEMA_VERSION = 2
+INSERT_BATCH = 10_000  # customers sent to the database per statement
 MAX_PORTFOLIOS = 100  # per workspace: a library, not an archive
 MAX_CUSTOMERS = 2_000_000  # the rows a customer file may have
 SAVED_COLUMNS = ("customer_id", "status", "class", "strategy", "contribution", "risk")
+# Version 2 keeps its version as every store does (version 1 had it in a table, portfolio_schema).
 _SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS portfolio_schema (version INTEGER NOT NULL)",
     """CREATE TABLE IF NOT EXISTS portfolios (
-        workspace VARCHAR(80) NOT NULL,
-        name VARCHAR(80) NOT NULL,
-        file_name VARCHAR(255) NOT NULL,
-        kind VARCHAR(20) NOT NULL,
-        period VARCHAR(10) NOT NULL,
-        as_of VARCHAR(10),
-        saved_at VARCHAR(32) NOT NULL,
+        workspace TEXT NOT NULL,
+        name TEXT NOT NULL,
+        file_name TEXT NOT NULL,
+        kind TEXT NOT NULL,
+        period TEXT NOT NULL,
+        as_of TEXT,
+        saved_at TEXT NOT NULL,
         customers INTEGER NOT NULL,
         PRIMARY KEY (workspace, name)
     )""",
     """CREATE TABLE IF NOT EXISTS portfolio_customers (
-        workspace VARCHAR(80) NOT NULL,
-        portfolio VARCHAR(80) NOT NULL,
-        customer_id VARCHAR(255) NOT NULL,
-        status VARCHAR(10) NOT NULL,
-        class VARCHAR(2) NOT NULL,
-        strategy VARCHAR(20) NOT NULL,
-        contribution REAL,
-        risk REAL,
+        workspace TEXT NOT NULL,
+        portfolio TEXT NOT NULL,
+        customer_id TEXT NOT NULL,
+        status TEXT NOT NULL,
+        class TEXT NOT NULL,
+        strategy TEXT NOT NULL,
+        contribution DOUBLE PRECISION,
+        risk DOUBLE PRECISION,
         PRIMARY KEY (workspace, portfolio, customer_id)
     )""",
 )
@@ -67,6 +73,25 @@ class SavedPortfolio:
     customers: int
 
 
+def upgrade(db: Database, conn: Connection) -> None:
+    """Bring the store on ``conn`` to :data:`SCHEMA_VERSION` inside the caller's (write) transaction."""
+    if db.schema_version(conn, STORE) >= SCHEMA_VERSION:
+        return
+    db.prepare(conn)
+    legacy = db.is_sqlite and db.has_table(conn, "portfolio_schema")  # only a SQLite file can be of version 1
+    if legacy:
+        found = run(conn, "SELECT MAX(version) FROM portfolio_schema").scalar()
+        if found is not None and found > 1:
+            raise StorageError(
+                f"the portfolio library {db.location} was written by a newer version of the app; open it with that"
+            )
+    for statement in _SCHEMA:
+        run(conn, statement)
+    if legacy:
+        run(conn, "DROP TABLE portfolio_schema")
+    db.set_schema_version(conn, STORE, SCHEMA_VERSION)
+
+
 class PortfolioStore:
     """The saved portfolios of one workspace in one data folder.
 
@@ -83,50 +108,55 @@ class PortfolioStore:
         self.path = self.directory / DB_FILE
         self.workspace = DEFAULT_WORKSPACE if workspace is None else workspace
 
+    @property
+    def database(self) -> Database:
+        """Where the portfolios are kept: :attr:`path`, or the PostgreSQL database."""
+        try:
+            return open_database(DB_FILE, self.directory)
+        except ValueError as exc:
+            raise StorageError(str(exc)) from None
+
     @contextlib.contextmanager
-    def _connect(self, *, write: bool) -> Iterator[sqlite3.Connection | None]:
-        if not write and not self.path.exists():
+    def _connect(self, *, write: bool) -> Iterator[Connection | None]:
+        """One transaction (with the write lock when ``write``), the store upgraded first if it is older;
+        None when reading a SQLite library that does not exist yet (nothing is created by reading)."""
+        db = self.database
+        if not write and not db.exists():
             yield None
             return
         try:
-            conn = connect(self.path, create_folder=write)
-        except (OSError, sqlite3.Error) as exc:
-            raise StorageError(f"cannot open the portfolio library {self.path}: {exc}") from None
+            if db.is_sqlite:
+                db.path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StorageError(f"cannot open the portfolio library {db.location}: {exc}") from None
         try:
-            self._schema(conn)
-            yield conn
-        except sqlite3.OperationalError as exc:
+            if db.ensure(STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn)) > SCHEMA_VERSION:
+                raise StorageError(
+                    f"the portfolio library {db.location} was written by a newer version of the app; open it with that"
+                )
+            with db.transaction(write=write) as conn:
+                yield conn
+        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
+            if is_unreachable(exc):
+                raise StorageError(unreachable_message(db)) from None
             if is_busy(exc):
                 raise StorageError("the portfolio library is busy with another change; try again") from None
-            raise StorageError(
-                f"the portfolio library {self.path} cannot be used ({exc}); nothing was changed"
-            ) from None
-        except sqlite3.DatabaseError as exc:
-            raise StorageError(
-                f"the portfolio library {self.path} cannot be read ({exc}); nothing was changed. "
-                "Move the file away to start a new library."
-            ) from None
-        finally:
-            conn.close()
-
-    def _schema(self, conn: sqlite3.Connection) -> None:
-        with atomic(conn):
-            for statement in _SCHEMA:
-                conn.execute(statement)
-            row = conn.execute("SELECT MAX(version) FROM portfolio_schema").fetchone()
-            if row[0] is None:
-                conn.execute("INSERT INTO portfolio_schema (version) VALUES (?)", (SCHEMA_VERSION,))
-            elif row[0] > SCHEMA_VERSION:
+            if isinstance(exc, sa.exc.OperationalError):
                 raise StorageError(
-                    f"the portfolio library {self.path} was written by a newer version of the app; open it with that"
-                )
+                    f"the portfolio library {db.location} cannot be used ({describe(exc)}); nothing was changed"
+                ) from None
+            advice = " Move the file away to start a new library." if db.is_sqlite else ""
+            raise StorageError(
+                f"the portfolio library {db.location} cannot be read ({describe(exc)}); nothing was changed.{advice}"
+            ) from None
 
     def list(self) -> list[SavedPortfolio]:
         """The saved portfolios, newest first."""
         with self._connect(write=False) as conn:
             if conn is None:
                 return []
-            rows = conn.execute(
+            rows = run(
+                conn,
                 "SELECT name, file_name, kind, period, as_of, saved_at, customers FROM portfolios "
                 "WHERE workspace = ? ORDER BY saved_at DESC, name",
                 (self.workspace.id,),
@@ -150,34 +180,38 @@ class PortfolioStore:
             (self.workspace.id, name, str(r[0])[:255], r[1], r[2], r[3], _real(r[4]), _real(r[5]))
             for r in c.reindex(columns=list(SAVED_COLUMNS)).itertuples(index=False)
         ]
-        with self._connect(write=True) as conn, atomic(conn):
-            exists = conn.execute(
-                "SELECT 1 FROM portfolios WHERE workspace = ? AND name = ?", (self.workspace.id, name)
+        with self._connect(write=True) as conn:
+            exists = run(
+                conn, "SELECT 1 FROM portfolios WHERE workspace = ? AND name = ?", (self.workspace.id, name)
             ).fetchone()
             if exists and not replace:
                 raise StorageError(f"a portfolio named {name!r} is already saved; choose another name or replace it")
-            count = conn.execute("SELECT COUNT(*) FROM portfolios WHERE workspace = ?", (self.workspace.id,))
-            if not exists and count.fetchone()[0] >= MAX_PORTFOLIOS:
+            count = run(conn, "SELECT COUNT(*) FROM portfolios WHERE workspace = ?", (self.workspace.id,))
+            if not exists and count.scalar_one() >= MAX_PORTFOLIOS:
                 raise StorageError(f"{MAX_PORTFOLIOS} portfolios are saved already; delete one to save another")
             self._delete(conn, name)
-            conn.execute(
+            run(
+                conn,
                 "INSERT INTO portfolios (workspace, name, file_name, kind, period, as_of, saved_at, customers) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (self.workspace.id, *(getattr(saved, f) for f in SavedPortfolio.__dataclass_fields__)),
             )
-            conn.executemany(
+            # many rows: sent as the driver takes them (SQLite's ? and psycopg's %s placeholders)
+            marks = ", ".join(["?" if conn.dialect.name == "sqlite" else "%s"] * 8)
+            insert = (
                 "INSERT INTO portfolio_customers (workspace, portfolio, customer_id, status, class, strategy, "
-                "contribution, risk) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                rows,
+                f"contribution, risk) VALUES ({marks})"
             )
+            for start in range(0, len(rows), INSERT_BATCH):
+                conn.exec_driver_sql(insert, rows[start : start + INSERT_BATCH])
         return saved
 
-    def _delete(self, conn: sqlite3.Connection, name: str) -> None:
-        conn.execute("DELETE FROM portfolio_customers WHERE workspace = ? AND portfolio = ?", (self.workspace.id, name))
-        conn.execute("DELETE FROM portfolios WHERE workspace = ? AND name = ?", (self.workspace.id, name))
+    def _delete(self, conn: Connection, name: str) -> None:
+        run(conn, "DELETE FROM portfolio_customers WHERE workspace = ? AND portfolio = ?", (self.workspace.id, name))
+        run(conn, "DELETE FROM portfolios WHERE workspace = ? AND name = ?", (self.workspace.id, name))
 
     def delete(self, name: str) -> None:
-        with self._connect(write=True) as conn, atomic(conn):
+        with self._connect(write=True) as conn:
             self._delete(conn, name)
 
     def load(self, name: str) -> pd.DataFrame:
@@ -185,17 +219,21 @@ class PortfolioStore:
         with self._connect(write=False) as conn:
             if (
                 conn is None
-                or not conn.execute(
-                    "SELECT 1 FROM portfolios WHERE workspace = ? AND name = ?", (self.workspace.id, name)
+                or not run(
+                    conn, "SELECT 1 FROM portfolios WHERE workspace = ? AND name = ?", (self.workspace.id, name)
                 ).fetchone()
             ):
                 raise StorageError(f"no portfolio named {str(name)[:80]!r} is saved")
-            rows = conn.execute(
+            rows = run(
+                conn,
                 "SELECT customer_id, status, class, strategy, contribution, risk FROM portfolio_customers "
-                "WHERE workspace = ? AND portfolio = ? ORDER BY customer_id",
+                "WHERE workspace = ? AND portfolio = ?",
                 (self.workspace.id, name),
             ).fetchall()
-        return pd.DataFrame(rows, columns=list(SAVED_COLUMNS))
+        # from tuples: a frame from Row objects takes pandas eight times as long. Sorted here, by code
+        # point, since PostgreSQL would order the ids by its server's locale
+        frame = pd.DataFrame([tuple(r) for r in rows], columns=list(SAVED_COLUMNS))
+        return frame.sort_values("customer_id", kind="stable", ignore_index=True)
 
 
 def _real(value) -> float | None:

@@ -1,4 +1,5 @@
-"""The game store: codes and secrets, joining, decisions, closing rounds, results and exports."""
+"""The game store: codes and secrets, joining, decisions, closing rounds, results and exports, on both
+back ends, and the upgrade of a version-1 file."""
 
 from __future__ import annotations
 
@@ -6,13 +7,18 @@ import csv
 import io
 import sqlite3
 import threading
+import time
 
 import pytest
 
 from simulation.game.market import GameSettings, play
 from simulation.game.replay import parse_replay, result_rows
-from simulation.io import games
+from simulation.io import database, games
+from simulation.io.database import dispose_engines
 from simulation.io.games import GameStore, GameStoreError, replay_result
+from tests.postgres import dump, rows
+
+pytestmark = pytest.mark.usefixtures("backend")
 
 CFG = GameSettings(rounds=2, budget=60_000, market_size=4000, seed=9)
 
@@ -70,9 +76,8 @@ def test_the_exports_replay_to_the_stored_results(store):
 
 def test_only_the_hash_of_the_secret_is_kept(store):
     new = store.create(CFG)
-    with sqlite3.connect(store.path) as conn:
-        dump = "\n".join(conn.iterdump())
-    assert new.secret not in dump and games._hash(new.secret) in dump
+    text = dump(store.database)
+    assert new.secret not in text and games._hash(new.secret) in text
 
 
 @pytest.mark.parametrize(
@@ -90,6 +95,15 @@ def test_team_names_are_unique_ignoring_case(store):
     store.join(new.code, "Alpha")
     with pytest.raises(GameStoreError, match="another team in this game uses it"):
         store.join(new.code, "ALPHA")
+
+
+def test_a_name_that_casefolds_longer_is_kept(store):
+    new = store.create(CFG)
+    name = "ß" * 30  # casefolds to 60 characters
+    team = store.join(new.code, name)
+    assert store.team(new.code, team) == (0, name)
+    with pytest.raises(GameStoreError, match="another team in this game uses it"):
+        store.join(new.code, "\u1e9e" * 30)  # capital sharp s: the same key
 
 
 def test_bad_codes_and_splits_say_what_is_allowed(store):
@@ -119,10 +133,96 @@ def test_trying_codes_is_limited_per_client(store):
 
 def test_a_store_from_a_newer_app_is_refused(store):
     store.create(CFG)
-    with sqlite3.connect(store.path) as conn:
-        conn.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    db = store.database
+    with db.transaction(write=True) as conn:
+        db.set_schema_version(conn, games.STORE, games.SCHEMA_VERSION + 1)
+    dispose_engines()  # a new process: PostgreSQL's stores are checked once per process
     with pytest.raises(GameStoreError, match="newer version"):
         store.create(CFG)
+
+
+def test_a_write_lock_held_too_long_is_a_busy_message_and_changes_nothing(store, monkeypatch):
+    monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.5)
+    new = store.create(CFG)
+    held, release = threading.Event(), threading.Event()
+
+    def hold_the_lock():
+        with store.database.transaction(write=True):
+            held.set()
+            release.wait(30)
+
+    holder = threading.Thread(target=hold_the_lock)
+    holder.start()
+    try:
+        assert held.wait(30), "the other writer took the lock"
+        with pytest.raises(GameStoreError, match="the game store is busy; nothing was changed, try again"):
+            store.join(new.code, "Alpha")
+    finally:
+        release.set()
+        holder.join()
+    assert store.team_names(new.code) == [], "a join refused as busy stores nothing"
+    store.join(new.code, "Alpha")
+    assert store.team_names(new.code) == ["Alpha"], "once the lock is released the join goes through"
+
+
+# What version 1 of the store (SQLite only) created: its version in ``meta``, failed joins in ``failed_joins``.
+_VERSION_1 = (
+    "CREATE TABLE meta (key VARCHAR(40) PRIMARY KEY, value VARCHAR(40) NOT NULL)",
+    "CREATE TABLE games (code VARCHAR(6) PRIMARY KEY, title VARCHAR(80) NOT NULL, "
+    "secret_sha256 VARCHAR(64) NOT NULL, rounds INTEGER NOT NULL, budget DOUBLE PRECISION NOT NULL, "
+    "market_size INTEGER NOT NULL, seed BIGINT NOT NULL, closed_rounds INTEGER NOT NULL, "
+    "created_at VARCHAR(32) NOT NULL)",
+    "CREATE TABLE teams (code VARCHAR(6) NOT NULL REFERENCES games(code), team_id VARCHAR(32) NOT NULL, "
+    "position INTEGER NOT NULL, name VARCHAR(30) NOT NULL, name_key VARCHAR(30) NOT NULL, "
+    "joined_at VARCHAR(32) NOT NULL, "
+    "PRIMARY KEY (code, team_id), UNIQUE (code, position), UNIQUE (code, name_key))",
+    "CREATE TABLE decisions (code VARCHAR(6) NOT NULL, team_id VARCHAR(32) NOT NULL, "
+    "round INTEGER NOT NULL, acquisition DOUBLE PRECISION NOT NULL, retention DOUBLE PRECISION NOT NULL, "
+    "expansion DOUBLE PRECISION NOT NULL, winback DOUBLE PRECISION NOT NULL, decided_at VARCHAR(32) NOT NULL, "
+    "PRIMARY KEY (code, team_id, round), FOREIGN KEY (code, team_id) REFERENCES teams(code, team_id))",
+    "CREATE TABLE results (code VARCHAR(6) NOT NULL REFERENCES games(code), round INTEGER NOT NULL, "
+    "position INTEGER NOT NULL, "
+    + ", ".join(f"{c} DOUBLE PRECISION NOT NULL" for c in games._RESULT_FIELDS)
+    + ", PRIMARY KEY (code, round, position))",
+    "CREATE TABLE failed_joins (at DOUBLE PRECISION NOT NULL, client VARCHAR(64) NOT NULL)",
+)
+
+
+def _version_1_file(path, meta_version: str = "1"):
+    with sqlite3.connect(path) as conn:
+        for statement in _VERSION_1:
+            conn.execute(statement)
+        conn.execute("INSERT INTO meta VALUES ('schema_version', ?)", (meta_version,))
+        conn.execute(
+            "INSERT INTO games VALUES ('ABCDEF', 'Old game', ?, 2, 60000, 4000, 9, 0, '2026-12-01T09:00:00+00:00')",
+            (games._hash("old secret"),),
+        )
+        conn.execute("INSERT INTO teams VALUES ('ABCDEF', 'team-one', 0, 'Alpha', 'alpha', '2026-12-01')")
+        conn.executemany(
+            "INSERT INTO failed_joins VALUES (?, 'c1')", [(time.time(),)] * games.MAX_FAILED_JOINS_PER_CLIENT
+        )
+    conn.close()
+
+
+@pytest.mark.sqlite_file
+def test_a_version_1_file_opens_with_its_games_teams_and_counted_joins(store):
+    _version_1_file(store.path)
+    assert store.verify("ABCDEF", "old secret") and store.team_names("ABCDEF") == ["Alpha"]
+    with pytest.raises(GameStoreError, match="too many codes"):
+        store.join("ZZZZZZ", "x", client="c1")
+    assert store.close_round("ABCDEF", "old secret") == 1, "the old game plays on"
+    db = store.database
+    assert rows(db, "PRAGMA user_version") == [(games.SCHEMA_VERSION,)]
+    with db.engine.connect() as conn:
+        assert not db.has_table(conn, "meta") and not db.has_table(conn, "failed_joins")
+
+
+@pytest.mark.sqlite_file
+def test_a_version_1_file_of_a_newer_app_is_refused_and_left_alone(store):
+    _version_1_file(store.path, meta_version="7")
+    with pytest.raises(GameStoreError, match="newer version"):
+        store.game("ABCDEF")
+    assert rows(store.database, "SELECT value FROM meta") == [("7",)], "nothing was changed"
 
 
 def test_a_stale_button_closes_no_second_round_and_a_stale_split_is_refused(store):

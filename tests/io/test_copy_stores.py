@@ -5,13 +5,19 @@ from __future__ import annotations
 import pytest
 
 from simulation import simulate
+from simulation.game.market import GameSettings
+from simulation.io import games
 from simulation.io.classroom import ClassroomStore
 from simulation.io.copy_stores import CopyError, copy_stores
 from simulation.io.database import DATABASE_URL_ENV, dispose_engines
+from simulation.io.games import GameStore, GameStoreError
 from simulation.io.plan_versions import PlanVersions
+from simulation.io.portfolio_store import PortfolioStore
 from simulation.io.short_links import ShortLinks
 from simulation.io.storage import ScenarioStore
+from simulation.portfolio.pipeline import analyse_portfolio
 from tests.helpers import scenario
+from tests.portfolio.helpers import SAMPLES
 
 PASSPHRASE = "correct horse battery"
 
@@ -38,10 +44,24 @@ def test_every_store_arrives_whole_and_a_second_copy_is_refused(tmp_path, monkey
     classes.record(started.code, link, "leaky_bucket", "prediction", 1234.5)
     plans = PlanVersions(folder)
     first = plans.save("Budget", simulate(scenario(), runs=50, seed=3))
+    game_store = GameStore(folder)
+    game = game_store.create(GameSettings(rounds=3, seed=5), "Moved game")
+    team = game_store.join(game.code, "Alpha")
+    game_store.decide(game.code, team, {"acquisition": 30_000, "retention": 20_000})
+    game_store.close_round(game.code, game.secret)
+    for _ in range(games.MAX_FAILED_JOINS_PER_CLIENT):
+        with pytest.raises(GameStoreError, match="no game has the code"):
+            game_store.join("ZZZZZZ", "x", client="c1")
+    results = game_store.results(game.code)
+    analysis = analyse_portfolio(SAMPLES / "b2b_accounts.csv").analysis
+    PortfolioStore(folder).save("Q1", analysis, "b2b_accounts.csv")
+    saved_customers = PortfolioStore(folder).load("Q1")
 
     copied = copy_stores(folder, target)
     assert copied["scenarios"] == 2 and copied["short_links"] == 1 and copied["learners"] == 1, copied
     assert copied["plan_versions"] == 1 and copied["answer_log"] == 1, copied
+    assert copied["games"] == 1 and copied["results"] == 1 and copied["game_failed_joins"] == 10, copied
+    assert copied["portfolio_customers"] == len(analysis.customers), copied
 
     monkeypatch.setenv(DATABASE_URL_ENV, target)
     moved = ScenarioStore(tmp_path / "elsewhere")
@@ -59,6 +79,14 @@ def test_every_store_arrives_whole_and_a_second_copy_is_refused(tmp_path, monkey
     assert moved_plans.get(first.id).forecast == first.forecast, "a plan version arrived as saved"
     second = moved_plans.save("Budget", simulate(scenario(), runs=50, seed=4))
     assert (second.id, second.version) == (first.id + 1, 2), "new versions are numbered after the copied ones"
+    moved_games = GameStore()
+    assert moved_games.verify(game.code, game.secret) and moved_games.results(game.code) == results, "a game arrived"
+    with pytest.raises(GameStoreError, match="too many codes"):
+        moved_games.join("ZZZZZZ", "x", client="c1")
+    assert moved_games.close_round(game.code, game.secret) == 2, "and plays on"
+    moved_portfolios = PortfolioStore()
+    assert moved_portfolios.names() == ["Q1"], "saved portfolios arrived"
+    assert moved_portfolios.load("Q1").equals(saved_customers), "customer by customer"
 
     with pytest.raises(CopyError, match="already holds rows"):
         copy_stores(folder, target)

@@ -22,9 +22,12 @@ import uuid
 
 import pytest
 
+from simulation.game.market import GameSettings
 from simulation.io.classroom import ClassroomError, ClassroomStore
 from simulation.io.database import DATABASE_URL_ENV, dispose_engines
+from simulation.io.games import GameStore, GameStoreError
 from simulation.io.plan_versions import PlanVersionError, PlanVersions
+from simulation.io.portfolio_store import PortfolioStore
 from simulation.io.short_links import ShortLinkError, ShortLinks
 from simulation.io.storage import ScenarioStore, StorageError
 from tests.helpers import scenario
@@ -155,6 +158,8 @@ def test_a_database_server_that_goes_away_is_a_message_and_the_next_action_recon
             (ShortLinkError, lambda: links.resolve(token)),
             (PlanVersionError, PlanVersions(tmp_path).list),
             (ClassroomError, lambda: ClassroomStore(tmp_path).start("While down")),
+            (GameStoreError, lambda: GameStore(tmp_path).create(GameSettings())),
+            (StorageError, PortfolioStore(tmp_path).list),
         ]
         for error, action in down:
             with pytest.raises(error, match=r"database server .* cannot be reached just now; nothing was changed"):
@@ -164,6 +169,8 @@ def test_a_database_server_that_goes_away_is_a_message_and_the_next_action_recon
         store.save("Back", scenario())
         assert store.load("Back") == scenario(), "and so does the next save"
         assert ClassroomStore(tmp_path).start("Back").code, "and a class starts"
+        assert GameStore(tmp_path).create(GameSettings()).code, "and a game starts"
+        assert PortfolioStore(tmp_path).list() == [], "and the saved portfolios open"
     finally:
         if not postgres_server.executor.running():
             postgres_server.pg_ctl("start")
