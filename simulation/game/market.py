@@ -47,12 +47,17 @@ class GameError(InputError):
     """A game's settings or decisions that cannot be played; the message names the field."""
 
 
+def _shown(value: float) -> str:
+    """A refused number as a person reads it: digits with separators, or 3 significant figures when huge."""
+    return f"{value:,.0f}" if abs(value) < 1e15 else f"{value:.3g}"
+
+
 def _whole(value, what: str, lo: int, hi: int) -> int:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value != int(value):
         raise GameError(f"{what}: must be a whole number from {lo:,} to {hi:,}; got {str(value)[:40]!r}")
     value = int(value)
     if not lo <= value <= hi:
-        raise GameError(f"{what}: must be from {lo:,} to {hi:,}; got {value:,}")
+        raise GameError(f"{what}: must be from {lo:,} to {hi:,}; got {_shown(value)}")
     return value
 
 
@@ -60,9 +65,10 @@ def _money(value, what: str, hi: float) -> float:
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise GameError(f"{what}: must be an amount of money (a number); got {str(value)[:40]!r}")
     if value < 0:
-        raise GameError(f"{what}: cannot be negative; got {value:,.2f}")
+        shown = f"{value:,.2f}" if value > -1e15 else _shown(value)
+        raise GameError(f"{what}: cannot be negative; got {shown}")
     if value > hi:
-        raise GameError(f"{what}: at most {hi:,.0f}; got {value:,.0f}")
+        raise GameError(f"{what}: at most {hi:,.0f}; got {_shown(value)}")
     return round(float(value), 2)
 
 

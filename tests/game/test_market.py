@@ -204,3 +204,13 @@ def test_a_bad_split_is_refused_with_the_field_named(values, message):
 def test_bad_settings_are_refused_with_the_field_named(kwargs, message):
     with pytest.raises(GameError, match=message):
         GameSettings(**kwargs)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "shown"),
+    [({"rounds": 1e308}, "got 1e+308"), ({"budget": 1e300}, "got 1e+300"), ({"rounds": 13}, "got 13")],
+)
+def test_a_huge_refused_setting_is_shown_short(kwargs, shown):
+    with pytest.raises(GameError) as refused:
+        GameSettings(**kwargs)
+    assert str(refused.value).endswith(shown) and len(str(refused.value)) < 120
