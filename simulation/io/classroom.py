@@ -43,13 +43,19 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import InputError
 from .cells import csv_text
 from .classroom_schema import SCHEMA_VERSION, STORE, token_hash, upgrade
-from .database import Database, describe, is_busy, is_unreachable, open_database, run, unreachable_message
+from .database import (
+    Database,
+    ensure_schema,
+    open_database,
+    open_folder,
+    run,
+    store_errors,
+)
 from .sqlite import data_dir, utc_now
 
 DB_FILE = "classroom.sqlite3"
@@ -211,28 +217,11 @@ class ClassroomStore:
     def _connect(self, *, write: bool = False) -> Iterator[Connection]:
         """One transaction on the store (with its write lock when ``write``), upgraded first if it is older."""
         db = self.database
-        try:
-            if db.is_sqlite:
-                db.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ClassroomError(f"cannot open the class store in {self.directory}: {exc}") from None
-        try:
-            if db.ensure(STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn)) > SCHEMA_VERSION:
-                raise ClassroomError(f"the class store {db.location} was written by a newer version of the app")
+        open_folder(db, ClassroomError, "the class store")
+        with store_errors(db, ClassroomError, "the class store", noun="class store"):
+            ensure_schema(db, ClassroomError, "the class store", STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn))
             with db.transaction(write=write) as conn:
                 yield conn
-        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
-            if is_unreachable(exc):
-                raise ClassroomError(unreachable_message(db)) from None
-            if is_busy(exc):
-                raise ClassroomError("the class store is busy; nothing was changed, try again") from None
-            if isinstance(exc, sa.exc.OperationalError):
-                raise ClassroomError(
-                    f"the class store {db.location} cannot be used ({describe(exc)}); nothing was changed"
-                ) from None
-            raise ClassroomError(
-                f"the class store {db.location} cannot be read ({describe(exc)}); nothing was changed"
-            ) from None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:

@@ -330,3 +330,54 @@ def unreachable_message(db: Database) -> str:
         f"the database server ({db.location}) cannot be reached just now; nothing was changed. "
         "Try again in a moment: the app reconnects when it is back"
     )
+
+
+@contextlib.contextmanager
+def store_errors(db: Database, error: type[Exception], store: str, *, noun: str = "store") -> Iterator[None]:
+    """A store's database errors as its own ``error``, each saying that nothing was changed.
+
+    ``store`` names the store as people read it ("the class store", "the scenario library"); a
+    server that cannot be reached, a write lock held past the busy timeout, a database that cannot
+    be used and one that cannot be read each get their own message. On SQLite the last says how to
+    start afresh with a new ``noun``.
+    """
+    try:
+        yield
+    except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
+        if is_unreachable(exc):
+            raise error(unreachable_message(db)) from None
+        if is_busy(exc):
+            raise error(f"{store} is busy with another change; nothing was changed, try again") from None
+        if isinstance(exc, sa.exc.OperationalError):
+            raise error(f"{store} {db.location} cannot be used ({describe(exc)}); nothing was changed") from None
+        advice = f" Move the file away to start a new {noun}, or restore it from a backup." if db.is_sqlite else ""
+        raise error(f"{store} {db.location} cannot be read ({describe(exc)}); nothing was changed.{advice}") from None
+
+
+def open_folder(db: Database, error: type[Exception], store: str) -> None:
+    """Create the SQLite file's folder (nothing on PostgreSQL); ``error`` names ``store`` if it cannot be."""
+    if not db.is_sqlite:
+        return
+    try:
+        db.path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise error(f"cannot open {store} in {db.path.parent}: {exc.strerror or exc}") from None
+
+
+def ensure_schema(db: Database, error: type[Exception], store: str, name: str, version: int, upgrade) -> None:
+    """Upgrade the store ``name`` to ``version`` (see :meth:`Database.ensure`); refuse one written by a newer app."""
+    if db.ensure(name, version, upgrade) > version:
+        raise error(f"{store} {db.location} was written by a newer version of the app; open it with that version")
+
+
+def ensure_table(db: Database, table: str, metadata: sa.MetaData) -> None:
+    """Create ``metadata``'s tables when ``table`` is missing (checked once per process)."""
+    if db.ready(table):
+        return
+    with db.transaction(write=False) as conn:
+        present = db.has_table(conn, table)
+    if not present:
+        with db.transaction(write=True) as conn:
+            db.prepare(conn)
+            metadata.create_all(conn)
+    db.mark_ready(table)

@@ -30,7 +30,6 @@ import unicodedata
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from ..errors import InputError
@@ -38,7 +37,14 @@ from ..game.firm import LEVERS
 from ..game.market import MAX_TEAMS, GameError, GameResult, GameSettings, Split, check_split, play
 from ..game.replay import RESULT_COLUMNS, clean_team_name, replay_json, result_rows
 from .cells import csv_text
-from .database import Database, describe, is_busy, is_unreachable, open_database, run, unreachable_message
+from .database import (
+    Database,
+    ensure_schema,
+    open_database,
+    open_folder,
+    run,
+    store_errors,
+)
 from .sqlite import data_dir, utc_now
 
 DB_FILE = "games.sqlite3"
@@ -183,28 +189,11 @@ class GameStore:
     def _connect(self, *, write: bool = False) -> Iterator[Connection]:
         """One transaction on the store (with its write lock when ``write``), upgraded first if it is older."""
         db = self.database
-        try:
-            if db.is_sqlite:
-                db.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise GameStoreError(f"cannot open the game store in {self.directory}: {exc}") from None
-        try:
-            if db.ensure(STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn)) > SCHEMA_VERSION:
-                raise GameStoreError("the game store was written by a newer version of the app")
+        open_folder(db, GameStoreError, "the game store")
+        with store_errors(db, GameStoreError, "the game store", noun="game store"):
+            ensure_schema(db, GameStoreError, "the game store", STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn))
             with db.transaction(write=write) as conn:
                 yield conn
-        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
-            if is_unreachable(exc):
-                raise GameStoreError(unreachable_message(db)) from None
-            if is_busy(exc):
-                raise GameStoreError("the game store is busy; nothing was changed, try again") from None
-            if isinstance(exc, sa.exc.OperationalError):
-                raise GameStoreError(
-                    f"the game store {db.location} cannot be used ({describe(exc)}); nothing was changed"
-                ) from None
-            raise GameStoreError(
-                f"the game store {db.location} cannot be read ({describe(exc)}); nothing was changed"
-            ) from None
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:

@@ -25,7 +25,13 @@ from ..engines.results import SimulationResult
 from ..errors import InputError
 from ..model.scenario import Scenario, scenario_from_dict
 from ..track import METRICS
-from .database import Database, describe, is_busy, is_unreachable, open_database, unreachable_message
+from .database import (
+    Database,
+    ensure_table,
+    open_database,
+    open_folder,
+    store_errors,
+)
 from .sqlite import data_dir, utc_now
 
 FILE_NAME = "plans.sqlite3"
@@ -96,29 +102,13 @@ class PlanVersions:
     @contextlib.contextmanager
     def _connect(self, *, write: bool) -> Iterator[Connection]:
         db = self.database
-        try:
+        if write:
+            open_folder(db, PlanVersionError, "the plan versions")
+        with store_errors(db, PlanVersionError, "the store of plan versions", noun="store of plan versions"):
             if write:
-                if db.is_sqlite:
-                    db.path.parent.mkdir(parents=True, exist_ok=True)
-                if not db.ready("plan_versions"):
-                    with db.transaction(write=False) as conn:
-                        ready = db.has_table(conn, "plan_versions")
-                    if not ready:
-                        with db.transaction(write=True) as conn:
-                            db.prepare(conn)
-                            _metadata.create_all(conn)
-                    db.mark_ready("plan_versions")
+                ensure_table(db, "plan_versions", _metadata)
             with db.transaction(write=write) as conn:
                 yield conn
-        except OSError as exc:
-            raise PlanVersionError(f"the plan versions at {db.location} cannot be opened: {exc}") from None
-        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
-            if is_unreachable(exc):
-                raise PlanVersionError(unreachable_message(db)) from None
-            if is_busy(exc):
-                raise PlanVersionError("the plan versions are busy; try again") from None
-            what = "saved" if write else "read"
-            raise PlanVersionError(f"the plan versions at {db.location} cannot be {what}: {describe(exc)}") from None
 
     def save(self, name: str, result: SimulationResult) -> PlanVersion:
         """Add the next version of plan ``name``: ``result``'s scenario, runs, seed and forecast."""

@@ -19,10 +19,16 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pandas as pd
-import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from .database import Database, describe, is_busy, is_unreachable, open_database, run, unreachable_message
+from .database import (
+    Database,
+    ensure_schema,
+    open_database,
+    open_folder,
+    run,
+    store_errors,
+)
 from .sqlite import data_dir, utc_now
 from .storage import DEFAULT_WORKSPACE, StorageError, Workspace, clean_name
 
@@ -124,31 +130,13 @@ class PortfolioStore:
         if not write and not db.exists():
             yield None
             return
-        try:
-            if db.is_sqlite:
-                db.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StorageError(f"cannot open the portfolio library {db.location}: {exc}") from None
-        try:
-            if db.ensure(STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn)) > SCHEMA_VERSION:
-                raise StorageError(
-                    f"the portfolio library {db.location} was written by a newer version of the app; open it with that"
-                )
+        open_folder(db, StorageError, "the portfolio library")
+        with store_errors(db, StorageError, "the portfolio library", noun="library"):
+            ensure_schema(
+                db, StorageError, "the portfolio library", STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn)
+            )
             with db.transaction(write=write) as conn:
                 yield conn
-        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
-            if is_unreachable(exc):
-                raise StorageError(unreachable_message(db)) from None
-            if is_busy(exc):
-                raise StorageError("the portfolio library is busy with another change; try again") from None
-            if isinstance(exc, sa.exc.OperationalError):
-                raise StorageError(
-                    f"the portfolio library {db.location} cannot be used ({describe(exc)}); nothing was changed"
-                ) from None
-            advice = " Move the file away to start a new library." if db.is_sqlite else ""
-            raise StorageError(
-                f"the portfolio library {db.location} cannot be read ({describe(exc)}); nothing was changed.{advice}"
-            ) from None
 
     def list(self) -> list[SavedPortfolio]:
         """The saved portfolios, newest first."""

@@ -34,7 +34,13 @@ from sqlalchemy.engine import Connection
 
 from ..errors import InputError
 from ..model.scenario import Scenario, ScenarioError, scenario_from_dict
-from .database import Database, describe, is_busy, is_unreachable, open_database, unreachable_message
+from .database import (
+    Database,
+    ensure_table,
+    open_database,
+    open_folder,
+    store_errors,
+)
 from .sqlite import data_dir, utc_now
 from .storage import DB_FILE, ScenarioStore, StorageError
 
@@ -122,32 +128,11 @@ class ShortLinks:
     @contextlib.contextmanager
     def _connect(self, *, write: bool = True) -> Iterator[Connection]:
         db = self.database
-        try:
-            if db.is_sqlite:
-                db.path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise ShortLinkError(f"cannot open the scenario library {db.location}: {exc}") from None
-        try:
-            if not db.ready("short_links"):
-                with db.transaction(write=False) as conn:
-                    ready = db.has_table(conn, "short_links")
-                if not ready:
-                    with db.transaction(write=True) as conn:
-                        db.prepare(conn)
-                        _metadata.create_all(conn)
-                db.mark_ready("short_links")
+        open_folder(db, ShortLinkError, "the short links")
+        with store_errors(db, ShortLinkError, "the store of short links", noun="library"):
+            ensure_table(db, "short_links", _metadata)
             with db.transaction(write=write) as conn:
                 yield conn
-        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
-            if is_unreachable(exc):
-                raise ShortLinkError(unreachable_message(db)) from None
-            if is_busy(exc):
-                raise ShortLinkError(
-                    "the short links are busy with another change; nothing was changed, try again"
-                ) from None
-            raise ShortLinkError(
-                f"the short links in {db.location} cannot be used ({describe(exc)}); nothing was changed"
-            ) from None
 
     def _insert(self, scenario_json: str | None, saved_name: str | None) -> ShortLink:
         now = utc_now()

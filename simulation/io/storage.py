@@ -38,6 +38,7 @@ work, so the messages do not tell which workspace names exist.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import hmac
 import json
@@ -59,11 +60,9 @@ from ..model.scenario import Scenario, ScenarioError, scenario_from_dict
 from .database import (
     NOCASE,
     Database,
-    describe,
-    is_busy,
-    is_unreachable,
+    ensure_schema,
     open_database,
-    unreachable_message,
+    store_errors,
 )
 from .sqlite import data_dir, utc_now
 
@@ -401,31 +400,13 @@ class ScenarioStore:
         elif not db.exists():
             yield None
             return
-        try:
-            # also on reading: a library of a previous version is upgraded when first opened, in one
-            # transaction (a library is either still at its old version or fully upgraded)
-            if db.ensure("scenarios", SCHEMA_VERSION, lambda conn: self._upgrade_tables(db, conn)) > SCHEMA_VERSION:
-                raise StorageError(
-                    f"the scenario library {db.location} was written by a newer version of the app; "
-                    "open it with that version"
-                )
+        # also on reading: a library of a previous version is upgraded when first opened, in one
+        # transaction (a library is either still at its old version or fully upgraded)
+        with store_errors(db, StorageError, "the scenario library", noun="library"):
+            upgrade = functools.partial(self._upgrade_tables, db)
+            ensure_schema(db, StorageError, "the scenario library", "scenarios", SCHEMA_VERSION, upgrade)
             with db.transaction(write=write) as conn:
                 yield conn
-        except (sa.exc.DBAPIError, sa.exc.TimeoutError) as exc:
-            if is_unreachable(exc):
-                raise StorageError(unreachable_message(db)) from None
-            if is_busy(exc):
-                raise StorageError(
-                    "the scenario library is busy with another change; nothing was changed, try again"
-                ) from None
-            if isinstance(exc, sa.exc.OperationalError):
-                raise StorageError(
-                    f"the scenario library {db.location} cannot be used ({describe(exc)}); nothing was changed"
-                ) from None
-            raise StorageError(
-                f"the scenario library {db.location} cannot be read ({describe(exc)}); nothing was changed. "
-                "Move the file away to start a new library, or restore it from a backup"
-            ) from None
 
     @staticmethod
     def _upgrade_tables(db: Database, conn: Connection) -> None:

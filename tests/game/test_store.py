@@ -16,6 +16,7 @@ from simulation.game.replay import parse_replay, result_rows
 from simulation.io import database, games
 from simulation.io.database import dispose_engines
 from simulation.io.games import GameStore, GameStoreError, replay_result
+from tests.locks import BUSY, write_lock_held
 from tests.postgres import dump, rows
 
 pytestmark = pytest.mark.usefixtures("backend")
@@ -144,22 +145,8 @@ def test_a_store_from_a_newer_app_is_refused(store):
 def test_a_write_lock_held_too_long_is_a_busy_message_and_changes_nothing(store, monkeypatch):
     monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.5)
     new = store.create(CFG)
-    held, release = threading.Event(), threading.Event()
-
-    def hold_the_lock():
-        with store.database.transaction(write=True):
-            held.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    try:
-        assert held.wait(30), "the other writer took the lock"
-        with pytest.raises(GameStoreError, match="the game store is busy; nothing was changed, try again"):
-            store.join(new.code, "Alpha")
-    finally:
-        release.set()
-        holder.join()
+    with write_lock_held(store.database), pytest.raises(GameStoreError, match=BUSY.format("the game store")):
+        store.join(new.code, "Alpha")
     assert store.team_names(new.code) == [], "a join refused as busy stores nothing"
     store.join(new.code, "Alpha")
     assert store.team_names(new.code) == ["Alpha"], "once the lock is released the join goes through"

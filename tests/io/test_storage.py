@@ -9,6 +9,7 @@ import pytest
 from simulation import Scenario
 from simulation.io import database
 from simulation.io.storage import DB_FILE, NAME_MAX_CHARS, ScenarioStore, StorageError, clean_name, data_dir
+from tests.locks import BUSY, write_lock_held
 
 pytestmark = pytest.mark.usefixtures("backend")
 
@@ -159,22 +160,8 @@ def test_concurrent_saves_all_arrive(store, test_scenario):
 def test_a_write_lock_held_too_long_is_a_busy_message_and_changes_nothing(store, test_scenario, monkeypatch):
     monkeypatch.setattr(database, "BUSY_TIMEOUT_SECONDS", 0.5)
     store.save("First", test_scenario)
-    held, release = threading.Event(), threading.Event()
-
-    def hold_the_lock():
-        with store.database.transaction(write=True):
-            held.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    try:
-        assert held.wait(30), "the other writer took the lock"
-        with pytest.raises(StorageError, match="busy with another change; nothing was changed, try again"):
-            store.save("Second", test_scenario)
-    finally:
-        release.set()
-        holder.join()
+    with write_lock_held(store.database), pytest.raises(StorageError, match=BUSY.format("the scenario library")):
+        store.save("Second", test_scenario)
     assert store.names() == ["First"], "a save refused as busy stores nothing"
     store.save("Second", test_scenario)
     assert store.names() == ["First", "Second"], "once the lock is released the save goes through"

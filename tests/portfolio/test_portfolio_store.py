@@ -24,6 +24,7 @@ from simulation.io.portfolio_store import (
 from simulation.io.storage import StorageError, workspace_from_key
 from simulation.portfolio.pipeline import analyse_portfolio
 from simulation.portfolio.settings import PortfolioSettings
+from tests.locks import BUSY, write_lock_held
 from tests.postgres import rows
 
 from .helpers import SAMPLES
@@ -137,22 +138,8 @@ def test_a_write_lock_held_too_long_is_a_busy_message_and_changes_nothing(tmp_pa
     before, _ = _two()
     store = PortfolioStore(tmp_path)
     store.list()
-    held, release = threading.Event(), threading.Event()
-
-    def hold_the_lock():
-        with store.database.transaction(write=True):
-            held.set()
-            release.wait(30)
-
-    holder = threading.Thread(target=hold_the_lock)
-    holder.start()
-    try:
-        assert held.wait(30), "the other writer took the lock"
-        with pytest.raises(StorageError, match="the portfolio library is busy with another change; try again"):
-            store.save("Q1", before, "b2b.csv")
-    finally:
-        release.set()
-        holder.join()
+    with write_lock_held(store.database), pytest.raises(StorageError, match=BUSY.format("the portfolio library")):
+        store.save("Q1", before, "b2b.csv")
     assert store.names() == [], "a save refused as busy stores nothing"
     store.save("Q1", before, "b2b.csv")
     assert store.names() == ["Q1"], "once the lock is released the save goes through"
