@@ -77,7 +77,8 @@ def add_commands(subparsers) -> None:
     fit.set_defaults(func=cmd_fit)
 
     port = subparsers.add_parser(
-        "portfolio", help="classify your customers and build a scenario with each class in tenure bands"
+        "portfolio",
+        help="classify your customers and build a scenario: each class in tenure bands, its contact plan a programme",
     )
     _common(port)
     port.add_argument("--out", help="write the scenario (TOML) to this file")

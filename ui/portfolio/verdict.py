@@ -62,7 +62,8 @@ def pricing(analysis: Analysis, currency: str) -> None:
     st.caption(
         "Contribution at risk: the contribution a class's active customers are expected to stop paying over "
         f"{HORIZON_YEARS} years because they leave, from its fitted churn and each customer's tenure, discounted "
-        f"at {percent(DISCOUNT_RATE, 0)} a year. A plan can protect its share of leavers kept times that. "
+        f"at {percent(DISCOUNT_RATE, 0)} a year. A plan can protect at most its share of leavers kept times that "
+        "(the simulator's verdict below also counts that some of the customers a plan keeps leave a little later). "
         "Default rule: a retention class's default contacts per year are cut to the most whole contacts whose "
         "cost over the same years that value covers (0 when it covers none). Plans you set are kept as you set "
         f"them (yours: {given}). A develop plan is priced here only by the leavers it keeps; what it earns by "
