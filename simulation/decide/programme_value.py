@@ -51,9 +51,14 @@ class ProgrammeValue:
 
 def without(scenario: Scenario, name: str) -> Scenario:
     """``scenario`` with the programme ``name`` switched off."""
+    return without_all(scenario, [name])
+
+
+def without_all(scenario: Scenario, names=None) -> Scenario:
+    """``scenario`` with the programmes ``names`` (every one, by default) switched off."""
     programmes = [p.model_dump() for p in scenario.programmes or []]
     for p in programmes:
-        if p["name"] == name:
+        if names is None or p["name"] in names:
             p["enabled"] = False
     return scenario.replace(programmes=programmes)
 

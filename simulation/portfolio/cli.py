@@ -11,14 +11,12 @@ import argparse
 import json
 import math
 import sys
-from dataclasses import asdict
 
 from ..cli_common import fraction, json_safe, write_output
 from ..errors import InputError
 from ..io.cells import to_csv
 from . import action_cli
 from .encoding import ENCODINGS
-from .value import plans_lever
 
 
 def _cuts(text: str) -> tuple[float, float]:
@@ -79,7 +77,8 @@ def add_commands(subparsers) -> None:
     fit.set_defaults(func=cmd_fit)
 
     port = subparsers.add_parser(
-        "portfolio", help="classify your customers and build a scenario with each class in tenure bands"
+        "portfolio",
+        help="classify your customers and build a scenario: each class in tenure bands, its contact plan a programme",
     )
     _common(port)
     port.add_argument("--out", help="write the scenario (TOML) to this file")
@@ -213,6 +212,30 @@ def _holdout_records(frame) -> list[dict]:
     return frame.assign(start=frame["start"].dt.strftime("%Y-%m-%d")).to_dict(orient="records")
 
 
+def programme_records(analysis, scenario) -> list[dict]:
+    """Each class's contact plan that is a programme of ``scenario``: class, programme, cost per covered customer
+    and per period (over the class's customers today), share of leavers kept."""
+    from .scenario_build import programme_name
+
+    by_name = {p.name: p for p in scenario.programmes or []}
+    out = []
+    for row in analysis.budgets.to_dict(orient="records"):
+        plan = analysis.plans.get(row["plan"])
+        programme = by_name.get(programme_name(row["plan"], plan.channel)) if plan is not None else None
+        if programme is not None:
+            out.append(
+                {
+                    "class": row["plan"],
+                    "programme": programme.name,
+                    "customers": row["customers"],
+                    "cost_per_customer": programme.cost_per_customer,
+                    "cost_per_period": programme.cost_per_customer * row["customers"],
+                    "keeps": row["keeps"],
+                }
+            )
+    return out
+
+
 def portfolio_document(analysis, scenario) -> dict:
     """The ``portfolio --format json`` document: classes, strategies, the plans' pricing, fits and the scenario."""
     classes = []
@@ -249,7 +272,7 @@ def portfolio_document(analysis, scenario) -> dict:
         "classes": classes,
         "strategies": analysis.strategies.to_dict(orient="records"),
         "pricing": [] if analysis.pricing is None else analysis.pricing.to_dict(orient="records"),
-        "retention_lever": None if analysis.pricing is None else asdict(plans_lever(analysis.pricing)),
+        "programmes": programme_records(analysis, scenario),
         "lapsed_worth_winning_back": len(analysis.lapsed_worth_winning_back()),
         "concentration": analysis.concentration,
         "fits": [f.to_dict() for f in analysis.fits.values()],

@@ -25,9 +25,8 @@ LEVERS = ("acquisition", "retention", "expansion", "winback")
 PLAN_GROUPS = (*CLASSES, "win back", "acquire")
 
 
-# The most a contact plan can keep of the customers who would leave: the scenario's retention lever
-# reaches the plan's effect at the knee of its response (see simulation.portfolio.value), whose
-# ceiling, effect / (1 - 1/e), must stay below 1.
+# The most a contact plan can keep of the customers who would leave: its programme's churn multiplier
+# runs down to 1 - 1.5 x keeps (simulation.portfolio.scenario_build.churn_multiplier), which stays above 0.
 MAX_KEEPS = 0.6
 
 

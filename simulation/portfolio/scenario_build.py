@@ -1,12 +1,31 @@
-"""A classified portfolio as a scenario: its classes in tenure bands, its contact plans as the levers.
+"""A classified portfolio as a scenario: its classes in tenure bands, its contact plans as programmes.
 
 Each class is split into tenure bands (:data:`BAND_YEARS`), one segment per band with customers,
 so the scenario keeps the class's tenure mix rather than its median: a young customer is far more
 likely to leave than an old one of the same class, and a median hides it. A band's tenure is the
 one at which the class's fit gives the band's mean chance of leaving within a year, so the
-scenario's first-year churn is the fits' on the customers' own tenures. The retention plans
-become the retention lever (:mod:`simulation.portfolio.value`), and the status quo is today's
-spend: none of the contact plans, whose customers' history the fits already describe.
+scenario's first-year churn is the fits' on the customers' own tenures.
+
+Each retention class's contact plan (A's and B's *retain*, D's *hold*) becomes a programme
+(:func:`class_programmes`) covering the class's bands, so the plan is simulated programme by
+programme: it costs the plan's cost per year / periods per year for every covered customer, and
+multiplies their churn by 1 - ``keeps`` (the plan keeps that share of the customers who would
+leave in a period). ``keeps`` is a judgement, not a measurement, so the multiplier is a
+triangular range from 1 - 1.5 keeps to 1 - 0.5 keeps with its mode (and mean) at 1 - keeps: the
+verdict's spread then carries the doubt about the plan's effect as well as the fits'. A plan of
+no contacts costs nothing and keeps nobody, so it is no programme. A plan that costs something
+and keeps nobody is a programme with its cost and a multiplier of 1, so its money is counted and
+it shows as not paying.
+
+The develop plan (C's, *develop*) stays the expansion lever's, as do the campaigns for lapsed
+customers (win-back) and prospects (acquisition): the develop plan's aim is upsell, which the
+scenario models as the expansion lever's response to spend (a cost per upsell up to a ceiling,
+spread over the C's bands), while a programme's revenue multiplier is a fixed factor the file
+says nothing about. Each plan's money is counted once: the retention plans' in the programmes,
+the others' in their levers' budgets; the retention lever has no budget and the model's default
+response. The status quo is today's spend on the levers (none of the campaigns); the programmes
+run in it too, so each one is judged by its marginal contribution, the plan with it against the
+plan without it on the same futures.
 """
 
 from __future__ import annotations
@@ -25,18 +44,37 @@ from .analysis import ALL, DISCOUNT_RATE, HORIZON_YEARS, Analysis
 from .classify import CLASSES
 from .data import PERIOD_DAYS, started_in_last_year
 from .fit import INTERVAL_LEVEL, SBGFit
-from .value import RETENTION, retention_lever, year_churn
+from .plans import ContactPlan
+from .value import RETENTION, year_churn
 
 MAX_PHI = 0.95
 MAX_TENURE = 1200
 BAND_YEARS = (1, 3)  # band edges in years of tenure: under a year, 1 to 3 years, 3 years and more
-TODAY = Budget()  # the status quo: none of the contact plans' spend
+TODAY = Budget()  # the status quo: today's spend on the levers, none of the campaigns
+KEEPS_SPREAD = 0.5  # a plan's share of leavers kept is carried from (1 - spread) to (1 + spread) times the stated one
 
 
-def _safe_name(text: str) -> str:
+def _safe_name(text: str, empty: str = "customers") -> str:
     """Letters, digits, spaces and ``._-`` only: a name shown as a page title stays plain text."""
     clean = re.sub(r"[^A-Za-z0-9 ._-]+", " ", text).strip()
-    return re.sub(r"\s+", " ", clean)[:80] or "customers"
+    return re.sub(r"\s+", " ", clean)[:80] or empty
+
+
+def programme_name(cls: str, channel: str) -> str:
+    """``Contact plan A: account manager visit``: plain text, at most 60 characters (a programme name's limit)."""
+    return f"Contact plan {cls}: {_safe_name(channel, 'contact')}"[:60].rstrip()
+
+
+def churn_multiplier(keeps: float) -> float | dict:
+    """The churn multiplier of a plan that keeps ``keeps`` of the customers who would leave in a period:
+    1 - keeps, as a triangular range over ``keeps`` x (1 -/+ :data:`KEEPS_SPREAD`) (1 when it keeps nobody)."""
+    if keeps <= 0:
+        return 1.0
+    return {
+        "low": 1.0 - keeps * (1.0 + KEEPS_SPREAD),
+        "mode": 1.0 - keeps,
+        "high": 1.0 - keeps * (1.0 - KEEPS_SPREAD),
+    }
 
 
 def _distribution(value: float, interval: tuple[float, float], hi_limit: float) -> float | dict:
@@ -144,18 +182,19 @@ def build_scenario(
     runs: int = 1000,
     seed: int = 42,
 ) -> Scenario:
-    """The portfolio as a scenario: a segment per class and tenure band, the contact plans as its levers.
+    """The portfolio as a scenario: a segment per class and tenure band, the contact plans as its programmes.
 
     Each band keeps its customers, mean revenue per period, revenue-weighted gross margin, the
     class's fitted churn and heterogeneity (the fit of all customers where the class alone has
     too little data) as triangular distributions over their profile-likelihood 90 % intervals,
     and the tenure at which the fit gives the band's mean chance of leaving within a year. New
     customers join each class's youngest band, shared between classes as last year's newcomers
-    were. The budget per lever is what the contact plans cost per period; each lever's budget
-    goes to the classes whose plans spend it (spread over their bands by customers). The
-    retention lever's cost per save and ceiling are the retention plans' (see
-    :func:`scenario_lever`); the cost of acquiring a customer is the
-    model's default. The status quo is today's spend: none of the contact plans.
+    were. Each retention class's contact plan is a programme over the class's bands
+    (:func:`class_programmes`); the develop, win-back and acquisition plans are the expansion,
+    win-back and acquisition budgets, each lever's budget going to the classes whose plans spend
+    it (spread over their bands by customers). The retention budget is today's, none; the
+    retention lever and the cost of acquiring a customer are the model's defaults. The status quo
+    is today's spend on the levers, with the same programmes.
 
     Raises
     ------
@@ -186,7 +225,7 @@ def build_scenario(
         "horizon": int(horizon_years * ppy),
         "discount_rate": DISCOUNT_RATE,
         "currency": currency,
-        "budget": {k: round(v, 2) for k, v in levers.items()},
+        "budget": {k: round(v, 2) for k, v in levers.items()} | {RETENTION: TODAY.retention},
         "baseline_budget": TODAY.model_dump(),
         "acquisition": {
             "max_new_per_period": float(max(math.ceil(analysis.data.new_per_period or 0.0), 1)),
@@ -195,58 +234,65 @@ def build_scenario(
         "segments": segments,
         "simulation": {"runs": int(runs), "seed": int(seed)},
     }
-    lever = scenario_lever(analysis, segments, classes)
-    if lever is not None and lever.cost_per_save is not None:
-        data["retention"] = {
-            "cost_per_save": round(lever.cost_per_save, 6),
-            "max_churn_reduction": round(lever.max_churn_reduction, 6),
-            "weights": {s["name"]: round(w, 9) for s, w in zip(segments, lever.weights, strict=True)},
-        }
+    programmes = class_programmes(analysis, segments, classes)
+    if programmes:
+        data["programmes"] = programmes
     for name in ("expansion", "winback"):
         by_class = {k: float(analysis.budget_shares.loc[k, name]) for k in class_names}
         if levers[name] > 0 and sum(by_class.values()) > 0:
             data[name] = {"weights": _spread(by_class, segments, classes)}
-    data["description"] = _description(analysis, source_name, len(active), class_names, lever)[:4000]
+    data["description"] = _description(analysis, source_name, len(active), class_names, programmes)[:4000]
     return scenario_from_dict(data)
 
 
-def scenario_lever(analysis: Analysis, segments: list[dict], classes: list[str]):
-    """The retention plans' lever over the scenario's segments (None without pricing).
+def class_programmes(analysis: Analysis, segments: list[dict], classes: list[str]) -> list[dict]:
+    """Each retention class's contact plan as a programme over the class's bands (see the module docstring).
 
-    A segment keeps its class's share of leavers when the class's retention plan costs something
-    (0 otherwise) and expects ``customers x a / (a + b + tenure)`` churners next period at its tenure.
+    A class whose plan is the retention lever's, has active customers and costs something gets
+    ``{"name", "covers", "cost_per_customer", "churn_multiplier", "start": 1, "phase_in": 1}``;
+    the cost per covered customer per period is the plan's cost per year / periods per year, so
+    over the class's customers it is the plan's cost per period that the page shows.
     """
-    if analysis.pricing is None:
-        return None
-    spending = {
-        r["class"]: r["keeps"]
-        for r in analysis.pricing.to_dict("records")
-        if r["lever"] == RETENTION and r["cost_per_period"] > 0
-    }
-    spend = sum(r["cost_per_period"] for r in analysis.pricing.to_dict("records") if r["class"] in spending)
-    keeps = [spending.get(c, 0.0) for c in classes]
-    churners = [
-        s["customers"] * float(analysis.fit_for(c).risk(s["tenure"])) for s, c in zip(segments, classes, strict=True)
-    ]
-    return retention_lever(spend, keeps, churners)
+    out = []
+    levers = dict(zip(analysis.budgets["plan"], analysis.budgets["lever"], strict=True))
+    for cls in dict.fromkeys(classes):
+        plan: ContactPlan = analysis.plans[cls]
+        if levers.get(cls) != RETENTION or plan.cost_per_year() <= 0:
+            continue
+        out.append(
+            {
+                "name": programme_name(cls, plan.channel),
+                "covers": [s["name"] for s, c in zip(segments, classes, strict=True) if c == cls],
+                "cost_per_customer": plan.cost_per_year() / analysis.periods_per_year,
+                "churn_multiplier": churn_multiplier(plan.keeps),
+                "start": 1,
+                "phase_in": 1,
+            }
+        )
+    return out
 
 
-def _description(analysis: Analysis, source_name: str, customers: int, classes: list[str], lever) -> str:
+def _description(
+    analysis: Analysis, source_name: str, customers: int, classes: list[str], programmes: list[dict]
+) -> str:
     fits = "; ".join(
         f"{cls}: {'own fit' if analysis.fit_for(cls).name == cls else 'fit of all customers'}" for cls in classes
     )
-    retention = (
-        "The retention lever is the retention plans': the cost of the first save and the ceiling at which their "
-        "spend keeps the customers they are expected to keep."
-        if lever is not None and lever.cost_per_save is not None
-        else "No retention plan keeps anyone, so the retention lever is the model's default."
+    plans = (
+        f"The retention contact plans are programmes ({', '.join(p['name'] for p in programmes)}): each costs its "
+        "plan's cost per customer and multiplies its class's churn by 1 - the share of leavers it keeps (carried "
+        f"as a range from {1 - KEEPS_SPREAD:g} to {1 + KEEPS_SPREAD:g} times that share)."
+        if programmes
+        else "No retention contact plan costs anything, so the scenario has no programme."
     )
     return (
         f"Built from {customers:,} active customers of {_safe_name(source_name)} in classes {', '.join(classes)}, "
         "each split into tenure bands. Churn and its heterogeneity are fitted to the data (sBG, maximum likelihood; "
-        f"{fits}) and carried as ranges over their {INTERVAL_LEVEL:.0%} intervals. The budget is what the contact "
-        f"plans cost per period; the status quo is today's spend, without them. {retention} The cost of acquiring a "
-        "customer is the model's default: review it under All assumptions."
+        f"{fits}) and carried as ranges over their {INTERVAL_LEVEL:.0%} intervals. {plans} The develop, win-back "
+        "and acquisition plans are the expansion, win-back and acquisition budgets. The status quo is today's "
+        "spend on the levers, none of them, with the same programmes; each programme's worth is what the plan "
+        "loses without it. The retention lever and the cost of acquiring a customer are the model's defaults: "
+        "review them under All assumptions."
     )
 
 

@@ -1,4 +1,4 @@
-"""Contact plans priced against the value they protect, and the retention lever they imply.
+"""Contact plans priced against the value they protect.
 
 A class's **contribution at risk** is the contribution its active customers are expected to stop
 paying over the planning horizon because they leave: each customer of tenure tau pays m per
@@ -12,21 +12,14 @@ times that (first order in the churn it removes); it **pays** when its discounte
 horizon is at most the value it protects. A class's default cadence is capped by the same rule:
 at most the contacts per year whose cost the protected value covers (whole contacts, rounded down).
 
-The retention plans together become the scenario's retention lever. Per period they spend X and
-keep s = sum over groups of keeps x N_g, N_g the group's expected churners next period (the sum of
-its customers' a / (a + b + tau)); their average cost per save is X / s. The model has one
-response for the lever, ``ceiling (1 - exp(-spend / (ceiling cost_per_save)))`` per segment with
-the ceiling ``max_churn_reduction`` x N_g: :func:`retention_lever` sets the ceiling so that the
-group keeping the largest share sits at the knee (spend = ceiling x first-save cost, where the
-response is 1 - 1/e of its ceiling), and the first save's cost and the budget's split across the
-groups so that at the plans' total spend every group keeps its plan's share. So the simulator
-spends the plans' money and keeps the plans' customers.
+The retention plans become the scenario's programmes (:mod:`simulation.portfolio.scenario_build`):
+each multiplies its class's churn by 1 - ``keeps`` and costs its plan's cost per customer, so the
+simulator spends the plans' money and keeps the plans' customers.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -35,7 +28,6 @@ from .classify import CLASSES
 from .fit import SBGFit
 from .plans import ContactPlan
 
-KNEE = 1.0 - math.exp(-1.0)  # the response's share of its ceiling where spend = ceiling x first-unit cost
 RETENTION = "retention"
 
 
@@ -148,58 +140,3 @@ def pricing_table(
             }
         )
     return pd.DataFrame(rows)
-
-
-@dataclass(frozen=True)
-class RetentionLever:
-    """The retention plans as the scenario's lever.
-
-    ``spend``, ``churners`` and ``saves`` per period (churners of the groups a retention plan
-    spends on); ``cost_per_save`` (the first save's) and ``max_churn_reduction`` (the ceiling), None
-    where no plan keeps anyone; ``weights``: each group's share of the retention budget.
-    """
-
-    spend: float
-    churners: float
-    saves: float
-    cost_per_save: float | None
-    max_churn_reduction: float | None
-    weights: tuple[float, ...] = ()
-
-    @property
-    def average_cost_per_save(self) -> float | None:
-        return self.spend / self.saves if self.saves > 0 else None
-
-
-def retention_lever(spend: float, keeps, churners) -> RetentionLever:
-    """The lever whose response, at ``spend`` split by its weights, keeps ``keeps x churners`` in every group.
-
-    ``keeps`` and ``churners`` per group (a class, or a segment of a scenario): the share of leavers
-    its plan keeps (0 where no retention plan spends on it) and the customers expected to leave
-    next period. The model gives group g ``rho N_g (1 - exp(-x_g / (rho N_g c)))`` saves for spend
-    x_g, ceiling rho and first-save cost c; with rho = max keeps / (1 - 1/e) (the group that keeps
-    most sits at the knee) it keeps k_g N_g when x_g = -rho N_g c ln(1 - k_g / rho), and c is
-    what makes these add up to ``spend``.
-    """
-    keeps = np.asarray(keeps, dtype=float)
-    churners = np.asarray(churners, dtype=float)
-    ok = (keeps > 0) & np.isfinite(churners) & (churners > 0)
-    saves = float((keeps[ok] * churners[ok]).sum())
-    total = float(churners[ok].sum())
-    if not (spend > 0 and saves > 0):
-        return RetentionLever(float(spend), total, saves, None, None, ())
-    rho = float(keeps[ok].max()) / KNEE
-    need = np.zeros(keeps.size)
-    need[ok] = -rho * churners[ok] * np.log1p(-keeps[ok] / rho)
-    weights = need / need.sum()
-    return RetentionLever(float(spend), total, saves, float(spend / need.sum()), rho, tuple(float(w) for w in weights))
-
-
-def plans_lever(pricing: pd.DataFrame) -> RetentionLever:
-    """The retention plans' lever by class (:func:`retention_lever` over the classes whose retention plan costs)."""
-    rows = pricing[(pricing["lever"] == RETENTION) & (pricing["cost_per_period"] > 0)]
-    return retention_lever(
-        float(rows["cost_per_period"].sum()),
-        rows["keeps"].to_numpy(float),
-        rows["churners_next_period"].to_numpy(float),
-    )

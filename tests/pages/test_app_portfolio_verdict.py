@@ -1,4 +1,5 @@
-"""The Portfolio page prices its plans and gives the simulator's verdict on them: the same answer as the Plan page's.
+"""The Portfolio page prices its plans and gives the simulator's verdict on them: the same answers as the Plan page's
+(its best split, the chance of beating today's spend, and what the contact plans' programmes add).
 
 On the B2B sample the Portfolio page used to recommend retaining A and B with most of the money
 in retention while the Plan page, on the scenario it built, said to move most of it to
@@ -11,6 +12,7 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
+from ui.plan import programmes as programmes_box
 from ui.shared import widgets
 
 from .conftest import APP, APP_TIMEOUT
@@ -77,3 +79,19 @@ def test_portfolio_and_plan_give_one_answer_on_the_b2b_sample():
         )
     beats_card = [m for m in at.metric if m.label == widgets.P_BEATS_LABEL]
     assert beats_card and beats_card[0].value != "—", "the plan is compared with today's spend on the Plan page"
+    assert beats_card[0].value == re.search(r"\*\*(\d+ %)\*\* of futures", beats[0])[1], (
+        f"P(beats today's spend): Plan {beats_card[0].value}, Portfolio {beats[0]}"
+    )
+
+    # the contact plans run as programmes: the Plan page's Programmes box values the same programme the same way
+    at.session_state[programmes_box.K_OPEN] = True
+    at.switch_page("pages/plan.py").run(timeout=600)
+    assert not at.exception, f"opening the programmes box raised: {at.exception}"
+    box = [t for t in _texts(at) if "operating NPV" in t and "futures" in t]
+    added = [t for t in portfolio_texts if t.startswith("Run as its programme, the contact plans")]
+    assert len(box) == 1 and added, f"one programme on the B2B sample (D's newsletter): {box}; {_texts(at)}"
+    assert "Contact plan D: newsletter" in box[0], box
+    futures = re.compile(r"better with (?:it|them) in ([\d,]+ of [\d,]+) futures")
+    assert futures.search(box[0])[1] == futures.search(added[0])[1], f"Plan: {box[0]}; Portfolio: {added[0]}"
+    amount = re.compile(r"(?:adds?|takes?) (\S+) (?:to|off) (?:the plan's )?(?:operating )?NPV")
+    assert amount.search(box[0])[1] == amount.search(added[0])[1], f"Plan: {box[0]}; Portfolio: {added[0]}"

@@ -9,8 +9,9 @@ import pandas as pd
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from simulation.decide.programme_value import ProgrammeValue
 from ui.portfolio import verdict_text
-from ui.portfolio.verdict import churn_frame, pricing_frame
+from ui.portfolio.verdict import churn_frame, pricing_frame, programme_frame
 from ui.shared import precision
 from ui.shared.style import money, percent, points
 
@@ -44,10 +45,11 @@ def test_a_plan_is_said_to_cost_more_than_it_saves_exactly_when_it_does(cost, pr
 @example(0.45, 0.40, 50_000.0, 10.0, 1e6)  # a gain, towards retention
 @example(0.40, 0.45, 50_000.0, 10.0, 1e6)  # a gain, towards acquisition
 def test_the_split_verdict_is_the_plan_pages_judgement_of_the_same_numbers(plan, best, gain, se, best_value):
-    text = verdict_text.split_sentence(plan, best, (min(plan, best), best), gain, se, best_value, "USD")
+    text = verdict_text.split_sentence(plan, best, (min(plan, best), best), gain, se, best_value, "USD", 8000, "month")
     apart = round(best * 100) - round(plan * 100)
     verdict = precision.closeness(apart, gain, se, best_value, is_money=True)
     assert f"puts **{percent(best, 0)}** into acquisition" in text and f"put {percent(plan, 0)}." in text, text
+    assert f"budgets ({money(8000, 'USD')} per month;" in text, "the total split, the programmes outside it"
     expected = {
         precision.SAME: "is at the best",
         precision.NOISE: "within noise of the best",
@@ -59,6 +61,37 @@ def test_the_split_verdict_is_the_plan_pages_judgement_of_the_same_numbers(plan,
         side = "acquisition" if apart > 0 else "retention"
         assert f"{points(abs(apart) / 100)} to {side}" in text, text
         assert money(gain, "USD") in text, text
+
+
+@st.composite
+def programme_runs(draw):
+    runs = draw(st.integers(1, 100_000))
+    better = draw(st.one_of(st.integers(0, runs), st.sampled_from([runs // 2, runs // 2 + 1, (runs + 1) // 2])))
+    mean = draw(st.one_of(st.floats(-1e8, 1e8), st.sampled_from([0.0, 0.004, -0.004, 0.006, -0.006, 1.0, -1.0])))
+    low, high = sorted(draw(st.lists(st.floats(-1e8, 1e8), min_size=2, max_size=2)))
+    return draw(st.integers(1, 20)), mean, low, high, min(better, runs), runs
+
+
+@given(programme_runs(), st.sampled_from(["USD", "EUR", "JPY"]))
+@example((1, 10.0, -1.0, 20.0, 50, 100), "USD")  # half the futures: not more than half
+@example((1, 10.0, -1.0, 20.0, 51, 100), "USD")  # just more than half
+@example((2, 0.0, -1.0, 1.0, 90, 100), "USD")  # no change on average
+@example((3, -250.0, -900.0, 100.0, 70, 100), "EUR")  # better in most futures, worse on average
+def test_what_the_programmes_add_reads_as_its_numbers(case, currency):
+    count, mean, low, high, better, runs = case
+    text = verdict_text.programmes_sentence(count, mean, low, high, better, runs, currency)
+    tiny = money(abs(mean), currency) == money(0.0, currency)
+    assert ("add " in text) == (mean > 0 and not tiny), text
+    assert ("take " in text) == (mean < 0 and not tiny), text
+    assert ("by less than" in text) == tiny, text
+    if not tiny:
+        assert money(abs(mean), currency) in text, "the average it quotes is the average's"
+    assert f"between {money(low, currency)} and {money(high, currency)}" in text, text
+    assert f"in {better:,} of {runs:,} futures" in text, text
+    pays = mean > 0 and 2 * better > runs
+    assert ("**the contact plans pay**" in text) == pays, text
+    assert ("**the contact plans do not pay**" in text) == (not pays), text
+    assert ("its programme" in text) == (count == 1) and ((f"their {count:,} programmes" in text) == (count > 1))
 
 
 @given(shares, st.floats(-1e8, 1e8), st.floats(-1e8, 1e8))
@@ -127,3 +160,14 @@ def test_the_tables_read_as_formatted_text():
     assert row["active a year ago"] == "2,283" and row["observed churn"] == "2.9 %", row
     assert row["simulated 90 % range"] == "2.5 % to 3.8 %", row
     assert np.all([isinstance(v, str) for v in row.values()]), row
+    values = [
+        ProgrammeValue("Contact plan A: visit", "A tenure 0-11 months", "operating_npv", 47_000.0, -1.2e5, 4e4,
+                       2.6e5, 0.619, 245_070.5, 1000),
+        ProgrammeValue("Contact plan D: newsletter", "D tenure 0-11 months", "operating_npv", -3_700.0, -11_070.0,
+                       -4_229.0, 5_032.0, 0.5, 12_644.6, 1000),
+    ]  # fmt: skip
+    frame = programme_frame(values, "EUR")
+    assert list(frame.iloc[0]) == ["Contact plan A: visit", money(47_000.0, "EUR"),
+                                   f"{money(-1.2e5, 'EUR')} to {money(2.6e5, 'EUR')}", "619 of 1,000",
+                                   money(245_070.5, "EUR"), "pays"]  # fmt: skip
+    assert frame.iloc[1]["verdict"] == "does not pay" and frame.iloc[1]["futures better with it"] == "500 of 1,000"

@@ -167,7 +167,13 @@ def test_scenario_has_segments_per_class_with_fitted_churn():
         segs = [s for s in scenario.segments if segment_class(s.name) == cls]
         assert sum(s.customers for s in segs) == len(rows), f"{cls}: customers"
     assert sum(s.new_customer_share for s in scenario.segments) == pytest.approx(1.0, abs=1e-9), "shares sum to 1"
-    assert scenario.budget.retention == pytest.approx(a.levers["retention"], abs=0.01), "budget from the plans"
+    assert scenario.budget.retention == 0.0, "the retention plans are programmes, not the lever's budget"
+    assert scenario.budget.expansion == pytest.approx(a.levers["expansion"], abs=0.01), "budget from the plans"
+    in_programmes = sum(
+        p.cost_per_customer * sum(s.customers for s in scenario.segments if s.name in p.covers)
+        for p in scenario.programmes or []
+    )
+    assert in_programmes == pytest.approx(a.levers["retention"], rel=1e-12), "the retention plans' money"
     assert scenario.currency == "EUR" and scenario.period == "month", "currency and period carried"
     weights = scenario.expansion.weights
     developed = {segment_class(n) for n, w in weights.items() if w > 0}

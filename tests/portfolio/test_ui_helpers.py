@@ -49,7 +49,8 @@ def test_sentences_read_as_written():
     assert text.budget_sentence(
         {"acquisition": 100, "retention": 2000, "expansion": 0, "winback": 50}, "EUR", "quarter"
     ) == (
-        "The contact plans cost €2.15k per quarter: acquisition €100, retention €2.00k, expansion €0, win-back €50."
+        "The contact plans cost €2.15k per quarter: acquisition €100, retention (as programmes) €2.00k, expansion €0, "
+        "win-back €50."
     ), "budget"
 
 

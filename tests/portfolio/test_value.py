@@ -1,4 +1,4 @@
-"""Contact plans priced against the value they protect; the plans as the scenario's retention lever;
+"""Contact plans priced against the value they protect (the plans as programmes: test_programmes.py);
 today's spend as the status quo; each class's tenure mix kept; observed against simulated churn."""
 
 from __future__ import annotations
@@ -9,12 +9,11 @@ import numpy as np
 import pytest
 
 from simulation import scenario_from_dict, simulate
-from simulation.model.levers import response
 from simulation.portfolio import PortfolioSettings, analyse_portfolio
 from simulation.portfolio.classify import CLASSES
-from simulation.portfolio.plans import DEFAULT_PLANS, MAX_KEEPS, ContactPlan
-from simulation.portfolio.scenario_build import churn_check, scenario_lever, segment_class
-from simulation.portfolio.value import KNEE, plans_lever, year_churn
+from simulation.portfolio.plans import DEFAULT_PLANS, ContactPlan
+from simulation.portfolio.scenario_build import churn_check, segment_class
+from simulation.portfolio.value import year_churn
 
 from .helpers import SAMPLES
 
@@ -88,53 +87,6 @@ def test_a_plan_you_set_is_kept_and_flagged_when_it_costs_more_than_it_saves():
     assert row["plan_cost"] > row["protected"] and not row["pays"], row.to_dict()
 
 
-def test_the_retention_plans_become_the_lever_and_keep_what_they_are_expected_to_keep():
-    """The plans' money buys the plans' saves in the simulator: in closed form, and simulated in the first period.
-
-    A's plan (12 calls a year at 30, keeping 30 % of leavers) and D's newsletter cost very different
-    amounts per save; one lever shared by the classes must still keep each class's share.
-    """
-    plans = {"A": ContactPlan(12.0, "monthly call", 30.0, 0.3)}
-    result = analyse_portfolio(SAMPLES / "b2b_accounts.csv", PortfolioSettings(plans=plans))
-    a = result.analysis
-    rows = a.pricing[(a.pricing["lever"] == "retention") & (a.pricing["cost_per_period"] > 0)]
-    by_class = plans_lever(a.pricing)
-    assert by_class.spend == pytest.approx(rows["cost_per_period"].sum()), "the lever spends the retention plans' money"
-    assert by_class.saves == pytest.approx((rows["keeps"] * rows["churners_next_period"]).sum()), "the plans' saves"
-    assert by_class.average_cost_per_save == pytest.approx(by_class.spend / by_class.saves), "plan cost / saves"
-
-    scenario = result.scenario()
-    data = scenario.to_dict()
-    for seg in data["segments"]:  # the estimates themselves, so chance is the only spread
-        seg["churn"], seg["churn_heterogeneity"] = seg["churn"]["mode"], seg["churn_heterogeneity"]["mode"]
-    data["horizon"] = 1
-    scenario = scenario_from_dict(data)
-    segs, classes = data["segments"], [segment_class(s["name"]) for s in data["segments"]]
-    lever = scenario_lever(a, segs, classes)
-    r = scenario.retention
-    assert r.cost_per_save == pytest.approx(lever.cost_per_save, rel=1e-6), "the first save's cost carried"
-    assert r.max_churn_reduction == pytest.approx(lever.max_churn_reduction, rel=1e-5), "the ceiling carried"
-    assert scenario.budget.retention == pytest.approx(lever.spend, abs=0.01), "the budget is the plans' cost"
-    keeps = {"A": 0.3, "B": 0.0, "C": 0.0, "D": a.plans["D"].keeps if a.plans["D"].contacts_per_year else 0.0}
-    for seg, cls, w in zip(segs, classes, lever.weights, strict=True):
-        churners = seg["customers"] * float(a.fit_for(cls).risk(seg["tenure"]))
-        kept = response(w * lever.spend, lever.max_churn_reduction * churners, lever.cost_per_save)
-        assert kept == pytest.approx(keeps[cls] * churners, rel=1e-9, abs=1e-12), (
-            f"{seg['name']} keeps its plan's share"
-        )
-        assert r.weights[seg["name"]] == pytest.approx(w, abs=1e-8), f"{seg['name']}: its share of the budget"
-    assert lever.max_churn_reduction < 1 and MAX_KEEPS / KNEE < 1, "the ceiling stays a share"
-    runs = 4000
-    sim = simulate(scenario, runs=runs, seed=11)
-    saved = sim.output.saves_by_segment.sum(1)
-    # Monte Carlo error: the runs' standard deviation over sqrt(runs), 4 standard errors; plus 5 % because each run
-    # places its customers in the engine's latent classes at random, so its expected churners vary around
-    # n a / (a + b + tenure) and the concave response gives a little less than at their mean (2.5 % here).
-    # One lever shared by the classes at the plans' average cost per save kept a third of this.
-    se = saved.std(ddof=1) / math.sqrt(runs)
-    assert abs(saved.mean() - lever.saves) < 4 * se + 0.05 * lever.saves, f"saved {saved.mean()} of {lever.saves}"
-
-
 @pytest.mark.parametrize("name", SAMPLE_FILES)
 def test_the_status_quo_is_todays_spend_not_the_plan(analysed, name):
     scenario = analysed[name].scenario()
@@ -177,6 +129,7 @@ def test_simulated_first_year_churn_is_the_fits_on_the_customers_own_tenures(ana
     for seg in data["segments"]:  # the estimates themselves, so chance is the only spread
         seg["churn"], seg["churn_heterogeneity"] = seg["churn"]["mode"], seg["churn_heterogeneity"]["mode"]
     data["budget"] = data["baseline_budget"]
+    data.pop("programmes", None)  # as the customers are worked today: none of the contact plans
     scenario = scenario_from_dict(data)
     n = sum(s.customers for s in scenario.segments)
     # the bands' whole tenures carry each band's mean chance of leaving within a year
@@ -205,7 +158,7 @@ def test_observed_churn_last_year_lies_in_the_simulated_range_on_the_b2b_sample(
     assert list(check["class"]) == ["A", "B", "C", "D", "All customers"], list(check["class"])
 
 
-def test_the_portfolio_command_reports_the_pricing_and_the_lever(analysed):
+def test_the_portfolio_command_reports_the_pricing_and_the_programmes(analysed):
     from simulation.portfolio.cli import portfolio_document
 
     result = analysed["shop_transactions.csv"]
@@ -214,7 +167,9 @@ def test_the_portfolio_command_reports_the_pricing_and_the_lever(analysed):
     assert set(pricing) == set(CLASSES), pricing.keys()
     for row in pricing.values():
         assert {"cost_per_period", "plan_cost", "at_risk", "protected", "pays", "cost_per_save"} <= set(row), row
-    lever = doc["retention_lever"]
-    assert lever["cost_per_save"] == pytest.approx(doc["scenario"]["retention"]["cost_per_save"], rel=1e-6), lever
+    names = [p["name"] for p in doc["scenario"].get("programmes", [])]
+    assert [p["programme"] for p in doc["programmes"]] == names, doc["programmes"]
+    for record in doc["programmes"]:
+        assert record["cost_per_period"] == pytest.approx(pricing[record["class"]]["cost_per_period"]), record
     assert doc["scenario"]["baseline_budget"] == {"acquisition": 0.0, "retention": 0.0, "expansion": 0.0,
                                                   "winback": 0.0}, "today's spend"  # fmt: skip

@@ -253,7 +253,8 @@ def simulate(result: PortfolioAnalysis, currency: str) -> None:
     st.markdown(
         "**Simulate this portfolio**: each class becomes segments of a scenario, one per tenure band (so the class "
         "keeps its tenure mix), with their customers, revenue, margin and the class's fitted churn (carried with its "
-        "90 % interval); the contact plans' budget per lever, the retention plans as the retention lever, and "
+        "90 % interval); each retention class's contact plan as a programme covering its bands (listed in the "
+        "Plan page's Programmes box), the develop, win-back and acquisition plans as budgets on their levers, and "
         "today's spend as the status quo. It opens on the Plan page, where it can be optimised, compared, shared "
         "and exported."
     )

@@ -12,9 +12,9 @@ from ui.shared.style import money, percent
 STRATEGY_TEXT = {
     "acquire": "turn high-potential prospects into customers (acquisition budget)",
     "develop": "grow what they buy: upsell and account development (expansion budget)",
-    "retain": "keep them: contact plan, service, loyalty (retention budget, by value at risk)",
+    "retain": "keep them: contact plan, service, loyalty (run as a programme over the class)",
     "win back": "recover lapsed customers of high past value (win-back budget)",
-    "hold": "minimal contact at low cost, no expansion (a small retention budget)",
+    "hold": "minimal contact at low cost, no expansion (a small programme over the class)",
 }
 
 
@@ -80,7 +80,7 @@ def budget_sentence(levers: dict[str, float], currency: str, period: str) -> str
         f"{name} {money(levers[key], currency)}"
         for key, name in (
             ("acquisition", "acquisition"),
-            ("retention", "retention"),
+            ("retention", "retention (as programmes)"),
             ("expansion", "expansion"),
             ("winback", "win-back"),
         )

@@ -1,6 +1,6 @@
 """The Portfolio page's blocks on what the contact plans are worth: their prices against the value they
-protect, the simulator's verdict on them (the same answer as the Plan page's), and last year's churn
-observed against simulated."""
+protect, the simulator's verdict on them (what their programmes add, and the same answers as the Plan
+page's), and last year's churn observed against simulated."""
 
 from __future__ import annotations
 
@@ -10,10 +10,13 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from simulation import Scenario
+from simulation.decide.programme_value import ProgrammeValue, without_all
 from simulation.errors import InputError
+from simulation.model.programmes import running_programmes
 from simulation.portfolio import pipeline
 from simulation.portfolio.analysis import DISCOUNT_RATE, HORIZON_YEARS, Analysis
-from simulation.portfolio.scenario_build import churn_check
+from simulation.portfolio.scenario_build import KEEPS_SPREAD, churn_check
 from simulation.portfolio.settings import PortfolioSettings
 from ui.portfolio import verdict_text
 from ui.shared import cache as shared_cache
@@ -59,7 +62,8 @@ def pricing(analysis: Analysis, currency: str) -> None:
     st.caption(
         "Contribution at risk: the contribution a class's active customers are expected to stop paying over "
         f"{HORIZON_YEARS} years because they leave, from its fitted churn and each customer's tenure, discounted "
-        f"at {percent(DISCOUNT_RATE, 0)} a year. A plan can protect its share of leavers kept times that. "
+        f"at {percent(DISCOUNT_RATE, 0)} a year. A plan can protect at most its share of leavers kept times that "
+        "(the simulator's verdict below also counts that some of the customers a plan keeps leave a little later). "
         "Default rule: a retention class's default contacts per year are cut to the most whole contacts whose "
         "cost over the same years that value covers (0 when it covers none). Plans you set are kept as you set "
         f"them (yours: {given}). A develop plan is priced here only by the leavers it keeps; what it earns by "
@@ -68,14 +72,16 @@ def pricing(analysis: Analysis, currency: str) -> None:
 
 
 def ask(result: pipeline.PortfolioAnalysis, settings: PortfolioSettings, digest: str, currency: str) -> None:
-    """The simulator's verdict on the plans: the best split of the same total, and P(the plan beats today's spend)."""
+    """The simulator's verdict on the plans: what their programmes add to the plan, the best split of the
+    acquisition and retention budgets, and P(the plan beats today's spend), each as the Plan page works it out."""
     st.subheader("The simulator's verdict on these plans")
     key = f"{digest}:{settings.to_json()}:{currency}"
     asked = st.session_state.setdefault(K_ASKED, [])
     if key not in asked:
         st.caption(
-            "Simulates the portfolio with these plans and with today's spend on the same futures, and looks for the "
-            "best split of the plans' total between acquisition and retention (as the Plan page does)."
+            "Simulates the portfolio with the contact plans' programmes and without them on the same futures, looks "
+            "for the best split of the acquisition and retention budgets, and compares the plan with today's spend "
+            "(as the Plan page does)."
         )
         if not st.button("Ask the simulator", icon=":material/analytics:", key="pf_verdict"):
             return
@@ -85,8 +91,9 @@ def ask(result: pipeline.PortfolioAnalysis, settings: PortfolioSettings, digest:
         scenario = result.scenario(currency=currency)
         cur = scenario.currency
         with st.spinner("Simulating the plans…"):
-            best = shared_cache.best_split(scenario)
             figures = shared_cache.plan_figures(scenario)
+            programmes(scenario)
+            best = shared_cache.best_split(scenario)
     except InputError as exc:
         st.warning("This portfolio cannot be simulated yet.")
         st.text(str(exc))
@@ -97,12 +104,53 @@ def ask(result: pipeline.PortfolioAnalysis, settings: PortfolioSettings, digest:
         se = float(gain.std(ddof=1) / math.sqrt(gain.size)) if gain.size > 1 else math.inf
         share = scenario.budget.acquisition_share
         mean = float(gain.mean()) if gain.size else 0.0
-        md(verdict_text.split_sentence(share, best.best_share, best.best_share_range, mean, se, best.best_value, cur))
+        range_ = best.best_share_range
+        core, period = scenario.budget.core, scenario.period
+        md(verdict_text.split_sentence(share, best.best_share, range_, mean, se, best.best_value, cur, core, period))
     p = figures.p_beats_baseline
     if p is not None:
         diff = figures.difference("npv")
         low, high = (float(x) for x in pd.Series(diff).quantile([0.05, 0.95]))
         md(verdict_text.beats_sentence(p, low, high, cur))
+
+
+def programmes(scenario: Scenario) -> None:
+    """What the contact plans' programmes add: the plan with them against without them, run by run on the same
+    futures, and, with more than one, each one's marginal contribution (the Plan page's Programmes box)."""
+    running = running_programmes(scenario)
+    if not running:
+        st.caption("No retention contact plan costs anything, so the plan runs no programme to judge.")
+        return
+    gain = shared_cache.summary(scenario).kpis["npv"] - shared_cache.summary(without_all(scenario)).kpis["npv"]
+    gain = gain[np.isfinite(gain)]
+    if gain.size:
+        low, high = (float(x) for x in np.percentile(gain, (5, 95)))
+        better = int((gain > 0).sum())
+        md(verdict_text.programmes_sentence(len(running), float(gain.mean()), low, high, better, gain.size,
+                                            scenario.currency))  # fmt: skip
+    if len(running) > 1:
+        values = shared_cache.programme_values(scenario)
+        st.dataframe(programme_frame(values, scenario.currency), hide_index=True, width="stretch")
+    st.caption(
+        "Each retention class's contact plan is a programme over the class's tenure bands: its cost per customer "
+        "per period, and its churn times 1 - the share of leavers it keeps (a range from "
+        f"{1 - KEEPS_SPREAD:g} to {1 + KEEPS_SPREAD:g} times that share). The develop, win-back and acquisition "
+        "plans are budgets on their levers. Both runs have the same budgets; only the programmes differ."
+    )
+
+
+def programme_frame(values: list[ProgrammeValue], currency: str) -> pd.DataFrame:
+    """Each programme's marginal contribution as a person reads it (the Plan page's Programmes box's figures)."""
+    return pd.DataFrame(
+        {
+            "programme": [v.name for v in values],
+            "adds to operating NPV (mean)": [money(v.mean, currency) for v in values],
+            "90 % of futures": [f"{money(v.p5, currency)} to {money(v.p95, currency)}" for v in values],
+            "futures better with it": [f"{round(v.share_positive * v.runs):,} of {v.runs:,}" for v in values],
+            "its cost (discounted)": [money(v.cost, currency) for v in values],
+            "verdict": ["pays" if v.pays else "does not pay" for v in values],
+        }
+    )
 
 
 @st.cache_data(max_entries=8, show_spinner="Simulating last year…")

@@ -1,4 +1,5 @@
-"""Sentences about the contact plans' prices, the simulator's verdict on them and last year's churn.
+"""Sentences about the contact plans' prices, the simulator's verdict on them (their programmes, the best split,
+today's spend) and last year's churn.
 
 Each is a small pure function of the numbers it quotes (no user text), property-tested in
 tests/pages/test_portfolio_verdict_text.py at both signs and at each threshold.
@@ -38,9 +39,12 @@ def split_sentence(
     gain_se: float,
     best_value: float,
     currency: str,
+    core: float,
+    period: str,
 ) -> str:
-    """The simulator's best split of the plans' total against the plans' own split, judged as the Plan page
-    judges it (:func:`ui.shared.precision.closeness`: within noise, under 1 % of NPV, or a gain).
+    """The simulator's best split of the acquisition and retention budgets (``core`` per ``period``) against the
+    plans' own split, judged as the Plan page judges it (:func:`ui.shared.precision.closeness`: within noise,
+    under 1 % of NPV, or a gain).
 
     ``gain`` is the best split's NPV minus the plans' (mean of the run-by-run difference), ``gain_se`` its
     standard error, ``best_value`` the best split's mean NPV.
@@ -48,8 +52,9 @@ def split_sentence(
     lo, hi = best_range
     noise = f" (anything from {percent(lo, 0)} to {percent(hi, 0)} is within noise)" if lo < hi else ""
     head = (
-        f"The simulator's best split of the same total puts **{percent(best_share, 0)}** into acquisition{noise}; "
-        f"your contact plans put {percent(plan_share, 0)}."
+        f"The simulator's best split of the acquisition and retention budgets ({money(core, currency)} per "
+        f"{period}; the contact plans are programmes, outside it) puts **{percent(best_share, 0)}** into "
+        f"acquisition{noise}; your plans put {percent(plan_share, 0)}."
     )
     apart = round(best_share * 100) - round(plan_share * 100)
     side = "acquisition" if apart > 0 else "retention"
@@ -69,8 +74,30 @@ def split_sentence(
     return f"{head} **Move {points(abs(apart) / 100)} to {side}**: it adds {money(gain, currency)} of NPV on average."
 
 
+def programmes_sentence(count: int, mean: float, low: float, high: float, better: int, runs: int, currency: str) -> str:
+    """What the contact plans' ``count`` programmes together add to the plan: the mean and 90 % range of the
+    plan's NPV with them minus without them, run by run on the same futures, and in how many of ``runs``
+    futures it is higher (``better``). They pay when the mean is above zero and more than half the futures
+    are better, as a programme does on the Plan page."""
+    them = "its programme" if count == 1 else f"their {count:,} programmes"
+    if money(abs(mean), currency) == money(0.0, currency):
+        change = f"change the plan's NPV by less than {money(1.0, currency)} on average"
+    elif mean > 0:
+        change = f"add {money(mean, currency)} to the plan's NPV on average"
+    else:
+        change = f"take {money(-mean, currency)} off the plan's NPV on average"
+    pays = mean > 0 and 2 * better > runs
+    verdict = "**the contact plans pay**" if pays else "**the contact plans do not pay**"
+    return (
+        f"Run as {them}, the contact plans {change} against the same plan without them on the same futures (90 % "
+        f"of futures between {money(low, currency)} and {money(high, currency)}); the plan does better with them "
+        f"in {better:,} of {runs:,} futures: {verdict}."
+    )
+
+
 def beats_sentence(p_beats: float, low: float, high: float, currency: str) -> str:
-    """The chance the plan beats today's spend, and the range of the NPV difference."""
+    """The chance the plan beats today's spend on the levers (the Plan page's status quo, which runs the same
+    programmes), and the range of the NPV difference."""
     shown = round(p_beats * 100)  # judged as shown, so "50 %" never reads as more likely than not
     if shown > 50:
         odds = "more likely than not to beat"
@@ -80,7 +107,8 @@ def beats_sentence(p_beats: float, low: float, high: float, currency: str) -> st
         odds = "as likely to beat as to fall short of"
     return (
         f"Chance the plan beats today's spend: **{percent(p_beats, 0)}** of futures; it is {odds} today's spend. "
-        f"The plan's NPV minus today's is {money(low, currency)} to {money(high, currency)} in 90 % of futures."
+        f"The plan's NPV minus today's is {money(low, currency)} to {money(high, currency)} in 90 % of futures "
+        "(its campaigns against none, both with the programmes, as on the Plan page)."
     )
 
 
