@@ -33,7 +33,7 @@ def md(sentence: str) -> None:
 
 def pricing_frame(pricing: pd.DataFrame, currency: str, period: str) -> pd.DataFrame:
     """The pricing table as a person reads it: every amount formatted, the verdict in words."""
-    words = {True: "pays", False: "costs more than it can save", None: "not priced (no fit)"}
+    words = {True: "may pay: ask the simulator", False: "costs more than it can save", None: "not priced (no fit)"}
     return pd.DataFrame(
         {
             "class": pricing["class"],
