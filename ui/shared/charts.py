@@ -332,9 +332,9 @@ def bridge_chart(
         "New customers, expansion and win-back add to it; churn takes away. The steps add up exactly.",
     ]
     if effects:
-        subtitle[1:1] = [
-            "Customers count at the prices before any change; the steps for programmes and prices are what "
-            "those add to what customers pay."
+        subtitle[1:] = [
+            "New customers, expansion and win-back add to it, at the prices before any change; churn takes away;",
+            "programmes and prices in force at the end change what customers pay. The steps add up exactly.",
         ]
     return alt.layer(bars, labels, data=frame).properties(
         title=title_params(f"Where the revenue run-rate comes from over {horizon} {period}s", subtitle), height=height
