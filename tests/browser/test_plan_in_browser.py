@@ -185,7 +185,6 @@ def test_a_bridge_with_programmes_and_a_price_change_stays_readable_on_a_phone(b
         expect(chart.get_by_text("± Price change", exact=True)).to_have_count(1)
         overlaps = overlapping_labels(page)
         assert not overlaps, f"chart labels overlap on a phone: {overlaps}"
-        chart.scroll_into_view_if_needed()
-        page.screenshot(path=str(artifacts / "bridge_with_programmes_on_a_phone.png"), full_page=True)
+        chart.screenshot(path=str(artifacts / "bridge_with_programmes_on_a_phone.png"))
     finally:
         context.close()
