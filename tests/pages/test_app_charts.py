@@ -8,6 +8,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from ui.shared import charts, style
 
@@ -273,3 +275,28 @@ def test_the_bridge_grows_with_its_steps_so_bars_keep_room_for_labels():
     assert charts.bridge_height(six, 340) == 340, "the default height holds up to seven steps"
     assert charts.bridge_height(nine, 340) == round(340 * 9 / 7), "each step beyond seven adds a seventh"
     assert charts.bridge_options(nine, 185) == {"height": round(185 * 9 / 7), "effects": True}
+
+
+_amounts = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False, allow_infinity=False)
+
+
+@given(
+    start=st.floats(min_value=0, max_value=1e8, allow_nan=False),
+    new=st.floats(min_value=0, max_value=1e7, allow_nan=False),
+    lost=st.floats(min_value=0, max_value=1e7, allow_nan=False),
+    programmes=_amounts,
+    price=_amounts,
+)
+@example(start=100.0, new=0.0, lost=0.0, programmes=-5.0, price=5.0)  # effects that cancel
+@example(start=100.0, new=0.0, lost=0.0, programmes=0.0, price=0.0)  # effects at zero
+def test_the_bridge_lands_on_its_end_whatever_the_signs_of_programmes_and_price(start, new, lost, programmes, price):
+    end = start + new - lost + programmes + price
+    bridge = {"start": start, "new": new, "expansion": 0.0, "winback": 0.0, "lost": lost}
+    bridge |= {"programmes": programmes, "price": price, "end": end}
+    frame = charts.bridge_frame({"Plan": bridge}).set_index("step")
+    scale = max(abs(start), abs(new), abs(lost), abs(programmes), abs(price), 1.0)
+    assert frame.loc["± Price change", "bar_end"] == pytest.approx(end, abs=1e-9 * scale), "lands on the end"
+    for label, amount in (("± Programmes", programmes), ("± Price change", price)):
+        row = frame.loc[label]
+        assert row["amount"] == amount and row["bar_end"] - row["bar_start"] == pytest.approx(amount, abs=1e-9 * scale)
+        assert not row["total"], f"{label} is a step, drawn with its sign"
