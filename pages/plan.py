@@ -183,9 +183,12 @@ if figures is not None:
     if not figures.identical:
         bridges["Status quo"] = figures.baseline.bridge
     widgets.chart(
-        cache.chart_spec("bridge", charts.bridge_frame(bridges), horizon=scenario.horizon, **fan),
+        cache.chart_spec(
+            "bridge", charts.bridge_frame(bridges), horizon=scenario.horizon, **charts.bridge_options(bridges), **fan
+        ),
         f"{stem}-revenue-bridge",
         "dl_bridge",
+        height=charts.bridge_height(bridges, widgets.CHART_HEIGHT),
     )
 
     st.subheader("Year by year")

@@ -13,7 +13,8 @@ from ..engines.runner import runs_and_seed
 from ..model import limits
 from ..model.assumptions import DEFAULT_COST_MULTIPLIER
 from ..model.distributions import Distribution, central, quantile
-from ..model.fields import FIELD_LABELS, LEVER_MODELS
+from ..model.fields import FIELD_LABELS, LEVER_MODELS, programme_field_label
+from ..model.programmes import MULTIPLIERS, PriceChange, Programme, running_programmes
 from ..model.scenario import (
     SEGMENT_ASSUMPTIONS,
     Scenario,
@@ -30,13 +31,16 @@ PLAIN_SWING = 0.20  # a plain number is moved by +-20 % in the tornado
 
 
 _MIXED_BASIS = "10th-90th percentile or +-20 %"
+PROGRAMMES = "programmes"
+ELASTICITY = "price_change.churn_elasticity"
 
 
 @dataclass(frozen=True)
 class AssumptionRange:
     """One bar of the tornado: a field (or one field in every segment) and its low and high values."""
 
-    key: str  # "discount_rate", "retention.cost_per_save", "segments.churn" or "segments.A.churn"
+    key: str  # "discount_rate", "retention.cost_per_save", "segments.churn", "segments.A.churn",
+    # "programmes.<name>.churn_multiplier" or "price_change.churn_elasticity"
     label: str
     low: tuple[float, ...]  # one value per field moved (one per segment for a segment field)
     high: tuple[float, ...]
@@ -53,8 +57,8 @@ def _range_of(value, bounds) -> tuple[float, float, str] | None:
         low, high = (quantile(value, q, lo, hi) for q in TORNADO_QUANTILES)
         basis = f"{TORNADO_QUANTILES[0] * 100:.0f}th-{TORNADO_QUANTILES[1] * 100:.0f}th percentile"
     else:
-        low = float(np.clip(value * (1 - PLAIN_SWING), lo, hi))
-        high = float(np.clip(value * (1 + PLAIN_SWING), lo, hi))
+        # a negative number (a price elasticity) is moved as far, its low below its high
+        low, high = sorted(float(np.clip(value * (1 + s * PLAIN_SWING), lo, hi)) for s in (-1, 1))
         basis = f"+-{PLAIN_SWING * 100:.0f} %"
     return (low, high, basis) if high > low else None
 
@@ -67,7 +71,9 @@ def tornado_assumptions(scenario: Scenario, by_segment: bool = False) -> list[As
     cannot change the result and are left out, as are plain zeros (nothing to move) and
     the size of an upsell where none ever happens.
     Segment fields move together in every segment (each to its own low or high) unless
-    ``by_segment``.
+    ``by_segment``. A running programme's churn and revenue multipliers are moved when they
+    are ranges (a plain multiplier is the programme as designed), and a price change's churn
+    elasticity when the price changes.
     """
     out: list[AssumptionRange] = []
 
@@ -131,6 +137,16 @@ def tornado_assumptions(scenario: Scenario, by_segment: bool = False) -> list[As
                         text,
                     )
                 )
+    for programme in running_programmes(scenario):
+        for field in MULTIPLIERS:
+            value = getattr(programme, field)
+            if isinstance(value, Distribution):
+                key = f"{PROGRAMMES}.{programme.name}.{field}"
+                add(key, programme_field_label(programme.name, field), [_range_of(value, bounds_of(Programme, field))])
+    price = scenario.price_change
+    if price is not None and price.change != 0:
+        bounds = bounds_of(PriceChange, "churn_elasticity")
+        add(ELASTICITY, FIELD_LABELS[ELASTICITY], [_range_of(price.churn_elasticity, bounds)])
     return out
 
 
@@ -139,7 +155,11 @@ def moved_scenario(scenario: Scenario, item: AssumptionRange, side: str) -> Scen
     values = item.low if side == "low" else item.high
     data = scenario.to_dict()
     parts = item.key.split(".")
-    if parts[0] == "segments":
+    if parts[0] == PROGRAMMES:  # "programmes.<name>.<field>"; a name may hold dots
+        name, field = item.key[len(PROGRAMMES) + 1 :].rsplit(".", 1)
+        programme = next(p for p in data[PROGRAMMES] if p["name"] == name)
+        programme[field] = float(values[0])
+    elif parts[0] == "segments":
         names = [s["name"] for s in data["segments"]]
         targets = names if len(parts) == 2 else [parts[1]]
         for name, value in zip(targets, values, strict=True):

@@ -128,6 +128,7 @@ def simulate_discrete_event(
     out = SimpleNamespace(  # the arrays every run writes its row of
         paths={name: np.zeros((R, H + 1)) for name in RECORDED},
         active_by_segment=np.zeros((R, H + 1, S)),
+        end_run_rate=np.zeros((R, S)),
         residual=np.zeros(R),
         year_kept_base=np.zeros(R),
         year_cohort=np.zeros(R),
@@ -160,6 +161,7 @@ def simulate_discrete_event(
     return EngineOutput(
         paths=paths,
         active_by_segment=out.active_by_segment,
+        end_run_rate_by_segment=out.end_run_rate,
         residual_value=out.residual,
         start_run_rate=paths["revenue_run_rate"][:, 0].copy(),
         year_kept_base=out.year_kept_base,
@@ -462,6 +464,8 @@ class _Run:
         p["active_customers"][r, t] = ids.size
         p["lapsed_customers"][r, t] = self.n - ids.size
         p["revenue_run_rate"][r, t] = self.rev[ids].sum()
+        if t == self.H:
+            self.out.end_run_rate[r] = np.bincount(self.seg[ids], weights=self.rev[ids], minlength=self.S)
         if t == self.year_end:
             # customers of period 0 (ids are given in order) who never left: one lost and won back is lost
             held = ids[(ids < self.n_start) & ~self.left[ids]]

@@ -335,6 +335,7 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, prog
         spend.retention_weights, spend.expansion_weights, spend.winback_weights
     )  # fmt: skip
     paths, active_by_segment, saves_total, at_risk_total = out.paths, out.active_by_segment, out.saves, out.at_risk
+    end_run_rate = out.end_run_rate
     churn_factor, revenue_factor, per_customer, revenue_share = np.ones(S), np.ones(S), np.zeros(S), np.zeros(S)
     join_price = programmes.join_price
     for r in range(run_lo, run_hi):
@@ -565,6 +566,7 @@ def simulate_block(run_lo, run_hi, spend, segments, levers, chance, timing, prog
                 paths[LAPSED, r, t] += lapsed_count[s]
                 paths[RUN_RATE, r, t] += run_rate
                 active_by_segment[r, t, s] = active[s]
+                end_run_rate[r, s] = run_rate  # the horizon's is the last written
             if t == year_end:
                 _close_first_year(r, segments, st, out)
         out.residual[r] = _value_left(r, segments, timing, st)

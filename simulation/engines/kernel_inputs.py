@@ -103,6 +103,7 @@ class Outputs(NamedTuple):
 
     paths: np.ndarray  # (len(RECORDED), runs, horizon + 1)
     active_by_segment: np.ndarray  # (runs, horizon + 1, segments)
+    end_run_rate: np.ndarray  # (runs, segments) run-rate revenue of the customers active at the horizon
     residual: np.ndarray  # (runs,) value at the horizon of the customers still active
     year_kept_base: np.ndarray  # (runs,) base revenue of period-0 customers who never left, after a year
     year_cohort: np.ndarray  # (runs,) their revenue with expansion
@@ -244,6 +245,7 @@ def kernel_outputs(runs: int, horizon: int, segments: int) -> Outputs:
     return Outputs(
         paths=np.empty((len(RECORDED), runs, horizon + 1)),
         active_by_segment=np.empty((runs, horizon + 1, segments)),
+        end_run_rate=np.empty((runs, segments)),
         residual=np.empty(runs),
         year_kept_base=np.empty(runs),
         year_cohort=np.empty(runs),

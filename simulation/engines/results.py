@@ -22,6 +22,7 @@ class EngineOutput:
 
     paths: dict[str, np.ndarray]
     active_by_segment: np.ndarray  # (runs, horizon + 1, segments)
+    end_run_rate_by_segment: np.ndarray  # (runs, segments) run-rate revenue of the customers active at the horizon
     residual_value: np.ndarray  # value at the horizon of customers still active, undiscounted
     start_run_rate: np.ndarray  # revenue per period of the customers held at period 0
     year_kept_base: np.ndarray  # their base revenue still active after one year

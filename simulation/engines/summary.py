@@ -13,29 +13,89 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from ..model.distributions import Distribution, central
+from ..model.programmes import running_programmes, scenario_programmes
 from ..model.scenario import Budget
 
-BRIDGE_STEPS = ("start", "new", "referred", "expansion", "winback", "lost", "end")
+BRIDGE_STEPS = ("start", "new", "referred", "expansion", "winback", "lost", "programmes", "price", "end")
+
+
+def bridge_runs(result) -> dict[str, np.ndarray]:
+    """The revenue run-rate bridge over the horizon in each run: ``start + new + referred + expansion +
+    winback - lost + programmes + price = end``.
+
+    The run rate is what the customers then active pay per period. ``new``, ``referred``, ``expansion``,
+    ``winback`` and ``lost`` are the run-rate revenue customers bring or take as they join, expand, come
+    back or leave, at the prices they were signed at before any price change. ``programmes`` is what
+    the programmes in force at the horizon add to (or take from) what the customers then active pay,
+    through their revenue multipliers; ``price`` is what a price change adds: on everyone's revenue at
+    the horizon (``applies_to = "all"``, after the programmes), or on each joiner's revenue as they join
+    (``"new"``). ``referred`` is there only when the scenario has referrals, ``programmes`` only when a
+    running programme has a revenue multiplier other than 1, ``price`` only when a price changes (a
+    step that is always zero is left out); without programmes or a price change ``end`` is the
+    run-rate path's last value, as it always was.
+    """
+    p, scenario = result.paths, result.scenario
+    steps = {
+        "start": p["revenue_run_rate"][:, 0],
+        "new": p["run_rate_new"][:, 1:].sum(1),
+        "referred": p["run_rate_referred"][:, 1:].sum(1),
+        "expansion": p["run_rate_expansion"][:, 1:].sum(1),
+        "winback": p["run_rate_winback"][:, 1:].sum(1),
+        "lost": p["run_rate_lost"][:, 1:].sum(1),
+    }
+    end = p["revenue_run_rate"][:, -1]
+    effects = programme_revenue_effects(result)
+    for key, amount in effects.items():
+        steps[key] = amount
+        end = end + amount
+    price = scenario.price_change
+    if price is not None and price.change != 0 and price.applies_to == "new":
+        join_price = scenario_programmes(scenario, result.assumptions, result.seed).join_price
+        for key in ("new", "referred"):
+            at_old_prices = steps[key] / join_price
+            steps["price"] = steps.get("price", 0.0) + (steps[key] - at_old_prices)
+            steps[key] = at_old_prices
+    steps["end"] = end
+    if not any(seg.referral_rate for seg in scenario.segments):
+        del steps["referred"]
+    return {key: steps[key] for key in BRIDGE_STEPS if key in steps}
+
+
+def programme_revenue_effects(result) -> dict[str, np.ndarray]:
+    """Per run, what the running programmes (``"programmes"``) and a price change for everyone
+    (``"price"``) add to the run rate of the customers active at the horizon, through the revenue
+    factors in force then; a programme's factor is taken before the price's. Empty without either."""
+    scenario = result.scenario
+    revenue_effect = any(
+        central(p.revenue_multiplier) != 1 or isinstance(p.revenue_multiplier, Distribution)
+        for p in running_programmes(scenario)
+    )
+    price = scenario.price_change
+    price_effect = price is not None and price.change != 0 and price.applies_to == "all"
+    if not (revenue_effect or price_effect):
+        return {}
+    arrays = scenario_programmes(scenario, result.assumptions, result.seed)
+    listed = result.output.end_run_rate_by_segment  # (runs, segments)
+    H = scenario.horizon
+    factors = [
+        1.0 + arrays.cover[i][None, :] * arrays.ramp[i, H] * (arrays.revenue[i][:, None] - 1.0)
+        for i in range(arrays.cover.shape[0])
+    ]
+    # the price for everyone is the engines' last programme (see programme_arrays)
+    price_factor = factors.pop() if price is not None and price.applies_to == "all" else np.ones_like(listed)
+    programme_factor = np.prod(factors, axis=0) if factors else np.ones_like(listed)
+    out = {}
+    if revenue_effect:
+        out["programmes"] = (listed * (programme_factor - 1.0)).sum(1)
+    if price_effect:
+        out["price"] = (listed * programme_factor * (price_factor - 1.0)).sum(1)
+    return out
 
 
 def bridge_totals(result) -> dict[str, float]:
-    """Mean revenue run-rate bridge over the horizon: ``start + new + referred + expansion + winback - lost = end``.
-
-    ``referred`` is there only when the scenario has referrals (a step that is always zero is left out).
-    """
-    p = result.paths
-    bridge = {
-        "start": float(p["revenue_run_rate"][:, 0].mean()),
-        "new": float(p["run_rate_new"][:, 1:].sum(1).mean()),
-        "referred": float(p["run_rate_referred"][:, 1:].sum(1).mean()),
-        "expansion": float(p["run_rate_expansion"][:, 1:].sum(1).mean()),
-        "winback": float(p["run_rate_winback"][:, 1:].sum(1).mean()),
-        "lost": float(p["run_rate_lost"][:, 1:].sum(1).mean()),
-        "end": float(p["revenue_run_rate"][:, -1].mean()),
-    }
-    if not any(seg.referral_rate for seg in result.scenario.segments):
-        del bridge["referred"]
-    return bridge
+    """The mean over runs of :func:`bridge_runs`: the steps add up exactly, as they do run by run."""
+    return {key: float(values.mean()) for key, values in bridge_runs(result).items()}
 
 
 @dataclass(frozen=True)

@@ -79,6 +79,7 @@ def simulate_vectorized(
     return EngineOutput(
         paths=paths,
         active_by_segment=out.active_by_segment,
+        end_run_rate_by_segment=out.end_run_rate,
         residual_value=out.residual,
         start_run_rate=paths["revenue_run_rate"][:, 0].copy(),
         year_kept_base=out.year_kept_base,

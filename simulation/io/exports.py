@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..engines.results import SimulationResult
 from ..model.figures import KPIS
+from ..model.programmes import MULTIPLIERS, elasticity_draws, multiplier_draws, running_programmes
 from .cells import to_csv
 
 # Assumptions drawn once per run, lever by lever: (column, attribute of Assumptions).
@@ -40,6 +41,7 @@ SEGMENT_DRAWS = (
 STATUS_QUO_PREFIX = "status_quo."
 # The year-by-year table: (column, path summed over the year's periods, or None for a stock at year end).
 
+
 def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = None) -> pd.DataFrame:
     """One row per simulated future: its sampled assumptions, then its headline figures.
 
@@ -58,8 +60,10 @@ def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = No
         ``run`` (0-based), ``discount_rate_per_period``, every lever assumption
         (``acquisition.cac`` is the cost per new customer at low spend, after the
         multiplier), ``operating_costs`` (per period, the draw behind ``operating_npv``),
-        every segment assumption as ``segments.<name>.<field>``, then every
-        figure of :data:`~simulation.model.figures.KPIS` by its key. Undefined figures are NaN.
+        every segment assumption as ``segments.<name>.<field>``, each running programme's
+        multipliers as ``programmes.<name>.churn_multiplier`` and ``.revenue_multiplier``, a price
+        change's ``price_change.churn_elasticity``, then every figure of
+        :data:`~simulation.model.figures.KPIS` by its key. Undefined figures are NaN.
     """
     a = plan.assumptions
     columns: dict[str, np.ndarray] = {"run": np.arange(plan.runs)}
@@ -69,6 +73,7 @@ def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = No
     for j, segment in enumerate(plan.scenario.segments):
         for name, attr in SEGMENT_DRAWS:
             columns[f"segments.{segment.name}.{name}"] = np.asarray(getattr(a, attr)[:, j], dtype=float)
+    columns.update(programme_draws(plan.scenario, plan.runs, plan.seed))
     for key in KPIS:
         columns[key] = np.asarray(plan.figure(key), dtype=float)
     if baseline is not None:
@@ -78,6 +83,18 @@ def per_run_frame(plan: SimulationResult, baseline: SimulationResult | None = No
             columns[STATUS_QUO_PREFIX + key] = np.asarray(baseline.figure(key), dtype=float)
         columns["npv_gain"] = columns["npv"] - columns[STATUS_QUO_PREFIX + "npv"]
     return pd.DataFrame(columns)
+
+
+def programme_draws(scenario, runs: int, seed: int) -> dict[str, np.ndarray]:
+    """Each running programme's churn and revenue multiplier and a price change's churn elasticity, per run,
+    as the engines drew them (the same streams, so the same values)."""
+    out = {}
+    for programme in running_programmes(scenario):
+        for field in MULTIPLIERS:
+            out[f"programmes.{programme.name}.{field}"] = multiplier_draws(programme, field, seed, runs)
+    if scenario.price_change is not None:
+        out["price_change.churn_elasticity"] = elasticity_draws(scenario.price_change, seed, runs)
+    return out
 
 
 def per_run_csv(plan: SimulationResult, baseline: SimulationResult | None = None) -> str:

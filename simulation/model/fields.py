@@ -32,7 +32,16 @@ FIELD_LABELS = {
     "upsell_uplift": "Upsell uplift",
     "cost_to_serve": "Cost to serve",
     "referral_rate": "Referral rate",
+    "price_change.churn_elasticity": "Price change: churn elasticity",
 }
+# A programme's uncertain effects, after its name: "Loyalty tier: churn multiplier".
+PROGRAMME_FIELD_LABELS = {"churn_multiplier": "churn multiplier", "revenue_multiplier": "revenue multiplier"}
+
+
+def programme_field_label(name: str, field: str) -> str:
+    """How a programme's field reads in charts and tables: ``Loyalty tier: churn multiplier``."""
+    return f"{name}: {PROGRAMME_FIELD_LABELS[field]}"
+
 
 # The lever assumptions as the editor lists them: (path, description); "{period}" is the scenario's period word.
 LEVER_FIELDS = (

@@ -33,6 +33,7 @@ MAX_PROGRAMMES = 20
 MAX_MULTIPLIER = 5.0
 MAX_ELASTICITY = 10.0
 ALL = "all"
+MULTIPLIERS = ("churn_multiplier", "revenue_multiplier")  # a programme's effects, each may be uncertain
 
 
 class Programme(_Frozen):
@@ -224,8 +225,7 @@ def programme_arrays(scenario, runs: int, seed: int) -> ProgrammeArrays:
     price = scenario.price_change
     join_price, join_churn = np.ones(runs), np.ones(runs)
     if price is not None:
-        bounds = bounds_of(PriceChange, "churn_elasticity")
-        response = draw(price.churn_elasticity, bounds, seed, "price_change.churn_elasticity", runs)
+        response = elasticity_draws(price, seed, runs)
         churn_factor = np.clip(1.0 + response * price.change, 0.0, MAX_MULTIPLIER)
         if price.applies_to == "new":
             join_price[:] = 1.0 + price.change
@@ -240,9 +240,7 @@ def programme_arrays(scenario, runs: int, seed: int) -> ProgrammeArrays:
         if isinstance(p, _PriceEffect):
             churn[i], revenue[i] = p.churn_factor, p.revenue_factor
         else:
-            for field, out in (("churn_multiplier", churn), ("revenue_multiplier", revenue)):
-                path = f"programmes.{p.name}.{field}"
-                out[i] = draw(getattr(p, field), bounds_of(Programme, field), seed, path, runs)
+            churn[i], revenue[i] = (multiplier_draws(p, field, seed, runs) for field in MULTIPLIERS)
         ramps[i] = ramp(p.start, p.phase_in, H)
         on[i] = (np.arange(H + 1) >= p.start).astype(float)
         cover[i] = p.covered(names)
@@ -260,6 +258,19 @@ def programme_arrays(scenario, runs: int, seed: int) -> ProgrammeArrays:
         join_price=join_price,
         join_churn=np.ascontiguousarray(join_churn, dtype=float),
     )
+
+
+def multiplier_draws(programme: Programme, field: str, seed: int, runs: int) -> np.ndarray:
+    """A programme's ``churn_multiplier`` or ``revenue_multiplier`` in each of ``runs`` runs, on the
+    stream ``programmes.<name>.<field>``."""
+    path = f"programmes.{programme.name}.{field}"
+    return draw(getattr(programme, field), bounds_of(Programme, field), seed, path, runs)
+
+
+def elasticity_draws(price: PriceChange, seed: int, runs: int) -> np.ndarray:
+    """A price change's churn elasticity in each of ``runs`` runs, on the stream ``price_change.churn_elasticity``."""
+    bounds = bounds_of(PriceChange, "churn_elasticity")
+    return draw(price.churn_elasticity, bounds, seed, "price_change.churn_elasticity", runs)
 
 
 class _PriceEffect(NamedTuple):

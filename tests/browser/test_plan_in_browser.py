@@ -7,9 +7,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
+from simulation import scenario_from_dict
+from simulation.io.presets import load_preset
+from simulation.io.sharing import QUERY_PARAM, encode_scenario
 from ui.shared.widgets import SHARE_LINK_LABEL
 
-from .streamlit_page import open_plan, wait_for_rerun
+from .streamlit_page import P_BEATS, metric, open_plan, wait_for_rerun, wait_for_whole_plan
 
 SPLIT = "Acquisition share of the budget"
 PAGES = ("Plan", "Optimise", "Compare", "Methodology")
@@ -64,6 +67,28 @@ def test_no_console_errors_or_vega_warnings(page, app_url, name):
     assert not found, f"the {name} page wrote to the console: {found}"
 
 
+def overlapping_labels(page) -> list[str]:
+    """Pairs of chart labels (data labels and the axis labels Vega keeps) whose boxes overlap."""
+    return page.evaluate(
+        """() => {
+            const out = [];
+            for (const chart of document.querySelectorAll("[data-testid='stVegaLiteChart']")) {
+              // data labels and the axis labels Vega keeps (it hides overlapping ones with opacity 0)
+              const texts = [...chart.querySelectorAll("svg g.mark-text text")]
+                .filter(t => t.getAttribute("opacity") !== "0" && getComputedStyle(t).opacity !== "0")
+                .map(t => ({t: t.textContent, r: t.getBoundingClientRect()}))
+                .filter(x => x.r.width > 0 && x.t);
+              for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+                const a = texts[i].r, b = texts[j].r;
+                if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
+                  out.push(texts[i].t + " / " + texts[j].t);
+              }
+            }
+            return out;
+        }"""
+    )
+
+
 def test_phone_screen_shows_the_answer_and_fits(browser, app_url, artifacts):
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
     page = context.new_page()
@@ -89,24 +114,7 @@ def test_phone_screen_shows_the_answer_and_fits(browser, app_url, artifacts):
         )
         assert not too_wide, f"cut off or wider than a {width} px screen: {too_wide}"
         # the bridge's amount labels do not overlap each other
-        overlaps = page.evaluate(
-            """() => {
-                const out = [];
-                for (const chart of document.querySelectorAll("[data-testid='stVegaLiteChart']")) {
-                  // data labels and the axis labels Vega keeps (it hides overlapping ones with opacity 0)
-                  const texts = [...chart.querySelectorAll("svg g.mark-text text")]
-                    .filter(t => t.getAttribute("opacity") !== "0" && getComputedStyle(t).opacity !== "0")
-                    .map(t => ({t: t.textContent, r: t.getBoundingClientRect()}))
-                    .filter(x => x.r.width > 0 && x.t);
-                  for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
-                    const a = texts[i].r, b = texts[j].r;
-                    if (a.left < b.right - 1 && b.left < a.right - 1 && a.top < b.bottom - 1 && b.top < a.bottom - 1)
-                      out.push(texts[i].t + " / " + texts[j].t);
-                  }
-                }
-                return out;
-            }"""
-        )
+        overlaps = overlapping_labels(page)
         assert not overlaps, f"chart labels overlap on a phone: {overlaps}"
         # the share link does not fill the screen
         page.get_by_role("button", name=SHARE_LINK_LABEL).click()
@@ -153,3 +161,30 @@ def test_optimise_charts_after_the_map_and_tornado_write_nothing_to_the_console(
     found = _vega_messages(messages)
     assert not found, f"the Optimise page's charts wrote to the console: {found}"
     expect(page.get_by_test_id("stException")).to_have_count(0)
+
+
+def test_a_bridge_with_programmes_and_a_price_change_stays_readable_on_a_phone(browser, app_url, artifacts):
+    data = load_preset("wholesale_loyalty").to_dict()
+    data["price_change"] = {
+        "change": 0.04,
+        "applies_to": "all",
+        "start": 13,
+        "churn_elasticity": {"low": 0.5, "high": 1.5},
+    }
+    data["simulation"] = {"runs": 200, "seed": 1}
+    context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True, device_scale_factor=2)
+    page = context.new_page()
+    page.set_default_timeout(60_000)
+    try:
+        page.goto(f"{app_url}/?{QUERY_PARAM}={encode_scenario(scenario_from_dict(data))}")
+        expect(metric(page, P_BEATS)).to_be_visible(timeout=60_000)
+        wait_for_whole_plan(page)
+        page.wait_for_timeout(2000)
+        chart = page.get_by_test_id("stVegaLiteChart").filter(has_text="± Programmes")
+        expect(chart).to_have_count(1)
+        expect(chart.get_by_text("± Price change", exact=True)).to_have_count(1)
+        overlaps = overlapping_labels(page)
+        assert not overlaps, f"chart labels overlap on a phone: {overlaps}"
+        chart.screenshot(path=str(artifacts / "bridge_with_programmes_on_a_phone.png"))
+    finally:
+        context.close()

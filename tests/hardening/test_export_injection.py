@@ -249,3 +249,22 @@ def test_every_csv_and_workbook_is_written_through_the_one_writer():
                 if isinstance(node, ast.Attribute) and node.attr in {"to_csv", "writer", "DictWriter", "to_excel"}:
                     found.append(f"{rel}:{node.lineno}: .{node.attr}")
     assert not found, f"CSV or spreadsheet cells written outside simulation/io/cells.py: {found}"
+
+
+def test_programme_names_reach_the_per_run_csv_as_text():
+    data = hostile_scenario(runs=20).to_dict()
+    data["programmes"] = [
+        {"name": name, "churn_multiplier": {"low": 0.8, "high": 0.95}, "revenue_multiplier": 1.01}
+        for name in (HOSTILE_NAME, "@SUM(A1:A2)")
+    ]
+    data["price_change"] = {"change": 0.05, "churn_elasticity": {"low": 0.5, "high": 1.5}}
+    per_run = plan_exports.plan_files(scenario_from_dict(data))["csv"]()
+    assert not live_csv_cells(per_run), f"live fields: {live_csv_cells(per_run)[:5]}"
+    header = next(csv.reader(io.StringIO(per_run)))
+    for name in (HOSTILE_NAME, "@SUM(A1:A2)"):
+        for field in ("churn_multiplier", "revenue_multiplier"):
+            assert f"programmes.{name}.{field}" in header, f"the column keeps the programme's name: {name}"
+    assert "price_change.churn_elasticity" in header, "the drawn elasticity has its column"
+    runs = pd.read_csv(io.StringIO(per_run))
+    column = runs[f"programmes.{HOSTILE_NAME}.churn_multiplier"]
+    assert pd.api.types.is_float_dtype(column) and column.between(0.8, 0.95).all(), "the draws stay numbers"

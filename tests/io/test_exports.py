@@ -6,10 +6,11 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from simulation import compare, simulate
+from simulation import compare, scenario_from_dict, simulate
 from simulation.cli import main
 from simulation.io.exports import STATUS_QUO_PREFIX, per_run_frame, projections_wide
 from simulation.model.figures import KPIS
+from simulation.model.programmes import scenario_programmes
 from tests.helpers import scenario as make_scenario
 
 
@@ -98,3 +99,29 @@ def comparison_toml() -> str:
         segment={"churn": {"low": 0.03, "high": 0.08}},
     )
     return s.to_toml()
+
+
+def test_per_run_rows_hold_each_programmes_draws_as_the_engines_drew_them():
+    data = make_scenario(horizon=12, simulation={"runs": 50, "seed": 4}).to_dict()
+    data["programmes"] = [
+        {"name": "Loyalty tier", "churn_multiplier": {"low": 0.6, "high": 0.9}, "revenue_multiplier": 0.98},
+        {"name": "Contact plan", "churn_multiplier": 0.9, "revenue_multiplier": {"mean": 1.02, "sd": 0.01}},
+        {"name": "Switched off", "churn_multiplier": {"low": 0.1, "high": 0.2}, "enabled": False},
+    ]
+    data["price_change"] = {"change": 0.1, "applies_to": "new", "churn_elasticity": {"low": -0.5, "high": 2.0}}
+    result = simulate(scenario_from_dict(data))
+    frame = per_run_frame(result)
+    arrays = scenario_programmes(result.scenario, result.assumptions, result.seed)
+    for i, name in enumerate(("Loyalty tier", "Contact plan")):
+        churn, revenue = frame[f"programmes.{name}.churn_multiplier"], frame[f"programmes.{name}.revenue_multiplier"]
+        assert np.array_equal(churn, arrays.churn[i]), f"{name}: the churn multipliers the engine used"
+        assert np.array_equal(revenue, arrays.revenue[i]), f"{name}: the revenue multipliers the engine used"
+    assert frame["programmes.Loyalty tier.churn_multiplier"].between(0.6, 0.9).all(), "drawn within the range"
+    assert frame["programmes.Loyalty tier.churn_multiplier"].std() > 0, "a range varies between futures"
+    assert (frame["programmes.Loyalty tier.revenue_multiplier"] == 0.98).all(), "a plain multiplier is constant"
+    elasticity = frame["price_change.churn_elasticity"]
+    assert elasticity.between(-0.5, 2.0).all() and elasticity.std() > 0, "the elasticity as drawn, run by run"
+    np.testing.assert_allclose(1.0 + elasticity * 0.1, arrays.join_churn, rtol=1e-12, err_msg="the churn response")
+    assert not any("Switched off" in c for c in frame.columns), "a programme switched off draws nothing"
+    plain = per_run_frame(simulate(make_scenario(horizon=12, simulation={"runs": 50, "seed": 4})))
+    assert not any(c.startswith(("programmes.", "price_change.")) for c in plain.columns), "none without them"

@@ -8,6 +8,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import example, given
+from hypothesis import strategies as st
 
 from ui.shared import charts, style
 
@@ -88,8 +90,8 @@ def test_bridge_frame_floats_each_step_from_the_running_total():
         {"Plan": {"start": 100, "new": 30, "expansion": 5, "winback": 2, "lost": 20, "end": 117}}
     )
     steps = frame.set_index("step")
-    expected = [label for key, label in charts.BRIDGE_STEPS if key != "referred"]
-    assert list(frame["step"]) == expected, "steps in order, the referral step left out when not given"
+    expected = [label for key, label in charts.BRIDGE_STEPS if key not in ("referred", "programmes", "price")]
+    assert list(frame["step"]) == expected, "steps in order, the steps not given left out"
     assert (steps.loc["+ New customers", "bar_start"], steps.loc["+ New customers", "bar_end"]) == (100, 130)
     assert steps.loc["− Lost to churn", "amount"] == -20, "churn is shown as a loss"
     assert steps.loc["− Lost to churn", "bar_end"] == steps.loc["Run-rate at the end", "amount"], (
@@ -222,3 +224,79 @@ def test_a_spec_from_the_cache_can_be_changed_without_changing_the_next(fan_fram
     first.clear()
     again = cache.chart_spec("fan", fan_frame, **params)
     assert json.dumps(again, sort_keys=True) == expected, "a caller's change reached the cached template"
+
+
+def test_bridge_steps_for_programmes_and_price_float_and_keep_their_sign():
+    bridge = {
+        "start": 100,
+        "new": 30,
+        "expansion": 5,
+        "winback": 2,
+        "lost": 20,
+        "programmes": -4,
+        "price": 6,
+        "end": 119,
+    }
+    frame = charts.bridge_frame({"Plan": bridge})
+    steps = frame.set_index("step")
+    assert list(frame["step"])[-3:] == ["± Programmes", "± Price change", "Run-rate at the end"], list(frame["step"])
+    assert (steps.loc["± Programmes", "bar_start"], steps.loc["± Programmes", "bar_end"]) == (117, 113), (
+        "a programme that lowers what customers pay steps down from the running total"
+    )
+    assert steps.loc["± Price change", "bar_end"] == steps.loc["Run-rate at the end", "amount"], "lands on the end"
+    assert list(frame["total"]) == [True, False, False, False, False, False, False, True], "only the ends are totals"
+
+
+def test_bridge_labels_sign_every_step_and_no_total():
+    bridges = {"Plan": {"start": 100, "new": 30, "expansion": 5, "winback": 2, "lost": 20, "programmes": 4, "end": 121}}
+    spec = charts.bridge_chart(
+        charts.bridge_frame(bridges), currency="EUR", period="month", horizon=60, colors={"Plan": style.PLAN}, runs=9,
+        **charts.bridge_options(bridges),
+    ).to_dict()  # fmt: skip
+    label = next(t["calculate"] for t in spec["layer"][1]["transform"] if t.get("as") == "label")
+    assert "datum.total" in label and "datum.order" not in label, f"signs from the step's kind, not its place: {label}"
+    subtitle = " ".join(spec["title"]["subtitle"])
+    assert "programmes and prices" in subtitle, f"the subtitle explains the programme step: {subtitle}"
+    plain = {"Plan": {k: v for k, v in bridges["Plan"].items() if k != "programmes"}}
+    spec = charts.bridge_chart(
+        charts.bridge_frame(plain), currency="EUR", period="month", horizon=60, colors={"Plan": style.PLAN}, runs=9,
+        **charts.bridge_options(plain),
+    ).to_dict()  # fmt: skip
+    assert "programmes" not in " ".join(spec["title"]["subtitle"]), "no word of programmes in a bridge without them"
+
+
+def test_the_bridge_grows_with_its_steps_so_bars_keep_room_for_labels():
+    six = {"Plan": dict.fromkeys(("start", "new", "expansion", "winback", "lost", "end"), 1.0)}
+    nine = {
+        "Plan": dict.fromkeys(
+            ("start", "new", "referred", "expansion", "winback", "lost", "programmes", "price", "end"), 1.0
+        )
+    }
+    assert charts.bridge_height(six, 340) == 340, "the default height holds up to seven steps"
+    assert charts.bridge_height(nine, 340) == round(340 * 9 / 7), "each step beyond seven adds a seventh"
+    assert charts.bridge_options(nine, 185) == {"height": round(185 * 9 / 7), "effects": True}
+
+
+_amounts = st.floats(min_value=-1e7, max_value=1e7, allow_nan=False, allow_infinity=False)
+
+
+@given(
+    start=st.floats(min_value=0, max_value=1e8, allow_nan=False),
+    new=st.floats(min_value=0, max_value=1e7, allow_nan=False),
+    lost=st.floats(min_value=0, max_value=1e7, allow_nan=False),
+    programmes=_amounts,
+    price=_amounts,
+)
+@example(start=100.0, new=0.0, lost=0.0, programmes=-5.0, price=5.0)  # effects that cancel
+@example(start=100.0, new=0.0, lost=0.0, programmes=0.0, price=0.0)  # effects at zero
+def test_the_bridge_lands_on_its_end_whatever_the_signs_of_programmes_and_price(start, new, lost, programmes, price):
+    end = start + new - lost + programmes + price
+    bridge = {"start": start, "new": new, "expansion": 0.0, "winback": 0.0, "lost": lost}
+    bridge |= {"programmes": programmes, "price": price, "end": end}
+    frame = charts.bridge_frame({"Plan": bridge}).set_index("step")
+    scale = max(abs(start), abs(new), abs(lost), abs(programmes), abs(price), 1.0)
+    assert frame.loc["± Price change", "bar_end"] == pytest.approx(end, abs=1e-9 * scale), "lands on the end"
+    for label, amount in (("± Programmes", programmes), ("± Price change", price)):
+        row = frame.loc[label]
+        assert row["amount"] == amount and row["bar_end"] - row["bar_start"] == pytest.approx(amount, abs=1e-9 * scale)
+        assert not row["total"], f"{label} is a step, drawn with its sign"

@@ -9,7 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import numpy as np
 import pytest
 
-from simulation import KPIS, PATH_METRICS, compare
+from simulation import KPIS, PATH_METRICS, compare, scenario_from_dict
 from simulation.io.presets import DEFAULT_PRESET, list_presets, load_preset
 from simulation.io.sharing import QUERY_PARAM, encode_scenario
 from simulation.model import edits
@@ -391,6 +391,16 @@ def test_revenue_bridge_adds_up(test_scenario):
     bridge = cache.plan_figures(edits.with_split(test_scenario, 0.5)).plan.bridge
     total = bridge["start"] + bridge["new"] + bridge["expansion"] + bridge["winback"] - bridge["lost"]
     assert total == pytest.approx(bridge["end"], rel=1e-9), f"the bridge does not close: {bridge}"
+
+
+def test_the_page_bridge_of_a_plan_with_programmes_has_their_step_and_adds_up():
+    data = load_preset("wholesale_loyalty").to_dict()
+    data["simulation"] = {"runs": 60, "seed": 3}
+    figures = cache.plan_figures(scenario_from_dict(data))
+    for who, bridge in (("plan", figures.plan.bridge), ("status quo", figures.baseline.bridge)):
+        assert "programmes" in bridge and "price" not in bridge, f"{who}: a revenue multiplier, no price change"
+        total = sum(-v if k == "lost" else v for k, v in bridge.items() if k != "end")
+        assert total == pytest.approx(bridge["end"], rel=1e-12), f"{who}: the bridge does not close: {bridge}"
 
 
 def test_the_status_quo_budget_is_edited_beside_the_plan(app, test_scenario):

@@ -31,8 +31,14 @@ BRIDGE_STEPS = (
     ("expansion", "+ Expansion"),
     ("winback", "+ Won back"),
     ("lost", "− Lost to churn"),
+    ("programmes", "± Programmes"),
+    ("price", "± Price change"),
     ("end", "Run-rate at the end"),
 )
+BRIDGE_TOTALS = ("start", "end")
+BRIDGE_EFFECTS = ("programmes", "price")
+BRIDGE_ROWS = 7  # the steps the default height is made for (referrals included)
+BRIDGE_HEIGHT = 340
 EXPORT_WIDTH = 900
 BAND_NOTE = {
     (90, 50): [
@@ -131,16 +137,17 @@ def bridge_frame(bridges: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
     """The revenue run-rate bridge as floating bars, one set per series.
 
     ``bridges`` maps a series name to mean amounts ``start, new, [referred,] expansion,
-    winback, lost, end`` (``lost`` positive; a step left out is not drawn). Returns columns
-    ``series, order, step, amount, bar_start, bar_end`` where each step's bar runs from the
-    running total before it to the one after it, and the two totals run from zero.
+    winback, lost, [programmes,] [price,] end`` (``lost`` positive; a step left out is not drawn).
+    Returns columns ``series, order, step, amount, bar_start, bar_end, total`` where each step's
+    bar runs from the running total before it to the one after it, and the two totals (``total``
+    true) run from zero.
     """
     rows = []
     for series, b in bridges.items():
         level = 0.0
         for order, (key, label) in enumerate(step for step in BRIDGE_STEPS if step[0] in b):
             amount = float(b[key])
-            if key in ("start", "end"):
+            if key in BRIDGE_TOTALS:
                 start, end = 0.0, amount
                 level = amount
             else:
@@ -149,9 +156,34 @@ def bridge_frame(bridges: Mapping[str, Mapping[str, float]]) -> pd.DataFrame:
                 level = end
                 amount = signed
             rows.append(
-                {"series": series, "order": order, "step": label, "amount": amount, "bar_start": start, "bar_end": end}
+                {
+                    "series": series,
+                    "order": order,
+                    "step": label,
+                    "amount": amount,
+                    "bar_start": start,
+                    "bar_end": end,
+                    "total": key in BRIDGE_TOTALS,
+                }
             )
-    return pd.DataFrame(rows)
+    return pd.DataFrame(rows, columns=["series", "order", "step", "amount", "bar_start", "bar_end", "total"])
+
+
+def bridge_effects(bridges: Mapping[str, Mapping[str, float]]) -> bool:
+    """Whether any series' bridge has a step for programmes or a price change."""
+    return any(key in b for b in bridges.values() for key in BRIDGE_EFFECTS)
+
+
+def bridge_height(bridges: Mapping[str, Mapping[str, float]], height: int) -> int:
+    """The bridge chart's height for ``bridges``: ``height`` for up to :data:`BRIDGE_ROWS` steps, and
+    as much more per step beyond, so that every bar keeps room for its label."""
+    rows = len({key for b in bridges.values() for key in b})
+    return round(height * max(rows, BRIDGE_ROWS) / BRIDGE_ROWS)
+
+
+def bridge_options(bridges: Mapping[str, Mapping[str, float]], height: int = BRIDGE_HEIGHT) -> dict:
+    """The :func:`bridge_chart` parameters that depend on which steps ``bridges`` have."""
+    return {"height": bridge_height(bridges, height), "effects": bridge_effects(bridges)}
 
 
 # Charts ---------------------------------------------------------------------------------------
@@ -247,13 +279,15 @@ def bridge_chart(
     horizon: int,
     colors: Mapping[str, str],
     runs: int,
-    height: int = 340,
+    height: int = BRIDGE_HEIGHT,
+    effects: bool = False,
 ) -> alt.LayerChart:
     """Waterfall of the revenue run-rate from the first period to the last, by source, per series.
 
     ``frame`` comes from :func:`bridge_frame`. The steps run down the page and the bars
     across, so each amount's label has its own row and labels never run into each other,
-    on a phone as on a wide screen.
+    on a phone as on a wide screen. ``effects``: the frame has a step for programmes or a
+    price change (:func:`bridge_effects`), which the subtitle then explains.
     """
     series = list(colors)
     steps = [label for _key, label in BRIDGE_STEPS]
@@ -283,7 +317,7 @@ def bridge_chart(
         .transform_calculate(
             label_x="max(datum.bar_start, datum.bar_end)",
             label=(
-                "(datum.amount < 0 ? '−' : (datum.order > 0 && datum.order < 5 ? '+' : '')) + "
+                "(datum.amount < 0 ? '−' : (datum.total ? '' : '+')) + "
                 f"{symbol} + replace(format(abs(datum.amount), '.3~s'), 'G', 'B')"
             ),
         )
@@ -297,6 +331,11 @@ def bridge_chart(
         f"and where it ends; average of {runs:,} simulated futures.",
         "New customers, expansion and win-back add to it; churn takes away. The steps add up exactly.",
     ]
+    if effects:
+        subtitle[1:] = [
+            "New customers, expansion and win-back add to it, at the prices before any change; churn takes away;",
+            "programmes and prices in force at the end change what customers pay. The steps add up exactly.",
+        ]
     return alt.layer(bars, labels, data=frame).properties(
         title=title_params(f"Where the revenue run-rate comes from over {horizon} {period}s", subtitle), height=height
     )

@@ -290,14 +290,15 @@ def fan_svg(results: Mapping[str, SimulationResult], colors: Mapping[str, str], 
 
 
 def bridge_svg(results: Mapping[str, SimulationResult], colors: Mapping[str, str], scenario: Scenario) -> str:
+    bridges = {name: bridge_totals(r) for name, r in results.items()}
     chart = charts.bridge_chart(
-        charts.bridge_frame({name: bridge_totals(r) for name, r in results.items()}),
+        charts.bridge_frame(bridges),
         currency=scenario.currency,
         period=scenario.period,
         horizon=scenario.horizon,
         colors=colors,
         runs=next(iter(results.values())).runs,
-        height=CHART_HEIGHT,
+        **charts.bridge_options(bridges, CHART_HEIGHT),
     )
     return svg(chart, BRIDGE_WIDTH)
 
