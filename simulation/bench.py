@@ -70,7 +70,7 @@ def _command_line_run(scenario, runs: int) -> None:
     from .cli_common import json_safe
     from .engines.runner import compare
 
-    comparison = compare(scenario, runs=runs, seed=1)
+    comparison = compare(scenario, runs=runs, seed=1, baseline_figures_only=True)
     plan, baseline = comparison.plan, comparison.baseline
     doc = {
         "kpis": plan.kpi_summary(),
