@@ -25,12 +25,11 @@ from simulation.engines import runner
 from simulation.engines.paths import PATH_METRICS, pnl_metrics
 from simulation.engines.results import PERCENTILES
 from simulation.engines.runner import shared_draws
-from simulation.engines.summary import ResultSummary
+from simulation.engines.summary import CHART_METRICS, ResultSummary
 from simulation.io.presets import list_presets, load_preset, preset_path
 from simulation.model import closed_forms
 from simulation.model.figures import KPIS
 
-CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")  # what the app keeps of a run
 CLV_FIGURES = ("clv", "ltv_to_cac")
 RTOL = 1e-12
 
