@@ -153,12 +153,12 @@ def _mean_inverse_concentrated(a, b, d, c):
 
 # Where the reflection at z = 1 is used (:func:`hyp2f1_unit`): its two terms cancel as ``a`` nears 1 or 2
 # (poles of Gamma(1 - a)) and as ``b (1 - z)`` grows (both grow like ``exp(b (1 - z))``), so it is used only
-# ``a`` at least REFLECTION_GAP from 1 and below 2 - REFLECTION_GAP, ``b`` below REFLECTION_MAX_B and
+# where ``a`` is at least REFLECTION_GAP from 1 and below 2 - REFLECTION_GAP, ``b`` below REFLECTION_MAX_B and
 # ``b (1 - z)`` at most REFLECTION_MAX_BW; there it agrees with SciPy to 3e-13 over 400,000 random cases.
 REFLECTION_GAP = 0.05
 REFLECTION_MAX_B = 30.0
 REFLECTION_MAX_BW = 0.5
-REFLECTION_TERMS = 400
+REFLECTION_TERMS = 400  # far more than the region needs (a few dozen); a sum not done by then goes to SciPy
 
 
 def hyp2f1_unit(a, b, z):
