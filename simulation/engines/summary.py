@@ -16,9 +16,6 @@ import pandas as pd
 from ..model.scenario import Budget
 
 BRIDGE_STEPS = ("start", "new", "referred", "expansion", "winback", "lost", "end")
-# The paths whose percentiles the app keeps of a run (its charts); with the figures, the bridge and the
-# year-by-year P&L, what a moved slider computes besides the engine's run.
-CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
 
 
 def bridge_totals(result) -> dict[str, float]:
@@ -39,6 +36,11 @@ def bridge_totals(result) -> dict[str, float]:
     if not any(seg.referral_rate for seg in result.scenario.segments):
         del bridge["referred"]
     return bridge
+
+
+# The paths whose percentiles the app keeps of a run (its charts); with the figures, the bridge and the
+# year-by-year P&L, what a moved slider computes besides the engine's run.
+CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
 
 
 @dataclass(frozen=True)
