@@ -70,7 +70,7 @@ def _command_line_run(scenario, runs: int) -> None:
     from .cli_common import json_safe
     from .engines.runner import compare
 
-    comparison = compare(scenario, runs=runs, seed=1)
+    comparison = compare(scenario, runs=runs, seed=1, baseline_figures_only=True)
     plan, baseline = comparison.plan, comparison.baseline
     doc = {
         "kpis": plan.kpi_summary(),
@@ -165,6 +165,11 @@ def main(args) -> int:
             f"(processor {again_cpu * 1e3:.1f} ms, {again_cpu / min(keyed, numpy_draws):.1f}x the draws alone; "
             f"{load()})"
         )
+        kept, kept_cpu = _slider_move(scenario, runs, args.repeat, figures=True)
+        print(
+            f"{'':>8} the same with what the app keeps of it (figures, percentiles, year table): {kept * 1e3:.1f} ms "
+            f"(processor {kept_cpu * 1e3:.1f} ms; {load()})"
+        )
         if runs > 2000:
             continue  # the command line's run is timed where interactive use happens
         more, more_cpu, full = _run_overhead(scenario, runs, args.repeat)
@@ -183,14 +188,18 @@ def main(args) -> int:
     return 0
 
 
-def _slider_move(scenario, runs: int, repeat: int) -> tuple[float, float]:
+def _slider_move(scenario, runs: int, repeat: int, figures: bool = False) -> tuple[float, float]:
     """Median wall and processor seconds of another budget on the same assumption draws (a slider move).
 
     The draws are prepared as the app keeps them (:func:`~simulation.engines.runner.shared_draws`):
     the latent classes and the no-marketing counterfactual are made once, before the timing; and the
-    engine runs as the app runs it, without the count of saved customers, which no page shows.
+    engine runs as the app runs it, without the count of saved customers, which no page shows. With
+    ``figures``, also what the app keeps of the run (``ui/shared/cache.cached_run``): every figure, the
+    charts' percentiles and bridge (:class:`~simulation.engines.summary.ResultSummary`) and the
+    year-by-year P&L.
     """
     from .engines.runner import shared_draws
+    from .engines.summary import CHART_METRICS, ResultSummary
 
     assumptions = shared_draws(scenario, runs, 1)
     budgets = [scenario.budget.with_split(scenario.budget.total, share) for share in (0.3, 0.7)]
@@ -198,7 +207,11 @@ def _slider_move(scenario, runs: int, repeat: int) -> tuple[float, float]:
 
     def move():
         budget = budgets[next(moves) % 2]
-        return simulate(scenario, budget, runs=runs, seed=1, assumptions=assumptions, count_saved=False)
+        result = simulate(scenario, budget, runs=runs, seed=1, assumptions=assumptions, count_saved=False)
+        if figures:
+            ResultSummary.of(result, CHART_METRICS)
+            result.year_summary()
+        return result
 
     move()
     return _median_times(move, repeat)
@@ -214,13 +227,15 @@ def _run_overhead(scenario, runs: int, repeat: int) -> tuple[float, float, float
 def _bench_presets(runs: int, args) -> None:
     """Every preset: a slider move and the command line's run at ``runs``; 10,000 runs of :data:`TEN_THOUSAND`."""
     print(f"\nEvery preset, {runs:,} runs, median of {args.repeat} (wall ms, processor ms in brackets):")
-    print(f"  {'preset':<20} {'slider move':>18} {'run minus 10 runs':>20}  load")
+    print(f"  {'preset':<20} {'slider move':>18} {'with figures':>18} {'run minus 10 runs':>20}  load")
     for key in list_presets():
         scenario = load_preset(key)
         move, move_cpu = _slider_move(scenario, runs, args.repeat)
+        kept, kept_cpu = _slider_move(scenario, runs, args.repeat, figures=True)
         more, more_cpu, _ = _run_overhead(scenario, runs, args.repeat)
         moved = f"{move * 1e3:>8.1f} ({move_cpu * 1e3:>7.1f})"
-        print(f"  {key:<20} {moved} {more * 1e3:>9.1f} ({more_cpu * 1e3:>7.1f})  {load()}")
+        with_figures = f"{kept * 1e3:>8.1f} ({kept_cpu * 1e3:>7.1f})"
+        print(f"  {key:<20} {moved} {with_figures} {more * 1e3:>9.1f} ({more_cpu * 1e3:>7.1f})  {load()}")
     if runs > 1000 or (args.runs and max(args.runs) < 10000):
         return
     repeat = min(args.repeat, 3)

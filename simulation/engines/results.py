@@ -132,14 +132,14 @@ class SimulationResult:
         Each line is summed over the year's periods run by run, then summarised over runs, so the
         90 % range of operating profit is the range of the sum, not the sum of ranges.
         """
-        frames = []
-        years = np.arange(1, self.year_ends.size + 1)
-        for metric in pnl_metrics(self.scenario) if metrics is None else metrics:
-            values = self.yearly(metric)
-            p5, p50, p95 = np.percentile(values, (5, 50, 95), axis=0)
-            summary = {"mean": values.mean(0), "p5": p5, "p50": p50, "p95": p95}
-            frames.append(pd.DataFrame({"year": years, "metric": metric, **summary}))
-        return pd.concat(frames, ignore_index=True)
+        metrics = tuple(pnl_metrics(self.scenario) if metrics is None else metrics)
+        # every line at once: (lines, runs, years), summed and summarised as :meth:`yearly` does one line
+        cumulative = np.cumsum(np.stack([self.paths[m] for m in metrics]), axis=2)
+        values = np.diff(cumulative[:, :, self.year_ends], axis=2, prepend=0.0)
+        years = values.shape[2]
+        return _long_table(
+            "year", np.arange(1, years + 1), metrics, values.mean(1), percentiles_over_runs(values, (5, 50, 95))
+        )
 
     @cached_property
     def _figure_cache(self) -> dict[str, np.ndarray]:
@@ -159,15 +159,10 @@ class SimulationResult:
 
     def path_summary(self, metrics=PATH_METRICS) -> pd.DataFrame:
         """Long table ``period, metric, mean, p5, p25, p50, p75, p95``."""
-        frames = []
-        for metric in metrics:
-            values = self.paths[metric]
-            q = np.percentile(values, PERCENTILES, axis=0)
-            frame = pd.DataFrame({"period": self.periods, "metric": metric, "mean": values.mean(0)})
-            for p, row in zip(PERCENTILES, q, strict=True):
-                frame[f"p{p}"] = row
-            frames.append(frame)
-        return pd.concat(frames, ignore_index=True)
+        metrics = tuple(metrics)
+        values = np.stack([self.paths[m] for m in metrics])  # (metrics, runs, periods)
+        means = np.stack([self.paths[m].mean(0) for m in metrics])
+        return _long_table("period", self.periods, metrics, means, percentiles_over_runs(values, PERCENTILES))
 
     def headline(self, key: str) -> float | None:
         """The figure's headline: the mean over runs, or the registry's own rule (a ratio of means, say)."""
@@ -187,6 +182,31 @@ class SimulationResult:
                 summary["mean"] = self.headline(name)
             out[name] = summary
         return out
+
+
+def percentiles_over_runs(values: np.ndarray, percentiles) -> dict[str, np.ndarray]:
+    """``{"p5": ..., ...}``: each percentile over runs (axis 1) of ``values`` (metrics, runs, columns).
+
+    The same numbers as ``np.percentile(values[i], percentiles, axis=0)`` for every metric ``i`` (a
+    percentile depends only on the sorted values of its column), computed in one pass: each column is
+    sorted once, contiguous, and the percentiles are read from the sorted columns.
+    """
+    columns = np.ascontiguousarray(values.transpose(0, 2, 1))  # (metrics, columns, runs), a copy
+    columns.sort(axis=-1)
+    q = np.percentile(columns, percentiles, axis=-1)  # (percentiles, metrics, columns)
+    return {f"p{p}": row for p, row in zip(percentiles, q, strict=True)}
+
+
+def _long_table(index: str, labels: np.ndarray, metrics: tuple[str, ...], means, quantiles: dict) -> pd.DataFrame:
+    """One long frame ``index, metric, mean, p...``: the rows of each metric in turn, over ``labels``."""
+    count = len(labels)
+    frame = {
+        index: np.tile(np.asarray(labels), len(metrics)),
+        "metric": np.repeat(np.array(metrics, dtype=object), count),
+        "mean": np.asarray(means, dtype=float).reshape(-1),
+    }
+    frame.update({name: row.reshape(-1) for name, row in quantiles.items()})
+    return pd.DataFrame(frame)
 
 
 def summarize(values: np.ndarray) -> dict[str, float | None]:

@@ -76,11 +76,21 @@ def shared_draws(scenario: Scenario, runs: int, seed: int) -> Assumptions:
     return drawn
 
 
-def compare(scenario: Scenario, *, runs=None, seed=None, engine="vectorized", **engine_options) -> Comparison:
-    """Simulate the plan's budget and the baseline budget on the same random numbers."""
+def compare(
+    scenario: Scenario, *, runs=None, seed=None, engine="vectorized", baseline_figures_only=False, **engine_options
+) -> Comparison:
+    """Simulate the plan's budget and the baseline budget on the same random numbers.
+
+    ``baseline_figures_only``: the caller reads only the status quo's figures (``kpis``), never its
+    count of saved customers, so the vectorised engine does not draw that count for it
+    (``count_saved=False``; every figure is the same to the last digit).
+    """
     runs, seed = runs_and_seed(scenario, runs, seed)
     assumptions = draw_assumptions(scenario, runs, seed)
     kw = dict(runs=runs, seed=seed, engine=engine, assumptions=assumptions, **engine_options)
     plan = simulate(scenario, scenario.budget, **kw)
-    baseline = plan if scenario.baseline == scenario.budget else simulate(scenario, scenario.baseline, **kw)
-    return Comparison(plan=plan, baseline=baseline)
+    if scenario.baseline == scenario.budget:
+        return Comparison(plan=plan, baseline=plan)
+    if baseline_figures_only and engine_name(engine) == "vectorized":
+        kw["count_saved"] = False
+    return Comparison(plan=plan, baseline=simulate(scenario, scenario.baseline, **kw))

@@ -98,6 +98,11 @@ def bridge_totals(result) -> dict[str, float]:
     return {key: float(values.mean()) for key, values in bridge_runs(result).items()}
 
 
+# The paths whose percentiles the app keeps of a run (its charts); with the figures, the bridge and the
+# year-by-year P&L, what a moved slider computes besides the engine's run.
+CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
+
+
 @dataclass(frozen=True)
 class ResultSummary:
     """What is shown of one scenario under one budget.

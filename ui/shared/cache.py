@@ -40,7 +40,7 @@ from simulation.decide import (
 )
 from simulation.decide.seek import SeekResult, seek
 from simulation.engines.runner import shared_draws
-from simulation.engines.summary import Comparison, ResultSummary
+from simulation.engines.summary import CHART_METRICS, Comparison, ResultSummary
 from simulation.errors import InputError
 from simulation.io.cells import to_csv
 from simulation.io.plan_versions import PlanVersions, check_reproduced
@@ -50,7 +50,6 @@ from simulation.model.limits import MAX_SIMULATION_STEPS, check_simulation
 from simulation.track import Tracking, read_actuals, refit_churn, reforecast, track
 from ui.shared import charts, pnl
 
-CHART_METRICS = ("revenue", "active_customers", "cumulative_contribution")
 # Runs x periods x segments the app simulates per request: the model's one limit. The default
 # preset is 240,000 (about 0.15 s); the limit keeps one oversized link or file from stalling a server.
 MAX_INTERACTIVE_WORK = MAX_SIMULATION_STEPS
