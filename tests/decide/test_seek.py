@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from simulation import cli, simulate
-from simulation.decide.seek import seek
+from simulation.decide.seek import ALL_SOLVES, seek
 from tests.helpers import scenario
 
 RUNS = 300
@@ -218,3 +218,14 @@ def test_a_price_change_reuses_the_churn_classes_and_gives_the_same_numbers_to_t
     churned = _Setting(uncertain, "churn_change").scenario_at(-0.2)
     other = draw_assumptions(churned, REFERENCE_RUNS, 5).with_churn_work_of(first)
     assert other.latent_classes(16) is not first.latent_classes(16)
+
+
+def test_the_bench_times_every_setting_reachable_and_out_of_reach(uncertain):
+    from simulation.bench import benchmark_seek
+
+    plain = uncertain.replace(programmes=[])  # the bench adds a contact plan to seek a programme's effect on
+    rows = benchmark_seek(plain, runs=20)
+    assert [(r["solve"], r["reachable"]) for r in rows] == [
+        (solve, reached) for solve in ALL_SOLVES for reached in (True, False)
+    ], rows
+    assert all(r["wall_s"] > 0 and r["cpu_s"] >= 0 for r in rows), rows
