@@ -186,11 +186,11 @@ class _Futures:
         key = round(float(x), 9)
         if key not in self.values:
             moved = self.setting.scenario_at(key)
-            # no figure sought reads the count of saved customers (or the no-marketing counterfactual):
-            # it is not drawn, and the rest is the same to the last digit
-            result = simulate(
-                moved, moved.budget, runs=self.runs, seed=self.seed, assumptions=self._draws(moved), count_saved=False
-            )
+            # no figure sought reads the count of saved customers, the value left at the horizon or the
+            # no-marketing counterfactual: they are not computed, and the rest is the same to the last digit
+            drawn = self._draws(moved)
+            options = {"count_saved": False, "value_left": False}
+            result = simulate(moved, moved.budget, runs=self.runs, seed=self.seed, assumptions=drawn, **options)
             v = np.asarray(result.figure(self.target), dtype=float)
             self.values[key] = v[np.isfinite(v)]
         return self.values[key]

@@ -229,3 +229,13 @@ def test_the_bench_times_every_setting_reachable_and_out_of_reach(uncertain):
         (solve, reached) for solve in ALL_SOLVES for reached in (True, False)
     ], rows
     assert all(r["wall_s"] > 0 and r["cpu_s"] >= 0 for r in rows), rows
+
+
+def test_leaving_out_the_value_left_at_the_horizon_changes_no_path(uncertain):
+    full = simulate(uncertain, count_saved=False)
+    lean = simulate(uncertain, count_saved=False, value_left=False)
+    for name, path in full.paths.items():
+        assert np.array_equal(path, lean.paths[name], equal_nan=True), name
+    for target in ("npv", "operating_npv", "revenue_final", "active_customers_final"):  # what goal seeking reads
+        assert np.array_equal(full.figure(target), lean.figure(target), equal_nan=True), target
+    assert np.isnan(lean.output.residual_value).all() and np.isfinite(full.output.residual_value).all()
