@@ -381,7 +381,7 @@ def benchmark_seek(scenario, runs: int = 1000, confidence: float = 0.8) -> list[
         s, programme = scenario, None
         if solve == PROGRAMME_EFFECT:
             if not running_programmes(s):
-                s = s.replace(programmes=[*(p.model_dump() for p in s.programmes), SEEK_PROGRAMME])
+                s = s.replace(programmes=[*(p.model_dump() for p in s.programmes or ()), SEEK_PROGRAMME])
             programme = running_programmes(s)[0].name
         for level in (reachable, 1e15):
             wall, cpu = time.perf_counter(), time.process_time()
