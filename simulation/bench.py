@@ -8,7 +8,8 @@ draws each count). Then, unless ``--skip-presets``, every preset's slider move a
 run (and 10,000 runs of the default preset and the subscription box); unless ``--skip-des``, the
 discrete-event engine on a scaled-down copy: customer-periods per second and its wall time
 against the vectorised engine's; unless ``--skip-optimizer``, the optimiser's split sweep,
-budget map and tornado, and the Plan page's recommendation after a new total; and with
+budget map and tornado, and the Plan page's recommendation after a new total; unless ``--skip-seek``, goal seeking
+each of its settings at a reachable and an unreachable level; and with
 ``--peer FILE``, another program's run time against the engine's on ``--peer-scenario``.
 Every figure is given as wall time and processor time of all threads, with the load average of
 the machine when it was measured.
@@ -183,6 +184,8 @@ def main(args) -> int:
         _bench_des(scenario, args)
     if not args.skip_optimizer:
         _bench_optimizer(scenario)
+    if not args.skip_seek:
+        _bench_seek(scenario)
     if args.peer:
         _bench_peer(args)
     return 0
@@ -362,3 +365,61 @@ def _bench_des(scenario, args) -> None:
     )
     print(f"  vectorised engine on the same scenario and runs: {vec_seconds * 1e3:.1f} ms")
     print(f"  discrete-event / vectorised wall time: {des_seconds / vec_seconds:,.0f}x")
+
+
+# a contact plan for every customer, added when a scenario runs no programme whose effect can be sought
+SEEK_PROGRAMME = {
+    "name": "Contact plan",
+    "revenue_share": 0.01,
+    "churn_multiplier": {"low": 0.8, "mode": 0.9, "high": 1.0},
+    "phase_in": 3,
+}
+
+
+def benchmark_seek(scenario, runs: int = 1000, confidence: float = 0.8) -> list[dict]:
+    """Wall and processor seconds of goal seeking each setting on ``scenario``, reachable and not.
+
+    The target is revenue in the last period: 5 % above the plan's median (reachable with more
+    budget, less churn, higher prices or a stronger programme) and a quadrillion (out of reach, so
+    the whole grid is simulated). A programme's effect is sought on the scenario's first running
+    programme, or on a contact plan for every customer (1 % of their revenue; a tenth less churn)
+    added when it runs none, as on the Plan page.
+    """
+    from .decide.seek import ALL_SOLVES, PROGRAMME_EFFECT, seek
+    from .model.programmes import running_programmes
+
+    seed = scenario.simulation.seed
+    today = np.asarray(simulate(scenario, runs=runs, seed=seed).figure("revenue_final"), dtype=float)
+    reachable = float(np.nanmedian(today)) * 1.05
+    rows = []
+    for solve in ALL_SOLVES:
+        s, programme = scenario, None
+        if solve == PROGRAMME_EFFECT:
+            if not running_programmes(s):
+                s = s.replace(programmes=[*(p.model_dump() for p in s.programmes or ()), SEEK_PROGRAMME])
+            programme = running_programmes(s)[0].name
+        for level in (reachable, 1e15):
+            wall, cpu = time.perf_counter(), time.process_time()
+            r = seek(s, "revenue_final", level, confidence, solve, runs=runs, seed=seed, programme=programme)
+            rows.append(
+                {
+                    "solve": solve,
+                    "level": level,
+                    "reachable": r.reachable,
+                    "value": r.value,
+                    "wall_s": time.perf_counter() - wall,
+                    "cpu_s": time.process_time() - cpu,
+                    "load": os.getloadavg()[0],
+                }
+            )
+    return rows
+
+
+def _bench_seek(scenario) -> None:
+    print("\nGoal seek (1,000 runs; revenue in the last period in 80 % of futures; processor time in brackets):")
+    for row in benchmark_seek(scenario):
+        state = "reached" if row["reachable"] else "out of reach"
+        print(
+            f"  {row['solve']:<17} level {row['level']:<10.4g} {state:<13} {row['wall_s']:.2f} s "
+            f"({row['cpu_s']:.2f} s; load {row['load']:.2f})"
+        )

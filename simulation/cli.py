@@ -195,6 +195,7 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--des-scale", type=_scale, default=0.1, help="scale for the discrete-event comparison")
     bench.add_argument("--skip-des", action="store_true", help="leave out the discrete-event engine")
     bench.add_argument("--skip-optimizer", action="store_true", help="leave out the optimiser")
+    bench.add_argument("--skip-seek", action="store_true", help="leave out goal seeking")
     bench.add_argument("--skip-presets", action="store_true", help="leave out the other presets")
     bench.add_argument("--peer", metavar="FILE.py", help="another program to time against the engine (python FILE.py)")
     bench.add_argument("--peer-scenario", help="the engine's scenario against the peer (default: the default preset)")

@@ -169,7 +169,7 @@ def test_bad_arguments_exit_2_with_a_message(args, fragment, tmp_path):
 
 
 def test_bench_reports_speed():
-    done = cli("bench", "--runs", "20", "--repeat", "1", "--skip-des", "--skip-optimizer")
+    done = cli("bench", "--runs", "20", "--repeat", "1", "--skip-des", "--skip-optimizer", "--skip-seek")
     assert done.returncode == 0, done.stderr
     assert "ms/run" in done.stdout and "draws/s" in done.stdout, done.stdout
     assert "draws alone" in done.stdout, "the bench compares the engine with the draws it needs"

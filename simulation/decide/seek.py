@@ -9,10 +9,13 @@ Every setting runs on the same futures: a budget changes only the budget, on the
 draws; a churn or price change scales every segment's value and both ends of its range, and the
 scaled draws come from the same random streams (each field has its own), so the futures are the
 same ones, scaled. A programme's effect (its churn multiplier, scaled the same way) changes only that
-programme, on the scenario's own draws. The setting space is scanned on a grid, the crossing nearest the scenario's
-own setting (for a budget: the smallest budget that reaches the level) is bracketed and bisected
-to the currency's unit (a budget) or a tenth of a percentage point (a change). The range is the
-same crossing for the confidence plus and minus two standard errors of a share of futures.
+programme, on the scenario's own draws. The crossing nearest the scenario's own setting (for a
+budget: the smallest budget that reaches the level) is bracketed on a grid of the setting's range,
+whose points are simulated as the search reaches them (a budget from zero up, a change from today's
+setting outwards), and found by regula falsi to the currency's unit (a budget) or a tenth of a
+percentage point (a change). The range is the same crossing for the confidence plus and minus two
+standard errors of a share of futures. Each setting is simulated once: every simulation gives the
+figure in every future, so the range's crossings start from the brackets the answer's search left.
 """
 
 from __future__ import annotations
@@ -23,9 +26,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..engines.runner import runs_and_seed, shared_draws, simulate
+from ..engines.runner import runs_and_seed, simulate
 from ..errors import InputError
 from ..model import edits, limits
+from ..model.assumptions import Assumptions, draw_assumptions
 from ..model.distributions import central
 from ..model.figures import FIGURES
 from ..model.programmes import MAX_MULTIPLIER, running_programmes
@@ -152,6 +156,55 @@ def _top(value) -> float:
     return max(value.as_dict().values()) if hasattr(value, "as_dict") else float(value)
 
 
+class _Futures:
+    """The target figure in every future at each setting tried; each setting is simulated once.
+
+    A budget or a programme's effect leaves every drawn assumption as it is: one set of draws
+    serves every setting. A churn or price change scales the assumptions, which are drawn again
+    from the same streams; a price change leaves the churn draws as they are, so the latent churn
+    classes and what is computed from them alone are the first setting's, not computed again.
+    """
+
+    def __init__(self, setting: _Setting, target: str, runs: int, seed: int):
+        self.setting, self.target, self.runs, self.seed = setting, target, runs, seed
+        same = setting.solve in ("total_budget", PROGRAMME_EFFECT)
+        self.kept = draw_assumptions(setting.scenario, runs, seed) if same else None
+        self.first: Assumptions | None = None
+        self.values: dict[float, np.ndarray] = {}
+
+    def _draws(self, moved: Scenario) -> Assumptions:
+        if self.kept is not None:
+            return self.kept
+        drawn = draw_assumptions(moved, self.runs, self.seed)
+        if self.first is None:
+            self.first = drawn
+            return drawn
+        return drawn.with_churn_work_of(self.first)
+
+    def at(self, x: float) -> np.ndarray:
+        """The target's finite values across the futures at setting ``x`` (to nine decimals)."""
+        key = round(float(x), 9)
+        if key not in self.values:
+            moved = self.setting.scenario_at(key)
+            # no figure sought reads the count of saved customers, the value left at the horizon or the
+            # no-marketing counterfactual: they are not computed, and the rest is the same to the last digit
+            drawn = self._draws(moved)
+            options = {"count_saved": False, "value_left": False}
+            result = simulate(moved, moved.budget, runs=self.runs, seed=self.seed, assumptions=drawn, **options)
+            v = np.asarray(result.figure(self.target), dtype=float)
+            self.values[key] = v[np.isfinite(v)]
+        return self.values[key]
+
+    def reached(self, x: float, confidence: float) -> float:
+        """The level the target reaches at ``x`` in ``confidence`` of the futures: their ``1 - confidence`` quantile."""
+        v = self.at(x)
+        return float(np.quantile(v, 1 - confidence)) if v.size else -math.inf
+
+    @property
+    def tried(self) -> list[float]:
+        return list(self.values)
+
+
 def seek(
     scenario: Scenario,
     target: str,
@@ -169,72 +222,87 @@ def seek(
     runs, seed = runs_and_seed(scenario, runs, seed)
     limits.check_request(scenario, runs, MAX_EVALUATIONS, "the goal seek", "the runs")
     setting = _Setting(scenario, solve, programme)
-    # a budget or a programme's effect leaves every assumption as it is: one set of draws serves all
-    same_draws = solve in ("total_budget", PROGRAMME_EFFECT)
-    draws = shared_draws(scenario, runs, seed) if same_draws else None
-    values: dict[float, np.ndarray] = {}
-
-    def figure_at(x: float) -> np.ndarray:
-        key = round(float(x), 9)
-        if key not in values:
-            moved = setting.scenario_at(key)
-            # no figure reads the count of saved customers: it is not drawn (the rest is the same to the last digit)
-            result = simulate(moved, moved.budget, runs=runs, seed=seed, assumptions=draws, count_saved=False)
-            values[key] = np.asarray(result.figure(target), dtype=float)
-        return values[key]
-
-    def reached(x: float, c: float) -> float:
-        v = figure_at(x)
-        v = v[np.isfinite(v)]
-        return float(np.quantile(v, 1 - c)) if v.size else -math.inf
-
+    futures = _Futures(setting, target, runs, seed)
     grid = list(np.linspace(setting.low, setting.high, GRID))
     if setting.low <= setting.current <= setting.high:
         grid.append(setting.current)
     grid = sorted(set(grid))
     se = math.sqrt(confidence * (1 - confidence) / runs)
-    value = _crossing(grid, lambda x: reached(x, confidence), level, setting)
-    if value is None:
-        best = max(grid, key=lambda x: reached(x, confidence))
+    name = programme if solve == PROGRAMME_EFFECT else None
+    value = _crossing(grid, lambda x: futures.reached(x, confidence), level, setting, futures)
+    if value is None:  # no setting on the grid reaches it: every one was tried
+        best = max(grid, key=lambda x: futures.reached(x, confidence))
+        best_level = futures.reached(best, confidence)
         return SeekResult(
-            target, level, confidence, solve, float(best), None, None, False, reached(best, confidence),
-            float(setting.current), runs, seed, programme if solve == PROGRAMME_EFFECT else None,
+            target, level, confidence, solve, float(best), None, None, False, best_level, float(setting.current),
+            runs, seed, name,
         )  # fmt: skip
-    bands = {}
+    ends = []
     for c in (min(confidence + 2 * se, 0.999), max(confidence - 2 * se, 0.001)):
         # the range's ends only need the precision of the noise they measure
-        bands[c] = _crossing(grid, lambda x, c=c: reached(x, c), level, setting, (setting.high - setting.low) / 1000)
-    ends = [b for b in bands.values() if b is not None]
-    low = min(ends, default=None) if len(ends) == 2 else None
-    high = max(ends, default=None) if len(ends) == 2 else None
+        tolerance = (setting.high - setting.low) / 1000
+        end = _crossing(grid, lambda x, c=c: futures.reached(x, c), level, setting, futures, tolerance)
+        if end is not None:
+            ends.append(end)
+    low, high = (min(ends), max(ends)) if len(ends) == 2 else (None, None)
     return SeekResult(
-        target, level, confidence, solve, float(value), low, high, True, reached(value, confidence),
-        float(setting.current), runs, seed, programme if solve == PROGRAMME_EFFECT else None,
+        target, level, confidence, solve, float(value), low, high, True, futures.reached(value, confidence),
+        float(setting.current), runs, seed, name,
     )  # fmt: skip
 
 
+def _search_order(grid: list[float], setting: _Setting) -> list[float]:
+    """The grid in the order a reaching setting is looked for: a budget from the smallest up, a change
+    from today's setting outwards (of two as near, the lower first)."""
+    if setting.solve == "total_budget":
+        return list(grid)
+    return sorted(grid, key=lambda x: abs(x - setting.current))
+
+
 def _crossing(
-    grid: list[float], g: Callable[[float], float], level: float, setting: _Setting, tolerance: float | None = None
+    grid: list[float],
+    g: Callable[[float], float],
+    level: float,
+    setting: _Setting,
+    futures: _Futures,
+    tolerance: float | None = None,
 ) -> float | None:
     """Where ``g`` (the level reached) crosses ``level``: for a budget the smallest setting that reaches it,
-    for a change the crossing nearest today's setting; None when no grid point reaches it."""
-    ok = [x for x in grid if g(x) >= level]
-    if not ok:
+    for a change the crossing nearest today's setting; None when no grid point reaches it.
+
+    Grid points are simulated only as the search reaches them (a budget from the smallest up, a
+    change from today's setting outwards), so the bracket is the one a scan of the whole grid gives.
+    Inside it, the settings already tried (for another share of futures) narrow it first.
+    """
+    start = next((x for x in _search_order(grid, setting) if g(x) >= level), None)
+    if start is None:
         return None
-    if setting.solve == "total_budget":
-        start = min(ok)
-    else:
-        start = min(ok, key=lambda x: abs(x - setting.current))
     if start == setting.current and setting.solve != "total_budget":
         return float(start)
     # the nearest grid point on the other side that does not reach the level, towards today's setting
     # (for a budget: towards zero)
     toward = setting.low if setting.solve == "total_budget" else setting.current
-    side = [x for x in grid if (x < start if toward < start else x > start) and g(x) < level]
-    if not side:
+    side = [x for x in grid if (x < start if toward < start else x > start)]
+    outside = next((x for x in sorted(side, key=lambda x: abs(x - start)) if g(x) < level), None)
+    if outside is None:
         return float(start)
-    outside = max(side) if toward < start else min(side)
-    return _illinois(g, level, start, outside, setting.tolerance if tolerance is None else tolerance)
+    inside, outside = _narrowed(futures.tried, g, level, start, outside)
+    return _illinois(g, level, inside, outside, setting.tolerance if tolerance is None else tolerance)
+
+
+def _narrowed(
+    tried: list[float], g: Callable[[float], float], level: float, inside: float, outside: float
+) -> tuple[float, float]:
+    """The narrowest bracket within (``outside``, ``inside``) the settings already tried give: walking from
+    ``outside`` (today's side), the first tried setting that reaches the level and the one before it."""
+    lo, hi = min(inside, outside), max(inside, outside)
+    between = sorted((x for x in tried if lo < x < hi), key=lambda x: abs(x - outside))
+    last = outside
+    for x in between:
+        if g(x) >= level:
+            return x, last
+        last = x
+    return inside, last
 
 
 def _illinois(g: Callable[[float], float], level: float, inside: float, outside: float, tolerance: float) -> float:

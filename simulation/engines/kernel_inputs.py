@@ -131,12 +131,19 @@ def _per_cell(x, runs: int, segments: int) -> np.ndarray:
 
 
 def kernel_inputs(
-    scenario: Scenario, budget: Budget, assumptions: Assumptions, seed: int, classes: int, count_saved: bool = True
+    scenario: Scenario,
+    budget: Budget,
+    assumptions: Assumptions,
+    seed: int,
+    classes: int,
+    count_saved: bool = True,
+    value_left: bool = True,
 ) -> KernelInputs:
     """The kernel's inputs for ``scenario`` under ``budget``: every field filled from the value of its own name.
 
     ``classes`` latent churn classes per cohort (existing customers, later joiners); the classes
-    and their placement tables are computed once per set of assumptions. ``count_saved``: see :class:`Spend`.
+    and their placement tables are computed once per set of assumptions. ``count_saved``: see :class:`Spend`;
+    without ``value_left`` the tenure corrections of the value left at the horizon are not computed (ones).
     """
     a = assumptions
     R, S = a.runs, a.customers.size
@@ -177,7 +184,9 @@ def kernel_inputs(
             tenure_correction=a.cached(
                 ("tenure corrections", classes, scenario.horizon),
                 lambda: tenure_corrections(a, classes, scenario.horizon),
-            ),
+            )
+            if value_left
+            else np.ones((R, S, scenario.horizon + 1)),
         ),
         programmes=programmes,
     )

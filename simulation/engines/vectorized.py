@@ -41,6 +41,7 @@ def simulate_vectorized(
     seed: int,
     classes: int = CLASSES_PER_COHORT,
     count_saved: bool = True,
+    value_left: bool = True,
 ) -> EngineOutput:
     """Run the scenario under ``budget`` for every run in ``assumptions``.
 
@@ -61,6 +62,10 @@ def simulate_vectorized(
         draws have a stream of their own, so leaving them out changes no other path, figure or
         value; ``saved_customers`` is then NaN wherever retention has a budget. The optimiser,
         which reads no count of saved customers, leaves them out.
+    value_left : bool
+        Value the customers left at the horizon (the residual value of customer equity). Without
+        it their tenure corrections are not computed and the residual value is NaN; every path
+        is the same. Goal seeking, whose figures read no residual value, leaves it out.
 
     Returns
     -------
@@ -68,12 +73,14 @@ def simulate_vectorized(
         Per-run paths of every flow and stock, and the quantities the figures need.
     """
     a = assumptions
-    inputs = kernel_inputs(scenario, budget, a, seed, classes, count_saved)
+    inputs = kernel_inputs(scenario, budget, a, seed, classes, count_saved, value_left)
     out = kernel_outputs(a.runs, scenario.horizon, a.customers.size)
 
     in_blocks(kernel.simulate_block, a.runs, *inputs, out)
     if not count_saved and budget.retention > 0:
         out.paths[RECORDED.index("saved_customers"), :, 1:] = np.nan
+    if not value_left:
+        out.residual[:] = np.nan
 
     paths = dict(zip(RECORDED, out.paths, strict=True))  # (R, H + 1) each
     return EngineOutput(

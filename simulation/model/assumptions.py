@@ -25,6 +25,10 @@ STREAMS = {
     "save": 10,  # which customers who stayed the retention programme kept
 }
 DEFAULT_COST_MULTIPLIER = 7.0
+# What the latent churn classes are computed from, and what is computed from them alone (the kinds
+# of kept work: the classes, the engine's placement tables, its tenure corrections of customer value).
+CHURN_INPUTS = ("churn", "heterogeneity", "tenure", "discount", "customers")
+CHURN_WORK = ("classes", "placement tables", "tenure corrections")
 
 
 @dataclass(frozen=True)
@@ -84,6 +88,23 @@ class Assumptions:
         if key not in self._cache:
             self._cache[key] = make()
         return self._cache[key]
+
+    def with_churn_work_of(self, other: Assumptions) -> Assumptions:
+        """These draws, given what ``other`` has computed from its churn alone when both drew the same churn.
+
+        The latent churn classes, their placement tables and the tenure corrections of a survivor's
+        value depend only on the runs' churn, heterogeneity, tenure and discount rate: when those
+        are equal to the last digit (a price change, say), ``other``'s are the same numbers and are
+        kept instead of being computed again. Otherwise the draws are returned as they are.
+        """
+        same = self.runs == other.runs and all(
+            np.array_equal(getattr(self, name), getattr(other, name)) for name in CHURN_INPUTS
+        )
+        if same:
+            for key, value in other._cache.items():
+                if key[0] in CHURN_WORK:
+                    self._cache.setdefault(key, value)
+        return self
 
 
 def _lever(scenario: Scenario, model, section: str, field: str, runs: int, seed: int) -> np.ndarray:
