@@ -13,7 +13,7 @@ from simulation.io.storage import ScenarioStore
 from ui.plan import exports as plan_exports
 from ui.shared import downloads
 
-from .conftest import start_app_warm
+from .conftest import start_app
 from .test_app_compare import PLAN, save, to_compare
 from .test_app_optimise import _open as open_optimise
 from .test_app_plan import SPLIT, errors, widget
@@ -72,7 +72,7 @@ def test_the_plan_pdf_carries_the_recommendation_and_the_budget_answer(app, test
 
 
 def test_compare_shows_what_differs_and_offers_the_kit(test_scenario):
-    at = start_app_warm(test_scenario)
+    at = start_app(test_scenario)
     widget(at.slider, SPLIT).set_value(30.0).run()
     to_compare(at)
     save(at, "Retention heavy")
@@ -91,7 +91,7 @@ def test_compare_shows_what_differs_and_offers_the_kit(test_scenario):
 
 
 def test_compare_refuses_a_scenario_against_itself(test_scenario):
-    at = start_app_warm(test_scenario)
+    at = start_app(test_scenario)
     to_compare(at)
     save(at, "Same as the plan")
     widget(at.multiselect, "Scenarios to compare").set_value(["Current scenario (from Plan)", "Same as the plan"]).run()
@@ -102,7 +102,7 @@ def test_compare_refuses_a_scenario_against_itself(test_scenario):
 
 def test_compare_refuses_mixed_currencies(test_scenario):
     ScenarioStore().save("In dollars", test_scenario.replace(currency="USD"))
-    at = start_app_warm(test_scenario)
+    at = start_app(test_scenario)
     to_compare(at)
     widget(at.multiselect, "Scenarios to compare").set_value(["Current scenario (from Plan)", "In dollars"]).run()
     assert not at.exception, f"the page raised: {at.exception}"

@@ -194,7 +194,7 @@ def test_what_does_it_take_answers_from_the_plans_futures(test_scenario):
     from ui.plan import seek as seek_box
     from ui.plan import text as plan_text
 
-    at = start_app_warm(test_scenario)
+    at = start_app(test_scenario)
     next(e for e in at.expander if e.label == seek_box.LABEL)
     at.session_state[seek_box.K_OPEN] = True
     at.run()
