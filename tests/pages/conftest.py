@@ -136,13 +136,22 @@ def start_warm(key: str, start: Callable[[], AppTest]) -> AppTest:
     return at
 
 
+def kept(key: str) -> bool:
+    """Whether the start under ``key`` was kept for later tests (it is not if it left what cannot be copied)."""
+    return _STARTS.get(key) is not None
+
+
 DEFAULT_START = "plan:"  # the key of the Plan page's start on the default preset
 
 
 def start_app_warm(scenario: Scenario | None = None) -> AppTest:
     """:func:`start_app` on ``scenario`` (or the default preset), its engine results computed once per session."""
-    key = DEFAULT_START if scenario is None else f"plan:{encode_scenario(scenario)}"
-    return start_warm(key, lambda: start_app(scenario))
+    return start_warm(plan_key(scenario), lambda: start_app(scenario))
+
+
+def plan_key(scenario: Scenario | None = None) -> str:
+    """The key of the Plan page's start on ``scenario`` (or the default preset)."""
+    return DEFAULT_START if scenario is None else f"plan:{encode_scenario(scenario)}"
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ import pytest
 
 from simulation.io.presets import load_preset
 
-from .conftest import clear, start_app, start_app_warm
+from .conftest import clear, kept, plan_key, start_app, start_app_warm
 
 # what differs between any two runs: how long the figures took, and the random ids of download files
 VARYING = (
@@ -45,6 +45,7 @@ def test_a_warm_start_draws_what_a_cold_start_draws(which, test_scenario):
     cold = start_app(scenario)
     start_app_warm(scenario)  # on empty caches the first time in a session; it keeps what the start computed
     warm = start_app_warm(scenario)
+    assert kept(plan_key(scenario)), "the start left something that cannot be copied: every warm start would be cold"
     assert not cold.exception and not warm.exception, f"the page raised: {cold.exception or warm.exception}"
     assert warm.session_state["scenario"] == cold.session_state["scenario"] == (scenario or load_preset())
     first, second = drawn(cold), drawn(warm)
