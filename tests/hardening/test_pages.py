@@ -12,7 +12,7 @@ import pytest
 
 from simulation import scenario_from_dict
 from tests.helpers import make
-from tests.pages.conftest import empty_caches, start_app  # noqa: F401 - the fixture clears Streamlit's caches
+from tests.pages.conftest import empty_caches, start_app, start_app_warm  # noqa: F401 - the fixture clears Streamlit's caches
 from tests.pages.markdown_reading import as_read, live_user_text, page_heading
 from tests.pages.test_app_compare import save, to_compare
 from tests.pages.test_app_plan import ALL_CARDS, SPLIT, open_more_figures, widget
@@ -41,7 +41,7 @@ def assert_nothing_live(at, where: str) -> None:
 
 
 def test_a_shared_name_and_description_render_as_typed():
-    at = start_app(hostile())
+    at = start_app_warm(hostile())
     assert_nothing_live(at, "the Plan page")
     assert page_heading(at) == HOSTILE_NAME, f"the heading reads exactly the name: {page_heading(at)!r}"
     assert not at.title, f"the heading is not a Markdown title: {[t.value for t in at.title]}"
@@ -51,7 +51,7 @@ def test_a_shared_name_and_description_render_as_typed():
 
 
 def test_a_segment_name_in_the_assumption_picker_is_never_live():
-    at = start_app(hostile())
+    at = start_app_warm(hostile())
     at.session_state["plan_assumptions_open"] = True
     at.run()
     next(s for s in at.selectbox if s.label == "Assumption").set_value("segments[0].churn").run()
@@ -63,7 +63,7 @@ def test_a_segment_name_in_the_assumption_picker_is_never_live():
 @pytest.mark.parametrize("budget", [{"acquisition": 0, "retention": 0}, {"acquisition": 5000, "retention": 2000}])
 @pytest.mark.parametrize("page", ["pages/optimise.py", "pages/methodology.py"])
 def test_names_on_the_optimise_and_methodology_pages_are_never_live(page, budget):
-    at = start_app(hostile(budget=budget))
+    at = start_app_warm(hostile(budget=budget))
     at.switch_page(page).run()
     assert_nothing_live(at, page)
     shown = " ".join(as_read(text) for text in (*[m.value for m in at.markdown], *[m.value for m in at.caption]))
@@ -73,7 +73,7 @@ def test_names_on_the_optimise_and_methodology_pages_are_never_live(page, budget
 
 def test_saved_names_are_never_live_on_the_compare_page():
     saved = "www.x.com a@b.co [x](https://evil.example)"
-    at = to_compare(start_app(hostile()))
+    at = to_compare(start_app_warm(hostile()))
     assert_nothing_live(at, "Compare, empty library")
     save(at, saved)
     assert_nothing_live(at, "Compare, saved")
@@ -98,7 +98,7 @@ def test_saved_names_are_never_live_on_the_compare_page():
 
 
 def test_a_scenario_compared_with_itself_is_refused_without_live_names():
-    at = to_compare(start_app(hostile()))
+    at = to_compare(start_app_warm(hostile()))
     save(at, "a@b.co")
     widget(at.multiselect, "Scenarios to compare").set_value(["Current scenario (from Plan)", "a@b.co"]).run()
     assert "is the same scenario as" in errors(at), f"the refusal is shown: {errors(at)!r}"
@@ -106,7 +106,7 @@ def test_a_scenario_compared_with_itself_is_refused_without_live_names():
 
 
 def test_a_named_workspace_is_never_live():
-    at = to_compare(start_app(hostile()))
+    at = to_compare(start_app_warm(hostile()))
     widget(at.text_input, "Workspace name").set_value("www.x.com a@b.co")
     widget(at.text_input, "Passphrase").set_value("correct horse battery")
     widget(at.checkbox, "Create this workspace").check()
@@ -116,7 +116,7 @@ def test_a_named_workspace_is_never_live():
 
 
 def test_a_deeply_nested_upload_is_a_message():
-    at = start_app(scenario_from_dict(make()))
+    at = start_app_warm(scenario_from_dict(make()))
     deep = ("[" * 50_000 + "]" * 50_000).encode()
     at.file_uploader[0].set_value(("deep.json", deep, "application/json")).run()
     assert not at.exception, f"the page raised: {at.exception}"
@@ -125,7 +125,7 @@ def test_a_deeply_nested_upload_is_a_message():
 
 @pytest.mark.parametrize("content", [b"= broken", b'name = "x"'], ids=["unreadable", "incomplete"])
 def test_an_uploaded_file_name_is_never_live(content):
-    at = start_app(scenario_from_dict(make()))
+    at = start_app_warm(scenario_from_dict(make()))
     name = "[x](https://evil.example) www.x.com a@b.co.toml"
     at.file_uploader[0].set_value((name, content, "application/toml")).run()
     assert f"{name} could not be opened" in errors(at), errors(at)
@@ -152,7 +152,7 @@ def test_extreme_churn_gives_figures_not_a_failure(churn, phi):
 
 
 def test_an_upload_over_the_size_limit_is_a_message():
-    at = start_app(scenario_from_dict(make()))
+    at = start_app_warm(scenario_from_dict(make()))
     big = json.dumps({**make(), "description": "x" * 1_100_000}).encode()
     at.file_uploader[0].set_value(("big.json", big, "application/json")).run()
     assert not at.exception, f"the page raised: {at.exception}"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from simulation.io.storage import ScenarioStore
-from tests.pages.conftest import empty_caches, start_app  # noqa: F401 - the fixture clears Streamlit's caches
+from tests.pages.conftest import empty_caches, start_app, start_app_warm  # noqa: F401 - the fixture clears Streamlit's caches
 from tests.pages.test_app_compare import save, to_compare
 from tests.pages.test_app_plan import widget
 from ui.shared.workspace import NEW_KEY_KEY, QUERY_PARAM
@@ -15,7 +15,7 @@ def names(at) -> list[str]:
 
 
 def test_private_workspace_is_separate_from_the_shared_one(test_scenario):
-    at = to_compare(start_app(test_scenario))
+    at = to_compare(start_app_warm(test_scenario))
     save(at, "Shared plan")
     assert names(at) == ["Shared plan"], f"the shared workspace lists {names(at)}"
 

@@ -9,7 +9,7 @@ from simulation.io.storage import ScenarioStore
 from simulation.model import edits
 from ui.shared import cache
 
-from .conftest import start_app
+from .conftest import start_app_warm
 from .markdown_reading import as_read
 from .test_app_plan import SPLIT, current, errors, percent, widget
 
@@ -103,7 +103,7 @@ def test_bad_name_gets_a_message(app):
 
 
 def test_side_by_side_figures_and_probabilities(test_scenario):
-    at = start_app(test_scenario)
+    at = start_app_warm(test_scenario)
     widget(at.slider, SPLIT).set_value(30.0).run()
     to_compare(at)
     save(at, "Retention heavy")
@@ -162,7 +162,7 @@ def test_a_scenarios_compare_column_is_its_plan_pages_figures(test_scenario):
     """Each scenario keeps its own runs and seed; who comes out ahead is counted on common futures."""
     from ui.shared import widgets
 
-    at = start_app(test_scenario)
+    at = start_app_warm(test_scenario)
     own = {
         "Seed 7": test_scenario.replace(name="Seed 7"),
         "Seed 8, more retention": edits.with_split(test_scenario, 0.3).replace(

@@ -13,7 +13,7 @@ from simulation.io.classroom import ClassroomStore
 from simulation.lessons import LESSONS
 from ui.lessons import text as lessons_text
 
-from .conftest import APP, APP_TIMEOUT, start_app
+from .conftest import APP, APP_TIMEOUT, start_app, start_app_warm
 
 LESSON_KEYS = sorted(LESSONS, key=lambda k: LESSONS[k].number)
 
@@ -117,11 +117,13 @@ def class_answer(key: str, seed: int = SEED) -> float:
     return lesson.run(lesson.class_start(seed)).answer
 
 
-def start_class(title: str, monkeypatch=None, seed: int = SEED) -> tuple[AppTest, str, str]:
-    """A trainer starts a class (with the class seed ``seed`` when ``monkeypatch`` is given)."""
+def start_class(title: str, monkeypatch=None, seed: int = SEED, first: bool = True) -> tuple[AppTest, str, str]:
+    """A trainer starts a class (with the class seed ``seed`` when ``monkeypatch`` is given). The test's
+    ``first`` class opens the app on the engine results of the session's first start (tests/pages/conftest.py);
+    a later one shares the caches the test's sessions filled, as it would on a server."""
     if monkeypatch is not None:
         monkeypatch.setattr(classroom.secrets, "randbits", lambda bits: seed)
-    trainer = start_app()
+    trainer = start_app_warm() if first else start_app()
     trainer.switch_page("pages/class_trainer.py").run()
     trainer.text_input(key="trainer_title").input(title)
     submit(trainer, "trainer_start_submit")
@@ -226,7 +228,7 @@ def test_the_class_page_without_the_secret_shows_nothing_of_any_class():
 
 def test_a_stranger_who_starts_a_class_reads_only_their_own_classs_numbers(monkeypatch):
     start_class("The real class", monkeypatch, seed=SEED)
-    stranger, _, _ = start_class("A stranger's class", monkeypatch, seed=OTHER_SEED)
+    stranger, _, _ = start_class("A stranger's class", monkeypatch, seed=OTHER_SEED, first=False)
     for key in NUMERIC:
         stranger.selectbox(key="trainer_lesson").set_value(key).run()
         assert not stranger.exception, f"{key}: {stranger.exception}"

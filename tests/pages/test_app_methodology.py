@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from simulation.engines.vectorized import CLASSES_PER_COHORT
 
-from .conftest import start_app
+from .conftest import start_app_warm
 from .markdown_reading import as_read
 
 
@@ -16,7 +16,7 @@ def _render(at):
 
 
 def test_methodology_explains_the_model_with_formulas():
-    at = _render(start_app())
+    at = _render(start_app_warm())
     assert at.title[0].value == "How Retention Lab works", "unexpected title"
     headers = [h.value for h in at.header]
     assert any("Assumptions and limits" in h for h in headers), f"the limits section is missing: {headers}"
@@ -30,13 +30,13 @@ def test_methodology_explains_the_model_with_formulas():
 
 
 def test_methodology_follows_the_open_scenario(test_scenario):
-    at = _render(start_app(test_scenario))
+    at = _render(start_app_warm(test_scenario))
     text = " ".join(as_read(m.value) for m in at.markdown)  # as read: the name is a code span
     assert test_scenario.name in text, "the illustrations should name the scenario they use"
 
 
 def test_methodology_explains_programmes_and_goal_seeking_with_reichheld_and_sassers_numbers():
-    at = _render(start_app())
+    at = _render(start_app_warm())
     headers = [h.value for h in at.header]
     assert any("Programmes" in h and "what it takes" in h for h in headers), headers
     text = " ".join(as_read(m.value) for m in at.markdown)

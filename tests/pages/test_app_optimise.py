@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from simulation.io.presets import load_preset
 
-from .conftest import APP
+from .conftest import APP, start_warm
 
 PAGE = "pages/optimise.py"
 ANSWER = re.compile(r"^Put (\d+) % of the budget into acquisition \(")
@@ -25,6 +25,11 @@ def _open(scenario=None) -> AppTest:
     return at
 
 
+def _open_warm() -> AppTest:
+    """:func:`_open` on the default preset, its engine results computed once per session (tests/pages/conftest.py)."""
+    return start_warm("optimise", _open)
+
+
 def _answer(at: AppTest) -> str | None:
     return next((m.value for m in at.markdown if ANSWER.match(m.value)), None)
 
@@ -39,7 +44,7 @@ def _submit(at: AppTest) -> None:
 
 
 def test_page_renders_the_answer():
-    at = _open()
+    at = _open_warm()
     text = _answer(at)
     assert text is not None, f"no answer on the page; markdown: {[m.value[:80] for m in at.markdown]}"
     assert "is within noise" in text, f"the answer gives no range: {text}"
@@ -50,7 +55,7 @@ def test_page_renders_the_answer():
 
 
 def test_use_this_split_sends_the_best_share_to_the_plan():
-    at = _open()
+    at = _open_warm()
     best = int(ANSWER.match(_answer(at)).group(1)) / 100
     at.button(key="opt_use").click().run()
     assert not at.exception, f"switching to the Plan page failed: {at.exception}"
@@ -64,7 +69,7 @@ def test_use_this_split_sends_the_best_share_to_the_plan():
 
 
 def test_other_objectives_render_without_error():
-    at = _open()
+    at = _open_warm()
     _set(at, "opt_runs", 200)
     _set(at, "opt_objective", "target")
     _submit(at)
@@ -108,7 +113,7 @@ def test_progress_bars_jump_instead_of_gliding():
     """A gliding bar keeps the browser redrawing the page while the engine needs the cores."""
     from ui.shared.widgets import STEADY_PROGRESS_STYLE
 
-    at = _open()
+    at = _open_warm()
     bodies = [h.proto.body for h in at.get("html")]
     assert STEADY_PROGRESS_STYLE in bodies, f"the page does not stop its progress bars gliding: {bodies}"
 

@@ -12,7 +12,7 @@ from simulation.engines.paths import PNL_LABELS, pnl_metrics
 from simulation.model.figures import FIGURES
 from ui.shared import cache, style, widgets
 
-from .conftest import start_app
+from .conftest import start_app, start_app_warm
 from .test_app_plan import assert_clean, current, errors, open_more_figures, widget
 
 SPLIT = "Acquisition share of the budget"
@@ -214,7 +214,7 @@ def test_actuals_uploaded_on_the_plan_page_land_on_its_forecast(test_scenario):
     from ui.plan import text as plan_text
     from ui.plan import tracking
 
-    at = start_app(test_scenario)
+    at = start_app_warm(test_scenario)
     at.session_state[tracking.K_OPEN] = True
     at.run()
     data = b"period,active_customers,revenue\n1,1990,\n2,1985,190000\n3,1970,185000\n"
@@ -241,7 +241,7 @@ def test_actuals_uploaded_on_the_plan_page_land_on_its_forecast(test_scenario):
 def test_a_plan_saved_as_a_version_is_tracked_as_saved(test_scenario):
     from ui.plan import tracking
 
-    at = start_app(test_scenario)
+    at = start_app_warm(test_scenario)
     at.session_state[tracking.K_OPEN] = True
     at.run()
     at.button(key="plan_track_save").click().run()

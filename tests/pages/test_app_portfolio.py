@@ -22,7 +22,7 @@ from simulation.portfolio.settings import PortfolioSettings
 from tests.portfolio.helpers import SAMPLES
 from ui.portfolio import text
 
-from .conftest import APP, APP_TIMEOUT
+from .conftest import APP, APP_TIMEOUT, start_warm
 from .markdown_reading import as_read, live_user_text, page_heading
 
 PAGE = "pages/portfolio.py"
@@ -43,6 +43,11 @@ def _open_example(name: str) -> AppTest:
     return at
 
 
+def _open_b2b() -> AppTest:
+    """The B2B example opened, its analysis computed once per session (tests/pages/conftest.py)."""
+    return start_warm("portfolio:b2b_accounts.csv", lambda: _open_example("b2b_accounts.csv"))
+
+
 def _texts(at) -> list[str]:
     return [m.value.replace("\\$", "$") for m in at.markdown]
 
@@ -61,7 +66,7 @@ def _model(**kw):
 
 
 def test_example_shows_the_portfolio_in_numbers_a_person_reads():
-    at = _open_example("b2b_accounts.csv")
+    at = _open_b2b()
     texts = _texts(at)
     a = _model()
     conc = a.concentration
@@ -84,7 +89,7 @@ def test_example_shows_the_portfolio_in_numbers_a_person_reads():
 
 
 def test_changing_a_threshold_reclassifies():
-    at = _open_example("b2b_accounts.csv")
+    at = _open_b2b()
     classes_before = _frame(at, "strategy").set_index("class")["customers"].to_dict()
     at.number_input(key="pf_c_hi").set_value(2000.0)
     at.button(key="FormSubmitter:pf_thresholds-Apply thresholds and classes").click().run()
@@ -104,7 +109,7 @@ def test_changing_a_threshold_reclassifies():
 
 
 def test_simulate_this_portfolio_lands_on_plan_with_each_class_in_tenure_bands():
-    at = _open_example("b2b_accounts.csv")
+    at = _open_b2b()
     at.button(key="pf_simulate").click().run()
     assert not at.exception, f"simulating raised: {at.exception}"
     scenario = at.session_state["scenario"]
@@ -188,7 +193,7 @@ def test_excel_with_several_sheets_offers_a_sheet_choice():
 
 
 def test_contact_plans_set_the_budget_shown_and_the_key_account_table():
-    at = _open_example("b2b_accounts.csv")
+    at = _open_b2b()
     at.session_state["pf_plans"] = {
         "A": {"contacts_per_year": 4.0, "channel": "quarterly review", "cost_per_contact": 600.0}
     }
@@ -209,7 +214,7 @@ def test_contact_plans_set_the_budget_shown_and_the_key_account_table():
 
 
 def test_thresholds_that_make_no_sense_are_refused_with_a_message():
-    at = _open_example("b2b_accounts.csv")
+    at = _open_b2b()
     at.number_input(key="pf_c_lo").set_value(5000.0)
     at.number_input(key="pf_c_hi").set_value(100.0)
     at.button(key="FormSubmitter:pf_thresholds-Apply thresholds and classes").click().run()
@@ -249,7 +254,7 @@ def test_the_page_and_the_command_line_analyse_through_one_function(monkeypatch,
 
 
 def test_cell_classes_set_on_the_page_reclassify():
-    at = _open_example("b2b_accounts.csv")
+    at = _open_b2b()
     at.session_state["pf_cells"] = {"low": {"low": "C"}}
     at.run()
     assert not at.exception, f"raised: {at.exception}"

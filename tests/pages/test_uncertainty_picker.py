@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from .conftest import start_app
+from .conftest import start_app_warm
 
 
 def test_a_range_picked_for_churn_reaches_the_scenario(test_scenario):
-    at = start_app(test_scenario)
+    at = start_app_warm(test_scenario)
     at.session_state["plan_assumptions_open"] = True
     at.run()
     assert not at.exception, at.exception
