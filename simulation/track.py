@@ -26,7 +26,6 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-import scoringrules
 
 from .engines.results import SimulationResult
 from .errors import InputError
@@ -144,6 +143,9 @@ def percentile_of(samples: np.ndarray, actual: float) -> float:
 
 def track(plan: SimulationResult, actuals: pd.DataFrame) -> Tracking:
     """Every actual in ``actuals`` (see :func:`read_actuals`) against the plan's simulated futures."""
+    # imported here: scoringrules compiles its functions on import, about 3 s that no other command needs
+    from scoringrules import crps_ensemble
+
     rows = []
     crps, naive = {}, {}
     for metric in [m for m in METRICS if m in actuals.columns]:
@@ -164,7 +166,7 @@ def track(plan: SimulationResult, actuals: pd.DataFrame) -> Tracking:
                  "percentile": percentile_of(samples, float(actual))}
             )  # fmt: skip
             if int(period) - 1 in previous:
-                scores.append(float(scoringrules.crps_ensemble(float(actual), samples)))
+                scores.append(float(crps_ensemble(float(actual), samples)))
                 naive_scores.append(abs(float(actual) - previous[int(period) - 1]))
         if scores:
             crps[metric], naive[metric] = float(np.mean(scores)), float(np.mean(naive_scores))
