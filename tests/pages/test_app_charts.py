@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import html
 import json
+import re
 
 import altair as alt
 import numpy as np
 import pandas as pd
 import pytest
+import vl_convert as vlc
 from hypothesis import example, given
 from hypothesis import strategies as st
 
@@ -110,7 +113,31 @@ def test_bridge_chart_labels_currency_period_and_series():
     # steps run down the page, so each label has its own row and labels cannot run into each other on a phone
     assert bars["encoding"]["y"]["field"] == "step", "the steps should run down the chart"
     assert bars["encoding"]["yOffset"]["field"] == "series", "plan and status quo should stand one above the other"
-    assert len(spec["layer"]) == 2 and spec["layer"][1]["mark"]["type"] == "text", "amount labels missing"
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "text", "text", "text"], spec["layer"]
+
+
+def drawn_labels(spec: dict) -> list[str]:
+    """The text of every data label Vega draws for ``spec`` (axis labels and titles left out)."""
+    svg = vlc.vegalite_to_svg(spec)
+    marks = re.findall(r'<g class="mark-text role-mark[^"]*"[^>]*>(.*?)</g>', svg, flags=re.S)
+    return [html.unescape(t) for m in marks for t in re.findall(r"<text[^>]*>([^<]*)</text>", m)]
+
+
+@pytest.mark.parametrize("sign", [1, -1])
+def test_every_bridge_step_but_nothing_has_one_label_however_short_its_bar(sign):
+    # widest bar end 135: 15 % of it is 20.25, so the +5 and the 20 lost are short bars labelled beside
+    # them, the rest inside; win-back is nothing and has no label. With sign -1 expansion is a loss.
+    expansion = 5 * sign
+    end = 100 + 30 + expansion - 20
+    bridges = {
+        s: {"start": 100, "new": 30, "expansion": expansion, "winback": 0, "lost": 20, "end": end} for s in COLORS
+    }
+    spec = charts.bridge_chart(
+        charts.bridge_frame(bridges), currency="USD", period="month", horizon=12, colors=COLORS, runs=500
+    ).to_dict()
+    spec["width"] = 400
+    expected = ["$100", "+$30", ("+$5" if sign > 0 else "−$5"), "−$20", f"${end}"]
+    assert sorted(drawn_labels(spec)) == sorted(expected * len(COLORS)), drawn_labels(spec)
 
 
 def test_gain_histogram_marks_losses_and_zero():

@@ -14,6 +14,7 @@ STATUS_QUO = "#8c8c8c"
 ACCENT = "#d9822b"
 POSITIVE = "#2e7d32"
 NEGATIVE = "#c62828"
+NOTE_TEXT = "#555555"  # subtitles, and labels that sit beside a mark rather than on it
 SERIES = ["#1f5fa8", "#d9822b", "#2e7d32", "#7b3fa0", "#00838f"]  # up to five compared scenarios
 BAND_90_OPACITY = 0.18
 BAND_50_OPACITY = 0.35
