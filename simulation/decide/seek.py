@@ -100,7 +100,7 @@ class _Setting:
         if solve == PROGRAMME_EFFECT:
             names = [p.name for p in running_programmes(scenario)]
             if programme not in names:
-                shown = ", ".join(names) if names else "none runs in this scenario"
+                shown = "; ".join(f'"{n}"' for n in names) if names else "none runs in this scenario"
                 raise InputError(f"--programme: name a programme that runs ({shown}); got {programme!r}")
             multiplier = next(p for p in scenario.programmes if p.name == programme).churn_multiplier
             self.centre = central(multiplier)
