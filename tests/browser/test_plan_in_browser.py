@@ -183,6 +183,18 @@ def test_a_bridge_with_programmes_and_a_price_change_stays_readable_on_a_phone(b
         chart = page.get_by_test_id("stVegaLiteChart").filter(has_text="± Programmes")
         expect(chart).to_have_count(1)
         expect(chart.get_by_text("± Price change", exact=True)).to_have_count(1)
+        # every step that moves the run-rate has its amount drawn, however short its bar: start, new
+        # customers, churn, programmes, price change and end, for plan and status quo
+        amounts = chart.locator("svg g.mark-text text").filter(has_text=re.compile(r"^[−+]?€[0-9.]+[kMB]?$"))
+        assert amounts.count() >= 12, amounts.all_inner_texts()
+        outside = chart.evaluate(
+            """(el) => { const c = el.querySelector("svg").getBoundingClientRect();
+                return [...el.querySelectorAll("svg g.mark-text text")]
+                  .map(t => [t.textContent, t.getBoundingClientRect()])
+                  .filter(([, r]) => r.width > 0 && (r.left < c.left - 1 || r.right > c.right + 1))
+                  .map(([t]) => t); }"""
+        )
+        assert not outside, f"amounts drawn outside the chart: {outside}"
         overlaps = overlapping_labels(page)
         assert not overlaps, f"chart labels overlap on a phone: {overlaps}"
         chart.screenshot(path=str(artifacts / "bridge_with_programmes_on_a_phone.png"))

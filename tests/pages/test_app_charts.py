@@ -113,7 +113,7 @@ def test_bridge_chart_labels_currency_period_and_series():
     # steps run down the page, so each label has its own row and labels cannot run into each other on a phone
     assert bars["encoding"]["y"]["field"] == "step", "the steps should run down the chart"
     assert bars["encoding"]["yOffset"]["field"] == "series", "plan and status quo should stand one above the other"
-    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "text", "text", "text"], spec["layer"]
+    assert [layer["mark"]["type"] for layer in spec["layer"]] == ["bar", "text"], spec["layer"]
 
 
 def drawn_labels(spec: dict) -> list[str]:
@@ -327,3 +327,16 @@ def test_the_bridge_lands_on_its_end_whatever_the_signs_of_programmes_and_price(
         row = frame.loc[label]
         assert row["amount"] == amount and row["bar_end"] - row["bar_start"] == pytest.approx(amount, abs=1e-9 * scale)
         assert not row["total"], f"{label} is a step, drawn with its sign"
+
+
+def test_a_short_bar_at_the_axis_has_its_label_on_its_right():
+    # a business that starts small: its start (3 of a widest 108) is labelled beside its bar, on the right
+    bridges = {"Plan": {"start": 3, "new": 100, "expansion": 5, "winback": 0, "lost": 20, "end": 88}}
+    spec = charts.bridge_chart(
+        charts.bridge_frame(bridges), currency="USD", period="month", horizon=12, colors={"Plan": style.PLAN}, runs=500
+    ).to_dict()
+    spec["width"] = 400
+    assert sorted(drawn_labels(spec)) == sorted(["$3", "+$100", "+$5", "−$20", "$88"]), drawn_labels(spec)
+    svg = vlc.vegalite_to_svg(spec)
+    start = re.search(r'<text aria-label="[^"]*label: \$3"[^>]*>', svg).group(0)
+    assert 'text-anchor="start"' in start, start

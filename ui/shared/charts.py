@@ -324,29 +324,30 @@ def bridge_chart(
         f"{symbol} + replace(format(abs(datum.amount), '.3~s'), 'G', 'B')"
     )
 
-    def labels(where: str, **mark) -> alt.Chart:
-        return (
-            base.mark_text(fontSize=10, font=style.FONT, **mark)
-            .encode(x=alt.X("label_x:Q"), text=alt.Text("label:N"))
-            .transform_joinaggregate(widest="max(bar_end)")
-            .transform_calculate(
-                left="min(datum.bar_start, datum.bar_end)", right="max(datum.bar_start, datum.bar_end)", label=text
-            )
-            .transform_calculate(label_x=f"datum.{where}")
-        )
-
     # a label sits inside its bar; a bar too short to hold it (under 15 % of the widest, about 35 px
     # on a phone) has its label just outside, on the left where the row is empty (the bars before it
-    # are in other rows), or on the right for a bar that starts near the axis; a step of nothing has none
-    short = "abs(datum.amount) >= 0.5 && abs(datum.amount) < 0.15 * datum.widest"
-    inside = labels("right", align="right", dx=-4, color="#ffffff", fontWeight="bold").transform_filter(
-        "abs(datum.amount) >= 0.15 * datum.widest"
+    # are in other rows), or on the right for a bar that starts near the axis; a step of nothing has
+    # none. One layer places them all, so no layer is ever left without data to scale.
+    where = (
+        "(abs(datum.amount) >= 0.15 * datum.widest ? 'inside' : datum.left >= 0.15 * datum.widest ? 'before' : 'after')"
     )
-    before = labels("left", align="right", dx=-4, color=style.NOTE_TEXT).transform_filter(
-        f"{short} && datum.left >= 0.15 * datum.widest"
-    )
-    after = labels("right", align="left", dx=4, color=style.NOTE_TEXT).transform_filter(
-        f"{short} && datum.left < 0.15 * datum.widest"
+    labels = (
+        base.mark_text(
+            fontSize=10,
+            font=style.FONT,
+            align=alt.expr("datum.place == 'after' ? 'left' : 'right'"),
+            dx=alt.expr("datum.place == 'after' ? 4 : -4"),
+            color=alt.expr(f"datum.place == 'inside' ? '#ffffff' : '{style.NOTE_TEXT}'"),
+            fontWeight=alt.expr("datum.place == 'inside' ? 'bold' : 'normal'"),
+        )
+        .encode(x=alt.X("label_x:Q"), text=alt.Text("label:N"))
+        .transform_filter("abs(datum.amount) >= 0.5")
+        .transform_joinaggregate(widest="max(bar_end)")
+        .transform_calculate(
+            left="min(datum.bar_start, datum.bar_end)", right="max(datum.bar_start, datum.bar_end)", label=text
+        )
+        .transform_calculate(place=where)
+        .transform_calculate(label_x="datum.place == 'before' ? datum.left : datum.right")
     )
     subtitle = [
         f"Revenue per {period} from the customers held at the start, the changes over {horizon} {period}s, "
@@ -358,7 +359,7 @@ def bridge_chart(
             "New customers, expansion and win-back add to it, at the prices before any change; churn takes away;",
             "programmes and prices in force at the end change what customers pay. The steps add up exactly.",
         ]
-    return alt.layer(bars, inside, before, after, data=frame).properties(
+    return alt.layer(bars, labels, data=frame).properties(
         title=title_params(f"Where the revenue run-rate comes from over {horizon} {period}s", subtitle), height=height
     )
 
