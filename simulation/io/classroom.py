@@ -50,11 +50,9 @@ from .cells import csv_text
 from .classroom_schema import SCHEMA_VERSION, STORE, token_hash, upgrade
 from .database import (
     Database,
-    ensure_schema,
     open_database,
-    open_folder,
     run,
-    store_errors,
+    store_transaction,
 )
 from .sqlite import data_dir, utc_now
 
@@ -217,11 +215,10 @@ class ClassroomStore:
     def _connect(self, *, write: bool = False) -> Iterator[Connection]:
         """One transaction on the store (with its write lock when ``write``), upgraded first if it is older."""
         db = self.database
-        open_folder(db, ClassroomError, "the class store")
-        with store_errors(db, ClassroomError, "the class store", noun="class store"):
-            ensure_schema(db, ClassroomError, "the class store", STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn))
-            with db.transaction(write=write) as conn:
-                yield conn
+        with store_transaction(
+            db, ClassroomError, "the class store", STORE, SCHEMA_VERSION, upgrade, write=write, noun="class store"
+        ) as conn:
+            yield conn
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:

@@ -381,3 +381,16 @@ def ensure_table(db: Database, table: str, metadata: sa.MetaData) -> None:
             db.prepare(conn)
             metadata.create_all(conn)
     db.mark_ready(table)
+
+
+@contextlib.contextmanager
+def store_transaction(
+    db: Database, error: type[Exception], store: str, name: str, version: int, upgrade, *, write: bool, noun: str
+) -> Iterator[Connection]:
+    """One transaction on a versioned store (its write lock when ``write``): its folder made, its
+    tables brought to ``version`` with ``upgrade(db, conn)`` first, its errors worded by :func:`store_errors`."""
+    open_folder(db, error, store)
+    with store_errors(db, error, store, noun=noun):
+        ensure_schema(db, error, store, name, version, lambda conn: upgrade(db, conn))
+        with db.transaction(write=write) as conn:
+            yield conn

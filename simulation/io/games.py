@@ -39,11 +39,9 @@ from ..game.replay import RESULT_COLUMNS, clean_team_name, replay_json, result_r
 from .cells import csv_text
 from .database import (
     Database,
-    ensure_schema,
     open_database,
-    open_folder,
     run,
-    store_errors,
+    store_transaction,
 )
 from .sqlite import data_dir, utc_now
 
@@ -189,11 +187,10 @@ class GameStore:
     def _connect(self, *, write: bool = False) -> Iterator[Connection]:
         """One transaction on the store (with its write lock when ``write``), upgraded first if it is older."""
         db = self.database
-        open_folder(db, GameStoreError, "the game store")
-        with store_errors(db, GameStoreError, "the game store", noun="game store"):
-            ensure_schema(db, GameStoreError, "the game store", STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn))
-            with db.transaction(write=write) as conn:
-                yield conn
+        with store_transaction(
+            db, GameStoreError, "the game store", STORE, SCHEMA_VERSION, upgrade, write=write, noun="game store"
+        ) as conn:
+            yield conn
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[Connection]:

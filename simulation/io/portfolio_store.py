@@ -23,11 +23,9 @@ from sqlalchemy.engine import Connection
 
 from .database import (
     Database,
-    ensure_schema,
     open_database,
-    open_folder,
     run,
-    store_errors,
+    store_transaction,
 )
 from .sqlite import data_dir, utc_now
 from .storage import DEFAULT_WORKSPACE, StorageError, Workspace, clean_name
@@ -130,13 +128,10 @@ class PortfolioStore:
         if not write and not db.exists():
             yield None
             return
-        open_folder(db, StorageError, "the portfolio library")
-        with store_errors(db, StorageError, "the portfolio library", noun="library"):
-            ensure_schema(
-                db, StorageError, "the portfolio library", STORE, SCHEMA_VERSION, lambda conn: upgrade(db, conn)
-            )
-            with db.transaction(write=write) as conn:
-                yield conn
+        with store_transaction(
+            db, StorageError, "the portfolio library", STORE, SCHEMA_VERSION, upgrade, write=write, noun="library"
+        ) as conn:
+            yield conn
 
     def list(self) -> list[SavedPortfolio]:
         """The saved portfolios, newest first."""
